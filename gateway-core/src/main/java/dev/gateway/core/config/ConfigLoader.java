@@ -1,0 +1,287 @@
+package dev.gateway.core.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.gateway.core.lb.Target;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads {@code tyk.conf} and the API definition files in its {@code app_path}.
+ *
+ * <p>A bad {@code tyk.conf} is fatal ({@link ConfigException}). A bad API file is skipped with a
+ * {@link LoadProblem} and the others load. Unknown fields are ignored, as Tyk ignores them; known fields that
+ * have no effect yet earn one warning each ({@link UnimplementedFields}). Checks that span several APIs
+ * (duplicate ids, routes, ports) belong to {@link dev.gateway.core.snapshot.GatewaySnapshot}.
+ */
+public final class ConfigLoader {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+
+    /** Protocols an API may name. */
+    public static final Set<String> API_PROTOCOLS = Set.of("", "http", "https", "h2c", "tcp", "tls");
+
+    /** Keys of {@code ports_whitelist}. */
+    public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
+
+    /** TLS versions as Tyk writes them: 769 is TLS 1.0 up to 772, TLS 1.3. */
+    private static final int TLS_MIN_CODE = 769;
+    private static final int TLS_MAX_CODE = 772;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private ConfigLoader() {
+    }
+
+    /** Loads {@code tyk.conf} and every API file in its {@code app_path}. */
+    public static LoadReport load(Path confFile) throws ConfigException {
+        List<LoadProblem> problems = new ArrayList<>();
+        GatewayConfig config = loadGatewayConfig(confFile, problems);
+        Path base = confFile.toAbsolutePath().getParent();
+        Path appDir = base.resolve(config.appPath()).normalize();
+        List<LoadedApi> apis = loadApis(appDir, problems);
+        return new LoadReport(config, confFile, appDir, apis, problems);
+    }
+
+    /**
+     * Reads and validates {@code tyk.conf}.
+     *
+     * @param warnings receives one warning per field that is set but has no effect yet
+     * @throws ConfigException when the file cannot be used, naming the field
+     */
+    public static GatewayConfig loadGatewayConfig(Path confFile, List<LoadProblem> warnings) throws ConfigException {
+        String file = confFile.getFileName().toString();
+        ParsedTree parsed = readTree(confFile, file);
+        if (parsed.problem() != null) {
+            throw new ConfigException(parsed.problem());
+        }
+        JsonNode tree = parsed.tree();
+        if (!tree.isObject()) {
+            throw new ConfigException(LoadProblem.error(file, "", "", "expected a JSON object"));
+        }
+        GatewayConfig config;
+        try {
+            config = MAPPER.treeToValue(tree, GatewayConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(mappingProblem(file, "", e));
+        }
+        Optional<LoadProblem> badPort = checkPort(config.listenPort(), file, "/listen_port", "");
+        if (badPort.isPresent()) {
+            throw new ConfigException(badPort.get());
+        }
+        HttpServerOptions http = config.httpServerOptions();
+        if (http.minVersion() < TLS_MIN_CODE || http.minVersion() > TLS_MAX_CODE) {
+            throw new ConfigException(LoadProblem.error(file, "/http_server_options/min_version", "",
+                    "unknown TLS version " + http.minVersion() + " (use 771 for TLS 1.2, 772 for TLS 1.3)"));
+        }
+        if (http.useSsl() && http.certificates().isEmpty() && http.sslCertificates().isEmpty()) {
+            throw new ConfigException(LoadProblem.error(file, "/http_server_options/use_ssl", "",
+                    "use_ssl is on but neither certificates nor ssl_certificates names a certificate"));
+        }
+        for (int i = 0; i < http.certificates().size(); i++) {
+            HttpServerOptions.ServerCertificate c = http.certificates().get(i);
+            if (c.certFile() == null || c.keyFile() == null) {
+                throw new ConfigException(LoadProblem.error(file, "/http_server_options/certificates/" + i, "",
+                        "cert_file and key_file are both required"));
+            }
+        }
+        for (String protocol : config.portsWhitelist().keySet()) {
+            if (!WHITELIST_PROTOCOLS.contains(protocol)) {
+                throw new ConfigException(LoadProblem.error(file, "/ports_whitelist/" + protocol, "",
+                        "unknown protocol '" + protocol + "' (expected one of " + WHITELIST_PROTOCOLS + ")"));
+            }
+        }
+        for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.GATEWAY)) {
+            warnings.add(LoadProblem.warning(file, pointer, "", "is not implemented yet and has no effect"));
+        }
+        return config;
+    }
+
+    /** Reads every {@code *.json} file in {@code appDir}, in name order. */
+    public static List<LoadedApi> loadApis(Path appDir, List<LoadProblem> problems) {
+        if (!Files.isDirectory(appDir)) {
+            problems.add(LoadProblem.warning(appDir.toString(), "", "", "app_path is not a folder; no APIs loaded"));
+            return List.of();
+        }
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(appDir)) {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            problems.add(LoadProblem.error(appDir.toString(), "", "", "cannot list app_path: " + e.getMessage()));
+            return List.of();
+        }
+        List<LoadedApi> apis = new ArrayList<>();
+        for (Path file : files) {
+            loadApi(file, problems).ifPresent(apis::add);
+        }
+        return apis;
+    }
+
+    /** Reads and validates one API definition file; empty when it is skipped. */
+    public static Optional<LoadedApi> loadApi(Path path, List<LoadProblem> problems) {
+        String file = path.getFileName().toString();
+        ParsedTree parsed = readTree(path, file);
+        if (parsed.problem() != null) {
+            problems.add(parsed.problem());
+            return Optional.empty();
+        }
+        JsonNode tree = parsed.tree();
+        if (!tree.isObject()) {
+            problems.add(LoadProblem.error(file, "", "", "expected one JSON object (one API definition per file)"));
+            return Optional.empty();
+        }
+        String idHint = tree.path("api_id").asText("");
+        ApiDefinition api;
+        try {
+            api = MAPPER.treeToValue(tree, ApiDefinition.class);
+        } catch (JsonProcessingException e) {
+            problems.add(mappingProblem(file, idHint, e));
+            return Optional.empty();
+        }
+        List<LoadProblem> own = new ArrayList<>();
+        validateApi(api, file, own);
+        problems.addAll(own);
+        if (own.stream().anyMatch(LoadProblem::isError)) {
+            return Optional.empty();
+        }
+        if (!api.active()) {
+            log.info("API {} in {} is not active; skipped", api.label(), file);
+            return Optional.empty();
+        }
+        for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.API)) {
+            problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));
+        }
+        return Optional.of(new LoadedApi(api, path));
+    }
+
+    private static void validateApi(ApiDefinition api, String file, List<LoadProblem> out) {
+        String id = api.apiId();
+        if (id.isBlank()) {
+            out.add(LoadProblem.error(file, "/api_id", "", "api_id is required"));
+            return;
+        }
+        checkPort(api.listenPort(), file, "/listen_port", id).ifPresent(out::add);
+        if (!API_PROTOCOLS.contains(api.protocol())) {
+            out.add(LoadProblem.error(file, "/protocol", id,
+                    "unknown protocol '" + api.protocol() + "' (expected http, https, h2c, tcp or tls)"));
+            return;
+        }
+        if (api.protocol().equals("tcp") || api.protocol().equals("tls")) {
+            out.add(LoadProblem.error(file, "/protocol", id,
+                    "TCP and TLS proxying is not implemented yet; the API is not served"));
+            return;
+        }
+        if (api.protocol().equals("h2c")) {
+            out.add(LoadProblem.error(file, "/protocol", id,
+                    "h2c is not implemented yet; the API is not served"));
+            return;
+        }
+        if (!api.useKeyless()) {
+            out.add(LoadProblem.error(file, "/use_keyless", id,
+                    "only keyless APIs are served until authentication is implemented; refusing to serve this API"
+                            + " unprotected"));
+            return;
+        }
+        String listenPath = api.proxy().listenPath();
+        if (!listenPath.isEmpty() && !listenPath.startsWith("/")) {
+            out.add(LoadProblem.error(file, "/proxy/listen_path", id, "must start with '/'"));
+        }
+        ApiDefinition.Proxy proxy = api.proxy();
+        if (proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()) {
+            for (int i = 0; i < proxy.targetList().size(); i++) {
+                checkHttpTarget(proxy.targetList().get(i), file, "/proxy/target_list/" + i, id).ifPresent(out::add);
+            }
+        } else {
+            checkHttpTarget(proxy.targetUrl(), file, "/proxy/target_url", id).ifPresent(out::add);
+        }
+    }
+
+    private static Optional<LoadProblem> checkHttpTarget(String raw, String file, String path, String id) {
+        try {
+            Target target = Target.parse(raw);
+            if (!target.scheme().equals("http") && !target.scheme().equals("https")) {
+                return Optional.of(LoadProblem.error(file, path, id,
+                        "scheme '" + target.scheme() + "' is not supported yet (expected http:// or https://)"));
+            }
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(LoadProblem.error(file, path, id, "target " + e.getMessage()));
+        }
+    }
+
+    private static Optional<LoadProblem> checkPort(int port, String file, String path, String id) {
+        if (port < 0 || port > 65535) {
+            return Optional.of(LoadProblem.error(file, path, id, port + " is not a TCP port"));
+        }
+        return Optional.empty();
+    }
+
+    /** Upstream targets of an HTTP API, as the proxy will use them. */
+    public static List<Target> httpTargets(ApiDefinition api) {
+        ApiDefinition.Proxy proxy = api.proxy();
+        List<String> raw = proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()
+                ? proxy.targetList() : List.of(proxy.targetUrl());
+        return raw.stream().map(Target::parse).toList();
+    }
+
+    /** A parsed file, or the problem that stopped it: exactly one of the two is set. */
+    private record ParsedTree(JsonNode tree, LoadProblem problem) {
+    }
+
+    private static ParsedTree readTree(Path path, String file) {
+        try {
+            byte[] bytes = Files.readAllBytes(path);
+            JsonNode tree = MAPPER.readTree(bytes);
+            if (tree == null || tree.isMissingNode()) {
+                return new ParsedTree(null, LoadProblem.error(file, "", "", "the file is empty"));
+            }
+            return new ParsedTree(tree, null);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            return new ParsedTree(null, LoadProblem.error(file, "", "", "invalid JSON" + where + ": "
+                    + e.getOriginalMessage()));
+        } catch (IOException e) {
+            return new ParsedTree(null, LoadProblem.error(file, "", "", "cannot read: " + e));
+        }
+    }
+
+    private static LoadProblem mappingProblem(String file, String apiId, JsonProcessingException e) {
+        StringBuilder pointer = new StringBuilder();
+        if (e instanceof JsonMappingException mapping) {
+            for (JsonMappingException.Reference ref : mapping.getPath()) {
+                pointer.append('/');
+                pointer.append(ref.getFieldName() != null ? ref.getFieldName() : String.valueOf(ref.getIndex()));
+            }
+        }
+        String reason = e.getOriginalMessage();
+        int newline = reason.indexOf('\n');
+        if (newline > 0) {
+            reason = reason.substring(0, newline);
+        }
+        return LoadProblem.error(file, pointer.toString(), apiId, "wrong type: " + reason);
+    }
+
+}

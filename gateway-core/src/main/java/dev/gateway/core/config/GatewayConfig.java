@@ -1,0 +1,112 @@
+package dev.gateway.core.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code tyk.conf}: the gateway-wide settings, with Tyk's field names and units.
+ *
+ * @param listenAddress address of the gateway's own port; empty means every interface
+ * @param listenPort the gateway's own port; {@value #DEFAULT_LISTEN_PORT} when absent
+ * @param secret the control API secret ({@code X-Tyk-Authorization})
+ * @param appPath folder of API definition files, resolved against the folder of the conf file
+ * @param proxyDefaultTimeout seconds to wait for an upstream's response headers; 0 means
+ *     {@value #DEFAULT_PROXY_TIMEOUT_SECONDS}
+ * @param maxIdleConnectionsPerHost idle upstream connections kept per event loop per target; 0 means
+ *     {@value #DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST}
+ * @param closeConnections no keep-alive with upstreams or clients: every exchange closes both connections
+ * @param portsWhitelist ports that APIs may open, keyed by protocol ({@code http}, {@code https}, {@code tcp},
+ *     {@code tls}, {@code h2c})
+ * @param healthCheckEndpointName path of the liveness endpoint on the gateway port, without the slash
+ */
+public record GatewayConfig(
+        String listenAddress,
+        Integer listenPort,
+        String secret,
+        String appPath,
+        HttpServerOptions httpServerOptions,
+        Integer proxyDefaultTimeout,
+        boolean proxySslInsecureSkipVerify,
+        boolean proxyEnableHttp2,
+        Integer maxIdleConnectionsPerHost,
+        boolean closeConnections,
+        Map<String, PortWhitelist> portsWhitelist,
+        boolean disablePortsWhitelist,
+        String healthCheckEndpointName,
+        UptimeTestsGlobal uptimeTests,
+        AccessLogs accessLogs) {
+
+    public static final int DEFAULT_LISTEN_PORT = 8080;
+    public static final String DEFAULT_APP_PATH = "apps/";
+    public static final int DEFAULT_PROXY_TIMEOUT_SECONDS = 30;
+    public static final int DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST = 100;
+    public static final String DEFAULT_HEALTH_CHECK_ENDPOINT_NAME = "hello";
+
+    public GatewayConfig {
+        listenAddress = listenAddress == null ? "" : listenAddress;
+        listenPort = listenPort == null || listenPort == 0 ? DEFAULT_LISTEN_PORT : listenPort;
+        secret = secret == null ? "" : secret;
+        appPath = appPath == null || appPath.isEmpty() ? DEFAULT_APP_PATH : appPath;
+        httpServerOptions = httpServerOptions == null ? HttpServerOptions.DEFAULTS : httpServerOptions;
+        proxyDefaultTimeout = proxyDefaultTimeout == null || proxyDefaultTimeout <= 0
+                ? DEFAULT_PROXY_TIMEOUT_SECONDS : proxyDefaultTimeout;
+        maxIdleConnectionsPerHost = maxIdleConnectionsPerHost == null || maxIdleConnectionsPerHost <= 0
+                ? DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST : maxIdleConnectionsPerHost;
+        portsWhitelist = portsWhitelist == null ? Map.of() : Map.copyOf(portsWhitelist);
+        healthCheckEndpointName = healthCheckEndpointName == null || healthCheckEndpointName.isEmpty()
+                ? DEFAULT_HEALTH_CHECK_ENDPOINT_NAME : healthCheckEndpointName;
+        uptimeTests = uptimeTests == null ? new UptimeTestsGlobal(false, null) : uptimeTests;
+        accessLogs = accessLogs == null ? new AccessLogs(false) : accessLogs;
+    }
+
+    /** A configuration with every default, as an empty {@code tyk.conf} gives. */
+    public static GatewayConfig defaults() {
+        return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
+                null, null);
+    }
+
+    /** Ports an API of one protocol may open: inclusive ranges and single ports. */
+    public record PortWhitelist(List<PortRange> ranges, List<Integer> ports) {
+        public PortWhitelist {
+            ranges = ranges == null ? List.of() : List.copyOf(ranges);
+            ports = ports == null ? List.of() : List.copyOf(ports);
+        }
+
+        public boolean allows(int port) {
+            return ports.contains(port) || ranges.stream().anyMatch(r -> r.from() <= port && port <= r.to());
+        }
+    }
+
+    /** An inclusive port range. */
+    public record PortRange(int from, int to) {
+    }
+
+    /** {@code uptime_tests} in {@code tyk.conf}; given effect by the health-check issue. */
+    public record UptimeTestsGlobal(boolean disable, UptimeTestsGlobalConfig config) {
+        public UptimeTestsGlobal {
+            config = config == null ? new UptimeTestsGlobalConfig(null, null, null, false) : config;
+        }
+    }
+
+    /**
+     * @param failureTriggerSampleSize consecutive failures that mark a host down
+     * @param timeWait seconds between two checks of one host
+     * @param checkerPoolSize Tyk's worker count; checks here run on the event loops
+     */
+    public record UptimeTestsGlobalConfig(Integer failureTriggerSampleSize, Integer timeWait, Integer checkerPoolSize,
+            boolean enableUptimeAnalytics) {
+        public static final int DEFAULT_FAILURE_TRIGGER_SAMPLE_SIZE = 3;
+        public static final int DEFAULT_TIME_WAIT_SECONDS = 10;
+
+        public UptimeTestsGlobalConfig {
+            failureTriggerSampleSize = failureTriggerSampleSize == null || failureTriggerSampleSize <= 0
+                    ? DEFAULT_FAILURE_TRIGGER_SAMPLE_SIZE : failureTriggerSampleSize;
+            timeWait = timeWait == null || timeWait <= 0 ? DEFAULT_TIME_WAIT_SECONDS : timeWait;
+            checkerPoolSize = checkerPoolSize == null ? 0 : checkerPoolSize;
+        }
+    }
+
+    /** {@code access_logs}: one line per proxied exchange on the {@code gateway.access} logger. */
+    public record AccessLogs(boolean enabled) {
+    }
+}

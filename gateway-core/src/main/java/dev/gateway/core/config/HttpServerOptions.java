@@ -1,0 +1,50 @@
+package dev.gateway.core.config;
+
+import java.util.List;
+
+/**
+ * {@code http_server_options} in {@code tyk.conf}.
+ *
+ * @param readTimeout seconds a client may take to send a request head, and may stay silent while sending a
+ *     body or between keep-alive requests; 0 means {@value #DEFAULT_TIMEOUT_SECONDS}
+ * @param writeTimeout seconds a client may refuse to accept bytes we have for it; 0 means
+ *     {@value #DEFAULT_TIMEOUT_SECONDS}. Unlike Tyk's, it never cuts a response that is still moving.
+ * @param flushInterval milliseconds; above 0, response bytes of known length are flushed at most this often
+ * @param useSsl the gateway's own port speaks HTTPS
+ * @param certificates server certificates by domain
+ * @param sslCertificates PEM paths (certificate and key in one file, or {@code x.pem} beside {@code x.key})
+ * @param minVersion lowest TLS version, as Tyk writes it: 771 is TLS 1.2, 772 is TLS 1.3; 0 means TLS 1.2
+ * @param maxRequestBodySize bytes; 0 means no limit
+ */
+public record HttpServerOptions(
+        Integer readTimeout,
+        Integer writeTimeout,
+        Integer flushInterval,
+        boolean useSsl,
+        List<ServerCertificate> certificates,
+        List<String> sslCertificates,
+        Integer minVersion,
+        boolean enableHttp2,
+        boolean enableWebsockets,
+        Long maxRequestBodySize) {
+
+    public static final int DEFAULT_TIMEOUT_SECONDS = 120;
+    public static final int TLS_1_2 = 771;
+    public static final int TLS_1_3 = 772;
+    public static final HttpServerOptions DEFAULTS =
+            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null);
+
+    public HttpServerOptions {
+        readTimeout = readTimeout == null || readTimeout <= 0 ? DEFAULT_TIMEOUT_SECONDS : readTimeout;
+        writeTimeout = writeTimeout == null || writeTimeout <= 0 ? DEFAULT_TIMEOUT_SECONDS : writeTimeout;
+        flushInterval = flushInterval == null || flushInterval < 0 ? 0 : flushInterval;
+        certificates = certificates == null ? List.of() : List.copyOf(certificates);
+        sslCertificates = sslCertificates == null ? List.of() : List.copyOf(sslCertificates);
+        minVersion = minVersion == null || minVersion == 0 ? TLS_1_2 : minVersion;
+        maxRequestBodySize = maxRequestBodySize == null || maxRequestBodySize < 0 ? 0L : maxRequestBodySize;
+    }
+
+    /** One entry of {@code certificates}: a domain and its PEM certificate and key files. */
+    public record ServerCertificate(String domainName, String certFile, String keyFile) {
+    }
+}

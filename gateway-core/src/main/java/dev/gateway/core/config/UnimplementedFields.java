@@ -1,0 +1,66 @@
+package dev.gateway.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Tyk fields that we parse but that have no effect yet. A user who sets one gets exactly one warning at load,
+ * naming the field, instead of silently different behaviour. The issue that implements a field deletes its
+ * line here.
+ */
+final class UnimplementedFields {
+
+    /** In an API definition. */
+    static final List<String> API = List.of(
+            "/enable_proxy_protocol",
+            "/proxy/check_host_against_uptime_tests",
+            "/uptime_tests/check_list",
+            "/proxy/service_discovery/use_discovery_service",
+            "/proxy/send_proxy_protocol",
+            "/proxy/transport/ssl_ciphers",
+            "/proxy/transport/ssl_min_version",
+            "/proxy/transport/ssl_max_version",
+            "/proxy/transport/proxy_url",
+            "/use_mutual_tls_auth",
+            "/client_certificates",
+            "/upstream_certificates",
+            "/pinned_public_keys",
+            "/global_rate_limit/rate");
+
+    /** In {@code tyk.conf}. */
+    static final List<String> GATEWAY = List.of(
+            "/http_server_options/enable_http2",
+            "/http_server_options/enable_websockets",
+            "/proxy_enable_http2");
+
+    private UnimplementedFields() {
+    }
+
+    /** The pointers among {@code candidates} that {@code root} sets to something other than an empty value. */
+    static List<String> setIn(JsonNode root, List<String> candidates) {
+        List<String> set = new ArrayList<>();
+        for (String pointer : candidates) {
+            if (isSet(root.at(pointer))) {
+                set.add(pointer);
+            }
+        }
+        return set;
+    }
+
+    private static boolean isSet(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return false;
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isNumber()) {
+            return node.doubleValue() != 0;
+        }
+        if (node.isTextual()) {
+            return !node.textValue().isBlank();
+        }
+        return !node.isEmpty();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.gateway.core.net;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * The address of the real client of a connection. It is the socket's peer, unless a PROXY protocol header
+ * named another; every protocol module asks here, so logs and {@code X-Forwarded-For} agree.
+ */
+public final class ClientAddress {
+
+    /** Set by the PROXY protocol stage when a header names the client. */
+    public static final AttributeKey<InetSocketAddress> ATTRIBUTE = AttributeKey.valueOf("gateway.clientAddress");
+
+    private ClientAddress() {
+    }
+
+    /** The client's address; the socket peer when no PROXY header named another. */
+    public static InetSocketAddress of(Channel channel) {
+        InetSocketAddress fromHeader = channel.attr(ATTRIBUTE).get();
+        if (fromHeader != null) {
+            return fromHeader;
+        }
+        SocketAddress remote = channel.remoteAddress();
+        return remote instanceof InetSocketAddress inet ? inet : null;
+    }
+
+    /** The client's IP as text, for logs and {@code X-Forwarded-For}; {@code unknown} when there is none. */
+    public static String ip(Channel channel) {
+        InetSocketAddress address = of(channel);
+        if (address == null) {
+            return "unknown";
+        }
+        return address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.gateway.core.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The socket transport in use. Native epoll where Netty ships it (Linux on x86_64 and aarch64), NIO elsewhere.
+ * Upstream channels use {@link #channelClass()} so they can share the downstream channel's event loop.
+ */
+public final class Transport {
+
+    private final String name;
+    private final Supplier<IoHandlerFactory> ioHandlerFactory;
+    private final Class<? extends ServerChannel> serverChannelClass;
+    private final Class<? extends Channel> channelClass;
+    private final Class<? extends DatagramChannel> datagramChannelClass;
+
+    private Transport(String name, Supplier<IoHandlerFactory> ioHandlerFactory,
+            Class<? extends ServerChannel> serverChannelClass, Class<? extends Channel> channelClass,
+            Class<? extends DatagramChannel> datagramChannelClass) {
+        this.name = name;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.serverChannelClass = serverChannelClass;
+        this.channelClass = channelClass;
+        this.datagramChannelClass = datagramChannelClass;
+    }
+
+    /** Native epoll when it loads on a supported architecture, otherwise NIO. */
+    public static Transport select() {
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        boolean supportedArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
+        if (supportedArch && Epoll.isAvailable()) {
+            return epoll();
+        }
+        return nio();
+    }
+
+    public static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class,
+                EpollSocketChannel.class, EpollDatagramChannel.class);
+    }
+
+    public static Transport nio() {
+        return new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class,
+                NioDatagramChannel.class);
+    }
+
+    /** {@code epoll} or {@code nio}, for the start-up log line. */
+    public String name() {
+        return name;
+    }
+
+    /** Why epoll is not in use, or empty when it is. */
+    public String fallbackReason() {
+        if (name.equals("epoll")) {
+            return "";
+        }
+        Throwable cause = Epoll.unavailabilityCause();
+        return cause == null ? "unsupported platform" : cause.toString();
+    }
+
+    public EventLoopGroup newEventLoopGroup(int threads, String threadPrefix) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadPrefix, true),
+                ioHandlerFactory.get());
+    }
+
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return serverChannelClass;
+    }
+
+    public Class<? extends Channel> channelClass() {
+        return channelClass;
+    }
+
+    /**
+     * An asynchronous DNS resolver for upstream names, on the event loop that connects (the JDK's resolver would
+     * block it). It reads {@code /etc/hosts} and the system's name servers; IP literals skip it.
+     */
+    public AddressResolverGroup<InetSocketAddress> newResolverGroup() {
+        return new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
+    }
+}

@@ -1,0 +1,791 @@
+package dev.gateway.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    // --- tyk.conf ---
+
+    @Test
+    void emptyConfFileGivesTykDefaults() throws Exception {
+        Path conf = conf("{}");
+        Files.createDirectories(dir.resolve("apps"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        GatewayConfig config = report.config();
+        assertEquals(8080, config.listenPort());
+        assertEquals("apps/", config.appPath());
+        assertEquals("hello", config.healthCheckEndpointName());
+        assertEquals(30, config.proxyDefaultTimeout());
+        assertEquals(120, config.httpServerOptions().readTimeout());
+        assertEquals(120, config.httpServerOptions().writeTimeout());
+        assertEquals(HttpServerOptions.TLS_1_2, config.httpServerOptions().minVersion());
+        assertFalse(config.disablePortsWhitelist());
+        assertEquals(dir.resolve("apps"), report.appDir());
+        assertEquals(List.of(), report.problems());
+    }
+
+    @Test
+    void zeroTimeoutsMeanTykDefaults() throws Exception {
+        Path conf = conf("""
+                {
+                  "listen_port": 0,
+                  "proxy_default_timeout": 0,
+                  "http_server_options": {"read_timeout": 0, "write_timeout": 0}
+                }
+                """);
+
+        GatewayConfig config = ConfigLoader.loadGatewayConfig(conf, new ArrayList<>());
+
+        assertEquals(8080, config.listenPort());
+        assertEquals(30, config.proxyDefaultTimeout());
+        assertEquals(120, config.httpServerOptions().readTimeout());
+        assertEquals(120, config.httpServerOptions().writeTimeout());
+    }
+
+    @Test
+    void explicitValuesAreKeptInTykUnits() throws Exception {
+        Path conf = conf("""
+                {
+                  "listen_port": 9090,
+                  "proxy_default_timeout": 5,
+                  "health_check_endpoint_name": "status",
+                  "http_server_options": {"read_timeout": 7, "write_timeout": 8, "flush_interval": 250}
+                }
+                """);
+
+        GatewayConfig config = ConfigLoader.loadGatewayConfig(conf, new ArrayList<>());
+
+        assertEquals(9090, config.listenPort());
+        assertEquals(5, config.proxyDefaultTimeout());
+        assertEquals("status", config.healthCheckEndpointName());
+        assertEquals(7, config.httpServerOptions().readTimeout());
+        assertEquals(8, config.httpServerOptions().writeTimeout());
+        assertEquals(250, config.httpServerOptions().flushInterval());
+    }
+
+    @Test
+    void appPathIsResolvedAgainstTheConfFolderNotTheWorkingDirectory() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path conf = Files.writeString(etc.resolve("tyk.conf"), """
+                {"app_path": "./definitions/"}
+                """);
+        Files.createDirectories(etc.resolve("definitions"));
+        writeApi(etc.resolve("definitions"), "a.json", keyless("a", "/a/"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(etc.resolve("definitions"), report.appDir());
+        assertEquals(List.of("a"), ids(report));
+    }
+
+    @Test
+    void absoluteAppPathIsUsedAsIs() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        writeApi(elsewhere, "a.json", keyless("a", "/a/"));
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Path conf = Files.writeString(etc.resolve("tyk.conf"),
+                "{\"app_path\": \"" + jsonString(elsewhere.toString()) + "\"}");
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(elsewhere, report.appDir());
+        assertEquals(List.of("a"), ids(report));
+    }
+
+    @Test
+    void missingAppFolderIsAWarningNotAFailure() throws Exception {
+        Path conf = conf("{\"app_path\": \"nowhere/\"}");
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals(List.of(), report.errors());
+        assertEquals(1, report.warnings().size());
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredInConfAndApis() throws Exception {
+        Path conf = conf("""
+                {
+                  "listen_port": 8081,
+                  "no_such_field": {"deeply": ["nested", 1]},
+                  "http_server_options": {"not_a_tyk_option": true}
+                }
+                """);
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "use_keyless": true,
+                  "something_tyk_never_had": 42,
+                  "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:9000", "mystery": "x"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(8081, report.config().listenPort());
+        assertEquals(List.of("a"), ids(report));
+        assertEquals(List.of(), report.problems());
+    }
+
+    @Test
+    void unimplementedConfFieldEarnsExactlyOneWarningNamingIt() throws Exception {
+        Path conf = conf("""
+                {"http_server_options": {"enable_http2": true}}
+                """);
+        Files.createDirectories(dir.resolve("apps"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.errors());
+        assertEquals(1, report.warnings().size(), report.warnings()::toString);
+        LoadProblem warning = report.warnings().get(0);
+        assertEquals("/http_server_options/enable_http2", warning.jsonPath());
+        assertTrue(warning.file().endsWith("tyk.conf"), warning.file());
+        assertTrue(warning.toString().contains("/http_server_options/enable_http2"), warning.toString());
+    }
+
+    @Test
+    void unimplementedConfFieldLeftAtItsDefaultEarnsNoWarning() throws Exception {
+        Path conf = conf("""
+                {"http_server_options": {"enable_http2": false, "enable_websockets": false}, "proxy_enable_http2": false}
+                """);
+        Files.createDirectories(dir.resolve("apps"));
+
+        assertEquals(List.of(), ConfigLoader.load(conf).problems());
+    }
+
+    @Test
+    void unimplementedApiFieldEarnsExactlyOneWarningNamingFieldAndApi() throws Exception {
+        Path conf = conf("{}");
+        api("pp.json", """
+                {
+                  "api_id": "pp",
+                  "use_keyless": true,
+                  "enable_proxy_protocol": true,
+                  "proxy": {"listen_path": "/pp/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of("pp"), ids(report), "a warning does not refuse the API");
+        assertEquals(1, report.warnings().size(), report.warnings()::toString);
+        LoadProblem warning = report.warnings().get(0);
+        assertEquals("pp.json", warning.file());
+        assertEquals("/enable_proxy_protocol", warning.jsonPath());
+        assertEquals("pp", warning.apiId());
+        assertTrue(warning.toString().contains("/enable_proxy_protocol")
+                && warning.toString().contains("pp"), warning.toString());
+    }
+
+    @Test
+    void invalidConfJsonStopsStartUpNamingLineAndColumn() throws Exception {
+        Path conf = conf("""
+                {
+                  "listen_port": 8080,
+                  "secret": oops
+                }
+                """);
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertTrue(e.getMessage().contains("tyk.conf"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("column"), e.getMessage());
+    }
+
+    @Test
+    void confThatIsNotAnObjectStopsStartUp() throws Exception {
+        Path conf = conf("[1, 2]");
+
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+    }
+
+    @Test
+    void emptyConfFileStopsStartUp() throws Exception {
+        Path conf = conf("");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeInConfStopsStartUpNamingTheField() throws Exception {
+        Path conf = conf("{\"listen_port\": \"abc\"}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/listen_port", e.problem().jsonPath());
+        assertTrue(e.getMessage().contains("/listen_port"), e.getMessage());
+    }
+
+    @Test
+    void wrongNestedTypeInConfNamesTheNestedField() throws Exception {
+        Path conf = conf("{\"http_server_options\": {\"read_timeout\": \"10s\"}}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/http_server_options/read_timeout", e.problem().jsonPath());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 65536})
+    void listenPortOutsideTcpRangeStopsStartUp(int port) throws Exception {
+        Path conf = conf("{\"listen_port\": " + port + "}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/listen_port", e.problem().jsonPath());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {768, 773, 12})
+    void unknownMinVersionStopsStartUpNamingTheField(int version) throws Exception {
+        Path conf = conf("{\"http_server_options\": {\"min_version\": " + version + "}}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/http_server_options/min_version", e.problem().jsonPath());
+        assertTrue(e.getMessage().contains("/http_server_options/min_version"), e.getMessage());
+    }
+
+    @Test
+    void tls13MinVersionIsAccepted() throws Exception {
+        Path conf = conf("{\"http_server_options\": {\"min_version\": 772}}");
+
+        assertEquals(772, ConfigLoader.loadGatewayConfig(conf, new ArrayList<>()).httpServerOptions().minVersion());
+    }
+
+    @Test
+    void useSslWithoutCertificatesStopsStartUpNamingTheField() throws Exception {
+        Path conf = conf("{\"http_server_options\": {\"use_ssl\": true}}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/http_server_options/use_ssl", e.problem().jsonPath());
+        assertTrue(e.getMessage().contains("use_ssl"), e.getMessage());
+    }
+
+    @Test
+    void useSslWithSslCertificatesIsAccepted() throws Exception {
+        Path conf = conf("""
+                {"http_server_options": {"use_ssl": true, "ssl_certificates": ["certs/server.pem"]}}
+                """);
+
+        HttpServerOptions http = ConfigLoader.loadGatewayConfig(conf, new ArrayList<>()).httpServerOptions();
+
+        assertTrue(http.useSsl());
+        assertEquals(List.of("certs/server.pem"), http.sslCertificates());
+    }
+
+    @Test
+    void serverCertificateWithoutKeyFileStopsStartUpNamingTheEntry() throws Exception {
+        Path conf = conf("""
+                {
+                  "http_server_options": {
+                    "use_ssl": true,
+                    "certificates": [
+                      {"domain_name": "a.test", "cert_file": "a.pem", "key_file": "a.key"},
+                      {"domain_name": "b.test", "cert_file": "b.pem"}
+                    ]
+                  }
+                }
+                """);
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/http_server_options/certificates/1", e.problem().jsonPath());
+    }
+
+    @Test
+    void unknownPortsWhitelistProtocolStopsStartUpNamingTheKey() throws Exception {
+        Path conf = conf("""
+                {"ports_whitelist": {"http": {"ports": [9000]}, "ftp": {"ports": [21]}}}
+                """);
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/ports_whitelist/ftp", e.problem().jsonPath());
+        assertTrue(e.getMessage().contains("ftp"), e.getMessage());
+    }
+
+    @Test
+    void portsWhitelistReadsPortsAndInclusiveRanges() throws Exception {
+        Path conf = conf("""
+                {"ports_whitelist": {"https": {"ranges": [{"from": 9000, "to": 9010}], "ports": [443]}}}
+                """);
+
+        GatewayConfig.PortWhitelist https =
+                ConfigLoader.loadGatewayConfig(conf, new ArrayList<>()).portsWhitelist().get("https");
+
+        assertTrue(https.allows(443));
+        assertTrue(https.allows(9000));
+        assertTrue(https.allows(9010));
+        assertFalse(https.allows(8999));
+        assertFalse(https.allows(9011));
+    }
+
+    // --- API definitions ---
+
+    @Test
+    void keylessApiLoadsWithItsFields() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "name": "Service A",
+                  "use_keyless": true,
+                  "domain": "API.Example.com ",
+                  "protocol": "HTTP",
+                  "listen_port": 0,
+                  "proxy": {
+                    "listen_path": "/a/",
+                    "target_url": "http://127.0.0.1:9000/base",
+                    "strip_listen_path": true
+                  }
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        LoadedApi loaded = report.apis().get(0);
+        ApiDefinition api = loaded.definition();
+        assertEquals("a.json", loaded.fileName());
+        assertEquals("a (Service A)", api.label());
+        assertEquals("api.example.com", api.domain());
+        assertEquals("http", api.protocol());
+        assertEquals(0, api.listenPort());
+        assertTrue(api.proxy().stripListenPath());
+        assertEquals("http://127.0.0.1:9000/base", api.proxy().targetUrl());
+        assertTrue(api.active());
+    }
+
+    @Test
+    void invalidJsonInOneApiFileIsAnErrorNamingFileLineAndColumnAndTheOthersStillLoad() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", keyless("a", "/a/"));
+        api("b.json", """
+                {
+                  "api_id": "b",
+                  "use_keyless": true,,
+                  "proxy": {"listen_path": "/b/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+        api("c.json", keyless("c", "/c/"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of("a", "c"), ids(report));
+        LoadProblem error = onlyError(report);
+        assertEquals("b.json", error.file());
+        assertTrue(error.reason().contains("line 3"), error.reason());
+        assertTrue(error.reason().contains("column"), error.reason());
+    }
+
+    @Test
+    void trailingContentAfterTheDefinitionIsInvalidJson() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", keyless("a", "/a/") + "\n{}");
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("a.json", onlyError(report).file());
+    }
+
+    @Test
+    void emptyApiFileIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", "");
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertTrue(onlyError(report).reason().contains("empty"));
+    }
+
+    @Test
+    void apiFileHoldingAnArrayIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", "[" + keyless("a", "/a/") + "]");
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("a.json", onlyError(report).file());
+    }
+
+    @Test
+    void stringListenPortIsAnErrorNamingTheJsonPathAndApi() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "use_keyless": true,
+                  "listen_port": "abc",
+                  "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("a.json", error.file());
+        assertEquals("/listen_port", error.jsonPath());
+        assertEquals("a", error.apiId());
+    }
+
+    @Test
+    void proxyGivenAsArrayIsAnErrorNamingTheJsonPath() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "use_keyless": true, "proxy": []}
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/proxy", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void wrongTypeInsideAListNamesTheIndex() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "use_keyless": true,
+                  "proxy": {
+                    "listen_path": "/a/",
+                    "enable_load_balancing": true,
+                    "target_list": ["http://127.0.0.1:9000", {"url": "http://127.0.0.1:9001"}]
+                  }
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/proxy/target_list/1", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void missingApiIdIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("noid.json", """
+                {"use_keyless": true, "proxy": {"listen_path": "/x/", "target_url": "http://127.0.0.1:9000"}}
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("noid.json", error.file());
+        assertEquals("/api_id", error.jsonPath());
+    }
+
+    @Test
+    void blankApiIdIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("blank.json", keyless("  ", "/x/"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/api_id", onlyError(report).jsonPath());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1:9000", "example.com/path", "http://", "http:///path", "", "not a url"})
+    void targetUrlWithoutSchemeOrHostIsAnErrorNamingTheField(String target) throws Exception {
+        Path conf = conf("{}");
+        api("a.json", api("a", "/a/", "\"target_url\": \"" + target + "\""));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("/proxy/target_url", error.jsonPath());
+        assertEquals("a", error.apiId());
+    }
+
+    @Test
+    void targetUrlWithUnsupportedSchemeIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", api("a", "/a/", "\"target_url\": \"ftp://files.example.com\""));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/proxy/target_url", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void badTargetListEntryIsAnErrorNamingItsIndex() throws Exception {
+        Path conf = conf("{}");
+        api("lb.json", api("lb", "/lb/", """
+                "enable_load_balancing": true,
+                "target_list": ["http://127.0.0.1:9000", "http://127.0.0.1:9001", "127.0.0.1:9002"]
+                """));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("/proxy/target_list/2", error.jsonPath());
+        assertEquals("lb", error.apiId());
+    }
+
+    @Test
+    void targetListIsUsedOnlyWithLoadBalancing() throws Exception {
+        Path conf = conf("{}");
+        api("lb.json", api("lb", "/lb/", """
+                "enable_load_balancing": true,
+                "target_list": ["http://127.0.0.1:9000", "https://backend.test:9443/v1"]
+                """));
+        api("single.json", api("single", "/single/", """
+                "target_url": "http://127.0.0.1:7000",
+                "target_list": ["http://127.0.0.1:9000", "http://127.0.0.1:9001"]
+                """));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        assertEquals(List.of("http://127.0.0.1:9000", "https://backend.test:9443/v1"),
+                ConfigLoader.httpTargets(report.apis().get(0).definition()).stream().map(t -> t.raw()).toList());
+        assertEquals(List.of("http://127.0.0.1:7000"),
+                ConfigLoader.httpTargets(report.apis().get(1).definition()).stream().map(t -> t.raw()).toList());
+    }
+
+    @Test
+    void listenPathWithoutLeadingSlashIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", keyless("a", "a/"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/proxy/listen_path", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void apiListenPortOutsideTcpRangeIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "use_keyless": true,
+                  "listen_port": 70000,
+                  "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/listen_port", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void protectedApiIsRefusedUntilAuthIsImplemented() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "use_keyless": false,
+                  "use_standard_auth": true,
+                  "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("/use_keyless", error.jsonPath());
+        assertEquals("a", error.apiId());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "tls", "TCP"})
+    void tcpAndTlsApisAreRefusedUntilImplemented(String protocol) throws Exception {
+        Path conf = conf("{}");
+        api("t.json", """
+                {
+                  "api_id": "t",
+                  "use_keyless": true,
+                  "protocol": "%s",
+                  "listen_port": 9443,
+                  "proxy": {"target_url": "tcp://127.0.0.1:9000"}
+                }
+                """.formatted(protocol));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("/protocol", error.jsonPath());
+        assertEquals("t", error.apiId());
+    }
+
+    @Test
+    void unknownProtocolIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("u.json", """
+                {
+                  "api_id": "u",
+                  "use_keyless": true,
+                  "protocol": "udp",
+                  "proxy": {"listen_path": "/u/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertEquals("/protocol", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void certificateIsAcceptedAsAliasOfCertificates() throws Exception {
+        Path conf = conf("{}");
+        api("docs.json", """
+                {
+                  "api_id": "docs",
+                  "use_keyless": true,
+                  "protocol": "https",
+                  "certificate": ["certs/docs.pem"],
+                  "proxy": {"listen_path": "/docs/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+        api("code.json", """
+                {
+                  "api_id": "code",
+                  "use_keyless": true,
+                  "protocol": "https",
+                  "certificates": ["certs/code.pem"],
+                  "proxy": {"listen_path": "/code/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        assertEquals(List.of("certs/code.pem"), report.apis().get(0).definition().certificates());
+        assertEquals(List.of("certs/docs.pem"), report.apis().get(1).definition().certificates());
+    }
+
+    @Test
+    void inactiveApiIsSkippedWithoutError() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", keyless("a", "/a/"));
+        api("off.json", """
+                {
+                  "api_id": "off",
+                  "active": false,
+                  "use_keyless": true,
+                  "enable_proxy_protocol": true,
+                  "proxy": {"listen_path": "/off/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of("a"), ids(report));
+        assertEquals(List.of(), report.problems());
+    }
+
+    @Test
+    void filesNotEndingInJsonAreIgnored() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", keyless("a", "/a/"));
+        api("a.json.bak", "{ not json");
+        api("README.md", "# notes");
+        api("b.JSON5", keyless("b", "/b/"));
+        Files.createDirectories(dir.resolve("apps").resolve("folder.json"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of("a"), ids(report));
+        assertEquals(List.of(), report.problems());
+    }
+
+    @Test
+    void filesLoadInNameOrder() throws Exception {
+        Path conf = conf("{}");
+        api("c.json", keyless("third", "/c/"));
+        api("a.json", keyless("first", "/a/"));
+        api("b.json", keyless("second", "/b/"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of("first", "second", "third"), ids(report));
+        assertEquals(List.of("a.json", "b.json", "c.json"),
+                report.apis().stream().map(LoadedApi::fileName).toList());
+    }
+
+    // --- helpers ---
+
+    private Path conf(String json) throws IOException {
+        return Files.writeString(dir.resolve("tyk.conf"), json);
+    }
+
+    private void api(String fileName, String json) throws IOException {
+        writeApi(Files.createDirectories(dir.resolve("apps")), fileName, json);
+    }
+
+    private static void writeApi(Path appDir, String fileName, String json) throws IOException {
+        Files.writeString(appDir.resolve(fileName), json);
+    }
+
+    /** A keyless HTTP API proxying its listen path to one local target. */
+    private static String keyless(String id, String listenPath) {
+        return api(id, listenPath, "\"target_url\": \"http://127.0.0.1:9000\"");
+    }
+
+    /** A keyless HTTP API with {@code proxyFields} added to its {@code proxy} object. */
+    private static String api(String id, String listenPath, String proxyFields) {
+        return """
+                {
+                  "api_id": "%s",
+                  "use_keyless": true,
+                  "proxy": {"listen_path": "%s", %s}
+                }
+                """.formatted(id, listenPath, proxyFields);
+    }
+
+    private static String jsonString(String text) {
+        return text.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static List<String> ids(LoadReport report) {
+        return report.apis().stream().map(a -> a.definition().apiId()).toList();
+    }
+
+    private static LoadProblem onlyError(LoadReport report) {
+        List<LoadProblem> errors = report.errors();
+        assertEquals(1, errors.size(), () -> "expected exactly one error, got " + report.problems());
+        return errors.get(0);
+    }
+}

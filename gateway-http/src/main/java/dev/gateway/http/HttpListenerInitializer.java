@@ -1,0 +1,50 @@
+package dev.gateway.http;
+
+import dev.gateway.http.internal.FrontendHandler;
+import dev.gateway.http.internal.PipelineNames;
+import dev.gateway.http.internal.ProxyResponseEncoder;
+import dev.gateway.http.internal.StrictRequestDecoder;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.util.function.Supplier;
+
+/**
+ * Sets up the pipeline of each accepted connection on an HTTP or HTTPS listener (the order is drawn in
+ * {@link PipelineNames}). The routes are read through a supplier on every request, so a reload swaps them for
+ * new requests while open connections carry on.
+ */
+public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
+
+    private final HttpProxy proxy;
+    private final FrontendHandler.ListenerContext context;
+    private final Mapping<String, SslContext> sni;
+
+    /**
+     * @param sni certificates by server name for HTTPS, {@code null} for cleartext
+     * @param status the status endpoint, on the gateway's own port only; {@code null} elsewhere
+     */
+    public HttpListenerInitializer(HttpProxy proxy, Supplier<HttpRoutes> routes, Mapping<String, SslContext> sni,
+            StatusEndpoint status) {
+        this.proxy = proxy;
+        this.context = new FrontendHandler.ListenerContext(proxy.settings(), routes, proxy.pools(), status,
+                sni == null ? "http" : "https", proxy::isDraining);
+        this.sni = sni;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        proxy.track(ch);
+        ChannelPipeline pipeline = ch.pipeline();
+        if (sni != null) {
+            pipeline.addLast(PipelineNames.TLS, new SniHandler(sni));
+        }
+        ProxyResponseEncoder encoder = new ProxyResponseEncoder();
+        pipeline.addLast(PipelineNames.REQUEST_DECODER, new StrictRequestDecoder());
+        pipeline.addLast(PipelineNames.RESPONSE_ENCODER, encoder);
+        pipeline.addLast(PipelineNames.FRONTEND, new FrontendHandler(context, encoder));
+    }
+}

@@ -1,0 +1,78 @@
+package dev.gateway.http;
+
+import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.transport.Transport;
+import dev.gateway.http.internal.UpstreamConnector;
+import dev.gateway.http.internal.UpstreamPools;
+import dev.gateway.http.internal.FrontendHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import io.netty.util.concurrent.Future;
+
+/**
+ * What every HTTP listener of one gateway shares: settings, the upstream connector and the per-event-loop
+ * connection pools. Pools outlive reloads, so connections to unchanged upstreams stay warm.
+ */
+public final class HttpProxy implements AutoCloseable {
+
+    private final HttpSettings settings;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final UpstreamPools pools;
+    private final ChannelGroup connections = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
+
+    public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls) {
+        this.settings = settings;
+        this.resolver = transport.newResolverGroup();
+        this.pools = new UpstreamPools(new UpstreamConnector(transport, tls, settings, resolver),
+                settings.maxIdlePerHost());
+    }
+
+    public HttpSettings settings() {
+        return settings;
+    }
+
+    /** The pools, for the listeners' frontends. */
+    public UpstreamPools pools() {
+        return pools;
+    }
+
+    /** Tracks an accepted client connection, so a stop can drain it. */
+    void track(Channel client) {
+        connections.add(client);
+    }
+
+    /** True once the gateway is stopping: connections close after their current exchange. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Starts draining: idle client connections close now, busy ones after their current exchange.
+     *
+     * @return completes when every client connection is closed
+     */
+    public Future<Void> drain() {
+        draining = true;
+        for (Channel client : connections) {
+            FrontendHandler frontend = client.pipeline().get(FrontendHandler.class);
+            if (frontend != null) {
+                client.eventLoop().execute(frontend::drain);
+            }
+        }
+        return connections.newCloseFuture();
+    }
+
+    /** Closes idle upstream connections and any client connection still open; call from outside the event loops before shutting them down. */
+    @Override
+    public void close() {
+        connections.close().awaitUninterruptibly();
+        Future<?> closing = pools.closeAll();
+        closing.awaitUninterruptibly();
+        resolver.close();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.gateway.http;
+
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP proxy's settings, compiled once from {@code tyk.conf} with units resolved.
+ *
+ * @param readTimeoutNanos a client's whole request head, and each silence while it sends a body or idles
+ *     between requests
+ * @param writeTimeoutNanos how long a client may refuse bytes we have for it
+ * @param proxyTimeoutNanos how long an upstream may take to connect, to answer, or stay silent mid-response
+ * @param flushIntervalNanos 0 flushes at the end of each upstream read; above 0, known-length responses are
+ *     flushed at most this often
+ * @param maxRequestBodySize bytes, 0 for no limit
+ * @param maxIdlePerHost idle upstream connections kept per event loop per upstream
+ * @param closeConnections no keep-alive on either side
+ * @param insecureSkipVerify {@code proxy_ssl_insecure_skip_verify}
+ * @param accessLog log one line per exchange on {@code gateway.access}
+ */
+public record HttpSettings(
+        long readTimeoutNanos,
+        long writeTimeoutNanos,
+        long proxyTimeoutNanos,
+        long flushIntervalNanos,
+        long maxRequestBodySize,
+        int maxIdlePerHost,
+        boolean closeConnections,
+        boolean insecureSkipVerify,
+        boolean accessLog) {
+
+    /**
+     * Longest request line. Longer gets 414. Matches nginx's default {@code large_client_header_buffers} of 8k.
+     */
+    public static final int MAX_REQUEST_LINE = 8 * 1024;
+
+    /** Largest request head (all header lines together). Larger gets 431. */
+    public static final int MAX_REQUEST_HEADERS = 16 * 1024;
+
+    /**
+     * Largest upstream response head. Upstreams are trusted more than clients, but not without bound: a larger
+     * head is a 502.
+     */
+    public static final int MAX_RESPONSE_HEADERS = 64 * 1024;
+
+    /** Largest body piece the codecs hand on at once; bigger reads are split, never gathered. */
+    public static final int MAX_CHUNK = 64 * 1024;
+
+    /** Above this many queued bytes a channel reports itself unwritable and its peer stops reading. */
+    public static final int WRITE_HIGH_WATER_MARK = 64 * 1024;
+
+    /** Below this many queued bytes a channel is writable again and its peer resumes reading. */
+    public static final int WRITE_LOW_WATER_MARK = 32 * 1024;
+
+    /** Idle upstream connections older than this are closed. Below common upstream keep-alive timeouts (60s+). */
+    public static final long UPSTREAM_IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(55);
+
+    /** Settings from a loaded {@code tyk.conf}. */
+    public static HttpSettings from(GatewayConfig config) {
+        HttpServerOptions http = config.httpServerOptions();
+        return new HttpSettings(
+                TimeUnit.SECONDS.toNanos(http.readTimeout()),
+                TimeUnit.SECONDS.toNanos(http.writeTimeout()),
+                TimeUnit.SECONDS.toNanos(config.proxyDefaultTimeout()),
+                TimeUnit.MILLISECONDS.toNanos(http.flushInterval()),
+                http.maxRequestBodySize(),
+                config.maxIdleConnectionsPerHost(),
+                config.closeConnections(),
+                config.proxySslInsecureSkipVerify(),
+                config.accessLogs().enabled());
+    }
+}

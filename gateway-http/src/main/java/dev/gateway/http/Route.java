@@ -1,0 +1,125 @@
+package dev.gateway.http;
+
+import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.lb.Target;
+import dev.gateway.core.lb.TargetGroup;
+import dev.gateway.http.internal.UpstreamEndpoint;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * An HTTP route: a domain and a listen path on one port, owned by one API. Everything the proxy needs per
+ * request is resolved here at load, so the request path only looks things up.
+ */
+public final class Route {
+
+    private final ApiDefinition api;
+    private final String domain;
+    private final String listenPath;
+    private final TargetGroup targets;
+    private final Map<Target, UpstreamEndpoint> endpoints;
+
+    Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify) {
+        this.api = api;
+        this.domain = api.domain();
+        this.listenPath = listenPath;
+        this.targets = targets;
+        this.endpoints = new IdentityHashMap<>();
+        boolean insecure = insecureSkipVerify || api.proxy().transport().sslInsecureSkipVerify();
+        for (Target target : targets.targets()) {
+            endpoints.put(target, UpstreamEndpoint.of(target, insecure));
+        }
+    }
+
+    public ApiDefinition api() {
+        return api;
+    }
+
+    public String apiId() {
+        return api.apiId();
+    }
+
+    /** The host this route answers for; empty for any. */
+    public String domain() {
+        return domain;
+    }
+
+    /** The normalized listen path: leading slash, no trailing slash except {@code /} itself. */
+    public String listenPath() {
+        return listenPath;
+    }
+
+    public TargetGroup targets() {
+        return targets;
+    }
+
+    /** The pooled-connection key of one of this route's targets. */
+    public UpstreamEndpoint endpoint(Target target) {
+        return endpoints.get(target);
+    }
+
+    /**
+     * True when {@code path} lies under the listen path at a segment boundary: {@code /api} matches {@code /api},
+     * {@code /api/} and {@code /api/x}, never {@code /apix}.
+     */
+    boolean matches(String path) {
+        if (listenPath.length() == 1) {
+            return true;
+        }
+        return path.startsWith(listenPath)
+                && (path.length() == listenPath.length() || path.charAt(listenPath.length()) == '/');
+    }
+
+    /**
+     * The upstream request target: the path with the listen path stripped when the API asks, joined onto the
+     * target's path, then the target's query followed by the request's.
+     */
+    public String upstreamUri(Target target, String path, String query) {
+        ApiDefinition.Proxy proxy = api.proxy();
+        String sub = proxy.stripListenPath() && listenPath.length() > 1 ? path.substring(listenPath.length()) : path;
+        String joined = joinPaths(target.basePath(), sub, proxy.disableStripSlash());
+        String targetQuery = target.query();
+        if (targetQuery.isEmpty() && query == null) {
+            return joined;
+        }
+        StringBuilder uri = new StringBuilder(joined.length() + 32).append(joined).append('?');
+        if (!targetQuery.isEmpty()) {
+            uri.append(targetQuery);
+            if (query != null && !query.isEmpty()) {
+                uri.append('&');
+            }
+        }
+        if (query != null) {
+            uri.append(query);
+        }
+        return uri.toString();
+    }
+
+    /**
+     * Joins the target's path and the request's with one slash between them, as Tyk does. A request for the bare
+     * root of the API goes to the target path as written only with {@code disable_strip_slash}; otherwise its
+     * trailing slash is folded away.
+     */
+    static String joinPaths(String base, String sub, boolean disableStripSlash) {
+        if (disableStripSlash && (sub.isEmpty() || sub.equals("/"))) {
+            return base.isEmpty() ? "/" : base;
+        }
+        int baseEnd = base.length();
+        while (baseEnd > 0 && base.charAt(baseEnd - 1) == '/') {
+            baseEnd--;
+        }
+        int subStart = 0;
+        while (subStart < sub.length() && sub.charAt(subStart) == '/') {
+            subStart++;
+        }
+        if (subStart == sub.length()) {
+            return baseEnd == 0 ? "/" : base.substring(0, baseEnd);
+        }
+        return base.substring(0, baseEnd) + "/" + sub.substring(subStart);
+    }
+
+    @Override
+    public String toString() {
+        return (domain.isEmpty() ? "*" : domain) + listenPath + " -> " + api.apiId();
+    }
+}

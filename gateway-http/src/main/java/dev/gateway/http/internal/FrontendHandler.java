@@ -1,0 +1,463 @@
+package dev.gateway.http.internal;
+
+import dev.gateway.core.lb.Target;
+import dev.gateway.core.net.ClientAddress;
+import dev.gateway.http.HttpRoutes;
+import dev.gateway.http.HttpSettings;
+import dev.gateway.http.Route;
+import dev.gateway.http.StatusEndpoint;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: it checks and routes each request, answers locally when it must, and hands the rest to
+ * a {@link ProxyExchange}, one at a time. Auto-read is off; this handler decides when to read, which is how
+ * backpressure reaches the client. It also enforces {@code read_timeout} (request head, body silence, idle
+ * keep-alive) and {@code write_timeout} (a client that stops taking bytes) with one rescheduled timer.
+ */
+public final class FrontendHandler extends ChannelDuplexHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    /** Where the connection is in its request cycle. */
+    private enum State {
+        /** Waiting for, or reading, a request head. */
+        AWAIT_HEAD,
+        /** An exchange owns the current request. */
+        PROXYING,
+        /** Answered locally; reading and dropping the rest of the request body. */
+        DRAINING,
+        /** Closing: everything read is dropped. */
+        CLOSED
+    }
+
+    /** What the handler needs from its listener. */
+    public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
+            StatusEndpoint status, String scheme, BooleanSupplier draining) {
+    }
+
+    private final ListenerContext listener;
+    private final ProxyExchange.ExchangeSettings exchangeSettings;
+    private final ProxyResponseEncoder encoder;
+    private ChannelHandlerContext ctx;
+    private UpstreamPool pool;
+
+    private State state = State.AWAIT_HEAD;
+    private ProxyExchange exchange;
+    private boolean keepAlive;
+    private boolean requestComplete;
+    /** Parts of pipelined requests that arrived while an earlier one was still being answered. */
+    private ArrayDeque<HttpObject> backlog;
+    private boolean wroteToUpstream;
+
+    private long headStartNanos;
+    private long lastReadNanos;
+    private long unwritableSinceNanos = -1;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
+
+    public FrontendHandler(ListenerContext listener, ProxyResponseEncoder encoder) {
+        this.listener = listener;
+        this.encoder = encoder;
+        HttpSettings settings = listener.settings();
+        this.exchangeSettings = new ProxyExchange.ExchangeSettings(settings.proxyTimeoutNanos(),
+                settings.flushIntervalNanos(), settings.maxRequestBodySize());
+    }
+
+    ProxyResponseEncoder encoder() {
+        return encoder;
+    }
+
+    boolean draining() {
+        return listener.draining().getAsBoolean();
+    }
+
+    boolean closeConnections() {
+        return listener.settings().closeConnections();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.pool = listener.pools().of(ctx.channel().eventLoop());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        headStartNanos = System.nanoTime();
+        ctx.read();
+        rearmTimer();
+        ctx.fireChannelActive();
+    }
+
+    // ---- inbound ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastReadNanos = System.nanoTime();
+        if (!(msg instanceof HttpObject object)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == State.CLOSED) {
+            ReferenceCountUtil.release(msg);
+        } else if (requestComplete && state != State.AWAIT_HEAD) {
+            if (backlog == null) {
+                backlog = new ArrayDeque<>(4);
+            }
+            backlog.add(object);
+        } else {
+            handle(object);
+        }
+    }
+
+    private void handle(HttpObject msg) {
+        if (msg instanceof HttpRequest request) {
+            onRequestHead(request);
+        }
+        if (msg instanceof HttpContent part) {
+            onRequestContent(part);
+        }
+    }
+
+    private void onRequestHead(HttpRequest request) {
+        requestComplete = false;
+        keepAlive = HttpUtil.isKeepAlive(request) && !listener.settings().closeConnections();
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            log.info("client={} malformed request: {}", ClientAddress.of(ctx.channel()), cause.getMessage());
+            answerError(RequestChecks.decodeFailure(cause), false);
+            return;
+        }
+        ProxyFailure invalid = RequestChecks.check(request, listener.settings().maxRequestBodySize());
+        if (invalid != null) {
+            log.info("client={} {} {} refused: {}", ClientAddress.of(ctx.channel()), request.method(),
+                    request.uri(), invalid.message());
+            answerError(invalid, false);
+            return;
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+            answerLocally(LocalResponses.json(ctx.alloc(), HttpResponseStatus.EXPECTATION_FAILED,
+                    "{\"error\": \"unsupported expectation\"}", false));
+            return;
+        }
+        RequestTarget target = RequestTarget.parse(request.uri(), request.headers().get(HttpHeaderNames.HOST));
+        if (target == null) {
+            log.info("client={} unusable request target '{}'", ClientAddress.of(ctx.channel()), request.uri());
+            answerError(ProxyFailure.BAD_REQUEST, false);
+            return;
+        }
+        StatusEndpoint status = listener.status();
+        if (status != null && target.path().equals(status.path())) {
+            answerLocally(LocalResponses.json(ctx.alloc(), HttpResponseStatus.OK, status.body().get(), keepAlive));
+            return;
+        }
+        Route route = listener.routes().get().match(target.host(), target.path());
+        if (route == null) {
+            answerError(ProxyFailure.NO_ROUTE, keepAlive);
+            return;
+        }
+        Target upstream = route.targets().next();
+        if (upstream == null) {
+            log.warn("api={} client={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()));
+            answerError(ProxyFailure.ALL_HOSTS_DOWN, keepAlive);
+            return;
+        }
+        if (HttpUtil.is100ContinueExpected(request)) {
+            // Answered here, as nginx does: the client may send its body now, and the upstream never waits.
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
+                    ctx.voidPromise());
+            request.headers().remove(HttpHeaderNames.EXPECT);
+        }
+        prepareUpstreamRequest(request, route, upstream, target);
+        state = State.PROXYING;
+        exchange = new ProxyExchange(this, ctx, pool, route, upstream, request, keepAlive, exchangeSettings);
+        exchange.start();
+    }
+
+    private void prepareUpstreamRequest(HttpRequest request, Route route, Target upstream, RequestTarget target) {
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        String originalHost = request.headers().get(HttpHeaderNames.HOST);
+        HeaderRewriter.stripHopByHop(request.headers());
+        if (chunked) {
+            request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (listener.settings().closeConnections()) {
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        HeaderRewriter.addForwarded(request.headers(), ClientAddress.ip(ctx.channel()), listener.scheme(),
+                originalHost);
+        if (!route.api().proxy().preserveHostHeader() || originalHost == null) {
+            request.headers().set(HttpHeaderNames.HOST, upstream.hostHeader());
+        }
+        request.setUri(route.upstreamUri(upstream, target.path(), target.query()));
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    private void onRequestContent(HttpContent part) {
+        boolean last = part instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (part.decoderResult().isFailure() && state != State.CLOSED) {
+            part.release();
+            log.info("client={} malformed request body: {}", ClientAddress.of(ctx.channel()),
+                    part.decoderResult().cause().getMessage());
+            if (state == State.PROXYING) {
+                exchange.fail(ProxyFailure.BAD_REQUEST, null);
+            } else {
+                answerError(ProxyFailure.BAD_REQUEST, false);
+            }
+            return;
+        }
+        switch (state) {
+            case PROXYING -> {
+                exchange.onRequestContent(part);
+                wroteToUpstream = true;
+            }
+            case DRAINING -> {
+                part.release();
+                if (last) {
+                    nextRequest();
+                }
+            }
+            default -> part.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (wroteToUpstream) {
+            wroteToUpstream = false;
+            if (exchange != null) {
+                exchange.flushRequest();
+            }
+        }
+        requestDemandChanged();
+    }
+
+    /** Reads from the client when the current state wants bytes. */
+    void requestDemandChanged() {
+        boolean wants = switch (state) {
+            case AWAIT_HEAD, DRAINING -> backlog == null || backlog.isEmpty();
+            case PROXYING -> exchange != null && exchange.wantsRequestBody();
+            case CLOSED -> false;
+        };
+        if (wants) {
+            ctx.read();
+        }
+    }
+
+    // ---- answers ----------------------------------------------------------------------------------------------
+
+    /** A local answer; the rest of the request body is read and dropped, then the connection goes on. */
+    private void answerLocally(FullHttpResponse response) {
+        boolean close = !keepAlive || !HttpUtil.isKeepAlive(response) || listener.draining().getAsBoolean();
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        encoder.answeringHead(false);
+        if (close) {
+            state = State.CLOSED;
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        state = State.DRAINING;
+        if (requestComplete) {
+            nextRequest();
+        }
+    }
+
+    /** A JSON error for the current request; closes the connection unless {@code keepAlive}. */
+    void answerError(ProxyFailure failure, boolean keepAlive) {
+        exchange = null;
+        this.keepAlive = keepAlive && this.keepAlive;
+        answerLocally(LocalResponses.error(ctx.alloc(), failure, this.keepAlive));
+    }
+
+    /** The exchange sent its whole response. */
+    void exchangeFinished(boolean keepAlive) {
+        exchange = null;
+        if (!keepAlive || listener.draining().getAsBoolean()) {
+            state = State.CLOSED;
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        nextRequest();
+    }
+
+    /** The response broke off midway: closing is the only signal HTTP/1.1 has for that. */
+    void abortConnection() {
+        exchange = null;
+        state = State.CLOSED;
+        ctx.close();
+    }
+
+    private void nextRequest() {
+        state = State.AWAIT_HEAD;
+        requestComplete = false;
+        headStartNanos = System.nanoTime();
+        HttpObject queued;
+        while (backlog != null && state == State.AWAIT_HEAD && (queued = backlog.poll()) != null) {
+            handle(queued);
+        }
+        // Parts of a request whose exchange started from the backlog are handled in order.
+        while (backlog != null && !backlog.isEmpty() && !(requestComplete && state != State.AWAIT_HEAD)
+                && state != State.CLOSED) {
+            handle(backlog.poll());
+        }
+        rearmTimer();
+        requestDemandChanged();
+    }
+
+    /** The gateway is stopping: close now when idle, otherwise after the current exchange. */
+    public void drain() {
+        if (state == State.AWAIT_HEAD && (backlog == null || backlog.isEmpty())) {
+            state = State.CLOSED;
+            ctx.close();
+        }
+    }
+
+    // ---- outbound and lifecycle -------------------------------------------------------------------------------
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            unwritableSinceNanos = -1;
+            if (exchange != null) {
+                exchange.onClientWritable();
+            }
+        } else {
+            unwritableSinceNanos = System.nanoTime();
+            rearmTimer();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSED;
+        if (exchange != null) {
+            exchange.cancel();
+            exchange = null;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (backlog != null) {
+            backlog.forEach(ReferenceCountUtil::release);
+            backlog.clear();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("client={} connection error: {}", ClientAddress.of(ctx.channel()), cause.toString());
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
+            log.info("client={} TLS handshake failed on port {}: {}", ClientAddress.of(ctx.channel()),
+                    ctx.channel().localAddress(), ssl.getMessage());
+        } else {
+            log.warn("client={} unexpected error; closing the connection", ClientAddress.of(ctx.channel()), cause);
+        }
+        ctx.close();
+    }
+
+    // ---- timeouts ---------------------------------------------------------------------------------------------
+
+    /** The next moment a timeout could fire, or {@code Long.MAX_VALUE} when none is running. */
+    private long nextDeadline() {
+        HttpSettings settings = listener.settings();
+        long deadline = Long.MAX_VALUE;
+        if (state == State.AWAIT_HEAD) {
+            deadline = headStartNanos + settings.readTimeoutNanos();
+        } else if (state == State.DRAINING || (state == State.PROXYING && exchange != null
+                && !exchange.isRequestComplete() && exchange.wantsRequestBody())) {
+            deadline = lastReadNanos + settings.readTimeoutNanos();
+        }
+        if (unwritableSinceNanos >= 0) {
+            deadline = Math.min(deadline, unwritableSinceNanos + settings.writeTimeoutNanos());
+        }
+        return deadline;
+    }
+
+    private void rearmTimer() {
+        long deadline = nextDeadline();
+        if (deadline == Long.MAX_VALUE || state == State.CLOSED) {
+            return;
+        }
+        if (timer != null) {
+            if (timerDeadline - deadline <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDeadline = deadline;
+        timer = ctx.executor().schedule(this::onTimer, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (state == State.CLOSED) {
+            return;
+        }
+        long now = System.nanoTime();
+        HttpSettings settings = listener.settings();
+        if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos >= settings.writeTimeoutNanos()) {
+            log.info("client={} accepted no data for write_timeout; closing", ClientAddress.of(ctx.channel()));
+            abortAndClose();
+            return;
+        }
+        long deadline = nextDeadline();
+        if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
+            if (state == State.AWAIT_HEAD) {
+                log.debug("client={} sent no complete request within read_timeout; closing",
+                        ClientAddress.of(ctx.channel()));
+                abortAndClose();
+            } else if (state == State.PROXYING && exchange != null) {
+                log.info("client={} stopped sending the request body; read_timeout", ClientAddress.of(ctx.channel()));
+                exchange.fail(ProxyFailure.CLIENT_TIMEOUT, null);
+            } else {
+                abortAndClose();
+            }
+            return;
+        }
+        rearmTimer();
+    }
+
+    private void abortAndClose() {
+        if (exchange != null) {
+            exchange.cancel();
+            exchange = null;
+        }
+        state = State.CLOSED;
+        ctx.close();
+    }
+}

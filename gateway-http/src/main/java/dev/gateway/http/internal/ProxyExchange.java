@@ -1,0 +1,479 @@
+package dev.gateway.http.internal;
+
+import dev.gateway.core.lb.Target;
+import dev.gateway.http.Route;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, streamed between a client connection and an upstream connection. Everything
+ * runs on the client's event loop, which is also the upstream connection's.
+ *
+ * <p>Reads are demand-driven on both sides: the client is read while the upstream can take more, the upstream
+ * while the client can. Bytes therefore never pile up in the gateway beyond the water marks.
+ */
+final class ProxyExchange {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final FrontendHandler frontend;
+    private final ChannelHandlerContext client;
+    private final UpstreamPool pool;
+    private final Route route;
+    private final Target target;
+    private final UpstreamEndpoint endpoint;
+    private final HttpRequest request;
+    private final boolean head;
+    /** Idempotent and without a body: may be sent again when a pooled connection proves dead. */
+    private final boolean replayable;
+    private final boolean clientHttp10;
+    private final long proxyTimeoutNanos;
+    private final long flushIntervalNanos;
+    private final long maxBodySize;
+    private final long startNanos = System.nanoTime();
+
+    private UpstreamConnection upstream;
+    private boolean retried;
+    /** Request parts that arrived before the upstream connection was ready. */
+    private ArrayDeque<HttpContent> early;
+    private boolean requestComplete;
+    private boolean requestSent;
+    private long requestBytes;
+
+    private boolean responseReceived;
+    private boolean responseStarted;
+    private boolean skippingInformational;
+    private boolean flushEachRead;
+    private boolean upstreamReusable;
+    private boolean clientKeepAlive;
+    private HttpResponseStatus status;
+    private long responseBytes;
+    private boolean unflushed;
+    private ScheduledFuture<?> flushTask;
+
+    private long lastUpstreamReadNanos;
+    private ScheduledFuture<?> timeoutTask;
+    private boolean done;
+
+    ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, UpstreamPool pool, Route route,
+            Target target, HttpRequest request, boolean keepAlive, ExchangeSettings settings) {
+        this.frontend = frontend;
+        this.client = client;
+        this.pool = pool;
+        this.route = route;
+        this.target = target;
+        this.endpoint = route.endpoint(target);
+        this.request = request;
+        this.head = request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
+        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) == 0;
+        this.clientKeepAlive = keepAlive;
+        this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
+        this.flushIntervalNanos = settings.flushIntervalNanos();
+        this.maxBodySize = settings.maxBodySize();
+    }
+
+    /** The settings an exchange reads, resolved once per listener. */
+    record ExchangeSettings(long proxyTimeoutNanos, long flushIntervalNanos, long maxBodySize) {
+    }
+
+    private static boolean isIdempotent(HttpRequest request) {
+        String method = request.method().name();
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> false;
+        };
+    }
+
+    Route route() {
+        return route;
+    }
+
+    // ---- starting ---------------------------------------------------------------------------------------------
+
+    void start() {
+        timeoutTask = client.executor().schedule(this::checkTimeout, proxyTimeoutNanos, TimeUnit.NANOSECONDS);
+        UpstreamConnection pooled = pool.poll(endpoint);
+        if (pooled != null) {
+            attach(pooled);
+        } else {
+            connect();
+        }
+    }
+
+    private void connect() {
+        UpstreamConnection connection = pool.newConnection(endpoint);
+        ChannelFuture future = pool.connect(endpoint, connection);
+        future.addListener(f -> {
+            if (done) {
+                future.channel().close();
+            } else if (f.isSuccess()) {
+                attach(connection);
+            } else {
+                fail(connectFailure(f.cause()), f.cause());
+            }
+        });
+    }
+
+    private void attach(UpstreamConnection connection) {
+        upstream = connection;
+        connection.attach(this);
+        Channel channel = connection.channel();
+        channel.write(request, channel.voidPromise());
+        if (early != null) {
+            HttpContent part;
+            while ((part = early.poll()) != null) {
+                channel.write(part, channel.voidPromise());
+            }
+        }
+        if (requestComplete) {
+            requestSent = true;
+        }
+        channel.flush();
+        channel.read();
+        frontend.requestDemandChanged();
+    }
+
+    // ---- request body, client to upstream ---------------------------------------------------------------------
+
+    /** True while more of the request body is wanted and the upstream can take it. */
+    boolean wantsRequestBody() {
+        return !done && !requestComplete && upstream != null && upstream.channel().isWritable();
+    }
+
+    boolean isRequestComplete() {
+        return requestComplete;
+    }
+
+    /** Takes ownership of one request part. */
+    void onRequestContent(HttpContent part) {
+        if (done) {
+            part.release();
+            return;
+        }
+        requestBytes += part.content().readableBytes();
+        boolean last = part instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (maxBodySize > 0 && requestBytes > maxBodySize) {
+            part.release();
+            fail(ProxyFailure.BODY_TOO_LARGE, null);
+            return;
+        }
+        if (upstream == null) {
+            if (early == null) {
+                early = new ArrayDeque<>(4);
+            }
+            early.add(part);
+            return;
+        }
+        Channel channel = upstream.channel();
+        channel.write(part, channel.voidPromise());
+        if (last) {
+            requestSent = true;
+        }
+    }
+
+    /** End of a client read: push what was written to the upstream. */
+    void flushRequest() {
+        if (upstream != null && !done) {
+            upstream.channel().flush();
+        }
+    }
+
+    void onUpstreamWritabilityChanged() {
+        frontend.requestDemandChanged();
+    }
+
+    // ---- response, upstream to client -------------------------------------------------------------------------
+
+    void onUpstreamMessage(Object msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastUpstreamReadNanos = System.nanoTime();
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                fail(ProxyFailure.UPSTREAM_PROTOCOL, response.decoderResult().cause());
+                return;
+            }
+            if (isInformational(response.status())) {
+                // 100 Continue and friends: the gateway answers Expect itself, so these go no further.
+                skippingInformational = true;
+            } else {
+                startResponse(response);
+            }
+        }
+        if (msg instanceof HttpContent part) {
+            onResponseContent(part);
+        }
+    }
+
+    private static boolean isInformational(HttpResponseStatus status) {
+        return status.code() >= 100 && status.code() < 200 && status.code() != 101;
+    }
+
+    private void startResponse(HttpResponse response) {
+        responseReceived = true;
+        status = response.status();
+        HttpHeaders headers = response.headers();
+        boolean bodyless = head || status.code() == 204 || status.code() == 304;
+        boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        // A body that ends when the upstream closes cannot leave the connection reusable.
+        upstreamReusable = HttpUtil.isKeepAlive(response) && (bodyless || hasLength || chunked);
+        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        flushEachRead = flushIntervalNanos == 0 || !hasLength
+                || (contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17));
+
+        HeaderRewriter.stripHopByHop(headers);
+        if (frontend.draining()) {
+            clientKeepAlive = false;
+        }
+        if (!bodyless && !hasLength) {
+            if (clientHttp10) {
+                clientKeepAlive = false;
+            } else {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        if (!clientKeepAlive) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(clientHttp10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        frontend.encoder().answeringHead(head);
+        client.write(response, client.voidPromise());
+        responseStarted = true;
+        unflushed = true;
+    }
+
+    private void onResponseContent(HttpContent part) {
+        if (skippingInformational) {
+            if (part instanceof LastHttpContent) {
+                skippingInformational = false;
+            }
+            part.release();
+            return;
+        }
+        if (part.decoderResult().isFailure()) {
+            part.release();
+            fail(ProxyFailure.UPSTREAM_PROTOCOL, part.decoderResult().cause());
+            return;
+        }
+        responseBytes += part.content().readableBytes();
+        client.write(part, client.voidPromise());
+        unflushed = true;
+        if (part instanceof LastHttpContent) {
+            complete();
+        }
+    }
+
+    void onUpstreamReadComplete() {
+        if (done) {
+            return;
+        }
+        if (unflushed) {
+            if (flushEachRead) {
+                flushClient();
+            } else if (flushTask == null) {
+                flushTask = client.executor().schedule(this::flushClient, flushIntervalNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+        if (client.channel().isWritable()) {
+            upstream.channel().read();
+        }
+    }
+
+    private void flushClient() {
+        flushTask = null;
+        if (unflushed) {
+            unflushed = false;
+            client.flush();
+        }
+    }
+
+    /** The client can take more: read on from the upstream. */
+    void onClientWritable() {
+        if (!done && upstream != null && responseReceived) {
+            upstream.channel().read();
+        }
+    }
+
+    private void complete() {
+        done = true;
+        cancelTimers();
+        unflushed = false;
+        client.flush();
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        // An upstream that answered before the whole request was sent still expects the rest of it.
+        connection.release(upstreamReusable && requestSent && !frontend.closeConnections());
+        AccessLog.exchange(client.channel(), request, route, target, status.code(), responseBytes, startNanos, null);
+        frontend.exchangeFinished(clientKeepAlive && requestComplete);
+    }
+
+    // ---- failures ---------------------------------------------------------------------------------------------
+
+    /** The upstream connection closed or failed before the response was complete. */
+    void onUpstreamClosed(UpstreamConnection connection, Throwable cause) {
+        if (done || connection != upstream) {
+            return;
+        }
+        if (!responseReceived && replayable && connection.isReused() && !retried) {
+            // A pooled connection the upstream had already given up on: nothing was processed, send it again.
+            retried = true;
+            upstream = null;
+            connection.discard();
+            log.debug("api={} client={} pooled connection to {} was dead; retrying once", route.apiId(),
+                    client.channel().remoteAddress(), endpoint);
+            connect();
+            return;
+        }
+        fail(cause == null ? ProxyFailure.UPSTREAM_RESET : upstreamFailure(cause), cause);
+    }
+
+    /** The client went away: cancel the upstream request. */
+    void cancel() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimers();
+        releaseEarly();
+        if (upstream != null) {
+            upstream.discard();
+            upstream = null;
+        }
+        log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
+                client.channel().remoteAddress());
+    }
+
+    /**
+     * Ends the exchange with a failure: a JSON error when nothing was sent to the client yet, otherwise a closed
+     * client connection, the only way HTTP/1.1 can say that a response broke off.
+     */
+    void fail(ProxyFailure failure, Throwable cause) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimers();
+        releaseEarly();
+        if (upstream != null) {
+            upstream.discard();
+            upstream = null;
+        }
+        String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
+        if (failure.status().code() >= 500) {
+            log.warn("api={} client={} upstream={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
+                    target, request.method(), request.uri(), reason);
+        } else {
+            log.info("api={} client={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
+                    request.method(), request.uri(), reason);
+        }
+        AccessLog.exchange(client.channel(), request, route, target,
+                responseStarted ? status.code() : failure.status().code(), responseBytes, startNanos, failure);
+        if (responseStarted) {
+            frontend.abortConnection();
+        } else {
+            frontend.answerError(failure, clientKeepAlive && requestComplete);
+        }
+    }
+
+    private void checkTimeout() {
+        timeoutTask = null;
+        if (done) {
+            return;
+        }
+        long now = System.nanoTime();
+        long deadline;
+        if (!responseReceived) {
+            deadline = startNanos + proxyTimeoutNanos;
+        } else if (!client.channel().isWritable()) {
+            // Waiting on a slow client is the write timeout's business, not the upstream's.
+            deadline = now + proxyTimeoutNanos;
+        } else {
+            deadline = lastUpstreamReadNanos + proxyTimeoutNanos;
+        }
+        if (deadline - now <= 0) {
+            fail(ProxyFailure.UPSTREAM_TIMEOUT, null);
+        } else {
+            timeoutTask = client.executor().schedule(this::checkTimeout, deadline - now, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelTimers() {
+        if (timeoutTask != null) {
+            timeoutTask.cancel(false);
+            timeoutTask = null;
+        }
+        if (flushTask != null) {
+            flushTask.cancel(false);
+            flushTask = null;
+        }
+    }
+
+    private void releaseEarly() {
+        if (early != null) {
+            HttpContent part;
+            while ((part = early.poll()) != null) {
+                part.release();
+            }
+        }
+    }
+
+    private static ProxyFailure connectFailure(Throwable cause) {
+        if (cause instanceof ConnectTimeoutException) {
+            return ProxyFailure.UPSTREAM_TIMEOUT;
+        }
+        return cause instanceof ConnectException ? ProxyFailure.UPSTREAM_REFUSED : upstreamFailure(cause);
+    }
+
+    private static ProxyFailure upstreamFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return ProxyFailure.UPSTREAM_TLS;
+            }
+        }
+        if (cause instanceof DecoderException) {
+            return ProxyFailure.UPSTREAM_PROTOCOL;
+        }
+        return cause instanceof ConnectException ? ProxyFailure.UPSTREAM_REFUSED : ProxyFailure.UPSTREAM_RESET;
+    }
+
+    private static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return message == null ? root.getClass().getSimpleName() : message;
+    }
+}

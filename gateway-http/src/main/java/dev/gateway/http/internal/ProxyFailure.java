@@ -1,0 +1,39 @@
+package dev.gateway.http.internal;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Every way an exchange can fail, each with the status the client sees and the words of its JSON error body.
+ * Logs and the access log name the constant.
+ */
+public enum ProxyFailure {
+    BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "malformed request"),
+    URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),
+    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large"),
+    BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large"),
+    UNSUPPORTED_TRANSFER_CODING(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer coding"),
+    CLIENT_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time"),
+    NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no API matches this request"),
+    ALL_HOSTS_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "all hosts are down"),
+    UPSTREAM_REFUSED(HttpResponseStatus.BAD_GATEWAY, "upstream refused the connection"),
+    UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "upstream TLS handshake failed"),
+    UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "upstream closed the connection"),
+    UPSTREAM_PROTOCOL(HttpResponseStatus.BAD_GATEWAY, "upstream sent an invalid response"),
+    UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream did not answer in time");
+
+    private final HttpResponseStatus status;
+    private final String message;
+
+    ProxyFailure(HttpResponseStatus status, String message) {
+        this.status = status;
+        this.message = message;
+    }
+
+    public HttpResponseStatus status() {
+        return status;
+    }
+
+    public String message() {
+        return message;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.gateway.http.internal;
+
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.List;
+
+/**
+ * What a request head must satisfy before it is proxied. Each check returns the failure to answer with, or
+ * {@code null}. Framing is judged strictly, because a proxy and its upstream that disagree on where a request
+ * ends can be made to smuggle a second request past the proxy.
+ */
+public final class RequestChecks {
+
+    private RequestChecks() {
+    }
+
+    /** The failure behind a request the decoder could not read. */
+    public static ProxyFailure decodeFailure(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return ProxyFailure.URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            return ProxyFailure.HEADERS_TOO_LARGE;
+        }
+        return ProxyFailure.BAD_REQUEST;
+    }
+
+    /**
+     * Framing and size checks.
+     *
+     * @param maxBodySize bytes, 0 for no limit; a declared length above it fails at once, a chunked body when
+     *     it crosses the limit
+     */
+    public static ProxyFailure check(HttpRequest request, long maxBodySize) {
+        HttpHeaders headers = request.headers();
+        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!codings.isEmpty()) {
+            ProxyFailure coding = checkTransferCoding(codings);
+            if (coding != null) {
+                return coding;
+            }
+        }
+        if (maxBodySize > 0 && HttpUtil.getContentLength(request, -1L) > maxBodySize) {
+            return ProxyFailure.BODY_TOO_LARGE;
+        }
+        return null;
+    }
+
+    /** Only a single, final {@code chunked} is accepted; other codings before it are not implemented. */
+    private static ProxyFailure checkTransferCoding(List<String> fields) {
+        String last = null;
+        int chunked = 0;
+        int count = 0;
+        for (String field : fields) {
+            for (String coding : field.split(",")) {
+                String name = coding.trim();
+                if (name.isEmpty()) {
+                    continue;
+                }
+                count++;
+                last = name;
+                if (name.equalsIgnoreCase("chunked")) {
+                    chunked++;
+                }
+            }
+        }
+        if (last == null || !last.equalsIgnoreCase("chunked") || chunked > 1) {
+            return ProxyFailure.BAD_REQUEST;
+        }
+        return count > 1 ? ProxyFailure.UNSUPPORTED_TRANSFER_CODING : null;
+    }
+}

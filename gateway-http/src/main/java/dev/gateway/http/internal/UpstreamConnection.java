@@ -1,0 +1,109 @@
+package dev.gateway.http.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One upstream connection and the last handler of its pipeline. While an exchange owns it, every response part
+ * goes to that exchange; while it sits idle in its pool, any byte from the upstream is a protocol error and a
+ * close removes it from the pool.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+
+    final UpstreamEndpoint endpoint;
+    private final UpstreamPool pool;
+    private Channel channel;
+    private ProxyExchange owner;
+    /** When the connection went back to the pool, for idle eviction. */
+    long idleSinceNanos;
+    /** Exchanges served so far; above zero the connection is a reused one. */
+    int served;
+
+    UpstreamConnection(UpstreamEndpoint endpoint, UpstreamPool pool) {
+        this.endpoint = endpoint;
+        this.pool = pool;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    boolean isReused() {
+        return served > 0;
+    }
+
+    void attach(ProxyExchange exchange) {
+        this.owner = exchange;
+    }
+
+    /** Gives the connection back to its pool, or closes it when it cannot be reused. */
+    void release(boolean reusable) {
+        owner = null;
+        served++;
+        if (reusable && channel.isActive()) {
+            pool.offer(this);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Closes the connection without pooling it. */
+    void discard() {
+        owner = null;
+        channel.close();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ProxyExchange exchange = owner;
+        if (exchange != null) {
+            exchange.onUpstreamMessage(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxyExchange exchange = owner;
+        if (exchange != null) {
+            exchange.onUpstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ProxyExchange exchange = owner;
+        if (exchange != null) {
+            exchange.onUpstreamWritabilityChanged();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pool.remove(this);
+        ProxyExchange exchange = owner;
+        owner = null;
+        if (exchange != null) {
+            exchange.onUpstreamClosed(this, null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ProxyExchange exchange = owner;
+        owner = null;
+        if (exchange != null) {
+            exchange.onUpstreamClosed(this, cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.gateway.http.internal;
+
+import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.transport.Transport;
+import dev.gateway.http.HttpSettings;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.resolver.AddressResolverGroup;
+import java.net.InetSocketAddress;
+
+/**
+ * Opens upstream connections on the event loop of the client connection that needs them, with the same channel
+ * class, auto-read off and the proxy's water marks, so backpressure works the same on both sides.
+ */
+public final class UpstreamConnector {
+
+    private final Bootstrap template;
+    private final TlsContexts tls;
+
+    public UpstreamConnector(Transport transport, TlsContexts tls, HttpSettings settings,
+            AddressResolverGroup<InetSocketAddress> resolver) {
+        this.tls = tls;
+        long connectMillis = Math.max(1, settings.proxyTimeoutNanos() / 1_000_000L);
+        this.template = new Bootstrap()
+                .channel(transport.channelClass())
+                .resolver(resolver)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        HttpSettings.WRITE_LOW_WATER_MARK, HttpSettings.WRITE_HIGH_WATER_MARK));
+    }
+
+    ChannelFuture connect(EventLoop loop, UpstreamEndpoint endpoint, UpstreamConnection connection) {
+        return template.clone(loop)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (endpoint.tls()) {
+                            ch.pipeline().addLast(PipelineNames.TLS, tls.client(endpoint.insecureSkipVerify())
+                                    .newHandler(ch.alloc(), endpoint.sniHost(), endpoint.port()));
+                        }
+                        ch.pipeline().addLast(PipelineNames.CLIENT_CODEC, new HttpClientCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(HttpSettings.MAX_REQUEST_LINE)
+                                .setMaxHeaderSize(HttpSettings.MAX_RESPONSE_HEADERS)
+                                .setMaxChunkSize(HttpSettings.MAX_CHUNK), false, false));
+                        ch.pipeline().addLast(PipelineNames.UPSTREAM, connection);
+                    }
+                })
+                .connect(endpoint.host(), endpoint.port());
+    }
+}

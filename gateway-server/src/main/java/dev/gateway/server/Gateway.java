@@ -1,0 +1,280 @@
+package dev.gateway.server;
+
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.LoadProblem;
+import dev.gateway.core.config.LoadReport;
+import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.lb.HostHealth;
+import dev.gateway.core.snapshot.GatewaySnapshot;
+import dev.gateway.core.snapshot.ListenerPlan;
+import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.transport.Transport;
+import dev.gateway.http.HttpListenerInitializer;
+import dev.gateway.http.HttpProxy;
+import dev.gateway.http.HttpRoutes;
+import dev.gateway.http.HttpSettings;
+import dev.gateway.http.StatusEndpoint;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: its event loops, its listeners and the snapshot they serve. Start, reload and stop are
+ * serialized; requests never wait for them, since listeners read routes through atomic references.
+ */
+public final class Gateway {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    /** Pending connections the kernel may queue per listener. */
+    static final int ACCEPT_BACKLOG = 1024;
+
+    private final Path confFile;
+    private final GatewayConfig config;
+    private final Transport transport;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final HttpProxy http;
+    private final Map<Integer, BoundListener> listeners = new LinkedHashMap<>();
+    private volatile GatewaySnapshot snapshot;
+
+    /** One bound port and the references its connections read. */
+    private record BoundListener(ListenerPlan plan, Channel channel, AtomicReference<HttpRoutes> routes,
+            AtomicReference<Mapping<String, SslContext>> certificates) {
+    }
+
+    private Gateway(Path confFile, GatewayConfig config, Transport transport) throws SSLException {
+        this.confFile = confFile.toAbsolutePath();
+        this.config = config;
+        this.transport = transport;
+        this.acceptors = transport.newEventLoopGroup(1, "gateway-accept");
+        this.workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "gateway-io");
+        this.http = new HttpProxy(HttpSettings.from(config), transport, TlsContexts.forClients());
+        ch.qos.logback.classic.Logger access =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
+        access.setLevel(config.accessLogs().enabled() ? ch.qos.logback.classic.Level.INFO
+                : ch.qos.logback.classic.Level.OFF);
+    }
+
+    /**
+     * Loads the configuration and binds every listener.
+     *
+     * @throws ConfigException when {@code tyk.conf} is unusable or the gateway's own port cannot be bound
+     */
+    public static Gateway start(Path confFile) throws ConfigException, InterruptedException, SSLException {
+        LoadReport report = ConfigLoader.load(confFile);
+        Transport transport = Transport.select();
+        if (!transport.fallbackReason().isEmpty()) {
+            log.info("native epoll unavailable ({}); using NIO", transport.fallbackReason());
+        }
+        Gateway gateway = new Gateway(confFile, report.config(), transport);
+        try {
+            gateway.apply(GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP), true);
+        } catch (ConfigException | RuntimeException | InterruptedException e) {
+            gateway.stop(Duration.ZERO);
+            throw e;
+        }
+        gateway.logStarted();
+        return gateway;
+    }
+
+    /** The ports bound now, for tests and the start-up line. */
+    public synchronized Map<Integer, String> ports() {
+        Map<Integer, String> ports = new LinkedHashMap<>();
+        listeners.forEach((port, l) -> ports.put(((InetSocketAddress) l.channel.localAddress()).getPort(),
+                l.plan.protocol().configName()));
+        return ports;
+    }
+
+    /** The port actually bound for a configured port (they differ when the configuration asks for port 0). */
+    public synchronized int boundPort(int configuredPort) {
+        BoundListener listener = listeners.get(configuredPort);
+        return listener == null ? -1 : ((InetSocketAddress) listener.channel.localAddress()).getPort();
+    }
+
+    public GatewaySnapshot snapshot() {
+        return snapshot;
+    }
+
+    /**
+     * Reads the API definitions again and applies them. A file that fails keeps its API's last good version
+     * serving; a {@code tyk.conf} that fails leaves everything as it was.
+     */
+    public synchronized void reload() {
+        log.info("reloading {}", confFile);
+        LoadReport report;
+        try {
+            report = ConfigLoader.load(confFile);
+        } catch (ConfigException e) {
+            log.error("reload refused, still serving the previous configuration: {}", e.getMessage());
+            return;
+        }
+        if (!sameServerSettings(report.config())) {
+            log.warn("tyk.conf settings other than API definitions changed; they take effect after a restart");
+        }
+        report = keepLastGoodVersions(report);
+        try {
+            apply(GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP), false);
+            log.info("reloaded: {} APIs on ports {}", snapshot.apis().size(), ports().keySet());
+        } catch (ConfigException | InterruptedException e) {
+            log.error("reload failed: {}", e.getMessage());
+        }
+    }
+
+    private boolean sameServerSettings(GatewayConfig fresh) {
+        return fresh.listenPort().equals(config.listenPort()) && fresh.listenAddress().equals(config.listenAddress())
+                && fresh.httpServerOptions().equals(config.httpServerOptions())
+                && fresh.proxyDefaultTimeout().equals(config.proxyDefaultTimeout());
+    }
+
+    /** APIs whose file now fails to load are carried over from the snapshot in service. */
+    private LoadReport keepLastGoodVersions(LoadReport report) {
+        GatewaySnapshot current = snapshot;
+        Set<String> failedFiles = report.errors().stream().map(LoadProblem::file).collect(Collectors.toSet());
+        Set<String> loadedIds = report.apis().stream().map(a -> a.definition().apiId()).collect(Collectors.toSet());
+        List<LoadedApi> apis = new ArrayList<>(report.apis());
+        List<LoadProblem> problems = new ArrayList<>(report.problems());
+        for (LoadedApi previous : current.apis()) {
+            if (failedFiles.contains(previous.fileName()) && !loadedIds.contains(previous.definition().apiId())) {
+                apis.add(previous);
+                problems.add(LoadProblem.warning(previous.fileName(), "", previous.definition().apiId(),
+                        "keeps serving its last good version"));
+            }
+        }
+        return new LoadReport(report.config(), report.confFile(), report.appDir(), apis, problems);
+    }
+
+    private void apply(GatewaySnapshot next, boolean starting) throws ConfigException, InterruptedException {
+        next.problems().forEach(Gateway::logProblem);
+        Path confDir = confFile.getParent();
+        Map<Integer, BoundListener> kept = new LinkedHashMap<>();
+        for (ListenerPlan plan : next.listeners().values()) {
+            if (!plan.protocol().isHttp()) {
+                continue;
+            }
+            HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings());
+            Mapping<String, SslContext> certificates = plan.protocol().isTls()
+                    ? ServerCertificates.mapping(plan, config, confDir) : null;
+            BoundListener existing = listeners.get(plan.port());
+            if (existing != null && existing.plan.protocol() == plan.protocol()) {
+                existing.routes.set(routes);
+                if (certificates != null) {
+                    existing.certificates.set(certificates);
+                }
+                kept.put(plan.port(), new BoundListener(plan, existing.channel, existing.routes,
+                        existing.certificates));
+                continue;
+            }
+            if (existing != null) {
+                existing.channel.close().sync();
+            }
+            try {
+                kept.put(plan.port(), bind(plan, routes, certificates));
+            } catch (Exception e) {
+                if (starting && plan.gatewayPort()) {
+                    throw new ConfigException(LoadProblem.error("tyk.conf", "/listen_port", "",
+                            "cannot listen on " + describe(plan) + ": " + e));
+                }
+                log.error("cannot listen on {} for APIs {}: {}", describe(plan), apiIds(plan), e.toString());
+            }
+        }
+        for (Map.Entry<Integer, BoundListener> old : listeners.entrySet()) {
+            if (!kept.containsKey(old.getKey())) {
+                // Open connections keep flowing; only new ones are refused.
+                old.getValue().channel.close();
+                log.info("closed listener {}: no API uses it any more", describe(old.getValue().plan));
+            }
+        }
+        listeners.clear();
+        listeners.putAll(kept);
+        snapshot = next;
+    }
+
+    private BoundListener bind(ListenerPlan plan, HttpRoutes routes, Mapping<String, SslContext> certificates)
+            throws InterruptedException {
+        AtomicReference<HttpRoutes> routeRef = new AtomicReference<>(routes);
+        AtomicReference<Mapping<String, SslContext>> certRef = new AtomicReference<>(certificates);
+        Mapping<String, SslContext> sni = certificates == null ? null : name -> certRef.get().map(name);
+        StatusEndpoint status = plan.gatewayPort()
+                ? new StatusEndpoint("/" + config.healthCheckEndpointName(),
+                        () -> StatusDocument.render(snapshot.apis().size(), transport.name()))
+                : null;
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        HttpSettings.WRITE_LOW_WATER_MARK, HttpSettings.WRITE_HIGH_WATER_MARK))
+                .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status));
+        InetSocketAddress address = plan.address().isEmpty()
+                ? new InetSocketAddress(plan.port()) : new InetSocketAddress(plan.address(), plan.port());
+        Channel channel = bootstrap.bind(address).sync().channel();
+        return new BoundListener(plan, channel, routeRef, certRef);
+    }
+
+    /**
+     * Stops accepting, lets in-flight exchanges finish within {@code grace}, then closes what is left and shuts
+     * the event loops down.
+     */
+    public synchronized void stop(Duration grace) {
+        log.info("stopping: no new connections; draining for up to {}s", grace.toSeconds());
+        listeners.values().forEach(l -> l.channel.close().awaitUninterruptibly());
+        listeners.clear();
+        if (!http.drain().awaitUninterruptibly(grace.toMillis())) {
+            log.warn("grace period over; closing the remaining connections");
+        }
+        http.close();
+        acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        log.info("stopped");
+    }
+
+    private void logStarted() {
+        List<String> ports = new ArrayList<>();
+        listeners.values().forEach(l -> ports.add(((InetSocketAddress) l.channel.localAddress()).getPort() + "/"
+                + l.plan.protocol().configName() + " " + apiIds(l.plan)));
+        log.info("gateway started: transport={} tls={} listeners={} apis={}", transport.name(),
+                TlsContexts.provider(), ports, snapshot.apis().size());
+    }
+
+    private static List<String> apiIds(ListenerPlan plan) {
+        return plan.apis().stream().map(a -> a.definition().apiId()).toList();
+    }
+
+    private static String describe(ListenerPlan plan) {
+        return (plan.address().isEmpty() ? "*" : plan.address()) + ":" + plan.port() + " ("
+                + plan.protocol().configName() + ")";
+    }
+
+    private static void logProblem(LoadProblem problem) {
+        if (problem.isError()) {
+            log.error("config: {}", problem);
+        } else {
+            log.warn("config: {}", problem);
+        }
+    }
+}

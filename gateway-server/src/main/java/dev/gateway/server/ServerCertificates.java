@@ -1,0 +1,73 @@
+package dev.gateway.server;
+
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.HttpServerOptions;
+import dev.gateway.core.config.LoadProblem;
+import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.snapshot.ListenerPlan;
+import dev.gateway.core.tls.PemKeyPair;
+import dev.gateway.core.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The certificates of an HTTPS listener: on the gateway's own port those of {@code http_server_options}
+ * ({@code certificates}, then {@code ssl_certificates}), then on any port the {@code certificates} of the APIs it
+ * serves. Relative paths are resolved against the folder of {@code tyk.conf}.
+ */
+final class ServerCertificates {
+
+    private ServerCertificates() {
+    }
+
+    static Mapping<String, SslContext> mapping(ListenerPlan plan, GatewayConfig config, Path confDir)
+            throws ConfigException {
+        List<PemKeyPair> pairs = new ArrayList<>();
+        String confFile = "tyk.conf";
+        if (plan.gatewayPort()) {
+            HttpServerOptions http = config.httpServerOptions();
+            for (int i = 0; i < http.certificates().size(); i++) {
+                HttpServerOptions.ServerCertificate entry = http.certificates().get(i);
+                String pointer = "/http_server_options/certificates/" + i;
+                try {
+                    pairs.add(PemKeyPair.of(confDir.resolve(entry.certFile()), confDir.resolve(entry.keyFile())));
+                } catch (IOException e) {
+                    throw new ConfigException(LoadProblem.error(confFile, pointer, "", e.getMessage()));
+                }
+            }
+            for (int i = 0; i < http.sslCertificates().size(); i++) {
+                String pointer = "/http_server_options/ssl_certificates/" + i;
+                try {
+                    pairs.add(PemKeyPair.fromPath(confDir.resolve(http.sslCertificates().get(i))));
+                } catch (IOException e) {
+                    throw new ConfigException(LoadProblem.error(confFile, pointer, "", e.getMessage()));
+                }
+            }
+        }
+        for (LoadedApi api : plan.apis()) {
+            List<String> certificates = api.definition().certificates();
+            for (int i = 0; i < certificates.size(); i++) {
+                try {
+                    pairs.add(PemKeyPair.fromPath(confDir.resolve(certificates.get(i))));
+                } catch (IOException e) {
+                    throw new ConfigException(LoadProblem.error(api.fileName(), "/certificates/" + i,
+                            api.definition().apiId(), e.getMessage()));
+                }
+            }
+        }
+        if (pairs.isEmpty()) {
+            throw new ConfigException(LoadProblem.error(confFile, "", "", "port " + plan.port()
+                    + " serves https but no certificate is configured for it"));
+        }
+        try {
+            return TlsContexts.serverMapping(pairs, config.httpServerOptions().minVersion());
+        } catch (IOException e) {
+            throw new ConfigException(LoadProblem.error(confFile, "", "", e.getMessage()));
+        }
+    }
+}
