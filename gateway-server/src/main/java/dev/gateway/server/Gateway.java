@@ -20,7 +20,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import java.net.InetSocketAddress;
@@ -56,6 +55,8 @@ public final class Gateway {
     private final EventLoopGroup workers;
     private final HttpProxy http;
     private final Map<Integer, BoundListener> listeners = new LinkedHashMap<>();
+    /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
+    private final int gatewayPortOverride;
     private volatile GatewaySnapshot snapshot;
 
     /** One bound port and the references its connections read. */
@@ -63,8 +64,10 @@ public final class Gateway {
             AtomicReference<Mapping<String, SslContext>> certificates) {
     }
 
-    private Gateway(Path confFile, GatewayConfig config, Transport transport) throws SSLException {
+    private Gateway(Path confFile, GatewayConfig config, Transport transport, int gatewayPortOverride)
+            throws SSLException {
         this.confFile = confFile.toAbsolutePath();
+        this.gatewayPortOverride = gatewayPortOverride;
         this.config = config;
         this.transport = transport;
         this.acceptors = transport.newEventLoopGroup(1, "gateway-accept");
@@ -82,12 +85,21 @@ public final class Gateway {
      * @throws ConfigException when {@code tyk.conf} is unusable or the gateway's own port cannot be bound
      */
     public static Gateway start(Path confFile) throws ConfigException, InterruptedException, SSLException {
+        return start(confFile, -1);
+    }
+
+    /**
+     * Loads the configuration and binds every listener, the gateway's own on {@code gatewayPort} instead of
+     * {@code listen_port} when it is 0 or more (0 picks a free port; {@link #boundPort(int)} tells which).
+     */
+    public static Gateway start(Path confFile, int gatewayPort)
+            throws ConfigException, InterruptedException, SSLException {
         LoadReport report = ConfigLoader.load(confFile);
         Transport transport = Transport.select();
         if (!transport.fallbackReason().isEmpty()) {
             log.info("native epoll unavailable ({}); using NIO", transport.fallbackReason());
         }
-        Gateway gateway = new Gateway(confFile, report.config(), transport);
+        Gateway gateway = new Gateway(confFile, report.config(), transport, gatewayPort);
         try {
             gateway.apply(GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP), true);
         } catch (ConfigException | RuntimeException | InterruptedException e) {
@@ -106,7 +118,12 @@ public final class Gateway {
         return ports;
     }
 
-    /** The port actually bound for a configured port (they differ when the configuration asks for port 0). */
+    /** The port the gateway's own listener is bound to. */
+    public int gatewayPort() {
+        return boundPort(config.listenPort());
+    }
+
+    /** The port actually bound for a configured port (they differ under a port override). */
     public synchronized int boundPort(int configuredPort) {
         BoundListener listener = listeners.get(configuredPort);
         return listener == null ? -1 : ((InetSocketAddress) listener.channel.localAddress()).getPort();
@@ -219,19 +236,15 @@ public final class Gateway {
                 ? new StatusEndpoint("/" + config.healthCheckEndpointName(),
                         () -> StatusDocument.render(snapshot.apis().size(), transport.name()))
                 : null;
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = HttpListenerInitializer.applyChildOptions(new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
-                        HttpSettings.WRITE_LOW_WATER_MARK, HttpSettings.WRITE_HIGH_WATER_MARK))
+                .option(ChannelOption.SO_REUSEADDR, true))
                 .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status));
+        int port = plan.gatewayPort() && gatewayPortOverride >= 0 ? gatewayPortOverride : plan.port();
         InetSocketAddress address = plan.address().isEmpty()
-                ? new InetSocketAddress(plan.port()) : new InetSocketAddress(plan.address(), plan.port());
+                ? new InetSocketAddress(port) : new InetSocketAddress(plan.address(), port);
         Channel channel = bootstrap.bind(address).sync().channel();
         return new BoundListener(plan, channel, routeRef, certRef);
     }

@@ -25,13 +25,17 @@ public final class Main {
     public static void main(String[] args) {
         Path conf = Path.of("tyk.conf");
         Duration grace = DEFAULT_GRACE;
+        int port = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conf", "-c" -> conf = Path.of(requireValue(args, ++i, "--conf"));
+                case "--port", "-p" -> port = Integer.parseInt(requireValue(args, ++i, "--port"));
                 case "--grace-seconds" -> grace = Duration.ofSeconds(Long.parseLong(requireValue(args, ++i,
                         "--grace-seconds")));
                 case "--help", "-h" -> {
-                    System.out.println("usage: java -jar gateway.jar --conf PATH [--grace-seconds N]");
+                    System.out.println("usage: java -jar gateway.jar --conf PATH [--port N] [--grace-seconds N]\n"
+                            + "  --port N           listen on N instead of tyk.conf's listen_port (0: any free port)\n"
+                            + "  --grace-seconds N  time in-flight requests get to finish after SIGTERM (default 10)");
                     return;
                 }
                 default -> exit("unknown argument '" + args[i] + "' (try --help)");
@@ -42,7 +46,7 @@ public final class Main {
         }
         Gateway gateway;
         try {
-            gateway = Gateway.start(conf);
+            gateway = Gateway.start(conf, port);
         } catch (ConfigException e) {
             exit("cannot start: " + e.getMessage());
             return;
