@@ -146,9 +146,12 @@ public final class Gateway {
             log.error("reload refused, still serving the previous configuration: {}", e.getMessage());
             return;
         }
-        if (!sameServerSettings(report.config())) {
+        if (!report.config().equals(config)) {
             log.warn("tyk.conf settings other than API definitions changed; they take effect after a restart");
         }
+        // The running tyk.conf stays in force, as the warning says: compiled against a changed listen_port, the
+        // snapshot would move the gateway's own listener (or, under --port, fail to bind and close it).
+        report = new LoadReport(config, report.confFile(), report.appDir(), report.apis(), report.problems());
         report = keepLastGoodVersions(report);
         try {
             apply(GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP), false);
@@ -156,12 +159,6 @@ public final class Gateway {
         } catch (ConfigException | InterruptedException e) {
             log.error("reload failed: {}", e.getMessage());
         }
-    }
-
-    private boolean sameServerSettings(GatewayConfig fresh) {
-        return fresh.listenPort().equals(config.listenPort()) && fresh.listenAddress().equals(config.listenAddress())
-                && fresh.httpServerOptions().equals(config.httpServerOptions())
-                && fresh.proxyDefaultTimeout().equals(config.proxyDefaultTimeout());
     }
 
     /** APIs whose file now fails to load are carried over from the snapshot in service. */
@@ -190,9 +187,25 @@ public final class Gateway {
                 continue;
             }
             HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings());
-            Mapping<String, SslContext> certificates = plan.protocol().isTls()
-                    ? ServerCertificates.mapping(plan, config, confDir) : null;
             BoundListener existing = listeners.get(plan.port());
+            Mapping<String, SslContext> certificates = null;
+            if (plan.protocol().isTls()) {
+                try {
+                    certificates = ServerCertificates.mapping(plan, config, confDir);
+                } catch (ConfigException e) {
+                    if (starting && plan.gatewayPort()) {
+                        throw e;
+                    }
+                    // An API's unusable certificate refuses its port, not the whole load: the other listeners
+                    // are still applied (and none is left bound but untracked). On a reload the port keeps
+                    // serving as it was.
+                    log.error("cannot serve {} for APIs {}: {}", describe(plan), apiIds(plan), e.getMessage());
+                    if (existing != null) {
+                        kept.put(plan.port(), existing);
+                    }
+                    continue;
+                }
+            }
             if (existing != null && existing.plan.protocol() == plan.protocol()) {
                 existing.routes.set(routes);
                 if (certificates != null) {
@@ -203,6 +216,8 @@ public final class Gateway {
                 continue;
             }
             if (existing != null) {
+                // Its open connections must not keep routing by the old plan (see below).
+                existing.routes.set(HttpRoutes.empty());
                 existing.channel.close().sync();
             }
             try {
@@ -217,7 +232,9 @@ public final class Gateway {
         }
         for (Map.Entry<Integer, BoundListener> old : listeners.entrySet()) {
             if (!kept.containsKey(old.getKey())) {
-                // Open connections keep flowing; only new ones are refused.
+                // Open connections keep flowing; only new ones are refused. Their next requests find no API
+                // (404) instead of the routes of a port that no API uses any more.
+                old.getValue().routes.set(HttpRoutes.empty());
                 old.getValue().channel.close();
                 log.info("closed listener {}: no API uses it any more", describe(old.getValue().plan));
             }
@@ -242,7 +259,7 @@ public final class Gateway {
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true))
                 .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status));
-        int port = plan.gatewayPort() && gatewayPortOverride >= 0 ? gatewayPortOverride : plan.port();
+        int port = bindPort(plan);
         InetSocketAddress address = plan.address().isEmpty()
                 ? new InetSocketAddress(port) : new InetSocketAddress(plan.address(), port);
         Channel channel = bootstrap.bind(address).sync().channel();
@@ -278,8 +295,14 @@ public final class Gateway {
         return plan.apis().stream().map(a -> a.definition().apiId()).toList();
     }
 
-    private static String describe(ListenerPlan plan) {
-        return (plan.address().isEmpty() ? "*" : plan.address()) + ":" + plan.port() + " ("
+    /** The port a plan binds: {@code --port} replaces the gateway's own {@code listen_port}. */
+    private int bindPort(ListenerPlan plan) {
+        return plan.gatewayPort() && gatewayPortOverride >= 0 ? gatewayPortOverride : plan.port();
+    }
+
+    /** Names the port as bound, not as configured: under {@code --port} the configured one would mislead. */
+    private String describe(ListenerPlan plan) {
+        return (plan.address().isEmpty() ? "*" : plan.address()) + ":" + bindPort(plan) + " ("
                 + plan.protocol().configName() + ")";
     }
 

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +31,9 @@ public final class Main {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conf", "-c" -> conf = Path.of(requireValue(args, ++i, "--conf"));
-                case "--port", "-p" -> port = Integer.parseInt(requireValue(args, ++i, "--port"));
-                case "--grace-seconds" -> grace = Duration.ofSeconds(Long.parseLong(requireValue(args, ++i,
-                        "--grace-seconds")));
+                case "--port", "-p" -> port = (int) requireNumber(args, ++i, "--port", 0, 65535);
+                case "--grace-seconds" -> grace = Duration.ofSeconds(requireNumber(args, ++i, "--grace-seconds", 0,
+                        Long.MAX_VALUE / 1000));
                 case "--help", "-h" -> {
                     System.out.println("usage: java -jar gateway.jar --conf PATH [--port N] [--grace-seconds N]\n"
                             + "  --port N           listen on N instead of tyk.conf's listen_port (0: any free port)\n"
@@ -44,6 +46,22 @@ public final class Main {
         if (!Files.isRegularFile(conf)) {
             exit("configuration file " + conf.toAbsolutePath() + " does not exist");
         }
+        // Handlers go in before the start: the port accepts connections before start() returns, and a signal sent
+        // as soon as it does would otherwise meet the JVM's default handling, which exits at once with 128 + the
+        // signal number (a SIGHUP then kills the gateway instead of reloading it). A SIGHUP during the start is
+        // applied right after it, since the files may have changed after they were read.
+        AtomicReference<Gateway> running = new AtomicReference<>();
+        AtomicBoolean reloadPending = new AtomicBoolean();
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signals.on("HUP", () -> {
+            reloadPending.set(true);
+            Gateway started = running.get();
+            if (started != null && reloadPending.getAndSet(false)) {
+                started.reload();
+            }
+        });
+        Signals.on("TERM", stopRequested::countDown);
+        Signals.on("INT", stopRequested::countDown);
         Gateway gateway;
         try {
             gateway = Gateway.start(conf, port);
@@ -55,20 +73,16 @@ public final class Main {
             exit("cannot start: " + e.getMessage());
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Duration drainFor = grace;
-        Runnable stop = () -> {
-            gateway.stop(drainFor);
-            stopped.countDown();
-        };
-        Signals.on("HUP", gateway::reload);
-        Signals.on("TERM", () -> new Thread(stop, "gateway-stop").start());
-        Signals.on("INT", () -> new Thread(stop, "gateway-stop").start());
+        running.set(gateway);
+        if (reloadPending.getAndSet(false)) {
+            gateway.reload();
+        }
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        gateway.stop(grace);
         System.exit(0);
     }
 
@@ -77,6 +91,21 @@ public final class Main {
             exit(flag + " needs a value");
         }
         return args[index];
+    }
+
+    /** A number flag's value; a usage error (exit 2 with a message) rather than a stack trace when it is not one. */
+    private static long requireNumber(String[] args, int index, String flag, long min, long max) {
+        String value = requireValue(args, index, flag);
+        try {
+            long number = Long.parseLong(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        exit(flag + " needs a number from " + min + " to " + max + ", not '" + value + "'");
+        return -1;
     }
 
     private static void exit(String message) {

@@ -11,6 +11,7 @@ import dev.gateway.core.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ final class ServerCertificates {
                 try {
                     pairs.add(PemKeyPair.of(confDir.resolve(entry.certFile()), confDir.resolve(entry.keyFile())));
                 } catch (IOException e) {
-                    throw new ConfigException(LoadProblem.error(confFile, pointer, "", e.getMessage()));
+                    throw new ConfigException(LoadProblem.error(confFile, pointer, "", reason(e)));
                 }
             }
             for (int i = 0; i < http.sslCertificates().size(); i++) {
@@ -45,7 +46,7 @@ final class ServerCertificates {
                 try {
                     pairs.add(PemKeyPair.fromPath(confDir.resolve(http.sslCertificates().get(i))));
                 } catch (IOException e) {
-                    throw new ConfigException(LoadProblem.error(confFile, pointer, "", e.getMessage()));
+                    throw new ConfigException(LoadProblem.error(confFile, pointer, "", reason(e)));
                 }
             }
         }
@@ -56,7 +57,7 @@ final class ServerCertificates {
                     pairs.add(PemKeyPair.fromPath(confDir.resolve(certificates.get(i))));
                 } catch (IOException e) {
                     throw new ConfigException(LoadProblem.error(api.fileName(), "/certificates/" + i,
-                            api.definition().apiId(), e.getMessage()));
+                            api.definition().apiId(), reason(e)));
                 }
             }
         }
@@ -67,7 +68,12 @@ final class ServerCertificates {
         try {
             return TlsContexts.serverMapping(pairs, config.httpServerOptions().minVersion());
         } catch (IOException e) {
-            throw new ConfigException(LoadProblem.error(confFile, "", "", e.getMessage()));
+            throw new ConfigException(LoadProblem.error(confFile, "", "", reason(e)));
         }
+    }
+
+    /** A missing file's exception message is its bare path; say what is wrong with it. */
+    private static String reason(IOException e) {
+        return e instanceof NoSuchFileException ? "file " + e.getMessage() + " does not exist" : e.getMessage();
     }
 }

@@ -40,6 +40,9 @@ public record PemKeyPair(Path certFile, Path keyFile, List<String> names) {
 
     /** Resolves a single-path entry. */
     public static PemKeyPair fromPath(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IOException("certificate file " + path + " does not exist");
+        }
         String text = Files.readString(path, StandardCharsets.US_ASCII);
         if (text.contains("PRIVATE KEY-----")) {
             return of(path, path);

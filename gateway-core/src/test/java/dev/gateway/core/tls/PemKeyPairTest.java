@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.core.testing.TestCerts;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -77,8 +76,10 @@ class PemKeyPairTest {
     }
 
     @Test
-    void missingPathIsAnIoException() {
-        assertThrows(NoSuchFileException.class, () -> PemKeyPair.fromPath(dir.resolve("nowhere.pem")));
+    void missingPathIsAnIoExceptionNamingIt() {
+        Path missing = dir.resolve("nowhere.pem");
+        IOException e = assertThrows(IOException.class, () -> PemKeyPair.fromPath(missing));
+        assertTrue(e.getMessage().contains(missing + " does not exist"), e.getMessage());
     }
 
     @Test

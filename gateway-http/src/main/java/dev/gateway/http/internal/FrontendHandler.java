@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -68,6 +69,8 @@ public final class FrontendHandler extends ChannelDuplexHandler {
     private State state = State.AWAIT_HEAD;
     private ProxyExchange exchange;
     private boolean keepAlive;
+    /** The current request is HEAD: local answers to it carry headers only. */
+    private boolean headRequest;
     private boolean requestComplete;
     /** Parts of pipelined requests that arrived while an earlier one was still being answered. */
     private ArrayDeque<HttpObject> backlog;
@@ -145,6 +148,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
 
     private void onRequestHead(HttpRequest request) {
         requestComplete = false;
+        headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive = HttpUtil.isKeepAlive(request) && !listener.settings().closeConnections();
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
@@ -193,9 +197,11 @@ public final class FrontendHandler extends ChannelDuplexHandler {
                     ctx.voidPromise());
             request.headers().remove(HttpHeaderNames.EXPECT);
         }
-        prepareUpstreamRequest(request, route, upstream, target);
         state = State.PROXYING;
+        // Created before the request is rewritten for the upstream: the exchange reads the client's protocol
+        // version, which the rewrite replaces with HTTP/1.1 (an HTTP/1.0 client must not get a chunked body).
         exchange = new ProxyExchange(this, ctx, pool, route, upstream, request, keepAlive, exchangeSettings);
+        prepareUpstreamRequest(request, route, upstream, target);
         exchange.start();
     }
 
@@ -280,7 +286,8 @@ public final class FrontendHandler extends ChannelDuplexHandler {
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        encoder.answeringHead(false);
+        // A JSON body after a HEAD answer would be read as the start of the next response.
+        encoder.answeringHead(headRequest);
         if (close) {
             state = State.CLOSED;
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -330,6 +337,13 @@ public final class FrontendHandler extends ChannelDuplexHandler {
         while (backlog != null && !backlog.isEmpty() && !(requestComplete && state != State.AWAIT_HEAD)
                 && state != State.CLOSED) {
             handle(backlog.poll());
+        }
+        // Body parts handed on from the backlog are not followed by a client read, whose end would flush them.
+        if (wroteToUpstream) {
+            wroteToUpstream = false;
+            if (exchange != null) {
+                exchange.flushRequest();
+            }
         }
         rearmTimer();
         requestDemandChanged();

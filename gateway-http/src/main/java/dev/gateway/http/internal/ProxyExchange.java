@@ -59,6 +59,8 @@ final class ProxyExchange {
     private ArrayDeque<HttpContent> early;
     private boolean requestComplete;
     private boolean requestSent;
+    /** When a request part last went to the upstream: once the request is sent, when it was sent. */
+    private long lastRequestWriteNanos;
     private long requestBytes;
 
     private boolean responseReceived;
@@ -142,15 +144,23 @@ final class ProxyExchange {
         connection.attach(this);
         Channel channel = connection.channel();
         channel.write(request, channel.voidPromise());
+        boolean lastWritten = false;
         if (early != null) {
             HttpContent part;
             while ((part = early.poll()) != null) {
+                lastWritten |= part instanceof LastHttpContent;
                 channel.write(part, channel.voidPromise());
             }
+        }
+        if (requestComplete && !lastWritten) {
+            // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so an
+            // empty end completes it here; without one the codec would refuse the next request on this connection.
+            channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
         }
         if (requestComplete) {
             requestSent = true;
         }
+        lastRequestWriteNanos = System.nanoTime();
         channel.flush();
         channel.read();
         frontend.requestDemandChanged();
@@ -192,6 +202,7 @@ final class ProxyExchange {
         }
         Channel channel = upstream.channel();
         channel.write(part, channel.voidPromise());
+        lastRequestWriteNanos = System.nanoTime();
         if (last) {
             requestSent = true;
         }
@@ -300,7 +311,10 @@ final class ProxyExchange {
             return;
         }
         if (unflushed) {
-            if (flushEachRead) {
+            // Unflushed bytes count against the client's water marks. Once they alone make it unwritable, waiting
+            // for the interval would stall the upstream too and cap throughput at one high-water mark per
+            // interval; flush now, as a full write buffer would (Go's flush interval never slows a transfer).
+            if (flushEachRead || !client.channel().isWritable()) {
                 flushClient();
             } else if (flushTask == null) {
                 flushTask = client.executor().schedule(this::flushClient, flushIntervalNanos, TimeUnit.NANOSECONDS);
@@ -415,7 +429,17 @@ final class ProxyExchange {
         long now = System.nanoTime();
         long deadline;
         if (!responseReceived) {
-            deadline = startNanos + proxyTimeoutNanos;
+            if (upstream == null) {
+                deadline = startNanos + proxyTimeoutNanos;
+            } else if (!requestSent && upstream.channel().isWritable()) {
+                // The upstream takes the body as fast as it comes: an upload slower than proxy_default_timeout is
+                // not the upstream's fault, and a client that stops sending is read_timeout's business.
+                deadline = now + proxyTimeoutNanos;
+            } else {
+                // The upstream's time to answer runs from the end of the request, or from when it stopped taking
+                // the body.
+                deadline = lastRequestWriteNanos + proxyTimeoutNanos;
+            }
         } else if (!client.channel().isWritable()) {
             // Waiting on a slow client is the write timeout's business, not the upstream's.
             deadline = now + proxyTimeoutNanos;

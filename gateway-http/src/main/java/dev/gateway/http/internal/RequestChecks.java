@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
@@ -31,13 +32,19 @@ public final class RequestChecks {
     }
 
     /**
-     * Framing and size checks.
+     * Host, framing and size checks.
      *
      * @param maxBodySize bytes, 0 for no limit; a declared length above it fails at once, a chunked body when
      *     it crosses the limit
      */
     public static ProxyFailure check(HttpRequest request, long maxBodySize) {
         HttpHeaders headers = request.headers();
+        // RFC 9112 section 3.2: an HTTP/1.1 request without Host, or any request with two, MUST get a 400. With
+        // two, the route would follow one Host and a virtual-hosting upstream perhaps the other.
+        int hosts = headers.getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1 || hosts == 0 && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            return ProxyFailure.BAD_REQUEST;
+        }
         List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!codings.isEmpty()) {
             ProxyFailure coding = checkTransferCoding(codings);

@@ -42,9 +42,12 @@ record RequestTarget(String path, String query, String host) {
 
     /**
      * {@code /a/../b} could route under one listen path and resolve under another upstream: refused rather than
-     * normalized, since no well-behaved client sends one.
+     * normalized, since no well-behaved client sends one. Percent-encoded dots count as dots.
      */
     private static boolean hasDotSegment(String path) {
-        return path.contains("/../") || path.endsWith("/..") || path.contains("/./") || path.endsWith("/.");
+        // %2e is the same character as '.' (RFC 3986 section 2.3), and upstreams that decode it before resolving
+        // dot segments would follow "/%2e%2e/" just as they follow "/../".
+        String dots = path.indexOf('%') < 0 ? path : path.replace("%2e", ".").replace("%2E", ".");
+        return dots.contains("/../") || dots.endsWith("/..") || dots.contains("/./") || dots.endsWith("/.");
     }
 }

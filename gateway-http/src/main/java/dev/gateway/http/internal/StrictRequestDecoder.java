@@ -27,6 +27,12 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
 
     /** True while the bytes ahead belong to a request head, which is where a fold can hide. */
     private boolean inHead = true;
+    /**
+     * The request line has begun. Netty skips empty lines and other control characters before it (RFC 9112
+     * section 2.2); counting those as head lines would take two of them for the blank line that ends the head, and
+     * stop the scan before the real head.
+     */
+    private boolean headStarted;
     /** The last head byte seen was a line feed (heads may arrive split across reads). */
     private boolean afterLineFeed;
     /** The line feed seen was followed by CR: the next LF ends the head. */
@@ -65,6 +71,7 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
             }
             if (msg instanceof LastHttpContent) {
                 inHead = true;
+                headStarted = false;
                 afterLineFeed = false;
                 afterLineFeedCr = false;
             }
@@ -78,6 +85,13 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         for (int i = start + scanned; i < end; i++) {
             scanned = i - start + 1;
             byte b = buffer.getByte(i);
+            if (!headStarted) {
+                int c = b & 0xff;
+                if (Character.isISOControl(c) || Character.isWhitespace(c)) {
+                    continue;
+                }
+                headStarted = true;
+            }
             if (afterLineFeed) {
                 afterLineFeed = false;
                 if (b == ' ' || b == '\t') {

@@ -1,0 +1,228 @@
+package dev.gateway.http.support;
+
+import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.config.LoadProblem;
+import dev.gateway.core.config.LoadReport;
+import dev.gateway.core.lb.HostHealth;
+import dev.gateway.core.snapshot.GatewaySnapshot;
+import dev.gateway.core.snapshot.ListenerPlan;
+import dev.gateway.core.tls.PemKeyPair;
+import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.transport.Transport;
+import dev.gateway.http.HttpListenerInitializer;
+import dev.gateway.http.HttpProxy;
+import dev.gateway.http.HttpRoutes;
+import dev.gateway.http.HttpSettings;
+import dev.gateway.http.StatusEndpoint;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP proxy under test, wired the way the server module wires it: {@code tyk.conf} and {@code apps/*.json}
+ * written as text into a folder, loaded by {@link ConfigLoader}, compiled into a snapshot, and every HTTP listener
+ * of the snapshot bound on {@code 127.0.0.1} port 0 with {@link HttpListenerInitializer}. The event loops belong to
+ * the test; {@link #close()} stops everything.
+ */
+public final class ProxyUnderTest implements AutoCloseable {
+
+    /** The gateway's liveness document, as the server module's status endpoint would render it. */
+    public static final String STATUS_BODY = "{\"status\": \"pass\", \"message\": \"test gateway\"}";
+
+    /**
+     * Event loops serving client connections. Upstream pools are per event loop, so client connections spread
+     * over this many loops may open up to this many connections to one upstream.
+     */
+    public static final int WORKER_THREADS = 2;
+
+    private final HttpProxy proxy;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final Map<Integer, Channel> listeners;
+    private final AtomicInteger accepted;
+
+    private ProxyUnderTest(HttpProxy proxy, EventLoopGroup acceptor, EventLoopGroup workers,
+            Map<Integer, Channel> listeners, AtomicInteger accepted) {
+        this.proxy = proxy;
+        this.acceptor = acceptor;
+        this.workers = workers;
+        this.listeners = listeners;
+        this.accepted = accepted;
+    }
+
+    public static Builder builder(Path folder) {
+        return new Builder(folder);
+    }
+
+    /** Starts a gateway with default settings serving the given APIs. */
+    public static ProxyUnderTest start(Path folder, TykApi... apis) throws Exception {
+        Builder builder = builder(folder);
+        for (TykApi api : apis) {
+            builder.api(api);
+        }
+        return builder.start();
+    }
+
+    /** Collects the files and options, then loads and binds. */
+    public static final class Builder {
+        private final Path folder;
+        private final TykConf conf = TykConf.defaults();
+        private final List<TykApi> apis = new ArrayList<>();
+        private final List<PemKeyPair> certificates = new ArrayList<>();
+        private StatusEndpoint status = new StatusEndpoint("/hello", () -> STATUS_BODY);
+
+        private Builder(Path folder) {
+            this.folder = folder;
+        }
+
+        /** Changes {@code tyk.conf} before it is written. */
+        public Builder conf(Consumer<TykConf> change) {
+            change.accept(conf);
+            return this;
+        }
+
+        public Builder api(TykApi api) {
+            apis.add(api);
+            return this;
+        }
+
+        /**
+         * Makes the gateway's port HTTPS ({@code use_ssl}, with the pairs listed under {@code certificates}) and
+         * serves these certificates by SNI on every TLS listener; the first is the default.
+         */
+        public Builder https(PemKeyPair... pairs) {
+            List<Object> entries = new ArrayList<>();
+            for (PemKeyPair pair : pairs) {
+                certificates.add(pair);
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("domain_name", pair.names().get(0));
+                entry.put("cert_file", pair.certFile().toString());
+                entry.put("key_file", pair.keyFile().toString());
+                entries.add(entry);
+            }
+            conf.http("use_ssl", true).http("certificates", entries);
+            return this;
+        }
+
+        /** The status endpoint on the gateway's own port; {@code null} for none. */
+        public Builder status(StatusEndpoint status) {
+            this.status = status;
+            return this;
+        }
+
+        public ProxyUnderTest start() throws Exception {
+            Path confFile = folder.resolve("tyk.conf");
+            Path apps = Files.createDirectories(folder.resolve("apps"));
+            Files.writeString(confFile, conf.toJson(), StandardCharsets.UTF_8);
+            for (TykApi api : apis) {
+                Files.writeString(apps.resolve(api.apiId() + ".json"), api.toJson(), StandardCharsets.UTF_8);
+            }
+            LoadReport report = ConfigLoader.load(confFile);
+            GatewaySnapshot snapshot = GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP);
+            List<LoadProblem> errors = snapshot.problems().stream().filter(LoadProblem::isError).toList();
+            if (!errors.isEmpty()) {
+                throw new IllegalStateException("the test configuration does not load: " + errors);
+            }
+            HttpSettings settings = HttpSettings.from(report.config());
+            Transport transport = Transport.select();
+            HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients());
+            EventLoopGroup acceptor = transport.newEventLoopGroup(1, "test-accept");
+            EventLoopGroup workers = transport.newEventLoopGroup(WORKER_THREADS, "test-gateway");
+            Map<Integer, Channel> listeners = new LinkedHashMap<>();
+            AtomicInteger accepted = new AtomicInteger();
+            ProxyUnderTest gateway = new ProxyUnderTest(proxy, acceptor, workers, listeners, accepted);
+            try {
+                for (ListenerPlan plan : snapshot.listeners().values()) {
+                    if (!plan.protocol().isHttp()) {
+                        continue;
+                    }
+                    HttpRoutes routes = HttpRoutes.compile(plan, snapshot, settings);
+                    Mapping<String, SslContext> sni = plan.protocol().isTls()
+                            ? TlsContexts.serverMapping(certificates, report.config().httpServerOptions().minVersion())
+                            : null;
+                    HttpListenerInitializer initializer = new HttpListenerInitializer(proxy, () -> routes, sni,
+                            plan.gatewayPort() ? status : null);
+                    ServerBootstrap bootstrap = HttpListenerInitializer.applyChildOptions(new ServerBootstrap()
+                            .group(acceptor, workers)
+                            .channel(transport.serverChannelClass())
+                            .childHandler(new ChannelInitializer<Channel>() {
+                                @Override
+                                protected void initChannel(Channel ch) {
+                                    accepted.incrementAndGet();
+                                    ch.pipeline().addLast(initializer);
+                                }
+                            }));
+                    Channel channel = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                    listeners.put(plan.port(), channel);
+                }
+            } catch (Exception | Error e) {
+                gateway.close();
+                throw e;
+            }
+            return gateway;
+        }
+    }
+
+    /** The bound port of the gateway's own listener. */
+    public int port() {
+        return port(TykConf.LISTEN_PORT);
+    }
+
+    /** The bound port that stands for a configured {@code listen_port}. */
+    public int port(int configuredPort) {
+        Channel channel = listeners.get(configuredPort);
+        if (channel == null) {
+            throw new IllegalArgumentException("no listener for configured port " + configuredPort + "; bound: "
+                    + listeners.keySet());
+        }
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** {@code http://127.0.0.1:port} plus the path, on the gateway's port. */
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    /** Client connections accepted so far, on every listener. */
+    public int acceptedConnections() {
+        return accepted.get();
+    }
+
+    public HttpSettings settings() {
+        return proxy.settings();
+    }
+
+    /**
+     * Stops taking new connections and drains the open ones, as a gateway stop does.
+     *
+     * @return completes when every client connection is closed
+     */
+    public Future<Void> drain() {
+        listeners.values().forEach(channel -> channel.close().awaitUninterruptibly());
+        return proxy.drain();
+    }
+
+    @Override
+    public void close() {
+        listeners.values().forEach(channel -> channel.close().awaitUninterruptibly());
+        proxy.close();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

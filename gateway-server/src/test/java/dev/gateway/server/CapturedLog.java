@@ -1,0 +1,69 @@
+package dev.gateway.server;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log lines of an in-process gateway, caught from the root logger while a test runs. Lines read
+ * {@code LEVEL logger - message}, like the shipped pattern without the time and thread.
+ */
+final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+
+    private final Queue<String> lines = new ConcurrentLinkedQueue<>();
+
+    private CapturedLog() {
+    }
+
+    static CapturedLog attach() {
+        CapturedLog log = new CapturedLog();
+        log.setContext(root().getLoggerContext());
+        log.setName("captured-" + System.identityHashCode(log));
+        log.start();
+        root().addAppender(log);
+        return log;
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        lines.add(event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage());
+    }
+
+    List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    /** The lines at {@code level} that contain every fragment. */
+    List<String> find(Level level, String... fragments) {
+        return lines.stream()
+                .filter(line -> line.startsWith(level.toString() + " "))
+                .filter(line -> Arrays.stream(fragments).allMatch(line::contains))
+                .toList();
+    }
+
+    /** Fails unless some line at {@code level} contains every fragment. */
+    String assertLogged(Level level, String... fragments) {
+        List<String> found = find(level, fragments);
+        if (found.isEmpty()) {
+            throw new AssertionError("no " + level + " line containing " + Arrays.toString(fragments)
+                    + "; the log was:\n" + String.join("\n", lines));
+        }
+        return found.get(0);
+    }
+
+    @Override
+    public void close() {
+        root().detachAppender(this);
+        stop();
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+}

@@ -1,0 +1,202 @@
+package dev.gateway.server;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway as users run it: {@code dev.gateway.server.Main} in its own JVM, on the test's class path, with
+ * stdout and stderr in files. This is how exit codes, signals and the shipped logging configuration are tested.
+ */
+final class GatewayProcess implements AutoCloseable {
+
+    /** How long a JVM may take to start and answer {@code /hello}; generous for loaded CI machines. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    /** How long a gateway that refuses its configuration may take to exit. */
+    static final Duration EXIT_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Process process;
+    private final Path stdout;
+    private final Path stderr;
+    private final String command;
+    /** The gateway port passed with {@code --port}, or -1. */
+    final int port;
+
+    private GatewayProcess(Process process, Path stdout, Path stderr, String command, int port) {
+        this.process = process;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.command = command;
+        this.port = port;
+    }
+
+    /**
+     * Starts {@code Main} with {@code args}; output goes to {@code <logDir>/<name>.out} and {@code .err}.
+     *
+     * @param port the value of {@code --port} found in {@code args}, or -1, for {@link #awaitReady()}
+     */
+    static GatewayProcess launch(Path logDir, String name, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // A small, quick JVM: these processes live for seconds.
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                // As in the test JVM: Netty logs a leak as an ERROR "LEAK:" line, which tests check for.
+                "-Dio.netty.leakDetection.level=paranoid",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.gateway.server.Main"));
+        command.addAll(Arrays.asList(args));
+        Path out = logDir.resolve(name + ".out");
+        Path err = logDir.resolve(name + ".err");
+        Process process = new ProcessBuilder(command)
+                .directory(logDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        int port = -1;
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--port") && args[i + 1].matches("\\d+")) {
+                port = Integer.parseInt(args[i + 1]);
+            }
+        }
+        return new GatewayProcess(process, out, err, String.join(" ", args), port);
+    }
+
+    /** Starts the gateway on {@code conf} and a free port, and waits until it answers {@code /hello}. */
+    static GatewayProcess startServing(Path logDir, String name, Path conf, String... extraArgs)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--conf", conf.toString(), "--port",
+                String.valueOf(Net.freePort())));
+        args.addAll(Arrays.asList(extraArgs));
+        GatewayProcess gateway = launch(logDir, name, args.toArray(String[]::new));
+        try {
+            gateway.awaitReady();
+        } catch (Throwable e) {
+            gateway.close();
+            throw e;
+        }
+        return gateway;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String stdout() {
+        return Net.read(stdout);
+    }
+
+    String stderr() {
+        return Net.read(stderr);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    /** Polls {@code GET /hello} until it answers 200; fails at once, with the output, if the process dies. */
+    void awaitReady() throws InterruptedException {
+        HttpClient client = Net.client();
+        Net.Deadline deadline = new Net.Deadline(START_TIMEOUT);
+        while (true) {
+            if (!process.isAlive()) {
+                throw new AssertionError("gateway exited with " + process.exitValue() + " before answering /hello"
+                        + describeOutput());
+            }
+            try {
+                HttpResponse<String> response = Net.get(client, url("/hello"));
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not listening yet.
+            }
+            deadline.check("gateway did not answer /hello on port " + port + describeOutput());
+            Thread.sleep(50);
+        }
+    }
+
+    /** Polls stdout until some line contains every fragment, and returns that line. */
+    String awaitLine(Duration timeout, String... fragments) throws InterruptedException {
+        Net.Deadline deadline = new Net.Deadline(timeout);
+        while (true) {
+            for (String line : stdout().split("\n")) {
+                if (Arrays.stream(fragments).allMatch(line::contains)) {
+                    return line;
+                }
+            }
+            deadline.check("no line containing " + Arrays.toString(fragments) + describeOutput());
+            Thread.sleep(Net.Deadline.POLL_MILLIS);
+        }
+    }
+
+    /** Polls stdout until at least {@code count} lines contain every fragment. */
+    void awaitLines(int count, Duration timeout, String... fragments) throws InterruptedException {
+        Net.Deadline deadline = new Net.Deadline(timeout);
+        while (lines(fragments).size() < count) {
+            deadline.check("fewer than " + count + " lines containing " + Arrays.toString(fragments)
+                    + describeOutput());
+            Thread.sleep(Net.Deadline.POLL_MILLIS);
+        }
+    }
+
+    /** Stdout lines that contain every fragment. */
+    List<String> lines(String... fragments) {
+        return Arrays.stream(stdout().split("\n"))
+                .filter(line -> Arrays.stream(fragments).allMatch(line::contains))
+                .toList();
+    }
+
+    /** Sends a signal by name ({@code HUP}, {@code TERM}) with {@code kill}. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed: "
+                    + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
+    /**
+     * Sends SIGTERM without forking {@code kill} ({@link Process#destroy()} does that on Linux), for tests where
+     * the moment of the signal matters.
+     */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end and returns its exit code; fails if it runs past {@code timeout}. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("gateway still running after " + timeout + describeOutput());
+        }
+        return process.exitValue();
+    }
+
+    String describeOutput() {
+        return "\n--- command: " + command + "\n--- stdout:\n" + stdout() + "--- stderr:\n" + stderr();
+    }
+
+    /** Kills the process if it still runs and waits for it, so no test leaves a JVM behind. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An in-process {@link Gateway}: API files that fail to load, and the status endpoint. */
+class GatewayTest {
+
+    @TempDir
+    Path dir;
+
+    private final Cleanup cleanup = new Cleanup();
+    private final HttpClient client = Net.client();
+    private ConfFolder folder;
+    private CapturedLog log;
+
+    @BeforeEach
+    void setUp() {
+        folder = new ConfFolder(dir);
+        log = cleanup.add(CapturedLog.attach());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cleanup.closeAll();
+    }
+
+    private static String url(Gateway gateway, String path) {
+        return "http://127.0.0.1:" + gateway.gatewayPort() + path;
+    }
+
+    @Test
+    void apiFileWithInvalidJsonIsSkippedWithAnErrorWhileTheOthersServe() throws Exception {
+        Upstream upstream = cleanup.upstream("good");
+        folder.writeConf(ConfFolder.tykConf())
+                .writeApi("good.json", ConfFolder.api("good", "/good/", upstream.url()))
+                .writeApi("broken.json", "{\"api_id\": \"broken\", \"use_keyless\": true, \"proxy\": {\"listen_path\": "
+                        + "\"/broken/\", \"target_url\": \"" + upstream.url() + "\"}");
+
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        HttpResponse<String> good = Net.get(client, url(gateway, "/good/items"));
+        assertEquals(200, good.statusCode());
+        assertEquals(upstream.bodyFor("/items"), good.body());
+        assertEquals(404, Net.get(client, url(gateway, "/broken/items")).statusCode());
+        log.assertLogged(Level.ERROR, "broken.json", "invalid JSON");
+        assertEquals(1, gateway.snapshot().apis().size());
+    }
+
+    @Test
+    void apiFileWithAWrongTypeIsSkippedNamingTheField() throws Exception {
+        Upstream upstream = cleanup.upstream("good");
+        ObjectNode wrong = ConfFolder.api("wrong", "/wrong/", upstream.url());
+        wrong.put("listen_port", "not a port");
+        folder.writeConf(ConfFolder.tykConf())
+                .writeApi("good.json", ConfFolder.api("good", "/good/", upstream.url()))
+                .writeApi("wrong.json", wrong);
+
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        assertEquals(200, Net.get(client, url(gateway, "/good/")).statusCode());
+        assertEquals(404, Net.get(client, url(gateway, "/wrong/")).statusCode());
+        log.assertLogged(Level.ERROR, "wrong.json", "/listen_port");
+    }
+
+    @Test
+    void helloAnswersPassAsJsonOnTheGatewayPort() throws Exception {
+        folder.writeConf(ConfFolder.tykConf());
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        HttpResponse<String> hello = Net.get(client, url(gateway, "/hello"));
+
+        assertEquals(200, hello.statusCode());
+        assertTrue(hello.headers().firstValue("content-type").orElse("").startsWith("application/json"),
+                hello.headers().toString());
+        JsonNode document = ConfFolder.JSON.readTree(hello.body());
+        assertEquals("pass", document.path("status").asText(), hello.body());
+    }
+
+    @Test
+    void healthCheckEndpointNameRenamesTheStatusEndpoint() throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.put("health_check_endpoint_name", "livez");
+        folder.writeConf(conf);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        HttpResponse<String> livez = Net.get(client, url(gateway, "/livez"));
+
+        assertEquals(200, livez.statusCode());
+        assertEquals("pass", ConfFolder.JSON.readTree(livez.body()).path("status").asText(), livez.body());
+        assertEquals(404, Net.get(client, url(gateway, "/hello")).statusCode());
+    }
+
+    @Test
+    void statusEndpointIsNotServedOnAnApisOwnPort() throws Exception {
+        Upstream upstream = cleanup.upstream("own");
+        int ownPort = Net.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.put("disable_ports_whitelist", true);
+        folder.writeConf(conf).writeApi("own.json", ConfFolder.api("own", "/own/", upstream.url())
+                .put("listen_port", ownPort));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        assertEquals(ownPort, gateway.boundPort(ownPort));
+
+        assertEquals(404, Net.get(client, "http://127.0.0.1:" + ownPort + "/hello").statusCode());
+        assertEquals(200, Net.get(client, "http://127.0.0.1:" + ownPort + "/own/x").statusCode());
+        assertEquals(200, Net.get(client, url(gateway, "/hello")).statusCode());
+    }
+}

@@ -1,0 +1,165 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link Main}'s signals, sent to a gateway in its own JVM: SIGHUP reloads, SIGTERM drains and exits. */
+class MainSignalsTest {
+
+    /** How long a reload or a stop may take to show in the log. */
+    private static final Duration LOG_TIMEOUT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private final Cleanup cleanup = new Cleanup();
+    private final HttpClient client = Net.client();
+    private ConfFolder folder;
+    private Upstream upstream;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        folder = new ConfFolder(dir);
+        upstream = cleanup.upstream("up");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cleanup.closeAll();
+    }
+
+    private GatewayProcess serve(String name, String... extraArgs) throws Exception {
+        return cleanup.add(GatewayProcess.startServing(dir, name, folder.conf, extraArgs));
+    }
+
+    private void reload(GatewayProcess gateway, int reloadsSoFar) throws Exception {
+        gateway.signal("HUP");
+        gateway.awaitLines(reloadsSoFar + 1, LOG_TIMEOUT, "Gateway - reloaded: ");
+    }
+
+    @Test
+    void sighupReloadsTheApiDefinitions() throws Exception {
+        folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
+        GatewayProcess gateway = serve("sighup");
+        assertEquals(404, Net.get(client, gateway.url("/second/x")).statusCode());
+
+        folder.writeApi("second.json", ConfFolder.api("second", "/second/", upstream.url()));
+        reload(gateway, 0);
+        HttpResponse<String> added = Net.get(client, gateway.url("/second/x"));
+        assertEquals(200, added.statusCode());
+        assertEquals(upstream.bodyFor("/x"), added.body());
+
+        folder.removeApi("second.json");
+        reload(gateway, 1);
+        assertEquals(404, Net.get(client, gateway.url("/second/x")).statusCode());
+
+        folder.writeApi("first.json", "{\"api_id\": \"first\"");
+        reload(gateway, 2);
+        assertEquals(200, Net.get(client, gateway.url("/first/x")).statusCode());
+        assertFalse(gateway.lines("WARN", "first.json", "last good version").isEmpty(), gateway.describeOutput());
+
+        assertTrue(gateway.isAlive(), gateway.describeOutput());
+    }
+
+    @Test
+    void sighupSentAsSoonAsThePortAcceptsReloadsInsteadOfEndingTheProcess() throws Exception {
+        folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
+        GatewayProcess gateway = cleanup.add(GatewayProcess.launch(dir, "sighup-early", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        awaitAccepting(gateway);
+
+        gateway.signal("HUP");
+
+        gateway.awaitLine(LOG_TIMEOUT, "Gateway - reloaded: ");
+        gateway.awaitReady();
+        assertEquals(200, Net.get(client, gateway.url("/first/x")).statusCode());
+    }
+
+    @Test
+    void sigtermSentAsSoonAsThePortAcceptsStopsGracefully() throws Exception {
+        folder.writeConf(ConfFolder.tykConf());
+        GatewayProcess gateway = cleanup.add(GatewayProcess.launch(dir, "sigterm-early", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        awaitAccepting(gateway);
+
+        gateway.terminate();
+
+        // Not 143 (128 + SIGTERM), the JVM's default: the gateway drained and stopped.
+        assertEquals(0, gateway.awaitExit(Duration.ofSeconds(15)), gateway.describeOutput());
+        assertFalse(gateway.lines("Gateway - stopped").isEmpty(), gateway.describeOutput());
+    }
+
+    /** Polls, without waiting for {@code /hello}, until the gateway's port accepts connections. */
+    private static void awaitAccepting(GatewayProcess gateway) throws InterruptedException {
+        // The earliest moment a supervisor could take the gateway for started.
+        Net.Deadline deadline = new Net.Deadline(GatewayProcess.START_TIMEOUT);
+        while (Net.refuses(gateway.port)) {
+            assertTrue(gateway.isAlive(), gateway.describeOutput());
+            deadline.check("port " + gateway.port + " never opened" + gateway.describeOutput());
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void sigtermLetsTheRequestInFlightFinishThenExitsZero() throws Exception {
+        Upstream slow = cleanup.heldUpstream("slow");
+        folder.writeConf(ConfFolder.tykConf()).writeApi("slow.json", ConfFolder.api("slow", "/slow/", slow.url()));
+        GatewayProcess gateway = serve("sigterm-in-flight", "--grace-seconds", "15");
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
+                HttpRequest.newBuilder(URI.create(gateway.url("/slow/report"))).timeout(Net.REQUEST_TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("/report", slow.awaitRequest(Net.REQUEST_TIMEOUT));
+
+        gateway.signal("TERM");
+
+        gateway.awaitLine(LOG_TIMEOUT, "stopping: no new connections");
+        Net.awaitRefused(gateway.port, LOG_TIMEOUT);
+        assertTrue(gateway.isAlive(), "the held request keeps the gateway draining" + gateway.describeOutput());
+        assertFalse(inFlight.isDone());
+
+        slow.release();
+        HttpResponse<String> response = inFlight.get(Net.REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, response.statusCode());
+        assertEquals(slow.bodyFor("/report"), response.body());
+        assertEquals(0, gateway.awaitExit(Duration.ofSeconds(15)), gateway.describeOutput());
+        assertFalse(gateway.lines("Gateway - stopped").isEmpty(), gateway.describeOutput());
+        assertEquals(List.of(), gateway.lines("grace period over"));
+        assertEquals(List.of(), gateway.lines("LEAK"));
+    }
+
+    @Test
+    void sigtermDoesNotWaitForAnIdleKeepAliveConnection() throws Exception {
+        folder.writeConf(ConfFolder.tykConf());
+        // A grace period far longer than the exit may take: an idle connection must not use it up.
+        GatewayProcess gateway = serve("sigterm-idle", "--grace-seconds", "60");
+        try (RawHttp idle = RawHttp.connect(gateway.port)) {
+            RawHttp.Response hello = idle.get("localhost", "/hello");
+            assertEquals(200, hello.status());
+            assertFalse("close".equalsIgnoreCase(hello.headers().get("connection")), hello.headers().toString());
+
+            long signalled = System.nanoTime();
+            gateway.signal("TERM");
+
+            assertEquals(0, gateway.awaitExit(Duration.ofSeconds(10)), gateway.describeOutput());
+            Duration took = Duration.ofNanos(System.nanoTime() - signalled);
+            assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "exit took " + took);
+            assertTrue(idle.closedByPeer(), "the idle connection is closed");
+            assertEquals(List.of(), gateway.lines("grace period over"));
+        }
+    }
+}
