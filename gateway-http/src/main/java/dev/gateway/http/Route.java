@@ -18,6 +18,8 @@ public final class Route {
     private final String listenPath;
     private final TargetGroup targets;
     private final Map<Target, UpstreamEndpoint> endpoints;
+    /** The request path goes upstream as it came: nothing stripped, nothing to join. */
+    private final boolean passThrough;
 
     Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify) {
         this.api = api;
@@ -25,6 +27,7 @@ public final class Route {
         this.listenPath = listenPath;
         this.targets = targets;
         this.endpoints = new IdentityHashMap<>();
+        this.passThrough = !api.proxy().stripListenPath() || listenPath.length() == 1;
         boolean insecure = insecureSkipVerify || api.proxy().transport().sslInsecureSkipVerify();
         for (Target target : targets.targets()) {
             endpoints.put(target, UpstreamEndpoint.of(target, insecure));
@@ -76,6 +79,9 @@ public final class Route {
      */
     public String upstreamUri(Target target, String path, String query) {
         ApiDefinition.Proxy proxy = api.proxy();
+        if (passThrough && target.basePath().isEmpty() && target.query().isEmpty()) {
+            return query == null ? path : path + "?" + query;
+        }
         String sub = proxy.stripListenPath() && listenPath.length() > 1 ? path.substring(listenPath.length()) : path;
         String joined = joinPaths(target.basePath(), sub, proxy.disableStripSlash());
         String targetQuery = target.query();

@@ -24,7 +24,17 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Netty's leak detector costs a few percent of CPU in production (sampled stack traces, a touch per message).
+     * The test suite runs with paranoid detection and fails on any leak; a user chasing one turns it back on with
+     * {@code -Dio.netty.leakDetection.level=simple}.
+     */
+    static final String LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
+
     public static void main(String[] args) {
+        if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
+            System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
+        }
         Path conf = Path.of("tyk.conf");
         Duration grace = DEFAULT_GRACE;
         int port = -1;

@@ -4,7 +4,8 @@ import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.Route;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,15 +20,16 @@ final class AccessLog {
     private AccessLog() {
     }
 
-    static void exchange(Channel client, HttpRequest request, Route route, Target target, int status, long bytes,
-            long startNanos, ProxyFailure failure) {
+    /** Logs what the client asked for (not the rewritten upstream request) and how it ended. */
+    static void exchange(Channel client, HttpMethod method, String uri, HttpVersion version, Route route,
+            Target target, int status, long bytes, long startNanos, ProxyFailure failure) {
         if (!log.isInfoEnabled()) {
             return;
         }
         long micros = (System.nanoTime() - startNanos) / 1000;
         log.info("client={} conn={} api={} \"{} {} {}\" status={} bytes={} upstream={} duration_ms={}.{}{}",
                 ClientAddress.ip(client), client.id().asShortText(), route == null ? "-" : route.apiId(),
-                request.method(), request.uri(), request.protocolVersion(), status, bytes,
+                method, uri, version, status, bytes,
                 target == null ? "-" : target.raw(), micros / 1000, String.format("%03d", micros % 1000),
                 failure == null ? "" : " error=" + failure.name());
     }

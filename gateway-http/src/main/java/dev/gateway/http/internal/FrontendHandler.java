@@ -81,6 +81,14 @@ public final class FrontendHandler extends ChannelDuplexHandler {
     private long unwritableSinceNanos = -1;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
+    /**
+     * The upstream timeout of this connection's exchanges. One task per connection, not per exchange: a later
+     * exchange's deadline is never earlier than a pending check, so the task is never cancelled, only moved on
+     * when it fires early.
+     */
+    private ScheduledFuture<?> upstreamTimer;
+    /** The client's address as text, formatted once per connection for logs and X-Forwarded-For. */
+    private String clientIp;
 
     public FrontendHandler(ListenerContext listener, ProxyResponseEncoder encoder) {
         this.listener = listener;
@@ -215,7 +223,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
         if (listener.settings().closeConnections()) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        HeaderRewriter.addForwarded(request.headers(), ClientAddress.ip(ctx.channel()), listener.scheme(),
+        HeaderRewriter.addForwarded(request.headers(), clientIp(), listener.scheme(),
                 originalHost);
         if (!route.api().proxy().preserveHostHeader() || originalHost == null) {
             request.headers().set(HttpHeaderNames.HOST, upstream.hostHeader());
@@ -264,6 +272,11 @@ public final class FrontendHandler extends ChannelDuplexHandler {
             }
         }
         requestDemandChanged();
+    }
+
+    /** The exchange has something for the upstream that the end of this read must flush. */
+    void upstreamWritePending() {
+        wroteToUpstream = true;
     }
 
     /** Reads from the client when the current state wants bytes. */
@@ -384,6 +397,10 @@ public final class FrontendHandler extends ChannelDuplexHandler {
             timer.cancel(false);
             timer = null;
         }
+        if (upstreamTimer != null) {
+            upstreamTimer.cancel(false);
+            upstreamTimer = null;
+        }
         if (backlog != null) {
             backlog.forEach(ReferenceCountUtil::release);
             backlog.clear();
@@ -402,6 +419,39 @@ public final class FrontendHandler extends ChannelDuplexHandler {
             log.warn("client={} unexpected error; closing the connection", ClientAddress.of(ctx.channel()), cause);
         }
         ctx.close();
+    }
+
+    /**
+     * The client's IP as text, formatted on first use: by then a PROXY protocol header, when the port takes one,
+     * has named the real client.
+     */
+    String clientIp() {
+        if (clientIp == null) {
+            clientIp = ClientAddress.ip(ctx.channel());
+        }
+        return clientIp;
+    }
+
+    /** Makes sure the upstream timeout is checked at {@code deadline} or earlier. */
+    void watchUpstream(long deadline) {
+        if (upstreamTimer == null) {
+            upstreamTimer = ctx.executor().schedule(this::onUpstreamTimer, deadline - System.nanoTime(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onUpstreamTimer() {
+        upstreamTimer = null;
+        if (exchange == null || state == State.CLOSED) {
+            return;
+        }
+        long now = System.nanoTime();
+        long deadline = exchange.upstreamDeadline(now);
+        if (deadline - now <= 0) {
+            exchange.fail(ProxyFailure.UPSTREAM_TIMEOUT, null);
+        } else {
+            watchUpstream(deadline);
+        }
     }
 
     // ---- timeouts ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,37 +32,52 @@ public final class HeaderRewriter {
         if (!hasHopByHopName(headers)) {
             return;
         }
-        for (String field : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            if (field.indexOf(',') < 0) {
-                removeListed(headers, field);
-            } else {
-                for (String token : field.split(",")) {
-                    removeListed(headers, token);
+        List<String> listed = connectionTokens(headers);
+        List<CharSequence> doomed = new ArrayList<>(4);
+        boolean trailers = false;
+        for (var it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            var header = it.next();
+            CharSequence name = header.getKey();
+            if (isHopByHopName(name) || isListed(name, listed)) {
+                if (!trailers && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)) {
+                    trailers = AsciiString.containsIgnoreCase(header.getValue(), HttpHeaderValues.TRAILERS);
                 }
+                doomed.add(name);
             }
         }
-        headers.remove(HttpHeaderNames.CONNECTION);
-        headers.remove(KEEP_ALIVE);
-        headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        headers.remove(HttpHeaderNames.UPGRADE);
-        boolean trailers = headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
-        headers.remove(HttpHeaderNames.TE);
+        // Netty's header iterator is read-only: remove by name afterwards (each removes every value of a name).
+        for (int i = 0; i < doomed.size(); i++) {
+            headers.remove(doomed.get(i));
+        }
         if (trailers) {
             headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
-        if (hasProxyHeader(headers)) {
-            headers.names().stream()
-                    .filter(HeaderRewriter::isProxyHeader)
-                    .toList()
-                    .forEach(headers::remove);
-        }
     }
 
-    private static void removeListed(HttpHeaders headers, String token) {
-        String name = token.trim();
-        if (!name.isEmpty()) {
-            headers.remove(name);
+    /** The header names a {@code Connection} header lists, beyond the usual {@code keep-alive} and {@code close}. */
+    private static List<String> connectionTokens(HttpHeaders headers) {
+        List<String> listed = null;
+        for (String field : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : field.indexOf(',') < 0 ? new String[] {field} : field.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("keep-alive") && !name.equalsIgnoreCase("close")) {
+                    if (listed == null) {
+                        listed = new ArrayList<>(2);
+                    }
+                    listed.add(name);
+                }
+            }
         }
+        return listed == null ? List.of() : listed;
+    }
+
+    private static boolean isListed(CharSequence name, List<String> listed) {
+        for (int i = 0; i < listed.size(); i++) {
+            if (AsciiString.contentEqualsIgnoreCase(name, listed.get(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasHopByHopName(HttpHeaders headers) {
@@ -91,14 +107,6 @@ public final class HeaderRewriter {
                 && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length());
     }
 
-    private static boolean hasProxyHeader(HttpHeaders headers) {
-        for (var it = headers.iteratorCharSequence(); it.hasNext(); ) {
-            if (isProxyHeader(it.next().getKey())) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** Appends the client, scheme and original host to the {@code X-Forwarded-*} lists. */
     public static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String originalHost) {

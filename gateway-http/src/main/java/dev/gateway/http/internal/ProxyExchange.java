@@ -7,6 +7,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -44,6 +46,9 @@ final class ProxyExchange {
     private final Target target;
     private final UpstreamEndpoint endpoint;
     private final HttpRequest request;
+    /** The target and version the client sent, for logs; the request itself is rewritten for the upstream. */
+    private final String clientUri;
+    private final HttpVersion clientVersion;
     private final boolean head;
     /** Idempotent and without a body: may be sent again when a pooled connection proves dead. */
     private final boolean replayable;
@@ -58,6 +63,11 @@ final class ProxyExchange {
     /** Request parts that arrived before the upstream connection was ready. */
     private ArrayDeque<HttpContent> early;
     private boolean requestComplete;
+    /**
+     * The request head waits on a pooled connection for the rest of the client's read: a bodyless request then
+     * goes out as one message, encoded once, instead of a head and an empty end.
+     */
+    private boolean headHeld;
     private boolean requestSent;
     /** When a request part last went to the upstream: once the request is sent, when it was sent. */
     private long lastRequestWriteNanos;
@@ -65,6 +75,12 @@ final class ProxyExchange {
 
     private boolean responseReceived;
     private boolean responseStarted;
+    /**
+     * The response head, held until the first body part or the end of the read: when the whole body arrives in
+     * the same read, head and body go out as one message, which the encoder writes as one buffer (one
+     * {@code send} instead of a two-part {@code writev}).
+     */
+    private HttpResponse heldHead;
     private boolean skippingInformational;
     private boolean flushEachRead;
     private boolean upstreamReusable;
@@ -75,7 +91,6 @@ final class ProxyExchange {
     private ScheduledFuture<?> flushTask;
 
     private long lastUpstreamReadNanos;
-    private ScheduledFuture<?> timeoutTask;
     private boolean done;
 
     ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, UpstreamPool pool, Route route,
@@ -87,6 +102,8 @@ final class ProxyExchange {
         this.target = target;
         this.endpoint = route.endpoint(target);
         this.request = request;
+        this.clientUri = request.uri();
+        this.clientVersion = request.protocolVersion();
         this.head = request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
@@ -116,7 +133,7 @@ final class ProxyExchange {
     // ---- starting ---------------------------------------------------------------------------------------------
 
     void start() {
-        timeoutTask = client.executor().schedule(this::checkTimeout, proxyTimeoutNanos, TimeUnit.NANOSECONDS);
+        frontend.watchUpstream(startNanos + proxyTimeoutNanos);
         UpstreamConnection pooled = pool.poll(endpoint);
         if (pooled != null) {
             attach(pooled);
@@ -143,25 +160,32 @@ final class ProxyExchange {
         upstream = connection;
         connection.attach(this);
         Channel channel = connection.channel();
-        channel.write(request, channel.voidPromise());
-        boolean lastWritten = false;
-        if (early != null) {
-            HttpContent part;
-            while ((part = early.poll()) != null) {
-                lastWritten |= part instanceof LastHttpContent;
-                channel.write(part, channel.voidPromise());
+        if (!requestComplete && early == null) {
+            // Attached while the client's read is still being decoded: the end of that read writes the head,
+            // unless the rest of the request comes first (see onRequestContent).
+            headHeld = true;
+            frontend.upstreamWritePending();
+        } else {
+            channel.write(request, channel.voidPromise());
+            boolean lastWritten = false;
+            if (early != null) {
+                HttpContent part;
+                while ((part = early.poll()) != null) {
+                    lastWritten |= part instanceof LastHttpContent;
+                    channel.write(part, channel.voidPromise());
+                }
             }
-        }
-        if (requestComplete && !lastWritten) {
-            // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so an
-            // empty end completes it here; without one the codec would refuse the next request on this connection.
-            channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+            if (requestComplete && !lastWritten) {
+                // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so
+                // an empty end completes it here; without one the codec would refuse the next request here.
+                channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+            }
+            channel.flush();
         }
         if (requestComplete) {
             requestSent = true;
         }
         lastRequestWriteNanos = System.nanoTime();
-        channel.flush();
         channel.read();
         frontend.requestDemandChanged();
     }
@@ -201,16 +225,30 @@ final class ProxyExchange {
             return;
         }
         Channel channel = upstream.channel();
-        channel.write(part, channel.voidPromise());
         lastRequestWriteNanos = System.nanoTime();
         if (last) {
             requestSent = true;
         }
+        if (headHeld) {
+            headHeld = false;
+            if (last) {
+                LastHttpContent end = (LastHttpContent) part;
+                channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                        end.content(), request.headers(), end.trailingHeaders()), channel.voidPromise());
+                return;
+            }
+            channel.write(request, channel.voidPromise());
+        }
+        channel.write(part, channel.voidPromise());
     }
 
     /** End of a client read: push what was written to the upstream. */
     void flushRequest() {
         if (upstream != null && !done) {
+            if (headHeld) {
+                headHeld = false;
+                upstream.channel().write(request, upstream.channel().voidPromise());
+            }
             upstream.channel().flush();
         }
     }
@@ -280,9 +318,17 @@ final class ProxyExchange {
         }
         response.setProtocolVersion(clientHttp10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
         frontend.encoder().answeringHead(head);
-        client.write(response, client.voidPromise());
+        heldHead = response;
         responseStarted = true;
-        unflushed = true;
+    }
+
+    /** Writes the held head on its own: the body did not come with it. */
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            client.write(heldHead, client.voidPromise());
+            heldHead = null;
+            unflushed = true;
+        }
     }
 
     private void onResponseContent(HttpContent part) {
@@ -299,6 +345,17 @@ final class ProxyExchange {
             return;
         }
         responseBytes += part.content().readableBytes();
+        if (heldHead != null && part instanceof LastHttpContent last) {
+            // The whole response is here: one message, the body's buffer now owned by it.
+            HttpResponse response = heldHead;
+            heldHead = null;
+            client.write(new DefaultFullHttpResponse(response.protocolVersion(), response.status(), last.content(),
+                    response.headers(), last.trailingHeaders()), client.voidPromise());
+            unflushed = true;
+            complete();
+            return;
+        }
+        writeHeldHead();
         client.write(part, client.voidPromise());
         unflushed = true;
         if (part instanceof LastHttpContent) {
@@ -310,6 +367,7 @@ final class ProxyExchange {
         if (done) {
             return;
         }
+        writeHeldHead();
         if (unflushed) {
             // Unflushed bytes count against the client's water marks. Once they alone make it unwritable, waiting
             // for the interval would stall the upstream too and cap throughput at one high-water mark per
@@ -349,7 +407,8 @@ final class ProxyExchange {
         upstream = null;
         // An upstream that answered before the whole request was sent still expects the rest of it.
         connection.release(upstreamReusable && requestSent && !frontend.closeConnections());
-        AccessLog.exchange(client.channel(), request, route, target, status.code(), responseBytes, startNanos, null);
+        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target, status.code(),
+                responseBytes, startNanos, null);
         frontend.exchangeFinished(clientKeepAlive && requestComplete);
     }
 
@@ -375,8 +434,17 @@ final class ProxyExchange {
 
     /** The client went away: cancel the upstream request. */
     void cancel() {
-        if (done) {
+        if (!finish()) {
             return;
+        }
+        log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
+                client.channel().remoteAddress());
+    }
+
+    /** Ends the exchange and lets go of everything it holds; false when it had ended already. */
+    private boolean finish() {
+        if (done) {
+            return false;
         }
         done = true;
         cancelTimers();
@@ -385,8 +453,7 @@ final class ProxyExchange {
             upstream.discard();
             upstream = null;
         }
-        log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
-                client.channel().remoteAddress());
+        return true;
     }
 
     /**
@@ -394,25 +461,23 @@ final class ProxyExchange {
      * client connection, the only way HTTP/1.1 can say that a response broke off.
      */
     void fail(ProxyFailure failure, Throwable cause) {
-        if (done) {
-            return;
+        if (heldHead != null && !done) {
+            // The head never left: the client can still be told properly.
+            heldHead = null;
+            responseStarted = false;
         }
-        done = true;
-        cancelTimers();
-        releaseEarly();
-        if (upstream != null) {
-            upstream.discard();
-            upstream = null;
+        if (!finish()) {
+            return;
         }
         String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
         if (failure.status().code() >= 500) {
             log.warn("api={} client={} upstream={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
-                    target, request.method(), request.uri(), reason);
+                    target, request.method(), clientUri, reason);
         } else {
             log.info("api={} client={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
-                    request.method(), request.uri(), reason);
+                    request.method(), clientUri, reason);
         }
-        AccessLog.exchange(client.channel(), request, route, target,
+        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
                 responseStarted ? status.code() : failure.status().code(), responseBytes, startNanos, failure);
         if (responseStarted) {
             frontend.abortConnection();
@@ -421,12 +486,11 @@ final class ProxyExchange {
         }
     }
 
-    private void checkTimeout() {
-        timeoutTask = null;
-        if (done) {
-            return;
-        }
-        long now = System.nanoTime();
+    /**
+     * When the upstream will have been silent for too long, as of {@code now}; the frontend's timer asks, and
+     * calls {@link #fail} when the moment has passed. Time spent waiting on the client never counts.
+     */
+    long upstreamDeadline(long now) {
         long deadline;
         if (!responseReceived) {
             if (upstream == null) {
@@ -446,18 +510,10 @@ final class ProxyExchange {
         } else {
             deadline = lastUpstreamReadNanos + proxyTimeoutNanos;
         }
-        if (deadline - now <= 0) {
-            fail(ProxyFailure.UPSTREAM_TIMEOUT, null);
-        } else {
-            timeoutTask = client.executor().schedule(this::checkTimeout, deadline - now, TimeUnit.NANOSECONDS);
-        }
+        return deadline;
     }
 
     private void cancelTimers() {
-        if (timeoutTask != null) {
-            timeoutTask.cancel(false);
-            timeoutTask = null;
-        }
         if (flushTask != null) {
             flushTask.cancel(false);
             flushTask = null;
