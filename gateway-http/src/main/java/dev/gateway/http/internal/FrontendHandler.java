@@ -23,10 +23,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -37,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * One client connection: it checks and routes each request, answers locally when it must, and hands the rest to
  * a {@link ProxyExchange}, one at a time. Auto-read is off; this handler decides when to read, which is how
  * backpressure reaches the client. It also enforces {@code read_timeout} (request head, body silence, idle
- * keep-alive) and {@code write_timeout} (a client that stops taking bytes) with one rescheduled timer.
+ * keep-alive) and {@code write_timeout} (a client that stops taking bytes) through {@link ConnectionTimeouts}.
  */
-public final class FrontendHandler extends ChannelDuplexHandler {
+public final class FrontendHandler extends ChannelDuplexHandler implements ConnectionTimeouts.Watched {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -76,17 +74,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
     private ArrayDeque<HttpObject> backlog;
     private boolean wroteToUpstream;
 
-    private long headStartNanos;
-    private long lastReadNanos;
-    private long unwritableSinceNanos = -1;
-    private ScheduledFuture<?> timer;
-    private long timerDeadline;
-    /**
-     * The upstream timeout of this connection's exchanges. One task per connection, not per exchange: a later
-     * exchange's deadline is never earlier than a pending check, so the task is never cancelled, only moved on
-     * when it fires early.
-     */
-    private ScheduledFuture<?> upstreamTimer;
+    private ConnectionTimeouts timeouts;
     /** The client's address as text, formatted once per connection for logs and X-Forwarded-For. */
     private String clientIp;
 
@@ -114,13 +102,15 @@ public final class FrontendHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.pool = listener.pools().of(ctx.channel().eventLoop());
+        this.timeouts = new ConnectionTimeouts(this, ctx.executor(), listener.settings().readTimeoutNanos(),
+                listener.settings().writeTimeoutNanos());
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        headStartNanos = System.nanoTime();
+        timeouts.headStarts();
         ctx.read();
-        rearmTimer();
+        timeouts.rearm();
         ctx.fireChannelActive();
     }
 
@@ -128,7 +118,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastReadNanos = System.nanoTime();
+        timeouts.read();
         if (!(msg instanceof HttpObject object)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -209,27 +199,9 @@ public final class FrontendHandler extends ChannelDuplexHandler {
         // Created before the request is rewritten for the upstream: the exchange reads the client's protocol
         // version, which the rewrite replaces with HTTP/1.1 (an HTTP/1.0 client must not get a chunked body).
         exchange = new ProxyExchange(this, ctx, pool, route, upstream, request, keepAlive, exchangeSettings);
-        prepareUpstreamRequest(request, route, upstream, target);
+        HeaderRewriter.prepareForUpstream(request, route, upstream, target, clientIp(), listener.scheme(),
+                listener.settings().closeConnections());
         exchange.start();
-    }
-
-    private void prepareUpstreamRequest(HttpRequest request, Route route, Target upstream, RequestTarget target) {
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        String originalHost = request.headers().get(HttpHeaderNames.HOST);
-        HeaderRewriter.stripHopByHop(request.headers());
-        if (chunked) {
-            request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        if (listener.settings().closeConnections()) {
-            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        HeaderRewriter.addForwarded(request.headers(), clientIp(), listener.scheme(),
-                originalHost);
-        if (!route.api().proxy().preserveHostHeader() || originalHost == null) {
-            request.headers().set(HttpHeaderNames.HOST, upstream.hostHeader());
-        }
-        request.setUri(route.upstreamUri(upstream, target.path(), target.query()));
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 
     private void onRequestContent(HttpContent part) {
@@ -341,7 +313,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
     private void nextRequest() {
         state = State.AWAIT_HEAD;
         requestComplete = false;
-        headStartNanos = System.nanoTime();
+        timeouts.headStarts();
         HttpObject queued;
         while (backlog != null && state == State.AWAIT_HEAD && (queued = backlog.poll()) != null) {
             handle(queued);
@@ -358,7 +330,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
                 exchange.flushRequest();
             }
         }
-        rearmTimer();
+        timeouts.rearm();
         requestDemandChanged();
     }
 
@@ -374,14 +346,10 @@ public final class FrontendHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            unwritableSinceNanos = -1;
-            if (exchange != null) {
-                exchange.onClientWritable();
-            }
-        } else {
-            unwritableSinceNanos = System.nanoTime();
-            rearmTimer();
+        boolean writable = ctx.channel().isWritable();
+        timeouts.writabilityChanged(writable);
+        if (writable && exchange != null) {
+            exchange.onClientWritable();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -393,14 +361,7 @@ public final class FrontendHandler extends ChannelDuplexHandler {
             exchange.cancel();
             exchange = null;
         }
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-        if (upstreamTimer != null) {
-            upstreamTimer.cancel(false);
-            upstreamTimer = null;
-        }
+        timeouts.cancel();
         if (backlog != null) {
             backlog.forEach(ReferenceCountUtil::release);
             backlog.clear();
@@ -434,86 +395,48 @@ public final class FrontendHandler extends ChannelDuplexHandler {
 
     /** Makes sure the upstream timeout is checked at {@code deadline} or earlier. */
     void watchUpstream(long deadline) {
-        if (upstreamTimer == null) {
-            upstreamTimer = ctx.executor().schedule(this::onUpstreamTimer, deadline - System.nanoTime(),
-                    TimeUnit.NANOSECONDS);
-        }
+        timeouts.watchUpstream(deadline);
     }
 
-    private void onUpstreamTimer() {
-        upstreamTimer = null;
-        if (exchange == null || state == State.CLOSED) {
-            return;
-        }
-        long now = System.nanoTime();
-        long deadline = exchange.upstreamDeadline(now);
-        if (deadline - now <= 0) {
-            exchange.fail(ProxyFailure.UPSTREAM_TIMEOUT, null);
-        } else {
-            watchUpstream(deadline);
-        }
-    }
+    // ---- timeouts (ConnectionTimeouts.Watched) ----------------------------------------------------------------
 
-    // ---- timeouts ---------------------------------------------------------------------------------------------
-
-    /** The next moment a timeout could fire, or {@code Long.MAX_VALUE} when none is running. */
-    private long nextDeadline() {
-        HttpSettings settings = listener.settings();
-        long deadline = Long.MAX_VALUE;
+    @Override
+    public ConnectionTimeouts.Wait waitingFor() {
         if (state == State.AWAIT_HEAD) {
-            deadline = headStartNanos + settings.readTimeoutNanos();
-        } else if (state == State.DRAINING || (state == State.PROXYING && exchange != null
+            return ConnectionTimeouts.Wait.HEAD;
+        }
+        if (state == State.DRAINING || (state == State.PROXYING && exchange != null
                 && !exchange.isRequestComplete() && exchange.wantsRequestBody())) {
-            deadline = lastReadNanos + settings.readTimeoutNanos();
+            return ConnectionTimeouts.Wait.BODY;
         }
-        if (unwritableSinceNanos >= 0) {
-            deadline = Math.min(deadline, unwritableSinceNanos + settings.writeTimeoutNanos());
-        }
-        return deadline;
+        return ConnectionTimeouts.Wait.NOTHING;
     }
 
-    private void rearmTimer() {
-        long deadline = nextDeadline();
-        if (deadline == Long.MAX_VALUE || state == State.CLOSED) {
-            return;
-        }
-        if (timer != null) {
-            if (timerDeadline - deadline <= 0) {
-                return;
-            }
-            timer.cancel(false);
-        }
-        timerDeadline = deadline;
-        timer = ctx.executor().schedule(this::onTimer, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    @Override
+    public ProxyExchange exchange() {
+        return exchange;
     }
 
-    private void onTimer() {
-        timer = null;
-        if (state == State.CLOSED) {
+    @Override
+    public boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    @Override
+    public void readTimedOut(ConnectionTimeouts.Wait what) {
+        if (what == ConnectionTimeouts.Wait.BODY && state == State.PROXYING && exchange != null) {
+            log.info("client={} stopped sending the request body; read_timeout", ClientAddress.of(ctx.channel()));
+            exchange.fail(ProxyFailure.CLIENT_TIMEOUT, null);
             return;
         }
-        long now = System.nanoTime();
-        HttpSettings settings = listener.settings();
-        if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos >= settings.writeTimeoutNanos()) {
-            log.info("client={} accepted no data for write_timeout; closing", ClientAddress.of(ctx.channel()));
-            abortAndClose();
-            return;
-        }
-        long deadline = nextDeadline();
-        if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
-            if (state == State.AWAIT_HEAD) {
-                log.debug("client={} sent no complete request within read_timeout; closing",
-                        ClientAddress.of(ctx.channel()));
-                abortAndClose();
-            } else if (state == State.PROXYING && exchange != null) {
-                log.info("client={} stopped sending the request body; read_timeout", ClientAddress.of(ctx.channel()));
-                exchange.fail(ProxyFailure.CLIENT_TIMEOUT, null);
-            } else {
-                abortAndClose();
-            }
-            return;
-        }
-        rearmTimer();
+        log.debug("client={} sent no complete request within read_timeout; closing", ClientAddress.of(ctx.channel()));
+        abortAndClose();
+    }
+
+    @Override
+    public void writeTimedOut() {
+        log.info("client={} accepted no data for write_timeout; closing", ClientAddress.of(ctx.channel()));
+        abortAndClose();
     }
 
     private void abortAndClose() {

@@ -1,8 +1,13 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.core.lb.Target;
+import dev.gateway.http.Route;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +112,31 @@ public final class HeaderRewriter {
                 && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length());
     }
 
+
+    /**
+     * Turns a client's request into the upstream's, in place: hop-by-hop headers out (chunked framing kept),
+     * {@code X-Forwarded-*} appended, {@code Host} set to the target's unless the API preserves it, the path
+     * joined onto the target's, and HTTP/1.1 towards the upstream.
+     */
+    static void prepareForUpstream(HttpRequest request, Route route, Target upstream, RequestTarget target,
+            String clientIp, String scheme, boolean closeConnections) {
+        HttpHeaders headers = request.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        String originalHost = headers.get(HttpHeaderNames.HOST);
+        stripHopByHop(headers);
+        if (chunked) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (closeConnections) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        addForwarded(headers, clientIp, scheme, originalHost);
+        if (!route.api().proxy().preserveHostHeader() || originalHost == null) {
+            headers.set(HttpHeaderNames.HOST, upstream.hostHeader());
+        }
+        request.setUri(route.upstreamUri(upstream, target.path(), target.query()));
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
 
     /** Appends the client, scheme and original host to the {@code X-Forwarded-*} lists. */
     public static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String originalHost) {
