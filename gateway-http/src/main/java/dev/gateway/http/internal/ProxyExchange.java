@@ -8,11 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -20,10 +16,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +48,6 @@ final class ProxyExchange {
     private final boolean replayable;
     private final boolean clientHttp10;
     private final long proxyTimeoutNanos;
-    private final long flushIntervalNanos;
     private final long maxBodySize;
     private final long startNanos = System.nanoTime();
 
@@ -73,22 +66,11 @@ final class ProxyExchange {
     private long lastRequestWriteNanos;
     private long requestBytes;
 
+    /** The response half: how the upstream's response reaches the client. */
+    private final ClientResponse toClient;
     private boolean responseReceived;
-    private boolean responseStarted;
-    /**
-     * The response head, held until the first body part or the end of the read: when the whole body arrives in
-     * the same read, head and body go out as one message, which the encoder writes as one buffer (one
-     * {@code send} instead of a two-part {@code writev}).
-     */
-    private HttpResponse heldHead;
     private boolean skippingInformational;
-    private boolean flushEachRead;
     private boolean upstreamReusable;
-    private boolean clientKeepAlive;
-    private HttpResponseStatus status;
-    private long responseBytes;
-    private boolean unflushed;
-    private ScheduledFuture<?> flushTask;
 
     private long lastUpstreamReadNanos;
     private boolean done;
@@ -108,10 +90,10 @@ final class ProxyExchange {
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) == 0;
-        this.clientKeepAlive = keepAlive;
         this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
-        this.flushIntervalNanos = settings.flushIntervalNanos();
         this.maxBodySize = settings.maxBodySize();
+        this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
+                settings.flushIntervalNanos());
     }
 
     /** The settings an exchange reads, resolved once per listener. */
@@ -287,48 +269,9 @@ final class ProxyExchange {
         return status.code() >= 100 && status.code() < 200 && status.code() != 101;
     }
 
-    private void startResponse(HttpResponse response) {
+    private void startResponse(HttpResponse upstreamHead) {
         responseReceived = true;
-        status = response.status();
-        HttpHeaders headers = response.headers();
-        boolean bodyless = head || status.code() == 204 || status.code() == 304;
-        boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
-        // A body that ends when the upstream closes cannot leave the connection reusable.
-        upstreamReusable = HttpUtil.isKeepAlive(response) && (bodyless || hasLength || chunked);
-        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        flushEachRead = flushIntervalNanos == 0 || !hasLength
-                || (contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17));
-
-        HeaderRewriter.stripHopByHop(headers);
-        if (frontend.draining()) {
-            clientKeepAlive = false;
-        }
-        if (!bodyless && !hasLength) {
-            if (clientHttp10) {
-                clientKeepAlive = false;
-            } else {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            }
-        }
-        if (!clientKeepAlive) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (clientHttp10) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        response.setProtocolVersion(clientHttp10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
-        frontend.encoder().answeringHead(head);
-        heldHead = response;
-        responseStarted = true;
-    }
-
-    /** Writes the held head on its own: the body did not come with it. */
-    private void writeHeldHead() {
-        if (heldHead != null) {
-            client.write(heldHead, client.voidPromise());
-            heldHead = null;
-            unflushed = true;
-        }
+        upstreamReusable = toClient.start(upstreamHead, frontend.draining());
     }
 
     private void onResponseContent(HttpContent part) {
@@ -344,21 +287,7 @@ final class ProxyExchange {
             fail(ProxyFailure.UPSTREAM_PROTOCOL, part.decoderResult().cause());
             return;
         }
-        responseBytes += part.content().readableBytes();
-        if (heldHead != null && part instanceof LastHttpContent last) {
-            // The whole response is here: one message, the body's buffer now owned by it.
-            HttpResponse response = heldHead;
-            heldHead = null;
-            client.write(new DefaultFullHttpResponse(response.protocolVersion(), response.status(), last.content(),
-                    response.headers(), last.trailingHeaders()), client.voidPromise());
-            unflushed = true;
-            complete();
-            return;
-        }
-        writeHeldHead();
-        client.write(part, client.voidPromise());
-        unflushed = true;
-        if (part instanceof LastHttpContent) {
+        if (toClient.write(part)) {
             complete();
         }
     }
@@ -367,27 +296,9 @@ final class ProxyExchange {
         if (done) {
             return;
         }
-        writeHeldHead();
-        if (unflushed) {
-            // Unflushed bytes count against the client's water marks. Once they alone make it unwritable, waiting
-            // for the interval would stall the upstream too and cap throughput at one high-water mark per
-            // interval; flush now, as a full write buffer would (Go's flush interval never slows a transfer).
-            if (flushEachRead || !client.channel().isWritable()) {
-                flushClient();
-            } else if (flushTask == null) {
-                flushTask = client.executor().schedule(this::flushClient, flushIntervalNanos, TimeUnit.NANOSECONDS);
-            }
-        }
+        toClient.readComplete();
         if (client.channel().isWritable()) {
             upstream.channel().read();
-        }
-    }
-
-    private void flushClient() {
-        flushTask = null;
-        if (unflushed) {
-            unflushed = false;
-            client.flush();
         }
     }
 
@@ -400,16 +311,15 @@ final class ProxyExchange {
 
     private void complete() {
         done = true;
-        cancelTimers();
-        unflushed = false;
+        toClient.cancelFlush();
         client.flush();
         UpstreamConnection connection = upstream;
         upstream = null;
         // An upstream that answered before the whole request was sent still expects the rest of it.
         connection.release(upstreamReusable && requestSent && !frontend.closeConnections());
-        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target, status.code(),
-                responseBytes, startNanos, null);
-        frontend.exchangeFinished(clientKeepAlive && requestComplete);
+        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
+                toClient.status(), toClient.bytes(), startNanos, null);
+        frontend.exchangeFinished(toClient.keepAlive() && requestComplete);
     }
 
     // ---- failures ---------------------------------------------------------------------------------------------
@@ -447,7 +357,7 @@ final class ProxyExchange {
             return false;
         }
         done = true;
-        cancelTimers();
+        toClient.cancelFlush();
         releaseEarly();
         if (upstream != null) {
             upstream.discard();
@@ -461,14 +371,12 @@ final class ProxyExchange {
      * client connection, the only way HTTP/1.1 can say that a response broke off.
      */
     void fail(ProxyFailure failure, Throwable cause) {
-        if (heldHead != null && !done) {
-            // The head never left: the client can still be told properly.
-            heldHead = null;
-            responseStarted = false;
-        }
-        if (!finish()) {
+        if (done) {
             return;
         }
+        // A head that never left still lets the client be told properly.
+        boolean responseStarted = toClient.abandon();
+        finish();
         String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
         if (failure.status().code() >= 500) {
             log.warn("api={} client={} upstream={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
@@ -478,11 +386,11 @@ final class ProxyExchange {
                     request.method(), clientUri, reason);
         }
         AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
-                responseStarted ? status.code() : failure.status().code(), responseBytes, startNanos, failure);
+                responseStarted ? toClient.status() : failure.status().code(), toClient.bytes(), startNanos, failure);
         if (responseStarted) {
             frontend.abortConnection();
         } else {
-            frontend.answerError(failure, clientKeepAlive && requestComplete);
+            frontend.answerError(failure, toClient.keepAlive() && requestComplete);
         }
     }
 
@@ -511,13 +419,6 @@ final class ProxyExchange {
             deadline = lastUpstreamReadNanos + proxyTimeoutNanos;
         }
         return deadline;
-    }
-
-    private void cancelTimers() {
-        if (flushTask != null) {
-            flushTask.cancel(false);
-            flushTask = null;
-        }
     }
 
     private void releaseEarly() {
