@@ -100,6 +100,13 @@ class MalformedRequestTest {
     }
 
     @Test
+    void unknownHttpVersionIs505() throws Exception {
+        assertRefused("GET /api/x HTTP/9.9\r\nHost: x\r\n\r\n", 505,
+                "{\"error\": \"HTTP version not supported\"}");
+        assertEquals(1, upstream.requestCount(), "only the follow-up request reached the upstream");
+    }
+
+    @Test
     void requestLineLongerThanTheLimitIs414() throws Exception {
         String path = "/api/" + "a".repeat(HttpSettings.MAX_REQUEST_LINE);
         assertRefused("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n", 414,

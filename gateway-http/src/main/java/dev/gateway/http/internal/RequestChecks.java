@@ -38,6 +38,11 @@ public final class RequestChecks {
      *     it crosses the limit
      */
     public static ProxyFailure check(HttpRequest request, long maxBodySize) {
+        // Netty reads any HTTP/x.y; this listener speaks 1.0 and 1.1 (HTTP/2 arrives by preface or ALPN).
+        HttpVersion version = request.protocolVersion();
+        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+            return ProxyFailure.HTTP_VERSION_NOT_SUPPORTED;
+        }
         HttpHeaders headers = request.headers();
         // RFC 9112 section 3.2: an HTTP/1.1 request without Host, or any request with two, MUST get a 400. With
         // two, the route would follow one Host and a virtual-hosting upstream perhaps the other.
