@@ -4,34 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.gateway.http.support.Http1;
+import dev.gateway.http.support.OneUpstreamTest;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.RawClient;
 import dev.gateway.http.support.RawUpstream;
 import dev.gateway.http.support.TestUpstream;
 import dev.gateway.http.support.TykApi;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Header changes at the proxy boundary, checked where they land: at the upstream and at the client. */
-class HeaderForwardingTest {
-
-    @TempDir
-    Path dir;
-
-    private TestUpstream upstream;
-
-    @BeforeEach
-    void startUpstream() throws Exception {
-        upstream = TestUpstream.start("up");
-    }
-
-    @AfterEach
-    void stopUpstream() {
-        upstream.close();
-    }
+class HeaderForwardingTest extends OneUpstreamTest {
 
     @Test
     void hopByHopRequestHeadersDoNotReachTheUpstream() throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.Http1;
+import dev.gateway.http.support.OneUpstreamTest;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.RawClient;
 import dev.gateway.http.support.RawUpstream;
@@ -16,32 +17,13 @@ import java.io.OutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Connection reuse on both sides of the gateway, and the HTTP/1.0 and {@code Connection: close} exceptions. */
-class KeepAliveTest {
+class KeepAliveTest extends OneUpstreamTest {
 
     private static final int REQUESTS = 20;
-
-    @TempDir
-    Path dir;
-
-    private TestUpstream upstream;
-
-    @BeforeEach
-    void startUpstream() throws Exception {
-        upstream = TestUpstream.start("up");
-    }
-
-    @AfterEach
-    void stopUpstream() {
-        upstream.close();
-    }
 
     @Test
     void sequentialRequestsOnOneClientConnectionUseOneUpstreamConnection() throws Exception {

@@ -31,6 +31,15 @@ class UpstreamFailureTest {
     @TempDir
     Path dir;
 
+    /** The gateway, in front of an upstream playing {@code script}, answers a GET with this JSON error. */
+    private void assertGatewayAnswers(RawUpstream.Script script, int status, String error) throws Exception {
+        try (RawUpstream upstream = RawUpstream.start(script);
+                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
+                RawClient client = RawClient.connect(gateway.port())) {
+            assertJsonError(client.get("/api/x"), status, error);
+        }
+    }
+
     private static void assertJsonError(Http1.Response response, int status, String body) {
         assertEquals(status, response.status(), response.bodyText());
         assertEquals("application/json", response.header("Content-Type"));
@@ -69,42 +78,30 @@ class UpstreamFailureTest {
 
     @Test
     void answers502WhenTheUpstreamResetsBeforeResponding() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
+        assertGatewayAnswers(conn -> {
             conn.readRequest();
             conn.reset();
-        });
-                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
-            assertJsonError(client.get("/api/x"), 502, RESET);
-        }
+        }, 502, RESET);
     }
 
     @Test
     void answers502WhenTheUpstreamSendsSomethingOtherThanHttp() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
+        assertGatewayAnswers(conn -> {
             conn.readRequest();
             conn.write("HTTP/1.1 two-hundred OK\r\nContent-Length: 2\r\n\r\nok");
             conn.awaitClose();
-        });
-                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
-            assertJsonError(client.get("/api/x"), 502, INVALID);
-        }
+        }, 502, INVALID);
     }
 
     @Test
     void answers502WhenTheUpstreamResponseHeadIsTooLarge() throws Exception {
         String filler = "X-Filler: " + "f".repeat(1000) + "\r\n";
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
+        assertGatewayAnswers(conn -> {
             conn.readRequest();
             conn.write("HTTP/1.1 200 OK\r\n" + filler.repeat(HttpSettings.MAX_RESPONSE_HEADERS / 1000 + 1)
                     + "Content-Length: 2\r\n\r\nok");
             conn.awaitClose();
-        });
-                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
-            assertJsonError(client.get("/api/x"), 502, INVALID);
-        }
+        }, 502, INVALID);
     }
 
     @Test

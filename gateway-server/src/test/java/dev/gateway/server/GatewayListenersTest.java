@@ -6,45 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.TestCerts;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * APIs with their own {@code listen_port}: the extra listener they open, what {@code ports_whitelist} allows, and
  * one protocol family per port.
  */
-class GatewayListenersTest {
-
-    @TempDir
-    Path dir;
-
-    private final Cleanup cleanup = new Cleanup();
-    private final HttpClient client = Net.client();
-    private ConfFolder folder;
-    private CapturedLog log;
-    private Upstream upstream;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        folder = new ConfFolder(dir);
-        log = cleanup.add(CapturedLog.attach());
-        upstream = cleanup.upstream("up");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cleanup.closeAll();
-    }
-
-    private static String url(int port, String path) {
-        return "http://127.0.0.1:" + port + path;
-    }
+class GatewayListenersTest extends GatewayFixture {
 
     private ObjectNode ownPortApi(String id, int port) {
         return ConfFolder.api(id, "/" + id + "/", upstream.url()).put("listen_port", port);

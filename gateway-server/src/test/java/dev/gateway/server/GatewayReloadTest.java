@@ -11,47 +11,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link Gateway#reload()}: API files added, removed, broken and moved between ports, and requests that are in
  * flight or on open connections while it happens.
  */
-class GatewayReloadTest {
+class GatewayReloadTest extends GatewayFixture {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
-
-    @TempDir
-    Path dir;
-
-    private final Cleanup cleanup = new Cleanup();
-    private final HttpClient client = Net.client();
-    private ConfFolder folder;
-    private CapturedLog log;
-    private Upstream upstream;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        folder = new ConfFolder(dir);
-        log = cleanup.add(CapturedLog.attach());
-        upstream = cleanup.upstream("up");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cleanup.closeAll();
-    }
-
-    private static String url(int port, String path) {
-        return "http://127.0.0.1:" + port + path;
-    }
 
     private ObjectNode openConf() {
         ObjectNode conf = ConfFolder.tykConf();
