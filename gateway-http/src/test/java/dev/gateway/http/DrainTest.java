@@ -58,4 +58,18 @@ class DrainTest {
             assertTrue(drained.await(5, TimeUnit.SECONDS), "drain did not complete");
         }
     }
+
+    @Test
+    void connectionAcceptedAfterTheDrainStartedIsClosedAtOnce() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()))) {
+            Future<Void> drained = gateway.drainKeepingListenersOpen();
+            try (RawClient late = RawClient.connect(gateway.port())) {
+                // Accepted after the drain listed the open connections: it must not outlive the drain.
+                late.awaitClosed(Duration.ofSeconds(5));
+            }
+            assertTrue(drained.await(5, TimeUnit.SECONDS), "drain did not complete");
+            assertEquals(0, upstream.requestCount(), "nothing reached the upstream");
+        }
+    }
 }

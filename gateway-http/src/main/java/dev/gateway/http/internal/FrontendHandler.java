@@ -108,6 +108,12 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (listener.draining().getAsBoolean()) {
+            // Accepted while the gateway stops: the drain may have listed connections before this one.
+            state = State.CLOSED;
+            ctx.close();
+            return;
+        }
         timeouts.headStarts();
         ctx.read();
         timeouts.rearm();

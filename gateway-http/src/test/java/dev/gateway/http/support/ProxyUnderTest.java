@@ -218,6 +218,14 @@ public final class ProxyUnderTest implements AutoCloseable {
         return proxy.drain();
     }
 
+    /**
+     * Starts draining while the listeners still accept, the instant after a stop begins when a connection can
+     * still be accepted.
+     */
+    public Future<Void> drainKeepingListenersOpen() {
+        return proxy.drain();
+    }
+
     @Override
     public void close() {
         listeners.values().forEach(channel -> channel.close().awaitUninterruptibly());
