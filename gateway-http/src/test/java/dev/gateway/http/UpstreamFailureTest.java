@@ -31,13 +31,23 @@ class UpstreamFailureTest {
     @TempDir
     Path dir;
 
-    /** The gateway, in front of an upstream playing {@code script}, answers a GET with this JSON error. */
-    private void assertGatewayAnswers(RawUpstream.Script script, int status, String error) throws Exception {
+    /** What a test does as the client of a gateway in front of a scripted upstream. */
+    private interface ClientSide {
+        void run(RawClient client) throws Exception;
+    }
+
+    /** Runs {@code client} against a gateway whose API {@code /api} goes to an upstream playing {@code script}. */
+    private void throughGateway(RawUpstream.Script script, ClientSide client) throws Exception {
         try (RawUpstream upstream = RawUpstream.start(script);
                 ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
-            assertJsonError(client.get("/api/x"), status, error);
+                RawClient raw = RawClient.connect(gateway.port())) {
+            client.run(raw);
         }
+    }
+
+    /** The gateway, in front of an upstream playing {@code script}, answers a GET with this JSON error. */
+    private void assertGatewayAnswers(RawUpstream.Script script, int status, String error) throws Exception {
+        throughGateway(script, client -> assertJsonError(client.get("/api/x"), status, error));
     }
 
     private static void assertJsonError(Http1.Response response, int status, String body) {
@@ -106,50 +116,44 @@ class UpstreamFailureTest {
 
     @Test
     void upstreamClosingShortOfContentLengthClosesTheClientConnection() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
+        throughGateway(conn -> {
             conn.readRequest();
             conn.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes!");
-        });
-                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
+        }, client -> {
             client.send("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\n");
             Http1.Head head = Http1.readHead(client.in());
             assertEquals("100", head.header("Content-Length"));
             assertEquals("ten bytes!", new String(Http1.readExactly(client.in(), 10), StandardCharsets.US_ASCII));
             client.awaitClosed(Duration.ofSeconds(5));
-        }
+        });
     }
 
     @Test
     void upstreamClosingMidChunkedBodyClosesTheClientConnectionWithoutALastChunk() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
+        throughGateway(conn -> {
             conn.readRequest();
             conn.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("partial"));
-        });
-                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
+        }, client -> {
             client.send("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\n");
             Http1.Head head = Http1.readHead(client.in());
             assertTrue(head.chunked());
             assertEquals("partial", new String(Http1.readChunk(client.in()), StandardCharsets.US_ASCII));
             // A last chunk here would tell the client that the truncated body was complete.
             client.awaitClosed(Duration.ofSeconds(5));
-        }
+        });
     }
 
     @Test
     void closeDelimitedUpstreamBodyIsReframedAsChunkedForTheClient() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
+        throughGateway(conn -> {
             conn.readRequest();
             conn.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the upstream closes");
-        });
-                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
-                RawClient client = RawClient.connect(gateway.port())) {
+        }, client -> {
             Http1.Response response = client.get("/api/x");
             assertTrue(response.head().chunked(), response.head().toString());
             assertEquals("until the upstream closes", response.bodyText());
             assertEquals(200, client.get("/api/x").status(), "the client connection stays usable");
-        }
+        });
     }
 
     @Test
