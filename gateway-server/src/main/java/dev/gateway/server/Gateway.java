@@ -71,7 +71,7 @@ public final class Gateway {
         this.config = config;
         this.transport = transport;
         this.acceptors = transport.newEventLoopGroup(1, "gateway-accept");
-        this.workers = transport.newEventLoopGroup(Runtime.getRuntime().availableProcessors(), "gateway-io");
+        this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
         this.http = new HttpProxy(HttpSettings.from(config), transport, TlsContexts.forClients());
         ch.qos.logback.classic.Logger access =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
@@ -287,8 +287,8 @@ public final class Gateway {
         List<String> ports = new ArrayList<>();
         listeners.values().forEach(l -> ports.add(((InetSocketAddress) l.channel.localAddress()).getPort() + "/"
                 + l.plan.protocol().configName() + " " + apiIds(l.plan)));
-        log.info("gateway started: transport={} tls={} listeners={} apis={}", transport.name(),
-                TlsContexts.provider(), ports, snapshot.apis().size());
+        log.info("gateway started: transport={} io_threads={} tls={} listeners={} apis={}", transport.name(),
+                config.effectiveIoThreads(), TlsContexts.provider(), ports, snapshot.apis().size());
     }
 
     private static List<String> apiIds(ListenerPlan plan) {

@@ -175,6 +175,7 @@ class MainTest {
         int ownPort = Net.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("http").putArray("ports").add(ownPort);
+        conf.put("io_threads", 3);
         folder.writeConf(conf)
                 .writeApi("alpha.json", ConfFolder.api("alpha", "/alpha/", upstream.url()))
                 .writeApi("beta.json", ConfFolder.api("beta", "/beta/", upstream.url()))
@@ -185,7 +186,7 @@ class MainTest {
         List<String> started = gateway.lines("gateway started:");
         assertEquals(1, started.size(), gateway.describeOutput());
         String line = started.get(0);
-        assertTrue(line.contains("gateway started: transport=epoll "), line);
+        assertTrue(line.contains("gateway started: transport=epoll io_threads=3 "), line);
         assertTrue(line.contains(gateway.port + "/http [alpha, beta]"), line);
         assertTrue(line.contains(ownPort + "/http [gamma]"), line);
         assertTrue(line.contains("apis=3"), line);

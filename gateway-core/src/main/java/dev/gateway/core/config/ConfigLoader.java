@@ -37,6 +37,9 @@ public final class ConfigLoader {
     /** Keys of {@code ports_whitelist}. */
     public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
 
+    /** More event loops than this is a typo, not a tuning: each is a thread with its own pools. */
+    private static final int MAX_IO_THREADS = 1024;
+
     /** TLS versions as Tyk writes them: 769 is TLS 1.0 up to 772, TLS 1.3. */
     private static final int TLS_MIN_CODE = 769;
     private static final int TLS_MAX_CODE = 772;
@@ -87,6 +90,10 @@ public final class ConfigLoader {
         Optional<LoadProblem> badPort = checkPort(config.listenPort(), file, "/listen_port", "");
         if (badPort.isPresent()) {
             throw new ConfigException(badPort.get());
+        }
+        if (config.ioThreads() < 0 || config.ioThreads() > MAX_IO_THREADS) {
+            throw new ConfigException(LoadProblem.error(file, "/io_threads", "",
+                    "must be from 0 (one per processor) to " + MAX_IO_THREADS + ", not " + config.ioThreads()));
         }
         HttpServerOptions http = config.httpServerOptions();
         if (http.minVersion() < TLS_MIN_CODE || http.minVersion() > TLS_MAX_CODE) {

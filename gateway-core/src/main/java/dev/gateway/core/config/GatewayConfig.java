@@ -18,6 +18,8 @@ import java.util.Map;
  * @param portsWhitelist ports that APIs may open, keyed by protocol ({@code http}, {@code https}, {@code tcp},
  *     {@code tls}, {@code h2c})
  * @param healthCheckEndpointName path of the liveness endpoint on the gateway port, without the slash
+ * @param ioThreads event-loop threads that serve every connection (not a Tyk field); 0 means one per processor
+ *     the JVM sees, like Envoy's {@code --concurrency} and HAProxy's {@code nbthread} defaults
  */
 public record GatewayConfig(
         String listenAddress,
@@ -34,7 +36,8 @@ public record GatewayConfig(
         boolean disablePortsWhitelist,
         String healthCheckEndpointName,
         UptimeTestsGlobal uptimeTests,
-        AccessLogs accessLogs) {
+        AccessLogs accessLogs,
+        Integer ioThreads) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
     public static final String DEFAULT_APP_PATH = "apps/";
@@ -57,12 +60,18 @@ public record GatewayConfig(
                 ? DEFAULT_HEALTH_CHECK_ENDPOINT_NAME : healthCheckEndpointName;
         uptimeTests = uptimeTests == null ? new UptimeTestsGlobal(false, null) : uptimeTests;
         accessLogs = accessLogs == null ? new AccessLogs(false) : accessLogs;
+        ioThreads = ioThreads == null ? 0 : ioThreads;
+    }
+
+    /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
+    public int effectiveIoThreads() {
+        return ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
     }
 
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null);
+                null, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */

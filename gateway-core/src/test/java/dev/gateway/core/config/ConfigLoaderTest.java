@@ -258,6 +258,26 @@ class ConfigLoaderTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {-1, 1025})
+    void ioThreadsOutOfRangeStopsStartUpNamingTheField(int threads) throws Exception {
+        Path conf = conf("{\"io_threads\": " + threads + "}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/io_threads", e.problem().jsonPath());
+        assertTrue(e.getMessage().contains("not " + threads), e.getMessage());
+    }
+
+    @Test
+    void ioThreadsDefaultsToOnePerProcessor() throws Exception {
+        GatewayConfig absent = ConfigLoader.loadGatewayConfig(conf("{}"), new ArrayList<>());
+        GatewayConfig given = ConfigLoader.loadGatewayConfig(conf("{\"io_threads\": 3}"), new ArrayList<>());
+
+        assertEquals(Runtime.getRuntime().availableProcessors(), absent.effectiveIoThreads());
+        assertEquals(3, given.effectiveIoThreads());
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {768, 773, 12})
     void unknownMinVersionStopsStartUpNamingTheField(int version) throws Exception {
         Path conf = conf("{\"http_server_options\": {\"min_version\": " + version + "}}");
