@@ -9,7 +9,10 @@
 #   ROUNDS [3]  DURATION [10s]  WARMUP [5s]  CONNECTIONS [64]  THREADS [2]
 #   PORT_U [18080]  PORT_N [18081]  PORT_G [18082]   ports; a busy default moves to the next free port,
 #                                                     a busy port given explicitly is an error
-#   NGINX_WORKERS [2]   worker_processes of the nginx proxy (match the cores the gateway gets)
+#   PROXY_THREADS [2]   threads each proxy runs: nginx worker_processes and the gateway's io_threads
+#   NGINX_REUSEPORT [1] 1: the nginx proxy listens with reuseport, so the kernel spreads connections over
+#                       its workers as the gateway spreads them over its event loops; 0: nginx's default
+#                       accept, which may leave every connection on one worker (the report shows the split)
 #   PROXY_CPUS, UPSTREAM_CPUS, WRK_CPUS   optional taskset CPU lists, e.g. PROXY_CPUS=2,3
 #   JAVA_OPTS           extra JVM options for the gateway
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]
@@ -24,7 +27,8 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
-NGINX_WORKERS=${NGINX_WORKERS:-2}
+PROXY_THREADS=${PROXY_THREADS:-2}
+NGINX_REUSEPORT=${NGINX_REUSEPORT:-1}
 SKIP_GATEWAY=${SKIP_GATEWAY:-0}
 KEEP_TMP=${KEEP_TMP:-0}
 GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway-server/target/gateway.jar}
@@ -45,7 +49,8 @@ GATEWAY_READY_SECONDS=30
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
-for var in ROUNDS CONNECTIONS THREADS NGINX_WORKERS; do
+[[ $NGINX_REUSEPORT == [01] ]] || die "NGINX_REUSEPORT must be 0 or 1, not '$NGINX_REUSEPORT'"
+for var in ROUNDS CONNECTIONS THREADS PROXY_THREADS; do
     [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
 done
 
@@ -215,7 +220,7 @@ EOF
 start_nginx_proxy() {
     {
         nginx_common proxy
-        echo "worker_processes $NGINX_WORKERS;"
+        echo "worker_processes $PROXY_THREADS;"
         echo "http {"
         nginx_http_common proxy
         cat <<EOF
@@ -225,7 +230,7 @@ start_nginx_proxy() {
         keepalive_requests 1000000;
     }
     server {
-        listen 127.0.0.1:$PORT_N;
+        listen 127.0.0.1:$PORT_N$( ((NGINX_REUSEPORT)) && echo " reuseport");
         location / {
             proxy_pass http://bench_upstream;
             proxy_http_version 1.1;
@@ -244,7 +249,7 @@ start_gateway() {
     local dir=$WORK/gateway java_opts=()
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $PORT_G, "app_path": "apps/"}
+{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS}
 EOF
     cat >"$dir/apps/bench.json" <<EOF
 {
@@ -308,6 +313,31 @@ median() {
         END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# Proxy processes by target, so a round can tell how the work spread over each proxy's threads.
+declare -A PROXY_PID=()
+
+# worker_cpu TARGET: "ID CPU_NS" for each worker thread of a proxy (nginx's worker processes, the gateway's
+# event loops), from the kernel's schedstat; nothing for a target that is not a proxy.
+worker_cpu() {
+    local pid=${PROXY_PID[$1]:-} task child
+    [[ -n $pid ]] || return 0
+    if [[ $1 == gateway ]]; then
+        for task in /proc/"$pid"/task/*; do
+            [[ $(cat "$task/comm" 2>/dev/null) == gateway-io-* ]] || continue
+            echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
+        done
+    else
+        for child in $(pgrep -P "$pid"); do
+            echo "$child $(cut -d' ' -f1 /proc/"$child"/schedstat 2>/dev/null)"
+        done
+    fi
+}
+
+# cpu_split BEFORE AFTER: each worker's CPU milliseconds between two worker_cpu samples, as "1234/2345".
+cpu_split() {
+    join <(sort <<<"$1") <(sort <<<"$2") | awk 'NF == 3 { printf "%s%.0f", (n++ ? "/" : ""), ($3 - $2) / 1e6 }'
+}
+
 # column N of a target's per-round results, one value per line
 col() { awk -v c="$2" '{ print $c }' "$WORK/results/$1.txt"; }
 
@@ -343,11 +373,13 @@ main() {
 
     log "upstream nginx on 127.0.0.1:$PORT_U"
     start_upstream
-    log "nginx proxy on 127.0.0.1:$PORT_N (worker_processes $NGINX_WORKERS)"
+    log "nginx proxy on 127.0.0.1:$PORT_N (worker_processes $PROXY_THREADS, reuseport $NGINX_REUSEPORT)"
     start_nginx_proxy
+    PROXY_PID[nginx-proxy]=$STARTED_PID
     if [[ $SKIP_GATEWAY != 1 ]]; then
         log "gateway on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"
         start_gateway
+        PROXY_PID[gateway]=$STARTED_PID
         targets+=(gateway)
         url[gateway]="http://127.0.0.1:$PORT_G/"
     else
@@ -367,17 +399,20 @@ main() {
         run_wrk "$t" "${url[$t]}" "$WARMUP" "$WORK/wrk/warmup-$t.txt"
     done
 
-    local round line
+    local round line before split
     for ((round = 1; round <= ROUNDS; round++)); do
         for t in "${targets[@]}"; do
+            before=$(worker_cpu "$t")
             run_wrk "$t" "${url[$t]}" "$DURATION" "$WORK/wrk/round$round-$t.txt"
+            split=$(cpu_split "$before" "$(worker_cpu "$t")")
+            [[ -n $split ]] && echo "$split" >>"$WORK/results/$t.split"
             line=$(parse_wrk "$WORK/wrk/round$round-$t.txt") || {
                 cat "$WORK/wrk/round$round-$t.txt" >&2
                 die "could not parse wrk output for $t"
             }
             echo "$line" >>"$WORK/results/$t.txt"
             read -r rps p50 p99 errors <<<"$line"
-            log "round $round/$ROUNDS $(printf '%-16s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s' "$t" "$rps" "$p50" "$p99" "$errors")"
+            log "round $round/$ROUNDS $(printf '%-16s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s' "$t" "$rps" "$p50" "$p99" "$errors")${split:+  thread CPU ms $split}"
         done
     done
 
@@ -398,7 +433,8 @@ main() {
         echo "- wrk: $(wrk -v 2>&1 | head -n 1 || true)"
         echo "- java: $(java -version 2>&1 | head -n 1 || echo 'not found')"
         echo "- load: wrk -t $THREADS -c $CONNECTIONS -d $DURATION --latency, $ROUNDS interleaved rounds after a $WARMUP warm-up per target"
-        echo "- upstream: nginx, worker_processes 1, fixed 64-byte body; nginx proxy: worker_processes $NGINX_WORKERS, upstream keepalive 64"
+        echo "- upstream: nginx, worker_processes 1, fixed 64-byte body"
+        echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads); nginx upstream keepalive 64"
         [[ -n $PROXY_CPUS$UPSTREAM_CPUS$WRK_CPUS ]] &&
             echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstream ${UPSTREAM_CPUS:-none}, wrk ${WRK_CPUS:-none}"
         [[ $SKIP_GATEWAY != 1 ]] && echo "- JAVA_OPTS: ${JAVA_OPTS:-(none)}"
@@ -410,6 +446,11 @@ main() {
             med_p99[$t]=$(col "$t" 3 | median)
             printf '| %s | %.0f | %.3f | %.3f | %d |\n' "$t" "${med_rps[$t]}" "$(col "$t" 2 | median)" \
                 "${med_p99[$t]}" "$(col "$t" 4 | awk '{ s += $1 } END { print s + 0 }')"
+        done
+        echo
+        for t in nginx-proxy gateway; do
+            [[ -s $WORK/results/$t.split ]] || continue
+            echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
         done
         echo
         if [[ $SKIP_GATEWAY == 1 ]]; then
