@@ -1,0 +1,48 @@
+package dev.gateway.examples.grpc;
+
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * Sends a request's {@code x-echo} header back twice: as the response header {@code x-echo} and as the trailer
+ * {@code x-echo-trailer}. A test sets it to check that custom metadata crosses the gateway in both directions, and
+ * that trailers still arrive after the last message.
+ *
+ * <p>A call that fails before sending any message answers trailers-only: there is no separate header block, so
+ * only {@code x-echo-trailer} comes back.
+ */
+public final class EchoMetadataInterceptor implements ServerInterceptor {
+
+    /** The request header to echo, and the response header it comes back as. */
+    public static final Metadata.Key<String> ECHO = Metadata.Key.of("x-echo", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** The trailer the same value comes back as. */
+    public static final Metadata.Key<String> ECHO_TRAILER =
+            Metadata.Key.of("x-echo-trailer", Metadata.ASCII_STRING_MARSHALLER);
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                 ServerCallHandler<ReqT, RespT> next) {
+        String echo = headers.get(ECHO);
+        if (echo == null) {
+            return next.startCall(call, headers);
+        }
+        return next.startCall(new SimpleForwardingServerCall<>(call) {
+            @Override
+            public void sendHeaders(Metadata responseHeaders) {
+                responseHeaders.put(ECHO, echo);
+                super.sendHeaders(responseHeaders);
+            }
+
+            @Override
+            public void close(Status status, Metadata trailers) {
+                trailers.put(ECHO_TRAILER, echo);
+                super.close(status, trailers);
+            }
+        }, headers);
+    }
+}
