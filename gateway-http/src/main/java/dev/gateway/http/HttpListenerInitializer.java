@@ -1,6 +1,7 @@
 package dev.gateway.http;
 
 import dev.gateway.http.internal.FrontendHandler;
+import dev.gateway.http.internal.Http2Frontend;
 import dev.gateway.http.internal.PipelineNames;
 import dev.gateway.http.internal.ProxyResponseEncoder;
 import dev.gateway.http.internal.StrictRequestDecoder;
@@ -8,8 +9,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -25,17 +26,21 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     private final HttpProxy proxy;
     private final FrontendHandler.ListenerContext context;
     private final Mapping<String, SslContext> sni;
+    private final boolean http2;
 
     /**
-     * @param sni certificates by server name for HTTPS, {@code null} for cleartext
+     * @param sni certificates by server name for HTTPS, {@code null} for cleartext; for HTTP/2 their contexts
+     *     must offer ALPN {@code h2} (see {@code TlsContexts.serverMapping})
      * @param status the status endpoint, on the gateway's own port only; {@code null} elsewhere
+     * @param http2 whether clients may speak HTTP/2: ALPN {@code h2} on TLS, prior knowledge in cleartext
      */
     public HttpListenerInitializer(HttpProxy proxy, Supplier<HttpRoutes> routes, Mapping<String, SslContext> sni,
-            StatusEndpoint status) {
+            StatusEndpoint status, boolean http2) {
         this.proxy = proxy;
         this.context = new FrontendHandler.ListenerContext(proxy.settings(), routes, proxy.pools(), status,
-                sni == null ? "http" : "https", proxy::isDraining);
+                sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules());
         this.sni = sni;
+        this.http2 = http2;
     }
 
     /**
@@ -57,6 +62,11 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline pipeline = ch.pipeline();
         if (sni != null) {
             pipeline.addLast(PipelineNames.TLS, new SniHandler(sni));
+            if (http2) {
+                pipeline.addLast(PipelineNames.ALPN, new Http2Frontend.AlpnSwitch(context));
+            }
+        } else if (http2) {
+            pipeline.addLast(PipelineNames.H2_PREFACE, new Http2Frontend.PrefaceSniffer(context));
         }
         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
         pipeline.addLast(PipelineNames.REQUEST_DECODER, new StrictRequestDecoder());

@@ -2,16 +2,17 @@ package dev.gateway.http;
 
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
+import dev.gateway.http.internal.FrontendHandler;
+import dev.gateway.http.internal.Http2Frontend;
 import dev.gateway.http.internal.UpstreamConnector;
 import dev.gateway.http.internal.UpstreamPools;
-import dev.gateway.http.internal.FrontendHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import io.netty.util.concurrent.Future;
 
 /**
  * What every HTTP listener of one gateway shares: settings, the upstream connector and the per-event-loop
@@ -20,13 +21,20 @@ import io.netty.util.concurrent.Future;
 public final class HttpProxy implements AutoCloseable {
 
     private final HttpSettings settings;
+    private final ProtocolRules rules;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final UpstreamPools pools;
     private final ChannelGroup connections = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
     private volatile boolean draining;
 
     public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls) {
+        this(settings, transport, tls, ProtocolRules.HTTP);
+    }
+
+    /** @param rules what calls of a protocol over HTTP (gRPC) need beyond plain HTTP */
+    public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls, ProtocolRules rules) {
         this.settings = settings;
+        this.rules = rules;
         this.resolver = transport.newResolverGroup();
         this.pools = new UpstreamPools(new UpstreamConnector(transport, tls, settings, resolver),
                 settings.maxIdlePerHost());
@@ -34,6 +42,10 @@ public final class HttpProxy implements AutoCloseable {
 
     public HttpSettings settings() {
         return settings;
+    }
+
+    public ProtocolRules protocolRules() {
+        return rules;
     }
 
     /** The pools, for the listeners' frontends. */
@@ -62,6 +74,9 @@ public final class HttpProxy implements AutoCloseable {
             FrontendHandler frontend = client.pipeline().get(FrontendHandler.class);
             if (frontend != null) {
                 client.eventLoop().execute(frontend::drain);
+            } else if (Http2Frontend.isHttp2(client)) {
+                // GOAWAY now; the connection closes once its open streams have finished.
+                client.close();
             }
         }
         return connections.newCloseFuture();

@@ -48,7 +48,7 @@ public final class HttpRoutes {
         for (LoadedApi loaded : plan.apis()) {
             TargetGroup group = snapshot.targetGroup(loaded.definition().apiId());
             Route route = new Route(loaded.definition(), ListenPaths.normalize(loaded.definition().proxy().listenPath()),
-                    group, settings.insecureSkipVerify());
+                    group, settings.insecureSkipVerify(), settings.proxyHttp2());
             String domain = route.domain();
             if (domain.isEmpty()) {
                 any.add(route);

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * @param closeConnections no keep-alive on either side
  * @param insecureSkipVerify {@code proxy_ssl_insecure_skip_verify}
  * @param accessLog log one line per exchange on {@code gateway.access}
+ * @param http2 {@code enable_http2}: TLS listeners offer ALPN {@code h2}, cleartext ones accept h2c
+ * @param proxyHttp2 {@code proxy_enable_http2}: {@code https} upstreams are asked for {@code h2} by ALPN
  */
 public record HttpSettings(
         long readTimeoutNanos,
@@ -28,7 +30,9 @@ public record HttpSettings(
         int maxIdlePerHost,
         boolean closeConnections,
         boolean insecureSkipVerify,
-        boolean accessLog) {
+        boolean accessLog,
+        boolean http2,
+        boolean proxyHttp2) {
 
     /**
      * Longest request line. Longer gets 414. Matches nginx's default {@code large_client_header_buffers} of 8k.
@@ -56,6 +60,24 @@ public record HttpSettings(
     /** Idle upstream connections older than this are closed. Below common upstream keep-alive timeouts (60s+). */
     public static final long UPSTREAM_IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(55);
 
+    /**
+     * Streams one HTTP/2 client connection may have open at once ({@code SETTINGS_MAX_CONCURRENT_STREAMS}). Each
+     * holds at most one stream window of unread request bytes, so this bounds a connection's buffered bytes.
+     */
+    public static final int H2_MAX_CONCURRENT_STREAMS = 1000;
+
+    /**
+     * Streams the gateway opens on one upstream HTTP/2 connection until the upstream's SETTINGS say how many it
+     * allows; a new connection is opened beyond that.
+     */
+    public static final int H2_UPSTREAM_STREAMS_BEFORE_SETTINGS = 100;
+
+    /**
+     * An upstream HTTP/2 connection silent this long gets a PING, and is closed when it stays silent as long
+     * again; one that carries no stream is closed after this long.
+     */
+    public static final long H2_UPSTREAM_PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     /** Settings from a loaded {@code tyk.conf}. */
     public static HttpSettings from(GatewayConfig config) {
         HttpServerOptions http = config.httpServerOptions();
@@ -68,6 +90,8 @@ public record HttpSettings(
                 config.maxIdleConnectionsPerHost(),
                 config.closeConnections(),
                 config.proxySslInsecureSkipVerify(),
-                config.accessLogs().enabled());
+                config.accessLogs().enabled(),
+                http.enableHttp2(),
+                config.proxyEnableHttp2());
     }
 }

@@ -1,4 +1,4 @@
-package dev.gateway.http.internal;
+package dev.gateway.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 

@@ -18,19 +18,28 @@ public final class Route {
     private final String listenPath;
     private final TargetGroup targets;
     private final Map<Target, UpstreamEndpoint> endpoints;
+    /** For calls that must stay HTTP/2 (gRPC): {@code https} targets asked for {@code h2} by ALPN. */
+    private final Map<Target, UpstreamEndpoint> http2Endpoints;
     /** The request path goes upstream as it came: nothing stripped, nothing to join. */
     private final boolean passThrough;
 
-    Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify) {
+    /**
+     * @param proxyHttp2 {@code proxy_enable_http2}: every request to an {@code https} target goes over HTTP/2
+     */
+    Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify, boolean proxyHttp2) {
         this.api = api;
         this.domain = api.domain();
         this.listenPath = listenPath;
         this.targets = targets;
         this.endpoints = new IdentityHashMap<>();
+        this.http2Endpoints = new IdentityHashMap<>();
         this.passThrough = !api.proxy().stripListenPath() || listenPath.length() == 1;
         boolean insecure = insecureSkipVerify || api.proxy().transport().sslInsecureSkipVerify();
         for (Target target : targets.targets()) {
-            endpoints.put(target, UpstreamEndpoint.of(target, insecure));
+            UpstreamEndpoint endpoint = UpstreamEndpoint.of(target, insecure);
+            UpstreamEndpoint http2 = endpoint.tls() ? endpoint.overHttp2() : endpoint;
+            endpoints.put(target, proxyHttp2 ? http2 : endpoint);
+            http2Endpoints.put(target, http2);
         }
     }
 
@@ -59,6 +68,14 @@ public final class Route {
     /** The pooled-connection key of one of this route's targets. */
     public UpstreamEndpoint endpoint(Target target) {
         return endpoints.get(target);
+    }
+
+    /**
+     * The pooled-connection key of one of this route's targets for a call that needs HTTP/2 end to end: gRPC goes
+     * to {@code https} targets over {@code h2} even without {@code proxy_enable_http2}.
+     */
+    public UpstreamEndpoint endpoint(Target target, boolean needsHttp2) {
+        return needsHttp2 ? http2Endpoints.get(target) : endpoints.get(target);
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
+import dev.gateway.grpc.GrpcRules;
 import dev.gateway.http.HttpListenerInitializer;
 import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
@@ -72,7 +73,7 @@ public final class Gateway {
         this.transport = transport;
         this.acceptors = transport.newEventLoopGroup(1, "gateway-accept");
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
-        this.http = new HttpProxy(HttpSettings.from(config), transport, TlsContexts.forClients());
+        this.http = new HttpProxy(HttpSettings.from(config), transport, TlsContexts.forClients(), GrpcRules.INSTANCE);
         ch.qos.logback.classic.Logger access =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
         access.setLevel(config.accessLogs().enabled() ? ch.qos.logback.classic.Level.INFO
@@ -258,12 +259,22 @@ public final class Gateway {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true))
-                .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status));
+                .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status, http2(plan)));
         int port = bindPort(plan);
         InetSocketAddress address = plan.address().isEmpty()
                 ? new InetSocketAddress(port) : new InetSocketAddress(plan.address(), port);
         Channel channel = bootstrap.bind(address).sync().channel();
         return new BoundListener(plan, channel, routeRef, certRef);
+    }
+
+    /**
+     * Whether a listener's clients may speak HTTP/2: {@code enable_http2} turns it on everywhere (ALPN on TLS
+     * ports, prior knowledge and upgrade on cleartext ones); an API with {@code protocol: "h2c"} turns it on for
+     * its own cleartext port, as Tyk allows.
+     */
+    private boolean http2(ListenerPlan plan) {
+        return config.httpServerOptions().enableHttp2() || (!plan.protocol().isTls()
+                && plan.apis().stream().anyMatch(api -> api.definition().protocol().equals("h2c")));
     }
 
     /**

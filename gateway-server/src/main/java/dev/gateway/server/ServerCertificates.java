@@ -66,7 +66,8 @@ final class ServerCertificates {
                     + " serves https but no certificate is configured for it"));
         }
         try {
-            return TlsContexts.serverMapping(pairs, config.httpServerOptions().minVersion());
+            return TlsContexts.serverMapping(pairs, config.httpServerOptions().minVersion(),
+                    config.httpServerOptions().enableHttp2());
         } catch (IOException e) {
             throw new ConfigException(LoadProblem.error(confFile, "", "", reason(e)));
         }

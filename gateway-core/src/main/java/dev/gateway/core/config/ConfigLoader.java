@@ -34,6 +34,9 @@ public final class ConfigLoader {
     /** Protocols an API may name. */
     public static final Set<String> API_PROTOCOLS = Set.of("", "http", "https", "h2c", "tcp", "tls");
 
+    /** Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge. */
+    private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c");
+
     /** Keys of {@code ports_whitelist}. */
     public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
 
@@ -200,11 +203,6 @@ public final class ConfigLoader {
                     "TCP and TLS proxying is not implemented yet; the API is not served"));
             return;
         }
-        if (api.protocol().equals("h2c")) {
-            out.add(LoadProblem.error(file, "/protocol", id,
-                    "h2c is not implemented yet; the API is not served"));
-            return;
-        }
         if (!api.useKeyless()) {
             out.add(LoadProblem.error(file, "/use_keyless", id,
                     "only keyless APIs are served until authentication is implemented; refusing to serve this API"
@@ -228,9 +226,9 @@ public final class ConfigLoader {
     private static Optional<LoadProblem> checkHttpTarget(String raw, String file, String path, String id) {
         try {
             Target target = Target.parse(raw);
-            if (!target.scheme().equals("http") && !target.scheme().equals("https")) {
-                return Optional.of(LoadProblem.error(file, path, id,
-                        "scheme '" + target.scheme() + "' is not supported yet (expected http:// or https://)"));
+            if (!HTTP_TARGET_SCHEMES.contains(target.scheme())) {
+                return Optional.of(LoadProblem.error(file, path, id, "scheme '" + target.scheme()
+                        + "' is not supported yet (expected http://, https:// or h2c://)"));
             }
             return Optional.empty();
         } catch (IllegalArgumentException e) {

@@ -30,9 +30,7 @@ final class UnimplementedFields {
 
     /** In {@code tyk.conf}. */
     static final List<String> GATEWAY = List.of(
-            "/http_server_options/enable_http2",
-            "/http_server_options/enable_websockets",
-            "/proxy_enable_http2");
+            "/http_server_options/enable_websockets");
 
     private UnimplementedFields() {
     }

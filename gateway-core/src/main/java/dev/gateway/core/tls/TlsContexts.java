@@ -1,6 +1,8 @@
 package dev.gateway.core.tls;
 
 import dev.gateway.core.config.HttpServerOptions;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -23,33 +25,60 @@ public final class TlsContexts {
     private static final String[] TLS_1_2_AND_UP = {"TLSv1.3", "TLSv1.2"};
     private static final String[] TLS_1_3_ONLY = {"TLSv1.3"};
 
+    /** ALPN for servers that speak HTTP/2: {@code h2} preferred, HTTP/1.1 for clients that offer only that. */
+    private static final ApplicationProtocolConfig SERVER_ALPN = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+
+    /** ALPN towards HTTP/2 upstreams: {@code h2} only; an upstream that does not pick it fails the handshake. */
+    private static final ApplicationProtocolConfig CLIENT_H2_ALPN = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2);
+
     private final SslContext verifyingClient;
     private final SslContext insecureClient;
+    private final SslContext verifyingH2Client;
+    private final SslContext insecureH2Client;
 
-    private TlsContexts(SslContext verifyingClient, SslContext insecureClient) {
+    private TlsContexts(SslContext verifyingClient, SslContext insecureClient, SslContext verifyingH2Client,
+            SslContext insecureH2Client) {
         this.verifyingClient = verifyingClient;
         this.insecureClient = insecureClient;
+        this.verifyingH2Client = verifyingH2Client;
+        this.insecureH2Client = insecureH2Client;
     }
 
     /** Client contexts for upstream TLS. */
     public static TlsContexts forClients() throws SSLException {
-        SslContext verifying = SslContextBuilder.forClient()
+        return new TlsContexts(client(true, null), client(false, null), client(true, CLIENT_H2_ALPN),
+                client(false, CLIENT_H2_ALPN));
+    }
+
+    private static SslContext client(boolean verify, ApplicationProtocolConfig alpn) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider())
-                .endpointIdentificationAlgorithm("HTTPS")
                 .protocols(TLS_1_2_AND_UP)
-                .build();
-        SslContext insecure = SslContextBuilder.forClient()
-                .sslProvider(provider())
-                .trustManager(InsecureTrustManagerFactory.INSTANCE)
-                .endpointIdentificationAlgorithm(null)
-                .protocols(TLS_1_2_AND_UP)
-                .build();
-        return new TlsContexts(verifying, insecure);
+                .applicationProtocolConfig(alpn);
+        if (verify) {
+            builder.endpointIdentificationAlgorithm("HTTPS");
+        } else {
+            builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+        }
+        return builder.build();
     }
 
     /** The context for an upstream: verifying unless {@code insecureSkipVerify}. */
     public SslContext client(boolean insecureSkipVerify) {
         return insecureSkipVerify ? insecureClient : verifyingClient;
+    }
+
+    /** The context for an HTTP/2 upstream, which offers ALPN {@code h2}: verifying unless {@code insecureSkipVerify}. */
+    public SslContext http2Client(boolean insecureSkipVerify) {
+        return insecureSkipVerify ? insecureH2Client : verifyingH2Client;
     }
 
     /** OpenSSL (BoringSSL) where it loads, the JDK's provider otherwise. */
@@ -65,13 +94,24 @@ public final class TlsContexts {
      */
     public static Mapping<String, SslContext> serverMapping(List<PemKeyPair> certificates, int minVersion)
             throws IOException {
+        return serverMapping(certificates, minVersion, false);
+    }
+
+    /**
+     * SNI mapping over server certificates, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}.
+     *
+     * @param certificates at least one; the first is the default for clients that send no or an unknown name
+     * @param minVersion Tyk's code for the lowest TLS version (771 = 1.2, 772 = 1.3)
+     */
+    public static Mapping<String, SslContext> serverMapping(List<PemKeyPair> certificates, int minVersion,
+            boolean http2) throws IOException {
         if (certificates.isEmpty()) {
             throw new IOException("a TLS listener needs at least one certificate");
         }
         DomainWildcardMappingBuilder<SslContext> builder =
-                new DomainWildcardMappingBuilder<>(server(certificates.get(0), minVersion));
+                new DomainWildcardMappingBuilder<>(server(certificates.get(0), minVersion, http2));
         for (PemKeyPair pair : certificates) {
-            SslContext context = server(pair, minVersion);
+            SslContext context = server(pair, minVersion, http2);
             for (String name : pair.names()) {
                 builder.add(name.toLowerCase(Locale.ROOT), context);
             }
@@ -81,10 +121,16 @@ public final class TlsContexts {
 
     /** One server context. */
     public static SslContext server(PemKeyPair pair, int minVersion) throws IOException {
+        return server(pair, minVersion, false);
+    }
+
+    /** One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}. */
+    public static SslContext server(PemKeyPair pair, int minVersion, boolean http2) throws IOException {
         try {
             return SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
                     .sslProvider(provider())
                     .protocols(minVersion >= HttpServerOptions.TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
+                    .applicationProtocolConfig(http2 ? SERVER_ALPN : null)
                     .build();
         } catch (IllegalArgumentException | SSLException e) {
             throw new IOException("cannot use " + pair.certFile() + " with " + pair.keyFile() + ": "

@@ -149,7 +149,7 @@ class ConfigLoaderTest {
     @Test
     void unimplementedConfFieldEarnsExactlyOneWarningNamingIt() throws Exception {
         Path conf = conf("""
-                {"http_server_options": {"enable_http2": true}}
+                {"http_server_options": {"enable_websockets": true}}
                 """);
         Files.createDirectories(dir.resolve("apps"));
 
@@ -158,15 +158,15 @@ class ConfigLoaderTest {
         assertEquals(List.of(), report.errors());
         assertEquals(1, report.warnings().size(), report.warnings()::toString);
         LoadProblem warning = report.warnings().get(0);
-        assertEquals("/http_server_options/enable_http2", warning.jsonPath());
+        assertEquals("/http_server_options/enable_websockets", warning.jsonPath());
         assertTrue(warning.file().endsWith("tyk.conf"), warning.file());
-        assertTrue(warning.toString().contains("/http_server_options/enable_http2"), warning.toString());
+        assertTrue(warning.toString().contains("/http_server_options/enable_websockets"), warning.toString());
     }
 
     @Test
     void unimplementedConfFieldLeftAtItsDefaultEarnsNoWarning() throws Exception {
         Path conf = conf("""
-                {"http_server_options": {"enable_http2": false, "enable_websockets": false}, "proxy_enable_http2": false}
+                {"http_server_options": {"enable_websockets": false}}
                 """);
         Files.createDirectories(dir.resolve("apps"));
 

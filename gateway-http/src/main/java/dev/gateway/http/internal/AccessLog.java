@@ -2,6 +2,7 @@ package dev.gateway.http.internal;
 
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;

@@ -85,7 +85,9 @@ final class ClientResponse {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(clientHttp10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
-        encoder.answeringHead(head);
+        if (encoder != null) {
+            encoder.answeringHead(head);
+        }
         heldHead = response;
         started = true;
         return upstreamReusable;

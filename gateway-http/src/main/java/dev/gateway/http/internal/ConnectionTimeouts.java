@@ -1,5 +1,6 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.http.ProxyFailure;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;

@@ -4,17 +4,22 @@ import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.ProtocolRules;
+import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
 import dev.gateway.http.StatusEndpoint;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -55,18 +60,23 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     /** What the handler needs from its listener. */
     public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-            StatusEndpoint status, String scheme, BooleanSupplier draining) {
+            StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules) {
     }
 
     private final ListenerContext listener;
     private final ProxyExchange.ExchangeSettings exchangeSettings;
+    /** The HTTP/1.1 encoder; {@code null} on an HTTP/2 stream, whose codec needs no HEAD hint. */
     private final ProxyResponseEncoder encoder;
+    /** This handler serves one HTTP/2 stream: one request, and the stream ends with its response. */
+    private final boolean http2Stream;
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
 
     private State state = State.AWAIT_HEAD;
     private ProxyExchange exchange;
     private boolean keepAlive;
+    /** The request being served, as the client sent it, for the shape of error answers. */
+    private HttpRequest request;
     /** The current request is HEAD: local answers to it carry headers only. */
     private boolean headRequest;
     private boolean requestComplete;
@@ -78,9 +88,13 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     /** The client's address as text, formatted once per connection for logs and X-Forwarded-For. */
     private String clientIp;
 
+    /**
+     * @param encoder the connection's response encoder; {@code null} when the handler serves an HTTP/2 stream
+     */
     public FrontendHandler(ListenerContext listener, ProxyResponseEncoder encoder) {
         this.listener = listener;
         this.encoder = encoder;
+        this.http2Stream = encoder == null;
         HttpSettings settings = listener.settings();
         this.exchangeSettings = new ProxyExchange.ExchangeSettings(settings.proxyTimeoutNanos(),
                 settings.flushIntervalNanos(), settings.maxRequestBodySize());
@@ -94,6 +108,10 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         return listener.draining().getAsBoolean();
     }
 
+    ProtocolRules rules() {
+        return listener.rules();
+    }
+
     boolean closeConnections() {
         return listener.settings().closeConnections();
     }
@@ -104,6 +122,12 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         this.pool = listener.pools().of(ctx.channel().eventLoop());
         this.timeouts = new ConnectionTimeouts(this, ctx.executor(), listener.settings().readTimeoutNanos(),
                 listener.settings().writeTimeoutNanos());
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Removed when the connection switches to HTTP/2: its timers must not close it later.
+        timeouts.cancel();
     }
 
     @Override
@@ -152,8 +176,10 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     private void onRequestHead(HttpRequest request) {
         requestComplete = false;
+        this.request = request;
         headRequest = request.method().equals(HttpMethod.HEAD);
-        keepAlive = HttpUtil.isKeepAlive(request) && !listener.settings().closeConnections();
+        // An HTTP/2 stream carries one exchange: its end closes the stream, never the connection.
+        keepAlive = !http2Stream && HttpUtil.isKeepAlive(request) && !listener.settings().closeConnections();
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             log.info("client={} malformed request: {}", ClientAddress.of(ctx.channel()), cause.getMessage());
@@ -278,7 +304,9 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         // A JSON body after a HEAD answer would be read as the start of the next response.
-        encoder.answeringHead(headRequest);
+        if (encoder != null) {
+            encoder.answeringHead(headRequest);
+        }
         if (close) {
             state = State.CLOSED;
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -295,7 +323,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     void answerError(ProxyFailure failure, boolean keepAlive) {
         exchange = null;
         this.keepAlive = keepAlive && this.keepAlive;
-        answerLocally(LocalResponses.error(ctx.alloc(), failure, this.keepAlive));
+        FullHttpResponse reply = listener.rules().reply(request, failure, ctx.alloc());
+        answerLocally(reply != null ? reply : LocalResponses.error(ctx.alloc(), failure, this.keepAlive));
     }
 
     /** The exchange sent its whole response. */
@@ -303,16 +332,27 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         exchange = null;
         if (!keepAlive || listener.draining().getAsBoolean()) {
             state = State.CLOSED;
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         nextRequest();
     }
 
-    /** The response broke off midway: closing is the only signal HTTP/1.1 has for that. */
-    void abortConnection() {
+    /**
+     * The response broke off midway. On HTTP/2 the stream may still end with trailers that say why (gRPC's
+     * status); otherwise the stream is reset, or the HTTP/1.1 connection closed, the only signal it has.
+     */
+    void abortResponse(ProxyFailure failure) {
         exchange = null;
         state = State.CLOSED;
+        HttpHeaders trailers = http2Stream && request != null ? listener.rules().abortTrailers(request, failure)
+                : null;
+        if (trailers != null) {
+            LastHttpContent end = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            end.trailingHeaders().set(trailers);
+            ctx.writeAndFlush(end).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         ctx.close();
     }
 

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,8 @@ public final class HeaderRewriter {
     /** Netty deprecates its constant because HTTP/2 forbids the header; HTTP/1.1 peers still send it. */
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final AsciiString PROXY_PREFIX = AsciiString.cached("proxy-");
+    /** Added by Netty's HTTP/2-to-HTTP/1 conversion; it describes one hop's stream and never travels on. */
+    private static final AsciiString H2_STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text();
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
@@ -94,7 +97,10 @@ public final class HeaderRewriter {
         return false;
     }
 
-    /** The fixed hop-by-hop names and the {@code Proxy-} family, told apart by length before comparing. */
+    /**
+     * The fixed hop-by-hop names, the {@code Proxy-} family and the stream id of a converted HTTP/2 message, told
+     * apart by length before comparing.
+     */
     private static boolean isHopByHopName(CharSequence name) {
         return switch (name.length()) {
             case 2 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE);
@@ -102,6 +108,7 @@ public final class HeaderRewriter {
             case 10 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)
                     || AsciiString.contentEqualsIgnoreCase(name, KEEP_ALIVE);
             case 17 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                    || AsciiString.contentEqualsIgnoreCase(name, H2_STREAM_ID)
                     || isProxyHeader(name);
             default -> isProxyHeader(name);
         };

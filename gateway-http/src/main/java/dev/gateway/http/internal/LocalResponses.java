@@ -1,5 +1,6 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.http.ProxyFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -10,10 +10,24 @@ package dev.gateway.http.internal;
  *   response-encoder   ProxyResponseEncoder: HttpResponse/HttpContent to bytes, HEAD-aware
  *   frontend           FrontendHandler: timeouts, routing, local answers, one ProxyExchange at a time
  *
+ * the same listener once the client speaks HTTP/2 (see Http2Frontend)
+ *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
+ *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners)
+ *   h2-codec           Http2FrameCodec: frames, settings, flow control
+ *   h2-streams         Http2MultiplexHandler: one child channel per stream, whose pipeline is
+ *                        h2-stream-codec  Http2StreamFrameToHttpObjectCodec: frames to HTTP messages and back
+ *                        frontend         FrontendHandler, as on an HTTP/1.1 connection
+ *
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
  *   client-codec       HttpClientCodec
- *   upstream           UpstreamHandler: hands the response to the exchange that owns the connection
+ *   upstream           UpstreamConnection: hands the response to the exchange that owns the connection
+ *
+ * upstream HTTP/2 connection (h2c:// targets; https:// ones that negotiate h2)
+ *   [tls]              as above, offering ALPN h2
+ *   h2-codec           Http2FrameCodec
+ *   h2-streams         Http2MultiplexHandler; each stream's channel has h2-stream-codec and upstream
+ *   h2-upstream        Http2UpstreamConnection: settings, GOAWAY, keep-alive PINGs, idle close
  * </pre>
  */
 public final class PipelineNames {
@@ -24,6 +38,12 @@ public final class PipelineNames {
     public static final String FRONTEND = "frontend";
     public static final String CLIENT_CODEC = "client-codec";
     public static final String UPSTREAM = "upstream";
+    public static final String ALPN = "alpn";
+    public static final String H2_PREFACE = "h2-preface";
+    public static final String H2_CODEC = "h2-codec";
+    public static final String H2_STREAMS = "h2-streams";
+    public static final String H2_STREAM_CODEC = "h2-stream-codec";
+    public static final String H2_UPSTREAM = "h2-upstream";
 
     private PipelineNames() {
     }

@@ -1,9 +1,9 @@
 package dev.gateway.http.internal;
 
 import dev.gateway.core.lb.Target;
+import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
@@ -47,6 +47,8 @@ final class ProxyExchange {
     /** Idempotent and without a body: may be sent again when a pooled connection proves dead. */
     private final boolean replayable;
     private final boolean clientHttp10;
+    /** A call of a protocol over HTTP (gRPC): HTTP/2 to the upstream, and no silence timeout once answered. */
+    private final boolean rpc;
     private final long proxyTimeoutNanos;
     private final long maxBodySize;
     private final long startNanos = System.nanoTime();
@@ -82,7 +84,8 @@ final class ProxyExchange {
         this.pool = pool;
         this.route = route;
         this.target = target;
-        this.endpoint = route.endpoint(target);
+        this.rpc = frontend.rules().isRpc(request);
+        this.endpoint = route.endpoint(target, rpc);
         this.request = request;
         this.clientUri = request.uri();
         this.clientVersion = request.protocolVersion();
@@ -126,10 +129,11 @@ final class ProxyExchange {
 
     private void connect() {
         UpstreamConnection connection = pool.newConnection(endpoint);
-        ChannelFuture future = pool.connect(endpoint, connection);
-        future.addListener(f -> {
+        pool.connect(endpoint, connection).addListener(f -> {
             if (done) {
-                future.channel().close();
+                if (f.isSuccess()) {
+                    connection.discard();
+                }
             } else if (f.isSuccess()) {
                 attach(connection);
             } else {
@@ -388,7 +392,7 @@ final class ProxyExchange {
         AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
                 responseStarted ? toClient.status() : failure.status().code(), toClient.bytes(), startNanos, failure);
         if (responseStarted) {
-            frontend.abortConnection();
+            frontend.abortResponse(failure);
         } else {
             frontend.answerError(failure, toClient.keepAlive() && requestComplete);
         }
@@ -412,8 +416,9 @@ final class ProxyExchange {
                 // the body.
                 deadline = lastRequestWriteNanos + proxyTimeoutNanos;
             }
-        } else if (!client.channel().isWritable()) {
-            // Waiting on a slow client is the write timeout's business, not the upstream's.
+        } else if (rpc || !client.channel().isWritable()) {
+            // Waiting on a slow client is the write timeout's business, not the upstream's; a call's stream may
+            // rest between messages for as long as its own deadline allows.
             deadline = now + proxyTimeoutNanos;
         } else {
             deadline = lastUpstreamReadNanos + proxyTimeoutNanos;

@@ -1,5 +1,6 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.http.ProxyFailure;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;

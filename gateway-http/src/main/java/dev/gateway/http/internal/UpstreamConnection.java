@@ -42,7 +42,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void release(boolean reusable) {
         owner = null;
         served++;
-        if (reusable && channel.isActive()) {
+        // An HTTP/2 stream serves one exchange; its connection is shared and stays.
+        if (reusable && !endpoint.http2() && channel.isActive()) {
             pool.offer(this);
         } else {
             channel.close();
@@ -52,7 +53,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Closes the connection without pooling it. */
     void discard() {
         owner = null;
-        channel.close();
+        if (channel != null) {
+            channel.close();
+        }
     }
 
     @Override

@@ -6,14 +6,20 @@ import dev.gateway.http.HttpSettings;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Opens upstream connections on the event loop of the client connection that needs them, with the same channel
@@ -56,5 +62,41 @@ public final class UpstreamConnector {
                     }
                 })
                 .connect(endpoint.host(), endpoint.port());
+    }
+
+    /**
+     * Opens an HTTP/2 connection to the endpoint: prior knowledge in cleartext, ALPN {@code h2} over TLS. The
+     * connection reads all the time (streams hold back with flow control) and reports to {@code connection}.
+     */
+    void connectHttp2(EventLoop loop, UpstreamEndpoint endpoint, Http2UpstreamConnection connection) {
+        template.clone(loop)
+                .option(ChannelOption.AUTO_READ, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (endpoint.tls()) {
+                            ch.pipeline().addLast(PipelineNames.TLS, tls.http2Client(endpoint.insecureSkipVerify())
+                                    .newHandler(ch.alloc(), endpoint.sniHost(), endpoint.port()));
+                        }
+                        ch.pipeline().addLast(PipelineNames.H2_CODEC, Http2FrameCodecBuilder.forClient()
+                                .initialSettings(Http2Settings.defaultSettings()
+                                        .pushEnabled(false)
+                                        .maxHeaderListSize(HttpSettings.MAX_RESPONSE_HEADERS))
+                                .validateHeaders(true)
+                                .build());
+                        // No handler for streams the upstream opens: with push disabled there are none.
+                        ch.pipeline().addLast(PipelineNames.H2_STREAMS, new Http2MultiplexHandler(
+                                new ChannelInboundHandlerAdapter()));
+                        ch.pipeline().addLast(new IdleStateHandler(HttpSettings.H2_UPSTREAM_PING_INTERVAL_NANOS, 0, 0,
+                                TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast(PipelineNames.H2_UPSTREAM, connection);
+                    }
+                })
+                .connect(endpoint.host(), endpoint.port())
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        connection.failed(f.cause());
+                    }
+                });
     }
 }

@@ -7,16 +7,24 @@ import dev.gateway.core.lb.Target;
  * reused. Compiled at load; equal endpoints from two APIs, or from two snapshots, share pooled connections.
  *
  * @param sniHost the name sent in SNI and checked against the certificate
+ * @param http2 the upstream speaks HTTP/2: with prior knowledge in cleartext ({@code h2c://}), by ALPN over TLS
  */
-public record UpstreamEndpoint(String host, int port, boolean tls, boolean insecureSkipVerify, String sniHost) {
+public record UpstreamEndpoint(String host, int port, boolean tls, boolean insecureSkipVerify, String sniHost,
+        boolean http2) {
 
     public static UpstreamEndpoint of(Target target, boolean insecureSkipVerify) {
         return new UpstreamEndpoint(target.host(), target.port(), target.tls(), target.tls() && insecureSkipVerify,
-                target.host());
+                target.host(), target.scheme().equals("h2c"));
+    }
+
+    /** The same upstream, spoken to over HTTP/2. */
+    public UpstreamEndpoint overHttp2() {
+        return http2 ? this : new UpstreamEndpoint(host, port, tls, insecureSkipVerify, sniHost, true);
     }
 
     @Override
     public String toString() {
-        return (tls ? "https://" : "http://") + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        String scheme = tls ? (http2 ? "https+h2://" : "https://") : (http2 ? "h2c://" : "http://");
+        return scheme + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 }

@@ -1,8 +1,8 @@
 package dev.gateway.http.internal;
 
 import dev.gateway.http.HttpSettings;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -21,15 +21,17 @@ final class UpstreamPool {
     private final UpstreamConnector connector;
     private final int maxIdlePerEndpoint;
     private final Map<UpstreamEndpoint, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Http2Upstreams http2;
     private ScheduledFuture<?> sweeper;
 
     UpstreamPool(EventLoop loop, UpstreamConnector connector, int maxIdlePerEndpoint) {
         this.loop = loop;
         this.connector = connector;
         this.maxIdlePerEndpoint = maxIdlePerEndpoint;
+        this.http2 = new Http2Upstreams(loop, connector);
     }
 
-    /** An idle, open connection to the endpoint, or {@code null}. */
+    /** An idle, open connection to the endpoint, or {@code null}; always {@code null} for HTTP/2 endpoints. */
     UpstreamConnection poll(UpstreamEndpoint endpoint) {
         ArrayDeque<UpstreamConnection> connections = idle.get(endpoint);
         if (connections == null) {
@@ -44,9 +46,12 @@ final class UpstreamPool {
         return null;
     }
 
-    /** Opens a new connection to the endpoint on this pool's event loop. */
-    ChannelFuture connect(UpstreamEndpoint endpoint, UpstreamConnection connection) {
-        return connector.connect(loop, endpoint, connection);
+    /**
+     * Opens a new connection to the endpoint on this pool's event loop, with {@code connection} as its last
+     * handler; for an HTTP/2 endpoint, a new stream on a shared connection instead.
+     */
+    Future<?> connect(UpstreamEndpoint endpoint, UpstreamConnection connection) {
+        return endpoint.http2() ? http2.openStream(endpoint, connection) : connector.connect(loop, endpoint, connection);
     }
 
     UpstreamConnection newConnection(UpstreamEndpoint endpoint) {
@@ -102,6 +107,7 @@ final class UpstreamPool {
     void closeAll() {
         idle.values().forEach(connections -> connections.forEach(c -> c.channel().close()));
         idle.clear();
+        http2.closeAll();
         if (sweeper != null) {
             sweeper.cancel(false);
             sweeper = null;

@@ -13,6 +13,7 @@ import dev.gateway.http.HttpListenerInitializer;
 import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.StatusEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -86,6 +87,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private final List<TykApi> apis = new ArrayList<>();
         private final List<PemKeyPair> certificates = new ArrayList<>();
         private StatusEndpoint status = new StatusEndpoint("/hello", () -> STATUS_BODY);
+        private ProtocolRules rules = ProtocolRules.HTTP;
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -120,6 +122,12 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
+        /** What calls of a protocol over HTTP need (gRPC's rules); plain HTTP's by default. */
+        public Builder rules(ProtocolRules rules) {
+            this.rules = rules;
+            return this;
+        }
+
         /** The status endpoint on the gateway's own port; {@code null} for none. */
         public Builder status(StatusEndpoint status) {
             this.status = status;
@@ -141,7 +149,7 @@ public final class ProxyUnderTest implements AutoCloseable {
             }
             HttpSettings settings = HttpSettings.from(report.config());
             Transport transport = Transport.select();
-            HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients());
+            HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients(), rules);
             EventLoopGroup acceptor = transport.newEventLoopGroup(1, "test-accept");
             EventLoopGroup workers = transport.newEventLoopGroup(WORKER_THREADS, "test-gateway");
             Map<Integer, Channel> listeners = new LinkedHashMap<>();
@@ -153,11 +161,13 @@ public final class ProxyUnderTest implements AutoCloseable {
                         continue;
                     }
                     HttpRoutes routes = HttpRoutes.compile(plan, snapshot, settings);
+                    boolean http2 = report.config().httpServerOptions().enableHttp2();
                     Mapping<String, SslContext> sni = plan.protocol().isTls()
-                            ? TlsContexts.serverMapping(certificates, report.config().httpServerOptions().minVersion())
+                            ? TlsContexts.serverMapping(certificates, report.config().httpServerOptions().minVersion(),
+                                    http2)
                             : null;
                     HttpListenerInitializer initializer = new HttpListenerInitializer(proxy, () -> routes, sni,
-                            plan.gatewayPort() ? status : null);
+                            plan.gatewayPort() ? status : null, http2);
                     ServerBootstrap bootstrap = HttpListenerInitializer.applyChildOptions(new ServerBootstrap()
                             .group(acceptor, workers)
                             .channel(transport.serverChannelClass())

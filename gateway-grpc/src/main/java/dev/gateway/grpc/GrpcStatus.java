@@ -1,0 +1,33 @@
+package dev.gateway.grpc;
+
+import dev.gateway.http.ProxyFailure;
+
+/** The gRPC status codes the gateway answers with, and which one each of its failures is. */
+enum GrpcStatus {
+    DEADLINE_EXCEEDED(4),
+    RESOURCE_EXHAUSTED(8),
+    UNIMPLEMENTED(12),
+    INTERNAL(13),
+    UNAVAILABLE(14);
+
+    private final int code;
+
+    GrpcStatus(int code) {
+        this.code = code;
+    }
+
+    int code() {
+        return code;
+    }
+
+    /** The status a gRPC client gets for a failure the gateway answers itself. */
+    static GrpcStatus of(ProxyFailure failure) {
+        return switch (failure) {
+            case NO_ROUTE -> UNIMPLEMENTED;
+            case ALL_HOSTS_DOWN, UPSTREAM_REFUSED, UPSTREAM_TLS, UPSTREAM_RESET, UPSTREAM_PROTOCOL -> UNAVAILABLE;
+            case UPSTREAM_TIMEOUT, CLIENT_TIMEOUT -> DEADLINE_EXCEEDED;
+            case BODY_TOO_LARGE, HEADERS_TOO_LARGE, URI_TOO_LONG -> RESOURCE_EXHAUSTED;
+            case BAD_REQUEST, HTTP_VERSION_NOT_SUPPORTED, UNSUPPORTED_TRANSFER_CODING -> INTERNAL;
+        };
+    }
+}

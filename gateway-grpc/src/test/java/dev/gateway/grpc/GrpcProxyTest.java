@@ -1,0 +1,321 @@
+package dev.gateway.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.tls.PemKeyPair;
+import dev.gateway.examples.grpc.EchoMetadataInterceptor;
+import dev.gateway.examples.grpc.GreeterService;
+import dev.gateway.examples.grpc.GrpcTestServers;
+import dev.gateway.examples.grpc.RouteGuideService;
+import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
+import dev.gateway.examples.grpc.helloworld.HelloReply;
+import dev.gateway.examples.grpc.helloworld.HelloRequest;
+import dev.gateway.examples.grpc.routeguide.Feature;
+import dev.gateway.examples.grpc.routeguide.Point;
+import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
+import dev.gateway.examples.grpc.routeguide.RouteNote;
+import dev.gateway.examples.grpc.routeguide.RouteSummary;
+import dev.gateway.http.support.ProxyUnderTest;
+import dev.gateway.http.support.TykApi;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * gRPC through the gateway with grpc-java on both sides: h2c clients to h2c servers, all four kinds of call,
+ * metadata and trailers, and the gateway's own errors as gRPC statuses.
+ */
+class GrpcProxyTest {
+
+    private static final long TIMEOUT_SECONDS = 10;
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closeLater(T resource) {
+        cleanup.add(resource);
+        return resource;
+    }
+
+    private GrpcTestServers server() throws Exception {
+        return closeLater(GrpcTestServers.start(0));
+    }
+
+    /** A gateway with HTTP/2 on, gRPC's rules, and one API per service at its gRPC path prefix. */
+    private ProxyUnderTest gateway(String target) throws Exception {
+        return closeLater(ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .rules(GrpcRules.INSTANCE)
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", target).stripListenPath(false))
+                .api(TykApi.keyless("routes", "/routeguide.RouteGuide", target).stripListenPath(false))
+                .start());
+    }
+
+    private ManagedChannel channel(int port) {
+        return channel(port, InsecureChannelCredentials.create(), null);
+    }
+
+    private ManagedChannel channel(int port, ChannelCredentials credentials, String authority) {
+        var builder = Grpc.newChannelBuilderForAddress("localhost", port, credentials);
+        if (authority != null) {
+            builder.overrideAuthority(authority);
+        }
+        ManagedChannel channel = builder.build();
+        cleanup.add(() -> {
+            channel.shutdownNow();
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        return channel;
+    }
+
+    private static GreeterGrpc.GreeterBlockingStub greeter(ManagedChannel channel) {
+        return GreeterGrpc.newBlockingStub(channel).withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private static HelloRequest hello(String name) {
+        return HelloRequest.newBuilder().setName(name).build();
+    }
+
+    // ---- the four kinds of call --------------------------------------------------------------------------------
+
+    @Test
+    void unaryCallPassesThroughH2cOnBothSides() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+
+        HelloReply reply = greeter(channel(gateway.port())).sayHello(hello("joe"));
+
+        assertEquals("Hello joe", reply.getMessage());
+    }
+
+    @Test
+    void serverStreamDeliversTheFirstMessageBeforeTheServerProducesTheLast() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        RouteGuideGrpc.RouteGuideBlockingStub routes = RouteGuideGrpc.newBlockingStub(channel(gateway.port()))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+
+        // Hold mode: one feature, then the server waits until the call is cancelled. Receiving that feature
+        // proves it was forwarded on its own, not held until the stream's end.
+        Iterator<Feature> features = routes.listFeatures(RouteGuideService.holdRequest());
+        assertTrue(features.hasNext());
+        assertNotNull(features.next().getName());
+    }
+
+    @Test
+    void clientStreamIsSummarizedAtItsEnd() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        CompletableFuture<RouteSummary> summary = new CompletableFuture<>();
+        StreamObserver<Point> points = RouteGuideGrpc.newStub(channel(gateway.port()))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .recordRoute(observer(summary));
+
+        for (int i = 0; i < 5; i++) {
+            points.onNext(RouteGuideService.point(i, i));
+        }
+        points.onCompleted();
+
+        assertEquals(5, summary.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).getPointCount());
+    }
+
+    @Test
+    void bidirectionalPingPongGetsEachReplyBeforeTheNextRequest() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        BlockingQueue<RouteNote> replies = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        StreamObserver<RouteNote> notes = RouteGuideGrpc.newStub(channel(gateway.port()))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .routeChat(new StreamObserver<>() {
+                    @Override
+                    public void onNext(RouteNote note) {
+                        replies.add(note);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ended.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        ended.complete(null);
+                    }
+                });
+
+        for (int i = 0; i < 10; i++) {
+            // A fresh location each time: the server answers with this note alone, at once.
+            notes.onNext(RouteNote.newBuilder().setLocation(RouteGuideService.point(100 + i, 0))
+                    .setMessage("ping " + i).build());
+            RouteNote reply = replies.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(reply, "no reply to ping " + i + " while the call is still open");
+            assertEquals("ping " + i, reply.getMessage());
+        }
+        notes.onCompleted();
+        ended.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    // ---- metadata, status and trailers ------------------------------------------------------------------------
+
+    @Test
+    void statusMessageAndTrailingMetadataArriveIntact() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        Metadata sent = new Metadata();
+        sent.put(EchoMetadataInterceptor.ECHO, "marco");
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        GreeterGrpc.GreeterBlockingStub stub = greeter(channel(gateway.port())).withInterceptors(
+                MetadataUtils.newAttachHeadersInterceptor(sent),
+                MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stub.sayHello(hello(GreeterService.FAIL_NAME)));
+
+        assertEquals(GreeterService.FAIL_STATUS.getCode(), e.getStatus().getCode());
+        assertEquals(GreeterService.FAIL_STATUS.getDescription(), e.getStatus().getDescription());
+        Metadata received = trailers.get();
+        assertEquals("why", received.get(GreeterService.DETAIL));
+        assertArrayEquals(new byte[] {1, 2, 3}, received.get(GreeterService.DETAIL_BIN));
+        assertEquals("marco", received.get(EchoMetadataInterceptor.ECHO_TRAILER));
+    }
+
+    @Test
+    void customMetadataPassesBothWays() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        Metadata sent = new Metadata();
+        sent.put(EchoMetadataInterceptor.ECHO, "polo");
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+        greeter(channel(gateway.port())).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(sent),
+                MetadataUtils.newCaptureMetadataInterceptor(headers, trailers)).sayHello(hello("joe"));
+
+        assertEquals("polo", headers.get().get(EchoMetadataInterceptor.ECHO));
+        assertEquals("polo", trailers.get().get(EchoMetadataInterceptor.ECHO_TRAILER));
+    }
+
+    // ---- the gateway's own errors -----------------------------------------------------------------------------
+
+    @Test
+    void noMatchingApiIsUnimplemented() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = closeLater(ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .rules(GrpcRules.INSTANCE)
+                .api(TykApi.keyless("routes", "/routeguide.RouteGuide", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .start());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> greeter(channel(gateway.port())).sayHello(hello("joe")));
+
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("no API matches"), e.getStatus().toString());
+    }
+
+    @Test
+    void refusedUpstreamIsUnavailable() throws Exception {
+        GrpcTestServers server = server();
+        int port = server.port();
+        server.close();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + port);
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> greeter(channel(gateway.port())).sayHello(hello("joe")));
+
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    }
+
+    @Test
+    void exceededDeadlineIsSeenByTheServerAsACancel() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> GreeterGrpc.newBlockingStub(channel(gateway.port()))
+                        .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                        .sayHello(hello(GreeterService.SLOW_PREFIX + "5000")));
+
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        assertTrue(server.cancellations().await(1, Duration.ofSeconds(TIMEOUT_SECONDS)),
+                "the server never saw the call end");
+    }
+
+    // ---- TLS ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void tlsOnBothSidesWithAlpn() throws Exception {
+        GrpcTestServers server = closeLater(
+                GrpcTestServers.startTls(0, TestCerts.localhostPem(), TestCerts.localhostKey()));
+        ProxyUnderTest gateway = closeLater(ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .rules(GrpcRules.INSTANCE)
+                .https(PemKeyPair.of(TestCerts.localhostPem(), TestCerts.localhostKey()))
+                .api(TykApi.keyless("routes", "/routeguide.RouteGuide", "https://localhost:" + server.port())
+                        .stripListenPath(false).skipUpstreamVerify())
+                .start());
+        ChannelCredentials tls = TlsChannelCredentials.newBuilder().trustManager(TestCerts.caPem().toFile()).build();
+
+        Feature feature = RouteGuideGrpc.newBlockingStub(channel(gateway.port(), tls, null))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .getFeature(RouteGuideService.FEATURES.get(0).getLocation());
+
+        assertEquals(RouteGuideService.FEATURES.get(0).getName(), feature.getName());
+    }
+
+    private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                result.complete(null);
+            }
+        };
+    }
+}

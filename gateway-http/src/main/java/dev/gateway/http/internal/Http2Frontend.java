@@ -1,0 +1,127 @@
+package dev.gateway.http.internal;
+
+import dev.gateway.http.HttpSettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import java.util.List;
+
+/**
+ * HTTP/2 on a client connection. A connection starts with the HTTP/1.1 pipeline; when the client speaks HTTP/2
+ * (ALPN {@code h2} after TLS, or the HTTP/2 preface in cleartext), the HTTP/1.1 handlers make way for the HTTP/2
+ * frame codec and one child channel per stream.
+ *
+ * <p>Each stream runs the same {@link FrontendHandler} as an HTTP/1.1 connection, behind a codec that turns
+ * frames into HTTP messages and back: routing, timeouts, backpressure (the stream's flow-control window, through
+ * the child channel's writability and demand-driven reads) and errors are one implementation for both.
+ */
+public final class Http2Frontend {
+
+    private Http2Frontend() {
+    }
+
+    /** Switches a connection whose HTTP/1.1 pipeline is in place to HTTP/2. */
+    static void install(ChannelPipeline pipeline, FrontendHandler.ListenerContext listener) {
+        FrontendHandler http1 = pipeline.get(FrontendHandler.class);
+        if (http1 != null) {
+            pipeline.remove(http1);
+        }
+        if (pipeline.get(PipelineNames.REQUEST_DECODER) != null) {
+            pipeline.remove(PipelineNames.REQUEST_DECODER);
+        }
+        if (pipeline.get(PipelineNames.RESPONSE_ENCODER) != null) {
+            pipeline.remove(PipelineNames.RESPONSE_ENCODER);
+        }
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(HttpSettings.H2_MAX_CONCURRENT_STREAMS)
+                .maxHeaderListSize(HttpSettings.MAX_REQUEST_HEADERS);
+        pipeline.addLast(PipelineNames.H2_CODEC, Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(true)
+                .build());
+        pipeline.addLast(PipelineNames.H2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel stream) {
+                // Each stream reads on demand, as an HTTP/1.1 connection does; the stream's window stays closed
+                // while the exchange cannot pass bytes on.
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast(PipelineNames.FRONTEND, new FrontendHandler(listener, null));
+            }
+        }));
+        // Frames of every stream arrive on the connection: it always reads, and HTTP/2 flow control, not the
+        // socket, holds back a client that sends faster than its upstreams take.
+        pipeline.channel().config().setAutoRead(true);
+    }
+
+    /** Whether a client connection has switched to HTTP/2. */
+    public static boolean isHttp2(Channel channel) {
+        return channel.pipeline().get(Http2MultiplexHandler.class) != null;
+    }
+
+    /** After TLS: HTTP/2 when the client chose {@code h2} by ALPN, HTTP/1.1 otherwise. */
+    public static final class AlpnSwitch extends ApplicationProtocolNegotiationHandler {
+
+        private final FrontendHandler.ListenerContext listener;
+
+        public AlpnSwitch(FrontendHandler.ListenerContext listener) {
+            super(ApplicationProtocolNames.HTTP_1_1);
+            this.listener = listener;
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                install(ctx.pipeline(), listener);
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            // The frontend logs failed handshakes with the client's address; pass it on instead of closing here.
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    /**
+     * On a cleartext listener: HTTP/2 with prior knowledge when the first bytes are the HTTP/2 connection
+     * preface, HTTP/1.1 otherwise. Decides on the first byte that differs, so HTTP/1.1 requests pass at once.
+     */
+    public static final class PrefaceSniffer extends ByteToMessageDecoder {
+
+        private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
+
+        private final FrontendHandler.ListenerContext listener;
+
+        public PrefaceSniffer(FrontendHandler.ListenerContext listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            int length = Math.min(in.readableBytes(), PREFACE.readableBytes());
+            for (int i = 0; i < length; i++) {
+                if (in.getByte(in.readerIndex() + i) != PREFACE.getByte(PREFACE.readerIndex() + i)) {
+                    ctx.pipeline().remove(this);
+                    return;
+                }
+            }
+            if (length == PREFACE.readableBytes()) {
+                install(ctx.pipeline(), listener);
+                ctx.pipeline().remove(this);
+            }
+            // Otherwise a prefix of the preface so far: wait for more (the decoder asks for another read).
+        }
+    }
+}
