@@ -20,6 +20,7 @@ import dev.gateway.examples.grpc.routeguide.Point;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.examples.grpc.routeguide.RouteNote;
 import dev.gateway.examples.grpc.routeguide.RouteSummary;
+import dev.gateway.http.support.HeapWatch;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.ChannelCredentials;
@@ -298,6 +299,209 @@ class GrpcProxyTest {
                 .getFeature(RouteGuideService.FEATURES.get(0).getLocation());
 
         assertEquals(RouteGuideService.FEATURES.get(0).getName(), feature.getName());
+    }
+
+    @Test
+    void tlsInFrontOfH2cCarriesABidirectionalChat() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = closeLater(ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .rules(GrpcRules.INSTANCE)
+                .https(PemKeyPair.of(TestCerts.localhostPem(), TestCerts.localhostKey()))
+                .api(TykApi.keyless("routes", "/routeguide.RouteGuide", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .start());
+        ChannelCredentials tls = TlsChannelCredentials.newBuilder().trustManager(TestCerts.caPem().toFile()).build();
+        BlockingQueue<RouteNote> replies = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        StreamObserver<RouteNote> notes = RouteGuideGrpc.newStub(channel(gateway.port(), tls, null))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .routeChat(new StreamObserver<>() {
+                    @Override
+                    public void onNext(RouteNote note) {
+                        replies.add(note);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ended.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        ended.complete(null);
+                    }
+                });
+
+        notes.onNext(RouteNote.newBuilder().setLocation(RouteGuideService.point(7, 7)).setMessage("first").build());
+        assertEquals("first", replies.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS).getMessage());
+        notes.onNext(RouteNote.newBuilder().setLocation(RouteGuideService.point(7, 7)).setMessage("second").build());
+        // The server answers a note with every earlier note at its location, then the note itself.
+        assertEquals("first", replies.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS).getMessage());
+        assertEquals("second", replies.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS).getMessage());
+        notes.onCompleted();
+        ended.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void fourMebibyteMessagesPassBothWays() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        // Just under gRPC's default 4 MiB limit on the server's side once framed.
+        String name = "x".repeat(4 * 1024 * 1024 - 16);
+
+        HelloReply reply = greeter(channel(gateway.port())).withMaxInboundMessageSize(8 * 1024 * 1024)
+                .sayHello(hello(name));
+
+        assertEquals("Hello " + name, reply.getMessage());
+    }
+
+    @Test
+    void thousandConcurrentCallsShareOneClientConnection() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        GreeterGrpc.GreeterFutureStub stub = GreeterGrpc.newFutureStub(channel(gateway.port()))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+
+        List<com.google.common.util.concurrent.ListenableFuture<HelloReply>> calls = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            // Each reply waits 200 ms on the server, so the calls really are open at the same time.
+            calls.add(stub.sayHello(hello(GreeterService.SLOW_PREFIX + "200")));
+        }
+        for (var call : calls) {
+            assertEquals("Hello " + GreeterService.SLOW_PREFIX + "200", call.get(30, TimeUnit.SECONDS).getMessage());
+        }
+        assertEquals(1, gateway.acceptedConnections());
+    }
+
+    @Test
+    void roundRobinSpreadsCallsOfOneConnectionEvenly() throws Exception {
+        GrpcTestServers first = server();
+        GrpcTestServers second = server();
+        ProxyUnderTest gateway = closeLater(ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .rules(GrpcRules.INSTANCE)
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://unused:1").stripListenPath(false)
+                        .loadBalance("h2c://127.0.0.1:" + first.port(), "h2c://127.0.0.1:" + second.port()))
+                .start());
+        GreeterGrpc.GreeterBlockingStub stub = greeter(channel(gateway.port()));
+
+        for (int i = 0; i < 10; i++) {
+            stub.sayHello(hello("call " + i));
+        }
+
+        assertEquals(5, first.cancellations().started(), "calls on the first server");
+        assertEquals(5, second.cancellations().started(), "calls on the second server");
+    }
+
+    @Test
+    void clientCancelReachesTheServer() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        RouteGuideGrpc.RouteGuideBlockingStub routes = RouteGuideGrpc.newBlockingStub(channel(gateway.port()));
+
+        Iterator<Feature> features = context.call(() -> routes.listFeatures(RouteGuideService.holdRequest()));
+        features.next();
+        context.cancel(null);
+
+        assertTrue(server.cancellations().await(1, Duration.ofSeconds(TIMEOUT_SECONDS)),
+                "the server never saw the cancel");
+    }
+
+    @Test
+    void killedUpstreamGivesUnavailablePromptly() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        var call = GreeterGrpc.newFutureStub(channel(gateway.port())).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .sayHello(hello(GreeterService.SLOW_PREFIX + "20000"));
+        // The call is open on the server once it has started there.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (server.cancellations().started() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        long killedAt = System.nanoTime();
+
+        server.close();
+
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(e.getCause()).getCode());
+        assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(5), "UNAVAILABLE came late");
+    }
+
+    @Test
+    void slowConsumerOfAFastStreamKeepsTheGatewaysBuffersBounded() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        int messages = 300;
+        int size = 256 * 1024;
+        CompletableFuture<Integer> received = new CompletableFuture<>();
+        try (HeapWatch watch = HeapWatch.start()) {
+            RouteGuideGrpc.newStub(channel(gateway.port())).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .listFeatures(RouteGuideService.generateRequest(messages, size), slowReader(received));
+
+            assertEquals(messages, received.get(60, TimeUnit.SECONDS));
+            // 75 MiB went through; without end-to-end flow control the gateway would have held most of it.
+            assertTrue(watch.maxNettyDirect() < 24 * HeapWatch.MIB, watch.summary());
+        }
+    }
+
+    /** Takes one message at a time, 5 ms apart: a consumer far slower than the server's producer. */
+    private static io.grpc.stub.ClientResponseObserver<dev.gateway.examples.grpc.routeguide.Rectangle, Feature>
+            slowReader(CompletableFuture<Integer> received) {
+        return new io.grpc.stub.ClientResponseObserver<>() {
+            private io.grpc.stub.ClientCallStreamObserver<dev.gateway.examples.grpc.routeguide.Rectangle> call;
+            private int count;
+
+            @Override
+            public void beforeStart(
+                    io.grpc.stub.ClientCallStreamObserver<dev.gateway.examples.grpc.routeguide.Rectangle> call) {
+                this.call = call;
+                call.disableAutoRequestWithInitial(1);
+            }
+
+            @Override
+            public void onNext(Feature feature) {
+                count++;
+                try {
+                    Thread.sleep(5); // the slowness under test, not a wait for an event
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                call.request(1);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                received.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                received.complete(count);
+            }
+        };
+    }
+
+    @Test
+    void http1ClientReachesAnH2cUpstream() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        byte[] message = hello("joe").toByteArray();
+        java.nio.ByteBuffer framed = java.nio.ByteBuffer.allocate(5 + message.length);
+        framed.put((byte) 0).putInt(message.length).put(message);
+        Path body = java.nio.file.Files.write(dir.resolve("hello.bin"), framed.array());
+
+        dev.gateway.http.support.Curl.Result result = dev.gateway.http.support.Curl.run("-sS", "--http1.1",
+                "-o", dir.resolve("reply.bin").toString(), "-w", "%{http_version} %{http_code}",
+                "-H", "content-type: application/grpc", "-H", "te: trailers", "--data-binary", "@" + body,
+                "http://127.0.0.1:" + gateway.port() + "/helloworld.Greeter/SayHello");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals("1.1 200", result.stdout());
+        byte[] reply = java.nio.file.Files.readAllBytes(dir.resolve("reply.bin"));
+        assertEquals("Hello joe", HelloReply.parseFrom(java.util.Arrays.copyOfRange(reply, 5, reply.length))
+                .getMessage());
     }
 
     private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {

@@ -71,6 +71,9 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
         pipeline.addLast(PipelineNames.REQUEST_DECODER, new StrictRequestDecoder());
         pipeline.addLast(PipelineNames.RESPONSE_ENCODER, encoder);
+        if (http2 && sni == null) {
+            pipeline.addLast(PipelineNames.H2C_UPGRADE, Http2Frontend.upgradeHandler(context));
+        }
         pipeline.addLast(PipelineNames.FRONTEND, new FrontendHandler(context, encoder));
     }
 }

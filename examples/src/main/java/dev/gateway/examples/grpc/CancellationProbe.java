@@ -6,9 +6,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts the server calls that ended cancelled rather than completed: the client cancelled, its deadline expired,
+ * Counts the calls a server started, and those that ended cancelled rather than completed: the client cancelled, its deadline expired,
  * or its connection went away. A gateway test waits on it to see that a cancel on the client side reached the
  * server through the proxy, instead of sleeping and hoping.
  *
@@ -18,7 +19,13 @@ import java.time.Duration;
 public final class CancellationProbe implements ServerInterceptor {
 
     private final Object lock = new Object();
+    private final AtomicInteger started = new AtomicInteger();
     private int cancelled;
+
+    /** How many calls this server has started, cancelled or not: which server a load balancer chose. */
+    public int started() {
+        return started.get();
+    }
 
     /** How many calls have been cancelled so far. */
     public int count() {
@@ -45,6 +52,7 @@ public final class CancellationProbe implements ServerInterceptor {
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
+        started.incrementAndGet();
         return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
             @Override
             public void onCancel() {

@@ -14,7 +14,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -166,6 +168,13 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     }
 
     private void handle(HttpObject msg) {
+        if (msg instanceof FullHttpRequest whole && whole.decoderResult().isSuccess()) {
+            // An HTTP/2 request that ends with its headers arrives whole; an exchange works on a head and parts.
+            onRequestHead(new DefaultHttpRequest(whole.protocolVersion(), whole.method(), whole.uri(),
+                    whole.headers()));
+            onRequestContent(new DefaultLastHttpContent(whole.content(), whole.trailingHeaders()));
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             onRequestHead(request);
         }

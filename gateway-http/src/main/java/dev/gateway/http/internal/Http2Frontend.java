@@ -1,25 +1,36 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.HttpSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.util.AsciiString;
+import java.io.IOException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * HTTP/2 on a client connection. A connection starts with the HTTP/1.1 pipeline; when the client speaks HTTP/2
- * (ALPN {@code h2} after TLS, or the HTTP/2 preface in cleartext), the HTTP/1.1 handlers make way for the HTTP/2
+ * (ALPN {@code h2} after TLS; in cleartext the HTTP/2 preface, or an HTTP/1.1 {@code Upgrade: h2c}), the
+ * HTTP/1.1 handlers make way for the HTTP/2
  * frame codec and one child channel per stream.
  *
  * <p>Each stream runs the same {@link FrontendHandler} as an HTTP/1.1 connection, behind a codec that turns
@@ -28,11 +39,28 @@ import java.util.List;
  */
 public final class Http2Frontend {
 
+    private static final Logger log = LoggerFactory.getLogger(Http2Frontend.class);
+
+    /** Largest body of an HTTP/1.1 request that asks to upgrade to h2c; larger ones get 413. */
+    static final int MAX_UPGRADE_BODY = 64 * 1024;
+
     private Http2Frontend() {
     }
 
     /** Switches a connection whose HTTP/1.1 pipeline is in place to HTTP/2. */
     static void install(ChannelPipeline pipeline, FrontendHandler.ListenerContext listener) {
+        removeHttp1(pipeline);
+        if (pipeline.get(PipelineNames.H2C_UPGRADE) != null) {
+            pipeline.remove(PipelineNames.H2C_UPGRADE);
+        }
+        pipeline.addLast(PipelineNames.H2_CODEC, newFrameCodec());
+        pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
+        pipeline.addLast(PipelineNames.H2_ERRORS, new ConnectionErrors());
+        readContinuously(pipeline.channel());
+    }
+
+    /** Takes the HTTP/1.1 handlers out; the frontend's removal cancels its timers. */
+    private static void removeHttp1(ChannelPipeline pipeline) {
         FrontendHandler http1 = pipeline.get(FrontendHandler.class);
         if (http1 != null) {
             pipeline.remove(http1);
@@ -43,14 +71,20 @@ public final class Http2Frontend {
         if (pipeline.get(PipelineNames.RESPONSE_ENCODER) != null) {
             pipeline.remove(PipelineNames.RESPONSE_ENCODER);
         }
+    }
+
+    private static Http2FrameCodec newFrameCodec() {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(HttpSettings.H2_MAX_CONCURRENT_STREAMS)
                 .maxHeaderListSize(HttpSettings.MAX_REQUEST_HEADERS);
-        pipeline.addLast(PipelineNames.H2_CODEC, Http2FrameCodecBuilder.forServer()
+        return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
-                .build());
-        pipeline.addLast(PipelineNames.H2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                .build();
+    }
+
+    private static Http2MultiplexHandler newStreams(FrontendHandler.ListenerContext listener) {
+        return new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel stream) {
                 // Each stream reads on demand, as an HTTP/1.1 connection does; the stream's window stays closed
@@ -59,15 +93,60 @@ public final class Http2Frontend {
                 stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true));
                 stream.pipeline().addLast(PipelineNames.FRONTEND, new FrontendHandler(listener, null));
             }
-        }));
-        // Frames of every stream arrive on the connection: it always reads, and HTTP/2 flow control, not the
-        // socket, holds back a client that sends faster than its upstreams take.
-        pipeline.channel().config().setAutoRead(true);
+        });
+    }
+
+    /**
+     * Frames of every stream arrive on the connection: it always reads, and HTTP/2 flow control, not the socket,
+     * holds back a client that sends faster than its upstreams take.
+     */
+    private static void readContinuously(Channel connection) {
+        connection.config().setAutoRead(true);
+    }
+
+    /**
+     * On a cleartext listener: answers an HTTP/1.1 request with {@code Upgrade: h2c} (and its
+     * {@code HTTP2-Settings}) with 101, then serves it as stream 1 of the new HTTP/2 connection. Other requests
+     * pass untouched. An upgrade request may carry a body of up to {@link #MAX_UPGRADE_BODY} bytes, which is
+     * gathered first, as the upgrade needs it whole.
+     */
+    public static HttpServerUpgradeHandler upgradeHandler(FrontendHandler.ListenerContext listener) {
+        HttpServerUpgradeHandler.SourceCodec http1 = ctx -> removeHttp1(ctx.pipeline());
+        HttpServerUpgradeHandler.UpgradeCodecFactory h2c = protocol -> {
+            if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
+                return null;
+            }
+            return new Http2ServerUpgradeCodec(newFrameCodec(), newStreams(listener), new ConnectionErrors()) {
+                @Override
+                public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {
+                    super.upgradeTo(ctx, upgradeRequest);
+                    readContinuously(ctx.channel());
+                }
+            };
+        };
+        return new HttpServerUpgradeHandler(http1, h2c, MAX_UPGRADE_BODY);
     }
 
     /** Whether a client connection has switched to HTTP/2. */
     public static boolean isHttp2(Channel channel) {
         return channel.pipeline().get(Http2MultiplexHandler.class) != null;
+    }
+
+    /**
+     * The last handler of an HTTP/2 client connection: errors of the connection itself (a reset, a protocol
+     * error the codec could not answer) end it with a log line, as on HTTP/1.1; streams report their own.
+     */
+    private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof IOException) {
+                log.debug("client={} HTTP/2 connection error: {}", ClientAddress.of(ctx.channel()), cause.toString());
+            } else {
+                log.info("client={} HTTP/2 connection failed; closing: {}", ClientAddress.of(ctx.channel()),
+                        cause.toString());
+            }
+            ctx.close();
+        }
     }
 
     /** After TLS: HTTP/2 when the client chose {@code h2} by ALPN, HTTP/1.1 otherwise. */

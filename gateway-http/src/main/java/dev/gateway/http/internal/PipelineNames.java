@@ -12,11 +12,13 @@ package dev.gateway.http.internal;
  *
  * the same listener once the client speaks HTTP/2 (see Http2Frontend)
  *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
- *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners)
+ *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners), or
+ *   [h2c-upgrade]      HttpServerUpgradeHandler, between response-encoder and frontend, answered Upgrade: h2c
  *   h2-codec           Http2FrameCodec: frames, settings, flow control
  *   h2-streams         Http2MultiplexHandler: one child channel per stream, whose pipeline is
  *                        h2-stream-codec  Http2StreamFrameToHttpObjectCodec: frames to HTTP messages and back
  *                        frontend         FrontendHandler, as on an HTTP/1.1 connection
+ *   h2-errors          ConnectionErrors: logs and closes on a connection-level error
  *
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
@@ -40,9 +42,11 @@ public final class PipelineNames {
     public static final String UPSTREAM = "upstream";
     public static final String ALPN = "alpn";
     public static final String H2_PREFACE = "h2-preface";
+    public static final String H2C_UPGRADE = "h2c-upgrade";
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_STREAMS = "h2-streams";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
+    public static final String H2_ERRORS = "h2-errors";
     public static final String H2_UPSTREAM = "h2-upstream";
 
     private PipelineNames() {

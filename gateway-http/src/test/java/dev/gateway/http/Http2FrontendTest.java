@@ -1,0 +1,157 @@
+package dev.gateway.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.tls.PemKeyPair;
+import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.Curl;
+import dev.gateway.http.support.ProxyUnderTest;
+import dev.gateway.http.support.TestTls;
+import dev.gateway.http.support.TestUpstream;
+import dev.gateway.http.support.TykApi;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP/2 clients on the frontend: prior knowledge and {@code Upgrade: h2c} in cleartext, ALPN over TLS, each
+ * proxied to an HTTP/1.1 upstream; HTTP/1.1 clients keep working on the same ports.
+ */
+class Http2FrontendTest {
+
+    @TempDir
+    Path dir;
+
+    private ProxyUnderTest cleartextGateway(TestUpstream upstream, boolean http2) throws Exception {
+        return ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", http2))
+                .api(TykApi.keyless("api", "/api", upstream.url()))
+                .start();
+    }
+
+    private static HttpClient http2Client() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Clients.REQUEST_TIMEOUT)
+                .build();
+    }
+
+    @Test
+    void priorKnowledgeClientReachesAnHttp1Upstream() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = cleartextGateway(upstream, true)) {
+            Curl.Result result = Curl.run("-sS", "--http2-prior-knowledge", "-o", "-", "-w", "\n%{http_version} %{http_code}",
+                    "http://127.0.0.1:" + gateway.port() + "/api/x");
+
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertEquals("up\n2 200", result.stdout());
+            TestUpstream.Recorded seen = upstream.takeRequest();
+            assertEquals("/x", seen.target(), "the listen path is stripped, as over HTTP/1.1");
+            assertEquals("127.0.0.1", seen.header("X-Forwarded-For"));
+            assertEquals("127.0.0.1:" + upstream.port(), seen.header("Host"));
+            assertNull(seen.header("x-http2-stream-id"), "the HTTP/2 stream id must not leak upstream");
+        }
+    }
+
+    @Test
+    void upgradeRequestIsAnsweredWithHttp2() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = cleartextGateway(upstream, true)) {
+            HttpClient client = http2Client();
+            // The JDK client asks to upgrade on its first request to a cleartext origin, then reuses HTTP/2.
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> response = client.send(Clients.request(gateway.uri("/api/" + i)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode());
+                assertEquals("up", response.body());
+                assertEquals(HttpClient.Version.HTTP_2, response.version(), "request " + i);
+            }
+            assertEquals(1, gateway.acceptedConnections(), "the upgraded connection carries the later requests");
+        }
+    }
+
+    @Test
+    void withoutEnableHttp2TheUpgradeIsIgnoredAndHttp11Answers() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = cleartextGateway(upstream, false)) {
+            HttpResponse<String> response = http2Client().send(Clients.request(gateway.uri("/api/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(200, response.statusCode());
+            assertEquals(HttpClient.Version.HTTP_1_1, response.version());
+            assertNull(upstream.takeRequest().header("Upgrade"), "Upgrade is hop-by-hop");
+        }
+    }
+
+    @Test
+    void concurrentStreamsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up", exchange -> {
+                    String path = exchange.getRequestURI().getPath();
+                    exchange.getRequestBody().readAllBytes();
+                    TestUpstream.respond(exchange, 200, path.substring(path.lastIndexOf('/') + 1));
+                });
+                ProxyUnderTest gateway = cleartextGateway(upstream, true)) {
+            HttpClient client = http2Client();
+            client.send(Clients.request(gateway.uri("/api/warm")).build(), HttpResponse.BodyHandlers.ofString());
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                responses.add(client.sendAsync(Clients.request(gateway.uri("/api/" + i))
+                        .POST(HttpRequest.BodyPublishers.ofString("body " + i)).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < 50; i++) {
+                HttpResponse<String> response = responses.get(i).join();
+                assertEquals(String.valueOf(i), response.body());
+                assertEquals(HttpClient.Version.HTTP_2, response.version());
+            }
+            assertEquals(1, gateway.acceptedConnections());
+        }
+    }
+
+    @Test
+    void tlsClientsChooseHttp2OrHttp11ByAlpn() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                        .conf(c -> c.http("enable_http2", true))
+                        .https(PemKeyPair.of(TestCerts.localhostPem(), TestCerts.localhostKey()))
+                        .api(TykApi.keyless("api", "/api", upstream.url()))
+                        .start()) {
+            URI uri = URI.create("https://localhost:" + gateway.port() + "/api/x");
+            for (HttpClient.Version version : HttpClient.Version.values()) {
+                HttpClient client = HttpClient.newBuilder().version(version)
+                        .sslContext(TestTls.trusting(TestCerts.caPem())).build();
+
+                HttpResponse<String> response = client.send(Clients.request(uri).build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+                assertEquals(200, response.statusCode());
+                assertEquals("up", response.body());
+                assertEquals(version, response.version());
+            }
+            assertEquals("https", upstream.takeRequest().header("X-Forwarded-Proto"));
+        }
+    }
+
+    @Test
+    void noRouteOverHttp2IsAJson404() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = cleartextGateway(upstream, true)) {
+            Curl.Result result = Curl.run("-sS", "--http2-prior-knowledge", "-o", "-", "-w", "\n%{http_version} %{http_code}",
+                    "http://127.0.0.1:" + gateway.port() + "/nothing");
+
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertTrue(result.stdout().endsWith("\n2 404"), result.stdout());
+            assertTrue(result.stdout().startsWith("{\"error\": \"no API matches"), result.stdout());
+            assertNotEquals(0, gateway.acceptedConnections());
+        }
+    }
+}
