@@ -279,6 +279,40 @@ class GrpcProxyTest {
                 "the server never saw the call end");
     }
 
+    @Test
+    void upstreamSlowerThanProxyDefaultTimeoutIsDeadlineExceeded() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = closeLater(ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true).put("proxy_default_timeout", 1))
+                .rules(GrpcRules.INSTANCE)
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .start());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> greeter(channel(gateway.port())).sayHello(hello(GreeterService.SLOW_PREFIX + "5000")));
+
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("gateway: "), e.getStatus().toString());
+        assertTrue(server.cancellations().await(1, Duration.ofSeconds(TIMEOUT_SECONDS)),
+                "the gateway should cancel the call it gave up on");
+    }
+
+    @Test
+    void upstreamDyingMidStreamEndsTheCallWithUnavailable() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        Iterator<Feature> features = RouteGuideGrpc.newBlockingStub(channel(gateway.port()))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .listFeatures(RouteGuideService.holdRequest());
+        features.next();
+
+        server.close();
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, features::hasNext);
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+    }
+
     // ---- TLS ---------------------------------------------------------------------------------------------------
 
     @Test

@@ -75,6 +75,29 @@ class GatewayTest {
     }
 
     @Test
+    void h2cApiTurnsOnHttp2ForItsOwnPortOnly() throws Exception {
+        Upstream upstream = cleanup.upstream("up");
+        int h2cPort = Net.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("ports_whitelist").putObject("h2c").putArray("ports").add(h2cPort);
+        ObjectNode h2c = ConfFolder.api("h2c", "/h2c/", upstream.url()).put("protocol", "h2c").put("listen_port", h2cPort);
+        folder.writeConf(conf)
+                .writeApi("h2c.json", h2c)
+                .writeApi("plain.json", ConfFolder.api("plain", "/plain/", upstream.url()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+
+        HttpResponse<String> onH2cPort = Net.get(http2,
+                "http://127.0.0.1:" + gateway.boundPort(h2cPort) + "/h2c/x");
+        HttpResponse<String> onGatewayPort = Net.get(http2, url(gateway, "/plain/x"));
+
+        assertEquals(200, onH2cPort.statusCode());
+        assertEquals(HttpClient.Version.HTTP_2, onH2cPort.version(), "the h2c API's port upgrades");
+        assertEquals(200, onGatewayPort.statusCode());
+        assertEquals(HttpClient.Version.HTTP_1_1, onGatewayPort.version(), "enable_http2 is off elsewhere");
+    }
+
+    @Test
     void helloAnswersPassAsJsonOnTheGatewayPort() throws Exception {
         folder.writeConf(ConfFolder.tykConf());
         Gateway gateway = cleanup.gateway(folder.conf);
