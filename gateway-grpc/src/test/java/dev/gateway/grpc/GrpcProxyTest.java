@@ -2,6 +2,7 @@ package dev.gateway.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -232,6 +233,21 @@ class GrpcProxyTest {
         assertEquals("polo", trailers.get().get(EchoMetadataInterceptor.ECHO_TRAILER));
     }
 
+    @Test
+    void grpcTimeoutReachesTheServer() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+        GreeterGrpc.newBlockingStub(channel(gateway.port())).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+                .sayHello(hello("joe"));
+
+        long left = Long.parseLong(trailers.get().get(EchoMetadataInterceptor.DEADLINE_TRAILER));
+        assertTrue(left > 20_000 && left <= 30_000, "the server saw a deadline " + left + " ms away");
+    }
+
     // ---- the gateway's own errors -----------------------------------------------------------------------------
 
     @Test
@@ -311,6 +327,50 @@ class GrpcProxyTest {
 
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, features::hasNext);
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+    }
+
+    @Test
+    void stoppingGatewayLetsOpenCallsFinishThenCloses() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
+        var call = GreeterGrpc.newFutureStub(channel(gateway.port())).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .sayHello(hello(GreeterService.SLOW_PREFIX + "1000"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (server.cancellations().started() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+
+        // GOAWAY: the open call runs to its end, then the connection closes.
+        io.netty.util.concurrent.Future<Void> drained = gateway.drain();
+        assertFalse(drained.await(200, TimeUnit.MILLISECONDS), "the connection still carries a call");
+
+        assertEquals("Hello " + GreeterService.SLOW_PREFIX + "1000", call.get(10, TimeUnit.SECONDS).getMessage());
+        assertTrue(drained.await(5, TimeUnit.SECONDS), "the drain did not complete");
+    }
+
+    @Test
+    void closingAfterTheGracePeriodEndsStreamsThatWouldNotFinish() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .rules(GrpcRules.INSTANCE)
+                .api(TykApi.keyless("routes", "/routeguide.RouteGuide", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .start();
+        Iterator<Feature> features = RouteGuideGrpc.newBlockingStub(channel(gateway.port()))
+                .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .listFeatures(RouteGuideService.holdRequest());
+        features.next();
+        io.netty.util.concurrent.Future<Void> drained = gateway.drain();
+        assertFalse(drained.await(200, TimeUnit.MILLISECONDS), "a held stream keeps the drain waiting");
+        long start = System.nanoTime();
+
+        gateway.close();
+
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close waited for the stream");
+        assertThrows(StatusRuntimeException.class, features::hasNext);
+        assertTrue(server.cancellations().await(1, Duration.ofSeconds(TIMEOUT_SECONDS)),
+                "the upstream call should be cancelled");
     }
 
     // ---- TLS ---------------------------------------------------------------------------------------------------

@@ -85,6 +85,11 @@ public final class HttpProxy implements AutoCloseable {
     /** Closes idle upstream connections and any client connection still open; call from outside the event loops before shutting them down. */
     @Override
     public void close() {
+        for (Channel client : connections) {
+            if (Http2Frontend.isHttp2(client)) {
+                client.eventLoop().execute(() -> Http2Frontend.closeNow(client));
+            }
+        }
         connections.close().awaitUninterruptibly();
         Future<?> closing = pools.closeAll();
         closing.awaitUninterruptibly();

@@ -13,10 +13,14 @@ import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TestTls;
 import dev.gateway.http.support.TestUpstream;
 import dev.gateway.http.support.TykApi;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +142,32 @@ class Http2FrontendTest {
                 assertEquals(version, response.version());
             }
             assertEquals("https", upstream.takeRequest().header("X-Forwarded-Proto"));
+        }
+    }
+
+    @Test
+    void idleHttp2ConnectionClosesAfterReadTimeout() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                        .conf(c -> c.http("enable_http2", true).http("read_timeout", 1))
+                        .api(TykApi.keyless("api", "/api", upstream.url()))
+                        .start();
+                Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // an empty SETTINGS frame
+            out.flush();
+            long start = System.nanoTime();
+
+            // The gateway's SETTINGS, its ack, then GOAWAY and the end of the stream once read_timeout passed.
+            InputStream in = socket.getInputStream();
+            while (in.read() != -1) {
+                // drain the frames
+            }
+
+            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waitedMillis >= 900 && waitedMillis < 5_000, "closed after " + waitedMillis + " ms");
         }
     }
 

@@ -1,11 +1,14 @@
 package dev.gateway.examples.grpc;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends a request's {@code x-echo} header back twice: as the response header {@code x-echo} and as the trailer
@@ -24,23 +27,39 @@ public final class EchoMetadataInterceptor implements ServerInterceptor {
     public static final Metadata.Key<String> ECHO_TRAILER =
             Metadata.Key.of("x-echo-trailer", Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * The trailer that tells how many milliseconds of its deadline the call had left when the server started it:
+     * proof that {@code grpc-timeout} crossed a proxy. Absent when the call has no deadline.
+     */
+    public static final Metadata.Key<String> DEADLINE_TRAILER =
+            Metadata.Key.of("x-deadline-ms", Metadata.ASCII_STRING_MARSHALLER);
+
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
         String echo = headers.get(ECHO);
-        if (echo == null) {
+        Deadline deadline = Context.current().getDeadline();
+        if (echo == null && deadline == null) {
             return next.startCall(call, headers);
         }
+        String leftMillis = deadline == null ? null : String.valueOf(deadline.timeRemaining(TimeUnit.MILLISECONDS));
         return next.startCall(new SimpleForwardingServerCall<>(call) {
             @Override
             public void sendHeaders(Metadata responseHeaders) {
-                responseHeaders.put(ECHO, echo);
+                if (echo != null) {
+                    responseHeaders.put(ECHO, echo);
+                }
                 super.sendHeaders(responseHeaders);
             }
 
             @Override
             public void close(Status status, Metadata trailers) {
-                trailers.put(ECHO_TRAILER, echo);
+                if (echo != null) {
+                    trailers.put(ECHO_TRAILER, echo);
+                }
+                if (leftMillis != null) {
+                    trailers.put(DEADLINE_TRAILER, leftMillis);
+                }
                 super.close(status, trailers);
             }
         }, headers);

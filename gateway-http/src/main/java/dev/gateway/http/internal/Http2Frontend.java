@@ -21,9 +21,12 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +58,8 @@ public final class Http2Frontend {
         }
         pipeline.addLast(PipelineNames.H2_CODEC, newFrameCodec());
         pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
-        pipeline.addLast(PipelineNames.H2_ERRORS, new ConnectionErrors());
+        pipeline.addLast(PipelineNames.H2_IDLE, newIdleCheck(listener));
+        pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard());
         readContinuously(pipeline.channel());
     }
 
@@ -80,7 +84,19 @@ public final class Http2Frontend {
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                // Closing (a drain) sends GOAWAY and waits for the open streams, however long they take; the
+                // stop's grace period ends the wait through closeNow.
+                .gracefulShutdownTimeoutMillis(-1)
                 .build();
+    }
+
+    /** Closes an HTTP/2 client connection without waiting any longer for its open streams; on its event loop. */
+    public static void closeNow(Channel connection) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        if (codec != null) {
+            codec.gracefulShutdownTimeoutMillis(0);
+        }
+        connection.close();
     }
 
     private static Http2MultiplexHandler newStreams(FrontendHandler.ListenerContext listener) {
@@ -116,7 +132,8 @@ public final class Http2Frontend {
             if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
                 return null;
             }
-            return new Http2ServerUpgradeCodec(newFrameCodec(), newStreams(listener), new ConnectionErrors()) {
+            return new Http2ServerUpgradeCodec(newFrameCodec(), newStreams(listener), newIdleCheck(listener),
+                    new ConnectionGuard()) {
                 @Override
                 public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {
                     super.upgradeTo(ctx, upgradeRequest);
@@ -132,11 +149,31 @@ public final class Http2Frontend {
         return channel.pipeline().get(Http2MultiplexHandler.class) != null;
     }
 
+    /** Fires when the connection has neither read nor written for {@code read_timeout}. */
+    private static IdleStateHandler newIdleCheck(FrontendHandler.ListenerContext listener) {
+        return new IdleStateHandler(0, 0, listener.settings().readTimeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /**
-     * The last handler of an HTTP/2 client connection: errors of the connection itself (a reset, a protocol
-     * error the codec could not answer) end it with a log line, as on HTTP/1.1; streams report their own.
+     * The last handler of an HTTP/2 client connection. A connection without streams that has been silent for
+     * {@code read_timeout} is closed (GOAWAY first), as an idle HTTP/1.1 keep-alive connection is; streams keep
+     * their own timeouts. Errors of the connection itself (a reset, a protocol error the codec could not answer)
+     * end it with a log line.
      */
-    private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+    private static final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent) {
+                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+                if (codec != null && codec.connection().numActiveStreams() == 0) {
+                    log.debug("client={} idle HTTP/2 connection; closing", ClientAddress.of(ctx.channel()));
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof IOException) {

@@ -18,7 +18,8 @@ package dev.gateway.http.internal;
  *   h2-streams         Http2MultiplexHandler: one child channel per stream, whose pipeline is
  *                        h2-stream-codec  Http2StreamFrameToHttpObjectCodec: frames to HTTP messages and back
  *                        frontend         FrontendHandler, as on an HTTP/1.1 connection
- *   h2-errors          ConnectionErrors: logs and closes on a connection-level error
+ *   h2-idle            IdleStateHandler: read_timeout of silence on the whole connection
+ *   h2-guard           ConnectionGuard: closes an idle connection without streams; logs connection errors
  *
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
@@ -46,7 +47,8 @@ public final class PipelineNames {
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_STREAMS = "h2-streams";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
-    public static final String H2_ERRORS = "h2-errors";
+    public static final String H2_IDLE = "h2-idle";
+    public static final String H2_GUARD = "h2-guard";
     public static final String H2_UPSTREAM = "h2-upstream";
 
     private PipelineNames() {
