@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
  * mode} per measurement, counting the messages and bytes that arrive. Used by {@code bench/grpc-unary.sh}.
  *
  * <pre>
- * java -cp examples.jar dev.gateway.examples.grpc.bench.StreamRate [--count 200000] [--name-bytes 64]
- *     [--rounds 3] [--warmup-count 100000] [--timeout 120] NAME=HOST:PORT...
+ * java -cp examples.jar dev.gateway.examples.grpc.bench.StreamRate [--count 1000000] [--name-bytes 64]
+ *     [--rounds 3] [--warmup-count 500000] [--timeout 120] NAME=HOST:PORT...
  * </pre>
  *
  * <p>One JVM measures every target, so the client's JIT is equally warm for all of them: first one warm-up call per
@@ -48,7 +48,7 @@ public final class StreamRate {
     private static final int FRAME_PREFIX_BYTES = 5;
 
     private static final String USAGE = "usage: java -cp examples.jar " + StreamRate.class.getName()
-            + " [--count 200000] [--name-bytes 64] [--rounds 3] [--warmup-count 100000] [--timeout 120]"
+            + " [--count 1000000] [--name-bytes 64] [--rounds 3] [--warmup-count 500000] [--timeout 120]"
             + " NAME=HOST:PORT...";
 
     private StreamRate() {
@@ -64,10 +64,10 @@ public final class StreamRate {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        int count = 200_000;
+        int count = 1_000_000;
         int nameBytes = 64;
         int rounds = 3;
-        int warmupCount = 100_000;
+        int warmupCount = 500_000;
         long timeoutSeconds = 120;
         Map<String, String[]> targets = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {

@@ -1,0 +1,635 @@
+#!/usr/bin/env bash
+# gRPC over h2c benchmark: unary req/s of the gateway against nginx's grpc_pass, both in front of the same
+# grpc-java upstream (examples' GrpcDemoServers), then server-streaming messages/s through the gateway against
+# the upstream direct. See bench/README.md for what is measured and why.
+#
+#   bench/grpc-unary.sh                                   # full run (builds the jars if needed)
+#   ROUNDS=1 DURATION=3 WARMUP=2 bench/grpc-unary.sh      # quick check
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]  DURATION [10s]  WARMUP [5s]    h2load rounds, and the time per target per round and for warm-up
+#   CONNECTIONS [16]  STREAMS [32]  THREADS [2]   h2load -c (connections), -m (concurrent streams per
+#                                                 connection) and -t (threads)
+#   PORT_U [18090]  PORT_N [18091]  PORT_G [18092]   ports; a busy default moves to the next free port,
+#                                                     a busy port given explicitly is an error
+#   PROXY_THREADS [2]   threads each proxy runs: nginx worker_processes and the gateway's io_threads
+#   NGINX_REUSEPORT [1] 1: the nginx proxy listens with reuseport (connections spread over its workers)
+#   UPSTREAM_KEEPALIVE [CONNECTIONS*STREAMS]   nginx's upstream keepalive cache per worker. nginx's grpc_pass
+#                       sends one request per upstream connection at a time, so anything smaller than the
+#                       number of concurrent streams makes it open and close upstream connections under load
+#   STREAM_COUNT [1000000]  STREAM_NAME_BYTES [64]   messages per server-streaming call and their name size
+#                       (a million take about a second; 200000 is over too fast to measure on a small machine)
+#   STREAM_WARMUP [500000] messages in the one warm-up streaming call per target (0: none)
+#   SKIP_STREAM [0]     1: unary part only
+#   PROXY_CPUS, UPSTREAM_CPUS, LOAD_CPUS   optional taskset CPU lists (LOAD_CPUS: h2load and the stream client)
+#   JAVA_OPTS           extra JVM options for the gateway
+#   GATEWAY_JAR [gateway-server/target/gateway.jar]   EXAMPLES_JAR [examples/target/examples.jar]
+#   SKIP_GATEWAY [0]    1: benchmark the upstream and nginx only (no gateway build, no ratios)
+#   KEEP_TMP [0]        1: keep the temp dir (configs, logs, raw h2load and stream client output)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-5s}
+CONNECTIONS=${CONNECTIONS:-16}
+STREAMS=${STREAMS:-32}
+THREADS=${THREADS:-2}
+PROXY_THREADS=${PROXY_THREADS:-2}
+NGINX_REUSEPORT=${NGINX_REUSEPORT:-1}
+UPSTREAM_KEEPALIVE=${UPSTREAM_KEEPALIVE:-}
+STREAM_COUNT=${STREAM_COUNT:-1000000}
+STREAM_NAME_BYTES=${STREAM_NAME_BYTES:-64}
+STREAM_WARMUP=${STREAM_WARMUP:-500000}
+SKIP_STREAM=${SKIP_STREAM:-0}
+SKIP_GATEWAY=${SKIP_GATEWAY:-0}
+KEEP_TMP=${KEEP_TMP:-0}
+GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway-server/target/gateway.jar}
+EXAMPLES_JAR=${EXAMPLES_JAR:-$ROOT/examples/target/examples.jar}
+PROXY_CPUS=${PROXY_CPUS:-}
+UPSTREAM_CPUS=${UPSTREAM_CPUS:-}
+LOAD_CPUS=${LOAD_CPUS:-}
+
+# The unary call under load: helloworld.Greeter/SayHello.
+GREETER_PATH=/helloworld.Greeter/SayHello
+# How long a started process may take to answer a SayHello before we give up.
+NGINX_READY_SECONDS=10
+JAVA_READY_SECONDS=30
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+# seconds DURATION: whole seconds (rounded up) of an h2load duration: a number with an optional h, m, s or ms.
+seconds() {
+    [[ $1 =~ ^([0-9]+)(ms|s|m|h)?$ ]] || return 1
+    local n=${BASH_REMATCH[1]}
+    case ${BASH_REMATCH[2]} in
+        ms) echo $(((n + 999) / 1000)) ;;
+        m) echo $((n * 60)) ;;
+        h) echo $((n * 3600)) ;;
+        *) echo "$n" ;;
+    esac
+}
+
+# h2load reads a bare number as seconds too; spell the unit out so the report says what ran.
+[[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
+[[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP="${WARMUP}s"
+for var in DURATION WARMUP; do
+    s=$(seconds "${!var}") && ((s > 0)) || die "$var must be a positive duration (10, 10s, 500ms, 1m), not '${!var}'"
+done
+for var in NGINX_REUSEPORT SKIP_STREAM SKIP_GATEWAY KEEP_TMP; do
+    [[ ${!var} == [01] ]] || die "$var must be 0 or 1, not '${!var}'"
+done
+for var in ROUNDS CONNECTIONS STREAMS THREADS PROXY_THREADS STREAM_COUNT; do
+    [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
+done
+for var in STREAM_NAME_BYTES STREAM_WARMUP; do
+    [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a non-negative integer, not '${!var}'"
+done
+((THREADS <= CONNECTIONS)) || die "THREADS ($THREADS) must not exceed CONNECTIONS ($CONNECTIONS): h2load needs a connection per thread"
+UPSTREAM_KEEPALIVE=${UPSTREAM_KEEPALIVE:-$((CONNECTIONS * STREAMS))}
+[[ $UPSTREAM_KEEPALIVE =~ ^[1-9][0-9]*$ ]] || die "UPSTREAM_KEEPALIVE must be a positive integer, not '$UPSTREAM_KEEPALIVE'"
+
+# ---------------------------------------------------------------------------------------------------
+# Cleanup: every process this script starts in the background is recorded in PIDS and stopped on any exit,
+# Ctrl-C too. (Background jobs of a non-interactive shell ignore SIGINT, so without this they would outlive us.)
+# h2load, nghttp and the stream client run in the foreground and get Ctrl-C from the terminal themselves.
+PIDS=()
+PIN=()
+STARTED_PID=""
+WORK=""
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "pid $pid ignored SIGTERM for 5s; sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+    if [[ -n $WORK && -d $WORK ]]; then
+        if [[ $KEEP_TMP == 1 ]]; then
+            log "kept $WORK"
+        else
+            rm -rf "$WORK"
+        fi
+    fi
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------------
+# Tools
+as_root() {
+    if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    log "installing $* from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! as_root apt-get install -y -q "$@" >&2; then
+        log "install failed; running apt-get update and trying again"
+        as_root apt-get update -q >&2
+        as_root apt-get install -y -q "$@" >&2
+    fi
+}
+
+nginx_bin() { command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true; }
+
+# nginx_has_grpc NGINX: whether this nginx accepts a grpc_pass on an http2 listener (ngx_http_grpc_module and
+# ngx_http_v2_module; Debian's nginx-light, nginx-core and nginx-full all have both). Checked with nginx -t on a
+# throwaway config rather than by reading nginx -V, which lists only the modules a build leaves out or adds.
+nginx_has_grpc() {
+    local dir
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-grpc-nginx-t.XXXXXX")
+    cat >"$dir/t.conf" <<EOF
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events {}
+http {
+    access_log off;
+    upstream u { server 127.0.0.1:1; keepalive 1; }
+    server { listen 127.0.0.1:1 http2; location / { grpc_pass grpc://u; } }
+}
+EOF
+    local ok=0
+    "$1" -t -q -p "$dir" -c "$dir/t.conf" >"$dir/out" 2>&1 || ok=1
+    ((ok == 0)) || sed 's/^/[bench]   /' "$dir/out" >&2
+    rm -rf "$dir"
+    return $ok
+}
+
+install_missing() {
+    local pkgs=() nginx
+    nginx=$(nginx_bin)
+    if [[ -z $nginx ]]; then
+        # nginx-light is the smallest build and has the grpc module; Debian releases that no longer ship it
+        # have plain nginx.
+        if apt-cache show nginx-light >/dev/null 2>&1; then pkgs+=(nginx-light); else pkgs+=(nginx); fi
+    fi
+    command -v h2load >/dev/null && command -v nghttp >/dev/null || pkgs+=(nghttp2-client)
+    ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
+
+    nginx=$(nginx_bin)
+    [[ -n $nginx ]] || die "nginx not found after install"
+    if ! nginx_has_grpc "$nginx"; then
+        # A build without the grpc module (a custom one, or a distribution's minimal package): nginx-core
+        # replaces it with the standard module set.
+        log "$nginx cannot grpc_pass on an http2 listener (output above); installing nginx-core"
+        apt_install nginx-core
+        nginx=$(nginx_bin)
+        nginx_has_grpc "$nginx" || die "$nginx still has no grpc_pass support"
+    fi
+}
+
+port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
+
+# pick_port NAME DEFAULT [TAKEN...]: the port given in $NAME must be free; otherwise the first free
+# port from DEFAULT up that is not already TAKEN by another target.
+pick_port() {
+    local name=$1 default=$2 port
+    shift 2
+    if [[ -n ${!name:-} ]]; then
+        port_free "${!name}" || die "$name=${!name} is in use"
+        echo "${!name}"
+        return
+    fi
+    for ((port = default; port < default + 200; port++)); do
+        [[ " $* " == *" $port "* ]] && continue
+        port_free "$port" && { echo "$port"; return; }
+    done
+    die "no free port in $default..$((default + 199)) for $name"
+}
+
+# pin CPUS: sets PIN to the command prefix that runs a command on CPUS (taskset execs it, so the pid
+# stays the command's), or to nothing. Not a wrapper function: "fn &" would fork a subshell, and $!
+# would be the subshell's pid, which a kill would not reach past.
+pin() {
+    PIN=()
+    if [[ -n $1 ]]; then PIN=(taskset -c "$1"); fi
+}
+
+# grpc_check PORT OUT: one SayHello("world") with nghttp; succeeds when the answer is HTTP 200 with
+# content-type application/grpc, exactly the framed HelloReply{"Hello world"} as body, and the trailer
+# grpc-status 0. h2load only sees HTTP status codes, and a failing gRPC call is a 200 too: this is the check
+# that the target really answers the call. nghttp's frame log goes to OUT.verbose, the body to OUT.body.
+grpc_check() {
+    local url=http://127.0.0.1:$1$GREETER_PATH out=$2 args
+    args=(--timeout=5 -H 'content-type: application/grpc' -H 'te: trailers' -d "$WORK/request.bin" "$url")
+    nghttp -v "${args[@]}" >"$out.verbose" 2>&1 || return 1
+    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) :status: 200$' "$out.verbose" || return 1
+    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) content-type: application/grpc$' "$out.verbose" || return 1
+    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) grpc-status: 0$' "$out.verbose" || return 1
+    nghttp "${args[@]}" >"$out.body" 2>&1 || return 1
+    cmp -s "$out.body" "$WORK/reply.bin"
+}
+
+# wait_ready PORT SECONDS PID NAME LOG: poll with grpc_check until PORT answers, failing early if PID died.
+wait_ready() {
+    local port=$1 seconds=$2 pid=$3 name=$4 logfile=$5 deadline check=$WORK/check-$4
+    deadline=$((SECONDS + seconds))
+    until grpc_check "$port" "$check"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$logfile" >&2 || true
+            die "$name exited before it answered SayHello on port $port"
+        fi
+        if ((SECONDS >= deadline)); then
+            log "$name: last nghttp exchange:"
+            sed 's/^/[bench]   /' "$check.verbose" >&2 || true
+            [[ -s $check.body ]] && log "$name: last body: $(od -An -c "$check.body" | tr -s ' ' | head -c 300)"
+            log "$name: log tail:"
+            tail -n 20 "$logfile" >&2 || true
+            die "$name did not answer SayHello correctly on port $port within ${seconds}s"
+        fi
+        sleep 0.3
+    done
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Processes under test
+start_upstream() {
+    local dir=$WORK/upstream
+    mkdir -p "$dir"
+    pin "$UPSTREAM_CPUS"
+    "${PIN[@]}" java -cp "$EXAMPLES_JAR" dev.gateway.examples.grpc.GrpcDemoServers --port "$PORT_U" \
+        >"$dir/upstream.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_ready "$PORT_U" "$JAVA_READY_SECONDS" "$STARTED_PID" upstream "$dir/upstream.log"
+}
+
+start_nginx_proxy() {
+    local dir=$WORK/proxy worker_connections
+    mkdir -p "$dir"
+    # Per worker: the client connections, and up to one upstream connection per concurrent stream.
+    worker_connections=$((CONNECTIONS + CONNECTIONS * STREAMS + UPSTREAM_KEEPALIVE + 64))
+    ((worker_connections < 4096)) && worker_connections=4096
+    cat >"$WORK/proxy.conf" <<EOF
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_processes $PROXY_THREADS;
+worker_rlimit_nofile $((2 * worker_connections));
+events { worker_connections $worker_connections; }
+http {
+    access_log off;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000;
+    http2_max_concurrent_streams $((STREAMS > 128 ? STREAMS : 128));
+    client_body_temp_path $dir/client_body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    upstream grpc_upstream {
+        server 127.0.0.1:$PORT_U;
+        keepalive $UPSTREAM_KEEPALIVE;
+        keepalive_requests 1000000;
+        keepalive_timeout 75s;
+    }
+    server {
+        listen 127.0.0.1:$PORT_N$( ((NGINX_REUSEPORT)) && echo " reuseport") http2;
+        location / {
+            grpc_pass grpc://grpc_upstream;
+        }
+    }
+}
+EOF
+    pin "$PROXY_CPUS"
+    "${PIN[@]}" "$NGINX" -p "$dir" -c "$WORK/proxy.conf" -e "$dir/error.log" >>"$dir/stdout.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_ready "$PORT_N" "$NGINX_READY_SECONDS" "$STARTED_PID" nginx-proxy "$dir/error.log"
+}
+
+start_gateway() {
+    local dir=$WORK/gateway java_opts=()
+    mkdir -p "$dir/apps"
+    cat >"$dir/tyk.conf" <<EOF
+{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "http_server_options": {"enable_http2": true}}
+EOF
+    cat >"$dir/apps/greeter.json" <<EOF
+{"api_id":"greeter","name":"greeter","use_keyless":true,"active":true,"proxy":{"listen_path":"/helloworld.Greeter","strip_listen_path":false,"target_url":"h2c://127.0.0.1:$PORT_U"}}
+EOF
+    cat >"$dir/apps/routeguide.json" <<EOF
+{"api_id":"routeguide","name":"routeguide","use_keyless":true,"active":true,"proxy":{"listen_path":"/routeguide.RouteGuide","strip_listen_path":false,"target_url":"h2c://127.0.0.1:$PORT_U"}}
+EOF
+    read -r -a java_opts <<<"${JAVA_OPTS:-}"
+    pin "$PROXY_CPUS"
+    "${PIN[@]}" java "${java_opts[@]}" -jar "$GATEWAY_JAR" --conf "$dir/tyk.conf" >"$dir/gateway.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_ready "$PORT_G" "$JAVA_READY_SECONDS" "$STARTED_PID" gateway "$dir/gateway.log"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Measuring
+# run_h2load NAME PORT DURATION OUTFILE. h2load stops its clients when the duration is over, even if a
+# target stops answering; timeout is only the backstop for an h2load that hangs anyway (--foreground keeps
+# it in our process group, so Ctrl-C still reaches it).
+run_h2load() {
+    local name=$1 port=$2 duration=$3 out=$4 limit
+    limit=$(($(seconds "$duration") + 30))
+    pin "$LOAD_CPUS"
+    if ! timeout --foreground -k 5 "$limit" "${PIN[@]}" h2load -D "$duration" -c "$CONNECTIONS" -m "$STREAMS" \
+        -t "$THREADS" --data="$WORK/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+        "http://127.0.0.1:$port$GREETER_PATH" >"$out" 2>&1; then
+        cat "$out" >&2
+        die "h2load failed against $name (exit status above; 124 means it ran past ${limit}s)"
+    fi
+}
+
+# parse_h2load FILE: "req_per_sec mean_ms done ok_2xx problems" from h2load's summary. problems is the
+# largest of h2load's failed count (which includes errored and timed-out requests and HTTP-level failures),
+# the non-2xx responses, and the finished requests that were not 2xx.
+parse_h2load() {
+    awk '
+        function max(a, b) { return (a + 0 > b + 0) ? a + 0 : b + 0 }
+        function ms(v,    n, u) {
+            n = v; sub(/[a-z]+$/, "", n)
+            u = v; sub(/^[0-9.]+/, "", u)
+            if (u == "us") return n / 1000
+            if (u == "ms") return n
+            if (u == "s")  return n * 1000
+            return -1
+        }
+        /^finished in / { rps = $4 }
+        /^requests: / {
+            for (i = 2; i < NF; i++) {
+                v = $i; w = $(i + 1); gsub(",", "", w)
+                if (w == "done") done = v
+                if (w == "failed" || w == "errored" || w == "timeout") bad = max(bad, v)
+            }
+        }
+        /^status codes: / {
+            for (i = 3; i < NF; i++) {
+                v = $i; w = $(i + 1); gsub(",", "", w)
+                if (w == "2xx") ok = v; else if (w ~ /^[0-9]xx$/) non2xx += v
+            }
+        }
+        /^time for request:/ { mean = ms($6) }
+        END {
+            if (rps == "" || done == "" || ok == "" || mean == "" || mean < 0) exit 1
+            printf "%.0f %.3f %d %d %d\n", rps, mean, done, ok, max(max(bad, non2xx), done - ok)
+        }' "$1"
+}
+
+median() {
+    sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Proxy processes by target, so a round can tell how the work spread over each proxy's threads.
+declare -A PROXY_PID=()
+
+# worker_cpu TARGET: "ID CPU_NS" for each worker thread of a proxy (nginx's worker processes, the gateway's
+# event loops), from the kernel's schedstat; nothing for a target that is not a proxy.
+worker_cpu() {
+    local pid=${PROXY_PID[$1]:-} task child
+    [[ -n $pid ]] || return 0
+    if [[ $1 == gateway ]]; then
+        for task in /proc/"$pid"/task/*; do
+            [[ $(cat "$task/comm" 2>/dev/null) == gateway-io-* ]] || continue
+            echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
+        done
+    else
+        for child in $(pgrep -P "$pid"); do
+            echo "$child $(cut -d' ' -f1 /proc/"$child"/schedstat 2>/dev/null)"
+        done
+    fi
+}
+
+# cpu_split BEFORE AFTER: each worker's CPU milliseconds between two worker_cpu samples, as "1234/2345".
+cpu_split() {
+    join <(sort <<<"$1") <(sort <<<"$2") | awk 'NF == 3 { printf "%s%.0f", (n++ ? "/" : ""), ($3 - $2) / 1e6 }'
+}
+
+# column N of a target's per-round results in FILE (results/<target>.txt or .stream), one value per line
+col() { awk -v c="$2" '{ print $c }' "$1"; }
+
+# ---------------------------------------------------------------------------------------------------
+main() {
+    command -v ss >/dev/null || die "ss (iproute2) is needed"
+    command -v java >/dev/null || die "java (17 or later) is needed"
+    command -v timeout >/dev/null || die "timeout (coreutils) is needed"
+    install_missing
+    NGINX=$(nginx_bin)
+    if [[ -n $PROXY_CPUS$UPSTREAM_CPUS$LOAD_CPUS ]]; then
+        command -v taskset >/dev/null || die "taskset (util-linux) is needed for *_CPUS"
+    fi
+
+    # Build only the module that is missing: mvn -pl <module> -am package, offline first.
+    local module jar
+    for module in examples gateway-server; do
+        [[ $module == gateway-server && $SKIP_GATEWAY == 1 ]] && continue
+        jar=$EXAMPLES_JAR
+        [[ $module == gateway-server ]] && jar=$GATEWAY_JAR
+        [[ -f $jar ]] && continue
+        log "building $module (mvn -q -pl $module -am -DskipTests package)"
+        (cd "$ROOT" && { mvn -q -o -pl "$module" -am -DskipTests package || mvn -q -pl "$module" -am -DskipTests package; }) >&2
+        [[ -f $jar ]] || die "the build did not produce $jar"
+    done
+
+    PORT_U=$(pick_port PORT_U 18090)
+    PORT_N=$(pick_port PORT_N 18091 "$PORT_U")
+    PORT_G=$(pick_port PORT_G 18092 "$PORT_U" "$PORT_N")
+
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-grpc.XXXXXX")
+    mkdir -p "$WORK/results" "$WORK/h2load"
+
+    # HelloRequest{name: "world"} as a gRPC message: compressed flag 0, 4-byte big-endian length 7, then the
+    # protobuf (field 1, wire type 2 = 0x0a; length 5; "world"). The reply every target must send back is
+    # HelloReply{message: "Hello world"}: length 13, then 0x0a, 11, "Hello world".
+    printf '\000\000\000\000\007\012\005world' >"$WORK/request.bin"
+    printf '\000\000\000\000\015\012\013Hello world' >"$WORK/reply.bin"
+
+    local targets=(upstream-direct nginx-proxy)
+    local -A port=([upstream-direct]=$PORT_U [nginx-proxy]=$PORT_N)
+
+    log "upstream: grpc-java GrpcDemoServers on 127.0.0.1:$PORT_U"
+    start_upstream
+    log "nginx grpc_pass proxy on 127.0.0.1:$PORT_N (worker_processes $PROXY_THREADS, reuseport $NGINX_REUSEPORT, upstream keepalive $UPSTREAM_KEEPALIVE)"
+    start_nginx_proxy
+    PROXY_PID[nginx-proxy]=$STARTED_PID
+    if [[ $SKIP_GATEWAY != 1 ]]; then
+        log "gateway on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"
+        start_gateway
+        PROXY_PID[gateway]=$STARTED_PID
+        targets+=(gateway)
+        port[gateway]=$PORT_G
+    else
+        log "SKIP_GATEWAY=1: gateway not started"
+    fi
+    # wait_ready already required each target's SayHello to end with grpc-status 0 and the exact reply.
+    log "SayHello(\"world\") through every target: HTTP 200, reply \"Hello world\", grpc-status 0"
+
+    local t
+    for t in "${targets[@]}"; do
+        : >"$WORK/results/$t.txt"
+        log "warm-up $t ($WARMUP)"
+        run_h2load "$t" "${port[$t]}" "$WARMUP" "$WORK/h2load/warmup-$t.txt"
+    done
+
+    local round line before split rps mean done ok problems
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for t in "${targets[@]}"; do
+            before=$(worker_cpu "$t")
+            run_h2load "$t" "${port[$t]}" "$DURATION" "$WORK/h2load/round$round-$t.txt"
+            split=$(cpu_split "$before" "$(worker_cpu "$t")")
+            [[ -n $split ]] && echo "$split" >>"$WORK/results/$t.split"
+            line=$(parse_h2load "$WORK/h2load/round$round-$t.txt") || {
+                cat "$WORK/h2load/round$round-$t.txt" >&2
+                die "could not parse h2load output for $t"
+            }
+            echo "$line" >>"$WORK/results/$t.txt"
+            read -r rps mean done ok problems <<<"$line"
+            log "round $round/$ROUNDS $(printf '%-16s %9s req/s  mean %8s ms  2xx %9s of %9s  problems %s' \
+                "$t" "$rps" "$mean" "$ok" "$done" "$problems")${split:+  thread CPU ms $split}"
+            ((problems == 0)) || log "  $t: failed, errored, timed-out or non-2xx requests; see the h2load summary:" \
+                "$(grep -E '^(requests|status codes):' "$WORK/h2load/round$round-$t.txt" | paste -sd ' ')"
+        done
+    done
+
+    # Still answering correctly after the load? A target that broke under load shows here, not in h2load.
+    local -A after_ok=()
+    for t in "${targets[@]}"; do
+        if grpc_check "${port[$t]}" "$WORK/check-after-$t"; then
+            after_ok[$t]=yes
+        else
+            after_ok[$t]=NO
+            log "$t: SayHello after the load did not return \"Hello world\" with grpc-status 0:"
+            sed 's/^/[bench]   /' "$WORK/check-after-$t.verbose" >&2 || true
+        fi
+    done
+
+    # ---- server streaming ----
+    local stream_targets=() stream_status=0
+    if [[ $SKIP_STREAM != 1 ]]; then
+        local args=()
+        for t in "${targets[@]}"; do
+            args+=("$t=127.0.0.1:${port[$t]}")
+            stream_targets+=("$t")
+            : >"$WORK/results/$t.stream"
+        done
+        log "server streaming: ListFeatures, $STREAM_COUNT messages with $STREAM_NAME_BYTES-byte names per call," \
+            "$ROUNDS interleaved rounds after a $STREAM_WARMUP-message warm-up call per target"
+        pin "$LOAD_CPUS"
+        "${PIN[@]}" java -cp "$EXAMPLES_JAR" dev.gateway.examples.grpc.bench.StreamRate --count "$STREAM_COUNT" \
+            --name-bytes "$STREAM_NAME_BYTES" --rounds "$ROUNDS" --warmup-count "$STREAM_WARMUP" "${args[@]}" \
+            >"$WORK/stream.out" 2>"$WORK/stream.err" || stream_status=$?
+        local kind r name rest
+        while read -r kind r name rest; do
+            # warmup lines have no round number: "warmup NAME messages ...".
+            [[ $kind == warmup ]] && { log "stream warm-up $r: ${name} $rest"; continue; }
+            [[ $kind == round ]] || continue
+            log "stream round $r/$ROUNDS $(printf '%-16s' "$name") $rest"
+            # messages N bytes B seconds S msgs_per_s X mb_per_s Y
+            awk '{ print $8, $10 }' <<<"$rest" >>"$WORK/results/$name.stream"
+        done <"$WORK/stream.out"
+        if ((stream_status != 0)); then
+            sed 's/^/[bench]   /' "$WORK/stream.err" >&2
+            log "the stream client failed (exit status $stream_status); the stream table shows the rounds it finished"
+        fi
+    fi
+
+    # ---- report ----
+    local stamp report_dir report
+    stamp=$(date -u +%Y%m%d-%H%M%S)
+    report_dir=$ROOT/bench/results
+    report=$report_dir/grpc-unary-$stamp.md
+    mkdir -p "$report_dir"
+
+    local -A med_rps=() med_msgs=() sum_problems=()
+    {
+        echo "# gRPC (h2c) proxy benchmark: unary req/s and server-streaming messages/s"
+        echo
+        echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+        echo "- nproc: $(nproc)"
+        echo "- nginx: $("$NGINX" -v 2>&1 | head -n 1)"
+        echo "- h2load: $(h2load --version 2>&1 | head -n 1)"
+        echo "- java: $(java -version 2>&1 | head -n 1)"
+        echo "- upstream: grpc-java GrpcDemoServers (examples.jar), plaintext h2c, helloworld.Greeter and routeguide.RouteGuide"
+        echo "- unary load: h2load -D $DURATION -c $CONNECTIONS -m $STREAMS -t $THREADS, POST $GREETER_PATH with HelloRequest{name: \"world\"} (12 bytes framed), $ROUNDS interleaved rounds after a $WARMUP warm-up per target"
+        echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads); nginx grpc_pass with upstream keepalive $UPSTREAM_KEEPALIVE"
+        [[ -n $PROXY_CPUS$UPSTREAM_CPUS$LOAD_CPUS ]] &&
+            echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstream ${UPSTREAM_CPUS:-none}, load ${LOAD_CPUS:-none}"
+        [[ $SKIP_GATEWAY != 1 ]] && echo "- JAVA_OPTS: ${JAVA_OPTS:-(none)}"
+        echo
+        echo "## Unary: helloworld.Greeter/SayHello"
+        echo
+        echo "| target | req/s (median) | ratio to nginx-proxy | mean ms (median) | requests (sum) | failed or non-2xx (sum) | SayHello after load |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+        for t in "${targets[@]}"; do
+            med_rps[$t]=$(col "$WORK/results/$t.txt" 1 | median)
+            sum_problems[$t]=$(col "$WORK/results/$t.txt" 5 | awk '{ s += $1 } END { print s + 0 }')
+        done
+        for t in "${targets[@]}"; do
+            printf '| %s | %.0f | %.2fx | %.3f | %d | %d | %s |\n' "$t" "${med_rps[$t]}" \
+                "$(awk -v a="${med_rps[$t]}" -v b="${med_rps[nginx-proxy]}" 'BEGIN { print (b > 0) ? a / b : 0 }')" \
+                "$(col "$WORK/results/$t.txt" 2 | median)" \
+                "$(col "$WORK/results/$t.txt" 3 | awk '{ s += $1 } END { print s + 0 }')" \
+                "${sum_problems[$t]}" "${after_ok[$t]}"
+        done
+        echo
+        for t in nginx-proxy gateway; do
+            [[ -s $WORK/results/$t.split ]] || continue
+            echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
+        done
+        echo
+        if [[ $SKIP_GATEWAY == 1 ]]; then
+            echo "Gateway skipped (SKIP_GATEWAY=1): no gateway/nginx ratio."
+        else
+            awk -v gr="${med_rps[gateway]}" -v nr="${med_rps[nginx-proxy]}" -v gp="${sum_problems[gateway]}" \
+                -v np="${sum_problems[nginx-proxy]}" -v ga="${after_ok[gateway]}" 'BEGIN {
+                rr = (nr > 0) ? gr / nr : 0
+                verdict = (rr >= 1.0) ? "met" : "NOT met"
+                if (gp > 0) verdict = "NOT met (the gateway had " gp " failed or non-2xx requests)"
+                else if (ga != "yes") verdict = "NOT met (the gateway no longer answered SayHello correctly after the load)"
+                printf "- gateway/nginx req/s: %.2fx (target >= 1.00x): %s\n", rr, verdict
+                if (np > 0) printf "- note: nginx-proxy had %d failed or non-2xx requests; its req/s is not comparable\n", np
+            }'
+        fi
+        if [[ $SKIP_STREAM != 1 ]]; then
+            echo
+            echo "## Server streaming: routeguide.RouteGuide/ListFeatures"
+            echo
+            echo "- $STREAM_COUNT messages per call (Feature with a $STREAM_NAME_BYTES-byte name), one call per target per round, $ROUNDS interleaved rounds after a $STREAM_WARMUP-message warm-up call per target; one client JVM (StreamRate), one channel per target"
+            echo
+            echo "| target | messages/s (median) | MB/s (median) | ratio to upstream-direct | rounds |"
+            echo "| --- | ---: | ---: | ---: | ---: |"
+            for t in "${stream_targets[@]}"; do
+                med_msgs[$t]=$(col "$WORK/results/$t.stream" 1 | median)
+            done
+            for t in "${stream_targets[@]}"; do
+                printf '| %s | %.0f | %.2f | %.2fx | %d |\n' "$t" "${med_msgs[$t]}" \
+                    "$(col "$WORK/results/$t.stream" 2 | median)" \
+                    "$(awk -v a="${med_msgs[$t]}" -v b="${med_msgs[upstream-direct]}" 'BEGIN { print (b > 0 && a == a) ? a / b : 0 }')" \
+                    "$(wc -l <"$WORK/results/$t.stream")"
+            done
+            echo
+            if ((stream_status != 0)); then
+                echo "- the stream client FAILED (exit status $stream_status): $(paste -sd ' ' "$WORK/stream.err" | cut -c 1-500)"
+            fi
+            if [[ $SKIP_GATEWAY != 1 ]]; then
+                awk -v g="${med_msgs[gateway]}" -v d="${med_msgs[upstream-direct]}" -v n="${med_msgs[nginx-proxy]}" 'BEGIN {
+                    printf "- gateway/upstream-direct messages/s: %.2fx\n", (d > 0 && g == g) ? g / d : 0
+                    printf "- gateway/nginx-proxy messages/s: %.2fx\n", (n > 0 && g == g) ? g / n : 0
+                }'
+            fi
+        fi
+    } | tee "$report"
+    log "report written to ${report#"$ROOT"/}"
+    ((stream_status == 0)) || exit 1
+}
+
+main "$@"
