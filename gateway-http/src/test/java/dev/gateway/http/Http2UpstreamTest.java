@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.core.testing.TestCerts;
 import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.Curl;
 import dev.gateway.http.support.H2Upstream;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
@@ -85,6 +86,22 @@ class Http2UpstreamTest {
             assertEquals("held", first.join().body());
             assertEquals("held", second.join().body());
             assertEquals(2, upstream.acceptedConnections(), "a limit of one stream needs a second connection");
+        }
+    }
+
+    @Test
+    void upstreamResetMidResponseResetsTheClientsStream() throws Exception {
+        try (H2Upstream upstream = H2Upstream.cleartext(100);
+                ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + upstream.port())) {
+            Curl.Result broken = Curl.run("-sS", "--http2-prior-knowledge", "-o", "/dev/null",
+                    "http://127.0.0.1:" + gateway.port() + "/api/reset");
+            Curl.Result fine = Curl.run("-sS", "--http2-prior-knowledge",
+                    "http://127.0.0.1:" + gateway.port() + "/api/ok");
+
+            // curl: 92 is "HTTP/2 stream not closed cleanly", the reset it saw after the response headers.
+            assertEquals(92, broken.exitCode(), broken.stderr());
+            assertEquals(0, fine.exitCode(), fine.stderr());
+            assertEquals("h2 /ok", fine.stdout(), "the shared upstream connection still serves");
         }
     }
 

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -39,7 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A plain HTTP/2 upstream on Netty, for what gRPC servers do not show: non-gRPC requests over HTTP/2, a small
  * {@code SETTINGS_MAX_CONCURRENT_STREAMS}, and GOAWAY. It answers each request with {@code h2 <path>}; a path
- * ending in {@code /hold} is answered only when {@link #release()} is called, so streams stay open on demand.
+ * ending in {@code /hold} is answered only when {@link #release()} is called, so streams stay open on demand, and
+ * one ending in {@code /reset} gets response headers, then RST_STREAM.
  */
 public final class H2Upstream implements AutoCloseable {
 
@@ -159,7 +161,10 @@ public final class H2Upstream implements AutoCloseable {
             if (!end) {
                 return;
             }
-            if (path.endsWith("/hold")) {
+            if (path.endsWith("/reset")) {
+                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
+            } else if (path.endsWith("/hold")) {
                 held.add(ctx.channel());
                 heldPermits.release();
             } else {
