@@ -67,6 +67,19 @@ public record HttpSettings(
     public static final int H2_MAX_CONCURRENT_STREAMS = 1000;
 
     /**
+     * HTTP/2 flow-control window of each stream, both towards clients and towards upstreams: how many bytes a
+     * peer may send on a stream before the gateway has passed them on. HTTP/2's default of 64 KiB caps one stream at
+     * 64 KiB per round trip, which slows large uploads and downloads.
+     */
+    public static final int H2_STREAM_WINDOW = 256 * 1024;
+
+    /**
+     * HTTP/2 flow-control window of a whole connection: the most a peer may have sent, on all its streams together,
+     * that the gateway has not yet passed on. This bounds the buffered bytes of one HTTP/2 connection.
+     */
+    public static final int H2_CONNECTION_WINDOW = 1024 * 1024;
+
+    /**
      * Streams the gateway opens on one upstream HTTP/2 connection until the upstream's SETTINGS say how many it
      * allows; a new connection is opened beyond that.
      */

@@ -9,6 +9,8 @@ import dev.gateway.core.testing.TestCerts;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.Curl;
+import dev.gateway.http.support.HeapWatch;
+import dev.gateway.http.support.PatternStream;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TestTls;
 import dev.gateway.http.support.TestUpstream;
@@ -142,6 +144,48 @@ class Http2FrontendTest {
                 assertEquals(version, response.version());
             }
             assertEquals("https", upstream.takeRequest().header("X-Forwarded-Proto"));
+        }
+    }
+
+    @Test
+    void http2UploadToASlowUpstreamKeepsTheGatewaysBuffersBounded() throws Exception {
+        long size = 48 * HeapWatch.MIB;
+        try (TestUpstream upstream = TestUpstream.start("sink", exchange -> {
+                    // Reads 64 KiB at a time with a pause: a consumer far slower than the client's uploads.
+                    long received = 0;
+                    byte[] buffer = new byte[64 * 1024];
+                    try (InputStream body = exchange.getRequestBody()) {
+                        for (int n; (n = body.read(buffer)) != -1; ) {
+                            received += n;
+                            sleepMillis(1);
+                        }
+                    }
+                    TestUpstream.respond(exchange, 200, String.valueOf(received));
+                });
+                ProxyUnderTest gateway = cleartextGateway(upstream, true);
+                HeapWatch memory = HeapWatch.start()) {
+            HttpRequest request = Clients.request(gateway.uri("/api/upload"))
+                    .timeout(java.time.Duration.ofSeconds(60))
+                    .POST(HttpRequest.BodyPublishers.fromPublisher(
+                            HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
+                    .build();
+            HttpClient client = http2Client();
+            client.send(Clients.request(gateway.uri("/api/warm")).build(), HttpResponse.BodyHandlers.discarding());
+
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(HttpClient.Version.HTTP_2, response.version());
+            assertEquals(String.valueOf(size), response.body());
+            // Without the stream's flow-control window holding the client back, most of it would wait in the gateway.
+            assertTrue(memory.maxNettyDirect() < 16 * HeapWatch.MIB, memory.summary());
+        }
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis); // the slowness under test, not a wait for an event
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

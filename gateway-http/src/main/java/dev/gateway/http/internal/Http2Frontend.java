@@ -11,6 +11,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -60,6 +61,7 @@ public final class Http2Frontend {
         pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
         pipeline.addLast(PipelineNames.H2_IDLE, newIdleCheck(listener));
         pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard());
+        widenConnectionWindow(pipeline.channel());
         readContinuously(pipeline.channel());
     }
 
@@ -80,6 +82,7 @@ public final class Http2Frontend {
     private static Http2FrameCodec newFrameCodec() {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(HttpSettings.H2_MAX_CONCURRENT_STREAMS)
+                .initialWindowSize(HttpSettings.H2_STREAM_WINDOW)
                 .maxHeaderListSize(HttpSettings.MAX_REQUEST_HEADERS);
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
@@ -113,6 +116,15 @@ public final class Http2Frontend {
     }
 
     /**
+     * Raises the connection's flow-control window from HTTP/2's initial 64 KiB to
+     * {@link HttpSettings#H2_CONNECTION_WINDOW}; SETTINGS cannot, only a WINDOW_UPDATE on stream 0.
+     */
+    static void widenConnectionWindow(Channel connection) {
+        connection.write(new DefaultHttp2WindowUpdateFrame(
+                HttpSettings.H2_CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE), connection.voidPromise());
+    }
+
+    /**
      * Frames of every stream arrive on the connection: it always reads, and HTTP/2 flow control, not the socket,
      * holds back a client that sends faster than its upstreams take.
      */
@@ -137,6 +149,7 @@ public final class Http2Frontend {
                 @Override
                 public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {
                     super.upgradeTo(ctx, upgradeRequest);
+                    widenConnectionWindow(ctx.channel());
                     readContinuously(ctx.channel());
                 }
             };

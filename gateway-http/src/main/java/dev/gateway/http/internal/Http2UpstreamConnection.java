@@ -144,6 +144,7 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
     public void channelActive(ChannelHandlerContext ctx) {
         // Cleartext: the codec has sent the preface, and streams may open at once (prior knowledge). TLS waits
         // for the handshake, which must have agreed on h2.
+        Http2Frontend.widenConnectionWindow(ctx.channel());
         if (!endpoint.tls()) {
             becomeReady();
         }

@@ -81,6 +81,7 @@ public final class UpstreamConnector {
                         ch.pipeline().addLast(PipelineNames.H2_CODEC, Http2FrameCodecBuilder.forClient()
                                 .initialSettings(Http2Settings.defaultSettings()
                                         .pushEnabled(false)
+                                        .initialWindowSize(HttpSettings.H2_STREAM_WINDOW)
                                         .maxHeaderListSize(HttpSettings.MAX_RESPONSE_HEADERS))
                                 .validateHeaders(true)
                                 .build());
