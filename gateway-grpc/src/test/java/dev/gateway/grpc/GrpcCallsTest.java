@@ -27,6 +27,7 @@ import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.ChannelCredentials;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -141,6 +142,8 @@ class GrpcCallsTest extends GrpcTestBase {
         ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());
         Metadata sent = new Metadata();
         sent.put(EchoMetadataInterceptor.ECHO, "polo");
+        byte[] binary = {0, (byte) 0xff, 10, 13, 58};
+        sent.put(EchoMetadataInterceptor.ECHO_BIN, binary);
         AtomicReference<Metadata> headers = new AtomicReference<>();
         AtomicReference<Metadata> trailers = new AtomicReference<>();
 
@@ -148,6 +151,7 @@ class GrpcCallsTest extends GrpcTestBase {
                 MetadataUtils.newCaptureMetadataInterceptor(headers, trailers)).sayHello(hello("joe"));
 
         assertEquals("polo", headers.get().get(EchoMetadataInterceptor.ECHO));
+        assertArrayEquals(binary, headers.get().get(EchoMetadataInterceptor.ECHO_BIN));
         assertEquals("polo", trailers.get().get(EchoMetadataInterceptor.ECHO_TRAILER));
     }
 
@@ -169,21 +173,28 @@ class GrpcCallsTest extends GrpcTestBase {
     // ---- TLS ---------------------------------------------------------------------------------------------------
 
     @Test
-    void tlsOnBothSidesWithAlpn() throws Exception {
+    void tlsOnBothSidesWithAlpnAndACustomDomain() throws Exception {
         GrpcTestServers server = closeLater(
                 GrpcTestServers.startTls(0, TestCerts.localhostPem(), TestCerts.localhostKey()));
         ProxyUnderTest gateway = closeLater(grpcGateway()
-                .https(PemKeyPair.of(TestCerts.localhostPem(), TestCerts.localhostKey()))
+                .https(PemKeyPair.of(TestCerts.localhostPem(), TestCerts.localhostKey()),
+                        PemKeyPair.fromPath(TestCerts.examplePem()))
                 .api(TykApi.keyless("routes", "/routeguide.RouteGuide", "https://localhost:" + server.port())
-                        .stripListenPath(false).skipUpstreamVerify())
+                        .domain("api.example.com").stripListenPath(false).skipUpstreamVerify())
                 .start());
         ChannelCredentials tls = TlsChannelCredentials.newBuilder().trustManager(TestCerts.caPem().toFile()).build();
 
-        Feature feature = RouteGuideGrpc.newBlockingStub(channel(gateway.port(), tls, null))
+        // SNI and :authority api.example.com: the frontend serves that domain's certificate and route.
+        Feature feature = RouteGuideGrpc.newBlockingStub(channel(gateway.port(), tls, "api.example.com"))
                 .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .getFeature(RouteGuideService.FEATURES.get(0).getLocation());
 
         assertEquals(RouteGuideService.FEATURES.get(0).getName(), feature.getName());
+        StatusRuntimeException other = assertThrows(StatusRuntimeException.class,
+                () -> RouteGuideGrpc.newBlockingStub(channel(gateway.port(), tls, null))
+                        .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .getFeature(RouteGuideService.FEATURES.get(0).getLocation()));
+        assertEquals(Status.Code.UNIMPLEMENTED, other.getStatus().getCode(), "localhost is not the API's domain");
     }
 
     @Test

@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  * @param accessLog log one line per exchange on {@code gateway.access}
  * @param http2 {@code enable_http2}: TLS listeners offer ALPN {@code h2}, cleartext ones accept h2c
  * @param proxyHttp2 {@code proxy_enable_http2}: {@code https} upstreams are asked for {@code h2} by ALPN
+ * @param upstreamPingIntervalNanos an upstream HTTP/2 connection silent this long gets a PING, and is closed when
+ *     it stays silent as long again; one that carries no stream is closed after this long. Not in Tyk's
+ *     configuration: {@link #DEFAULT_UPSTREAM_PING_INTERVAL_NANOS}
  */
 public record HttpSettings(
         long readTimeoutNanos,
@@ -32,7 +35,8 @@ public record HttpSettings(
         boolean insecureSkipVerify,
         boolean accessLog,
         boolean http2,
-        boolean proxyHttp2) {
+        boolean proxyHttp2,
+        long upstreamPingIntervalNanos) {
 
     /**
      * Longest request line. Longer gets 414. Matches nginx's default {@code large_client_header_buffers} of 8k.
@@ -85,11 +89,8 @@ public record HttpSettings(
      */
     public static final int H2_UPSTREAM_STREAMS_BEFORE_SETTINGS = 100;
 
-    /**
-     * An upstream HTTP/2 connection silent this long gets a PING, and is closed when it stays silent as long
-     * again; one that carries no stream is closed after this long.
-     */
-    public static final long H2_UPSTREAM_PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** See {@code upstreamPingIntervalNanos}. */
+    public static final long DEFAULT_UPSTREAM_PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /** Settings from a loaded {@code tyk.conf}. */
     public static HttpSettings from(GatewayConfig config) {
@@ -105,6 +106,14 @@ public record HttpSettings(
                 config.proxySslInsecureSkipVerify(),
                 config.accessLogs().enabled(),
                 http.enableHttp2(),
-                config.proxyEnableHttp2());
+                config.proxyEnableHttp2(),
+                DEFAULT_UPSTREAM_PING_INTERVAL_NANOS);
+    }
+
+    /** These settings with another upstream PING interval (tests use a short one). */
+    public HttpSettings withUpstreamPingInterval(long nanos) {
+        return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
+                maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, accessLog, http2, proxyHttp2,
+                nanos);
     }
 }

@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +103,57 @@ class Http2UpstreamTest {
             assertEquals(92, broken.exitCode(), broken.stderr());
             assertEquals(0, fine.exitCode(), fine.stderr());
             assertEquals("h2 /ok", fine.stdout(), "the shared upstream connection still serves");
+        }
+    }
+
+    private ProxyUnderTest gatewayPinging(String target, long intervalMillis) throws Exception {
+        return ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .settings(s -> s.withUpstreamPingInterval(TimeUnit.MILLISECONDS.toNanos(intervalMillis)))
+                .api(TykApi.keyless("api", "/api", target))
+                .start();
+    }
+
+    @Test
+    void silentUpstreamConnectionWithAnOpenStreamIsPingedAndKept() throws Exception {
+        try (H2Upstream upstream = H2Upstream.cleartext(100);
+                ProxyUnderTest gateway = gatewayPinging("h2c://127.0.0.1:" + upstream.port(), 200)) {
+            CompletableFuture<HttpResponse<String>> held = Clients.http().sendAsync(
+                    Clients.request(gateway.uri("/api/hold")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(upstream.awaitHeld(1));
+
+            assertTrue(upstream.awaitPing(), "the silent connection was never pinged");
+            assertTrue(upstream.awaitPing(), "pings stopped although they were answered");
+            upstream.release();
+
+            assertEquals("held", held.get(10, TimeUnit.SECONDS).body());
+            assertEquals(1, upstream.acceptedConnections());
+        }
+    }
+
+    @Test
+    void upstreamThatNeverAnswersPingsIsClosedAndItsRequestsFail() throws Exception {
+        try (H2Upstream upstream = H2Upstream.deafToPings();
+                ProxyUnderTest gateway = gatewayPinging("h2c://127.0.0.1:" + upstream.port(), 200)) {
+            CompletableFuture<HttpResponse<String>> held = Clients.http().sendAsync(
+                    Clients.request(gateway.uri("/api/hold")).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(upstream.awaitHeld(1));
+
+            HttpResponse<String> response = held.get(10, TimeUnit.SECONDS);
+
+            assertEquals(502, response.statusCode(), response.body());
+            assertTrue(upstream.awaitConnectionClosed());
+        }
+    }
+
+    @Test
+    void upstreamConnectionWithoutStreamsClosesAfterThePingInterval() throws Exception {
+        try (H2Upstream upstream = H2Upstream.cleartext(100);
+                ProxyUnderTest gateway = gatewayPinging("h2c://127.0.0.1:" + upstream.port(), 200)) {
+            assertEquals("h2 /x", get(Clients.http(), gateway, "/api/x"));
+
+            assertTrue(upstream.awaitConnectionClosed(), "the idle connection stayed open");
+            assertEquals("h2 /y", get(Clients.http(), gateway, "/api/y"), "a new connection serves");
         }
     }
 

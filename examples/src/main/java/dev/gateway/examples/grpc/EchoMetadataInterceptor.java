@@ -23,6 +23,10 @@ public final class EchoMetadataInterceptor implements ServerInterceptor {
     /** The request header to echo, and the response header it comes back as. */
     public static final Metadata.Key<String> ECHO = Metadata.Key.of("x-echo", Metadata.ASCII_STRING_MARSHALLER);
 
+    /** A binary request header, echoed as the same response header: {@code -bin} values cross base64-encoded. */
+    public static final Metadata.Key<byte[]> ECHO_BIN =
+            Metadata.Key.of("x-echo-bin", Metadata.BINARY_BYTE_MARSHALLER);
+
     /** The trailer the same value comes back as. */
     public static final Metadata.Key<String> ECHO_TRAILER =
             Metadata.Key.of("x-echo-trailer", Metadata.ASCII_STRING_MARSHALLER);
@@ -38,8 +42,9 @@ public final class EchoMetadataInterceptor implements ServerInterceptor {
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
         String echo = headers.get(ECHO);
+        byte[] echoBin = headers.get(ECHO_BIN);
         Deadline deadline = Context.current().getDeadline();
-        if (echo == null && deadline == null) {
+        if (echo == null && echoBin == null && deadline == null) {
             return next.startCall(call, headers);
         }
         String leftMillis = deadline == null ? null : String.valueOf(deadline.timeRemaining(TimeUnit.MILLISECONDS));
@@ -48,6 +53,9 @@ public final class EchoMetadataInterceptor implements ServerInterceptor {
             public void sendHeaders(Metadata responseHeaders) {
                 if (echo != null) {
                     responseHeaders.put(ECHO, echo);
+                }
+                if (echoBin != null) {
+                    responseHeaders.put(ECHO_BIN, echoBin);
                 }
                 super.sendHeaders(responseHeaders);
             }

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP/2 connection to an upstream, shared by the exchanges of one event loop, and the last handler of its
  * pipeline. It counts the streams it carries against the upstream's limit, stops taking new ones on GOAWAY, and
- * keeps itself honest with PINGs: a connection silent for {@link HttpSettings#H2_UPSTREAM_PING_INTERVAL_NANOS}
- * is pinged, closed if it stays silent as long again, and closed when it has carried no stream that long.
+ * keeps itself honest with PINGs: a connection silent for {@link HttpSettings#upstreamPingIntervalNanos()} is
+ * pinged, closed if it stays silent as long again, and closed when it has carried no stream that long.
  */
 final class Http2UpstreamConnection extends ChannelDuplexHandler {
 

@@ -29,10 +29,12 @@ public final class UpstreamConnector {
 
     private final Bootstrap template;
     private final TlsContexts tls;
+    private final long pingIntervalNanos;
 
     public UpstreamConnector(Transport transport, TlsContexts tls, HttpSettings settings,
             AddressResolverGroup<InetSocketAddress> resolver) {
         this.tls = tls;
+        this.pingIntervalNanos = settings.upstreamPingIntervalNanos();
         long connectMillis = Math.max(1, settings.proxyTimeoutNanos() / 1_000_000L);
         this.template = new Bootstrap()
                 .channel(transport.channelClass())
@@ -88,7 +90,7 @@ public final class UpstreamConnector {
                         // No handler for streams the upstream opens: with push disabled there are none.
                         ch.pipeline().addLast(PipelineNames.H2_STREAMS, new Http2MultiplexHandler(
                                 new ChannelInboundHandlerAdapter()));
-                        ch.pipeline().addLast(new IdleStateHandler(HttpSettings.H2_UPSTREAM_PING_INTERVAL_NANOS, 0, 0,
+                        ch.pipeline().addLast(new IdleStateHandler(pingIntervalNanos, 0, 0,
                                 TimeUnit.NANOSECONDS));
                         ch.pipeline().addLast(PipelineNames.H2_UPSTREAM, connection);
                     }

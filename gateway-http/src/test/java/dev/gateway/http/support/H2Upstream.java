@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -52,8 +53,10 @@ public final class H2Upstream implements AutoCloseable {
     private final LinkedBlockingQueue<String> paths = new LinkedBlockingQueue<>();
     private final Set<Channel> held = ConcurrentHashMap.newKeySet();
     private final Semaphore heldPermits = new Semaphore(0);
+    private final Semaphore pings = new Semaphore(0);
+    private final Semaphore closedConnections = new Semaphore(0);
 
-    private H2Upstream(long maxConcurrentStreams, SslContext tls) throws InterruptedException {
+    private H2Upstream(long maxConcurrentStreams, SslContext tls, boolean ackPings) throws InterruptedException {
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -62,13 +65,17 @@ public final class H2Upstream implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         accepted.incrementAndGet();
                         connections.add(ch);
-                        ch.closeFuture().addListener(f -> connections.remove(ch));
+                        ch.closeFuture().addListener(f -> {
+                            connections.remove(ch);
+                            closedConnections.release();
+                        });
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
                                 .initialSettings(Http2Settings.defaultSettings()
                                         .maxConcurrentStreams(maxConcurrentStreams))
+                                .autoAckPingFrame(ackPings)
                                 .build());
                         ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
                             @Override
@@ -76,6 +83,14 @@ public final class H2Upstream implements AutoCloseable {
                                 stream.pipeline().addLast(new Answer());
                             }
                         }));
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<Http2PingFrame>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, Http2PingFrame ping) {
+                                if (!ping.ack()) {
+                                    pings.release();
+                                }
+                            }
+                        });
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -83,7 +98,12 @@ public final class H2Upstream implements AutoCloseable {
 
     /** Cleartext HTTP/2 with prior knowledge, as {@code h2c://} targets expect. */
     public static H2Upstream cleartext(long maxConcurrentStreams) throws InterruptedException {
-        return new H2Upstream(maxConcurrentStreams, null);
+        return new H2Upstream(maxConcurrentStreams, null, true);
+    }
+
+    /** Cleartext HTTP/2 that never answers a PING, as a peer that has silently gone away. */
+    public static H2Upstream deafToPings() throws InterruptedException {
+        return new H2Upstream(Integer.MAX_VALUE, null, false);
     }
 
     /** TLS offering ALPN {@code h2} only. */
@@ -94,7 +114,7 @@ public final class H2Upstream implements AutoCloseable {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2))
                 .build();
-        return new H2Upstream(Integer.MAX_VALUE, context);
+        return new H2Upstream(Integer.MAX_VALUE, context, true);
     }
 
     public int port() {
@@ -114,6 +134,16 @@ public final class H2Upstream implements AutoCloseable {
     /** Waits until {@code count} more {@code /hold} requests have arrived; false after ten seconds. */
     public boolean awaitHeld(int count) throws InterruptedException {
         return heldPermits.tryAcquire(count, 10, TimeUnit.SECONDS);
+    }
+
+    /** Waits for a PING from the gateway; false after ten seconds. */
+    public boolean awaitPing() throws InterruptedException {
+        return pings.tryAcquire(10, TimeUnit.SECONDS);
+    }
+
+    /** Waits until a connection has closed; false after ten seconds. */
+    public boolean awaitConnectionClosed() throws InterruptedException {
+        return closedConnections.tryAcquire(10, TimeUnit.SECONDS);
     }
 
     /** Answers every held stream. */

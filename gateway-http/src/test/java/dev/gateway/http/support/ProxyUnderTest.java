@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The HTTP proxy under test, wired the way the server module wires it: {@code tyk.conf} and {@code apps/*.json}
@@ -88,6 +89,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private final List<PemKeyPair> certificates = new ArrayList<>();
         private StatusEndpoint status = new StatusEndpoint("/hello", () -> STATUS_BODY);
         private ProtocolRules rules = ProtocolRules.HTTP;
+        private UnaryOperator<HttpSettings> tuning = UnaryOperator.identity();
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -122,6 +124,12 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
+        /** Changes settings that have no place in Tyk's files, such as the upstream PING interval. */
+        public Builder settings(UnaryOperator<HttpSettings> change) {
+            this.tuning = change;
+            return this;
+        }
+
         /** What calls of a protocol over HTTP need (gRPC's rules); plain HTTP's by default. */
         public Builder rules(ProtocolRules rules) {
             this.rules = rules;
@@ -147,7 +155,7 @@ public final class ProxyUnderTest implements AutoCloseable {
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("the test configuration does not load: " + errors);
             }
-            HttpSettings settings = HttpSettings.from(report.config());
+            HttpSettings settings = tuning.apply(HttpSettings.from(report.config()));
             Transport transport = Transport.select();
             HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients(), rules);
             EventLoopGroup acceptor = transport.newEventLoopGroup(1, "test-accept");
