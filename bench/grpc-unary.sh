@@ -57,8 +57,11 @@ GREETER_PATH=/helloworld.Greeter/SayHello
 NGINX_READY_SECONDS=10
 JAVA_READY_SECONDS=30
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+# log, die, the cleanup trap, ports, CPU pinning, nginx and gateway launching, medians and the per-thread CPU
+# split: shared with the other bench scripts. The cleanup trap stops every process this script starts in the
+# background, on any exit, Ctrl-C too; h2load, nghttp and the stream client run in the foreground and get
+# Ctrl-C from the terminal themselves.
+. "$ROOT/bench/lib.sh"
 
 # seconds DURATION: whole seconds (rounded up) of an h2load duration: a number with an optional h, m, s or ms.
 seconds() {
@@ -78,74 +81,17 @@ seconds() {
 for var in DURATION WARMUP; do
     s=$(seconds "${!var}") && ((s > 0)) || die "$var must be a positive duration (10, 10s, 500ms, 1m), not '${!var}'"
 done
-for var in NGINX_REUSEPORT SKIP_STREAM SKIP_GATEWAY KEEP_TMP; do
-    [[ ${!var} == [01] ]] || die "$var must be 0 or 1, not '${!var}'"
-done
-for var in ROUNDS CONNECTIONS STREAMS THREADS PROXY_THREADS STREAM_COUNT; do
-    [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
-done
+check_flags NGINX_REUSEPORT SKIP_STREAM SKIP_GATEWAY KEEP_TMP
+check_positive ROUNDS CONNECTIONS STREAMS THREADS PROXY_THREADS STREAM_COUNT
 for var in STREAM_NAME_BYTES STREAM_WARMUP; do
     [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a non-negative integer, not '${!var}'"
 done
 ((THREADS <= CONNECTIONS)) || die "THREADS ($THREADS) must not exceed CONNECTIONS ($CONNECTIONS): h2load needs a connection per thread"
 UPSTREAM_KEEPALIVE=${UPSTREAM_KEEPALIVE:-$((CONNECTIONS * STREAMS))}
-[[ $UPSTREAM_KEEPALIVE =~ ^[1-9][0-9]*$ ]] || die "UPSTREAM_KEEPALIVE must be a positive integer, not '$UPSTREAM_KEEPALIVE'"
-
-# ---------------------------------------------------------------------------------------------------
-# Cleanup: every process this script starts in the background is recorded in PIDS and stopped on any exit,
-# Ctrl-C too. (Background jobs of a non-interactive shell ignore SIGINT, so without this they would outlive us.)
-# h2load, nghttp and the stream client run in the foreground and get Ctrl-C from the terminal themselves.
-PIDS=()
-PIN=()
-STARTED_PID=""
-WORK=""
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "pid $pid ignored SIGTERM for 5s; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    if [[ -n $WORK && -d $WORK ]]; then
-        if [[ $KEEP_TMP == 1 ]]; then
-            log "kept $WORK"
-        else
-            rm -rf "$WORK"
-        fi
-    fi
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'exit 143' TERM
+check_positive UPSTREAM_KEEPALIVE
 
 # ---------------------------------------------------------------------------------------------------
 # Tools
-as_root() {
-    if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi
-}
-
-apt_install() {
-    log "installing $* from Debian"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! as_root apt-get install -y -q "$@" >&2; then
-        log "install failed; running apt-get update and trying again"
-        as_root apt-get update -q >&2
-        as_root apt-get install -y -q "$@" >&2
-    fi
-}
-
-nginx_bin() { command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true; }
-
 # nginx_has_grpc NGINX: whether this nginx accepts a grpc_pass on an http2 listener (ngx_http_grpc_module and
 # ngx_http_v2_module; Debian's nginx-light, nginx-core and nginx-full all have both). Checked with nginx -t on a
 # throwaway config rather than by reading nginx -V, which lists only the modules a build leaves out or adds.
@@ -172,11 +118,8 @@ EOF
 install_missing() {
     local pkgs=() nginx
     nginx=$(nginx_bin)
-    if [[ -z $nginx ]]; then
-        # nginx-light is the smallest build and has the grpc module; Debian releases that no longer ship it
-        # have plain nginx.
-        if apt-cache show nginx-light >/dev/null 2>&1; then pkgs+=(nginx-light); else pkgs+=(nginx); fi
-    fi
+    # nginx_package picks nginx-light where Debian has it, which has the grpc module.
+    [[ -n $nginx ]] || pkgs+=("$(nginx_package)")
     command -v h2load >/dev/null && command -v nghttp >/dev/null || pkgs+=(nghttp2-client)
     ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
 
@@ -190,33 +133,6 @@ install_missing() {
         nginx=$(nginx_bin)
         nginx_has_grpc "$nginx" || die "$nginx still has no grpc_pass support"
     fi
-}
-
-port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
-
-# pick_port NAME DEFAULT [TAKEN...]: the port given in $NAME must be free; otherwise the first free
-# port from DEFAULT up that is not already TAKEN by another target.
-pick_port() {
-    local name=$1 default=$2 port
-    shift 2
-    if [[ -n ${!name:-} ]]; then
-        port_free "${!name}" || die "$name=${!name} is in use"
-        echo "${!name}"
-        return
-    fi
-    for ((port = default; port < default + 200; port++)); do
-        [[ " $* " == *" $port "* ]] && continue
-        port_free "$port" && { echo "$port"; return; }
-    done
-    die "no free port in $default..$((default + 199)) for $name"
-}
-
-# pin CPUS: sets PIN to the command prefix that runs a command on CPUS (taskset execs it, so the pid
-# stays the command's), or to nothing. Not a wrapper function: "fn &" would fork a subshell, and $!
-# would be the subshell's pid, which a kill would not reach past.
-pin() {
-    PIN=()
-    if [[ -n $1 ]]; then PIN=(taskset -c "$1"); fi
 }
 
 # grpc_check PORT OUT: one SayHello("world") with nghttp; succeeds when the answer is HTTP 200 with
@@ -269,28 +185,18 @@ start_upstream() {
 }
 
 start_nginx_proxy() {
-    local dir=$WORK/proxy worker_connections
-    mkdir -p "$dir"
+    local worker_connections
     # Per worker: the client connections, and up to one upstream connection per concurrent stream.
     worker_connections=$((CONNECTIONS + CONNECTIONS * STREAMS + UPSTREAM_KEEPALIVE + 64))
     ((worker_connections < 4096)) && worker_connections=4096
-    cat >"$WORK/proxy.conf" <<EOF
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-worker_processes $PROXY_THREADS;
-worker_rlimit_nofile $((2 * worker_connections));
-events { worker_connections $worker_connections; }
-http {
-    access_log off;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000;
+    {
+        nginx_common proxy "$worker_connections"
+        echo "worker_processes $PROXY_THREADS;"
+        echo "worker_rlimit_nofile $((2 * worker_connections));"
+        echo "http {"
+        nginx_http_common proxy
+        cat <<EOF
     http2_max_concurrent_streams $((STREAMS > 128 ? STREAMS : 128));
-    client_body_temp_path $dir/client_body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
     upstream grpc_upstream {
         server 127.0.0.1:$PORT_U;
         keepalive $UPSTREAM_KEEPALIVE;
@@ -305,15 +211,13 @@ http {
     }
 }
 EOF
-    pin "$PROXY_CPUS"
-    "${PIN[@]}" "$NGINX" -p "$dir" -c "$WORK/proxy.conf" -e "$dir/error.log" >>"$dir/stdout.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
-    wait_ready "$PORT_N" "$NGINX_READY_SECONDS" "$STARTED_PID" nginx-proxy "$dir/error.log"
+    } >"$WORK/proxy.conf"
+    start_nginx proxy "$PROXY_CPUS"
+    wait_ready "$PORT_N" "$NGINX_READY_SECONDS" "$STARTED_PID" nginx-proxy "$WORK/proxy/error.log"
 }
 
 start_gateway() {
-    local dir=$WORK/gateway java_opts=()
+    local dir=$WORK/gateway
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
 {"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "http_server_options": {"enable_http2": true}}
@@ -324,11 +228,7 @@ EOF
     cat >"$dir/apps/routeguide.json" <<EOF
 {"api_id":"routeguide","name":"routeguide","use_keyless":true,"active":true,"proxy":{"listen_path":"/routeguide.RouteGuide","strip_listen_path":false,"target_url":"h2c://127.0.0.1:$PORT_U"}}
 EOF
-    read -r -a java_opts <<<"${JAVA_OPTS:-}"
-    pin "$PROXY_CPUS"
-    "${PIN[@]}" java "${java_opts[@]}" -jar "$GATEWAY_JAR" --conf "$dir/tyk.conf" >"$dir/gateway.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
+    launch_gateway "$dir"
     wait_ready "$PORT_G" "$JAVA_READY_SECONDS" "$STARTED_PID" gateway "$dir/gateway.log"
 }
 
@@ -383,39 +283,6 @@ parse_h2load() {
             printf "%.0f %.3f %d %d %d\n", rps, mean, done, ok, max(max(bad, non2xx), done - ok)
         }' "$1"
 }
-
-median() {
-    sort -g | awk '{ v[NR] = $1 }
-        END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# Proxy processes by target, so a round can tell how the work spread over each proxy's threads.
-declare -A PROXY_PID=()
-
-# worker_cpu TARGET: "ID CPU_NS" for each worker thread of a proxy (nginx's worker processes, the gateway's
-# event loops), from the kernel's schedstat; nothing for a target that is not a proxy.
-worker_cpu() {
-    local pid=${PROXY_PID[$1]:-} task child
-    [[ -n $pid ]] || return 0
-    if [[ $1 == gateway ]]; then
-        for task in /proc/"$pid"/task/*; do
-            [[ $(cat "$task/comm" 2>/dev/null) == gateway-io-* ]] || continue
-            echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
-        done
-    else
-        for child in $(pgrep -P "$pid"); do
-            echo "$child $(cut -d' ' -f1 /proc/"$child"/schedstat 2>/dev/null)"
-        done
-    fi
-}
-
-# cpu_split BEFORE AFTER: each worker's CPU milliseconds between two worker_cpu samples, as "1234/2345".
-cpu_split() {
-    join <(sort <<<"$1") <(sort <<<"$2") | awk 'NF == 3 { printf "%s%.0f", (n++ ? "/" : ""), ($3 - $2) / 1e6 }'
-}
-
-# column N of a target's per-round results in FILE (results/<target>.txt or .stream), one value per line
-col() { awk -v c="$2" '{ print $c }' "$1"; }
 
 # ---------------------------------------------------------------------------------------------------
 main() {
@@ -571,20 +438,17 @@ main() {
         echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
         for t in "${targets[@]}"; do
             med_rps[$t]=$(col "$WORK/results/$t.txt" 1 | median)
-            sum_problems[$t]=$(col "$WORK/results/$t.txt" 5 | awk '{ s += $1 } END { print s + 0 }')
+            sum_problems[$t]=$(col "$WORK/results/$t.txt" 5 | total)
         done
         for t in "${targets[@]}"; do
             printf '| %s | %.0f | %.2fx | %.3f | %d | %d | %s |\n' "$t" "${med_rps[$t]}" \
                 "$(awk -v a="${med_rps[$t]}" -v b="${med_rps[nginx-proxy]}" 'BEGIN { print (b > 0) ? a / b : 0 }')" \
                 "$(col "$WORK/results/$t.txt" 2 | median)" \
-                "$(col "$WORK/results/$t.txt" 3 | awk '{ s += $1 } END { print s + 0 }')" \
+                "$(col "$WORK/results/$t.txt" 3 | total)" \
                 "${sum_problems[$t]}" "${after_ok[$t]}"
         done
         echo
-        for t in nginx-proxy gateway; do
-            [[ -s $WORK/results/$t.split ]] || continue
-            echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
-        done
+        cpu_split_report
         echo
         if [[ $SKIP_GATEWAY == 1 ]]; then
             echo "Gateway skipped (SKIP_GATEWAY=1): no gateway/nginx ratio."

@@ -46,99 +46,20 @@ GATEWAY_READY_SECONDS=30
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
 [[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP="${WARMUP}s"
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+# log, die, the cleanup trap (every process started is stopped on any exit, Ctrl-C too), ports, CPU pinning,
+# nginx and gateway launching, medians and the per-thread CPU split: shared with the other bench scripts.
+. "$ROOT/bench/lib.sh"
 
-[[ $NGINX_REUSEPORT == [01] ]] || die "NGINX_REUSEPORT must be 0 or 1, not '$NGINX_REUSEPORT'"
-for var in ROUNDS CONNECTIONS THREADS PROXY_THREADS; do
-    [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
-done
-
-# ---------------------------------------------------------------------------------------------------
-# Cleanup: every process this script starts is recorded in PIDS and stopped on any exit, Ctrl-C too.
-# (Background jobs of a non-interactive shell ignore SIGINT, so without this they would outlive us.)
-PIDS=()
-PIN=()
-STARTED_PID=""
-WORK=""
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "pid $pid ignored SIGTERM for 5s; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    if [[ -n $WORK && -d $WORK ]]; then
-        if [[ $KEEP_TMP == 1 ]]; then
-            log "kept $WORK"
-        else
-            rm -rf "$WORK"
-        fi
-    fi
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'exit 143' TERM
+check_flags NGINX_REUSEPORT
+check_positive ROUNDS CONNECTIONS THREADS PROXY_THREADS
 
 # ---------------------------------------------------------------------------------------------------
 # Tools
-as_root() {
-    if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi
-}
-
 install_missing() {
     local pkgs=()
-    command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || pkgs+=(nginx)
+    [[ -n $(nginx_bin) ]] || pkgs+=("$(nginx_package)")
     command -v wrk >/dev/null || pkgs+=(wrk)
-    ((${#pkgs[@]} == 0)) && return 0
-    # nginx-light is the smallest build; Debian releases that no longer ship it have plain nginx.
-    if [[ ${pkgs[0]} == nginx ]] && apt-cache show nginx-light >/dev/null 2>&1; then
-        pkgs[0]=nginx-light
-    fi
-    log "installing ${pkgs[*]} from Debian"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! as_root apt-get install -y -q "${pkgs[@]}" >&2; then
-        log "install failed; running apt-get update and trying again"
-        as_root apt-get update -q >&2
-        as_root apt-get install -y -q "${pkgs[@]}" >&2
-    fi
-}
-
-port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
-
-# pick_port NAME DEFAULT [TAKEN...]: the port given in $NAME must be free; otherwise the first free
-# port from DEFAULT up that is not already TAKEN by another target.
-pick_port() {
-    local name=$1 default=$2 port
-    shift 2
-    if [[ -n ${!name:-} ]]; then
-        port_free "${!name}" || die "$name=${!name} is in use"
-        echo "${!name}"
-        return
-    fi
-    for ((port = default; port < default + 200; port++)); do
-        [[ " $* " == *" $port "* ]] && continue
-        port_free "$port" && { echo "$port"; return; }
-    done
-    die "no free port in $default..$((default + 199)) for $name"
-}
-
-# pin CPUS: sets PIN to the command prefix that runs a command on CPUS (taskset execs it, so the pid
-# stays the command's), or to nothing. Not a wrapper function: "fn &" would fork a subshell, and $!
-# would be the subshell's pid, which a kill would not reach past.
-pin() {
-    PIN=()
-    if [[ -n $1 ]]; then PIN=(taskset -c "$1"); fi
+    ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
 }
 
 # wait_ready URL SECONDS PID NAME LOG: poll until URL answers 2xx, failing early if PID died.
@@ -160,43 +81,6 @@ wait_ready() {
 
 # ---------------------------------------------------------------------------------------------------
 # Processes under test
-# start_nginx NAME CPUS: run nginx on $WORK/NAME.conf in the background; its pid goes to STARTED_PID.
-start_nginx() {
-    local name=$1
-    pin "$2"
-    "${PIN[@]}" "$NGINX" -p "$WORK/$name" -c "$WORK/$name.conf" -e "$WORK/$name/error.log" \
-        >>"$WORK/$name/stdout.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
-}
-
-# nginx_common NAME: the settings both nginx instances share. nginx runs in the foreground so that
-# $! is its master process, with every path inside the temp dir and no access log.
-nginx_common() {
-    local dir=$WORK/$1
-    mkdir -p "$dir"
-    cat <<EOF
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-EOF
-}
-
-nginx_http_common() {
-    local dir=$WORK/$1
-    cat <<EOF
-    access_log off;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000;
-    client_body_temp_path $dir/client_body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-EOF
-}
-
 start_upstream() {
     {
         nginx_common upstream
@@ -246,7 +130,7 @@ EOF
 }
 
 start_gateway() {
-    local dir=$WORK/gateway java_opts=()
+    local dir=$WORK/gateway
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
 {"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS}
@@ -264,12 +148,7 @@ EOF
   }
 }
 EOF
-    read -r -a java_opts <<<"${JAVA_OPTS:-}"
-    pin "$PROXY_CPUS"
-    "${PIN[@]}" java "${java_opts[@]}" -jar "$GATEWAY_JAR" --conf "$dir/tyk.conf" \
-        >"$dir/gateway.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
+    launch_gateway "$dir"
     wait_ready "http://127.0.0.1:$PORT_G/" "$GATEWAY_READY_SECONDS" "$STARTED_PID" "gateway" "$dir/gateway.log"
 }
 
@@ -308,46 +187,13 @@ parse_wrk() {
         }' "$1"
 }
 
-median() {
-    sort -g | awk '{ v[NR] = $1 }
-        END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# Proxy processes by target, so a round can tell how the work spread over each proxy's threads.
-declare -A PROXY_PID=()
-
-# worker_cpu TARGET: "ID CPU_NS" for each worker thread of a proxy (nginx's worker processes, the gateway's
-# event loops), from the kernel's schedstat; nothing for a target that is not a proxy.
-worker_cpu() {
-    local pid=${PROXY_PID[$1]:-} task child
-    [[ -n $pid ]] || return 0
-    if [[ $1 == gateway ]]; then
-        for task in /proc/"$pid"/task/*; do
-            [[ $(cat "$task/comm" 2>/dev/null) == gateway-io-* ]] || continue
-            echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
-        done
-    else
-        for child in $(pgrep -P "$pid"); do
-            echo "$child $(cut -d' ' -f1 /proc/"$child"/schedstat 2>/dev/null)"
-        done
-    fi
-}
-
-# cpu_split BEFORE AFTER: each worker's CPU milliseconds between two worker_cpu samples, as "1234/2345".
-cpu_split() {
-    join <(sort <<<"$1") <(sort <<<"$2") | awk 'NF == 3 { printf "%s%.0f", (n++ ? "/" : ""), ($3 - $2) / 1e6 }'
-}
-
-# column N of a target's per-round results, one value per line
-col() { awk -v c="$2" '{ print $c }' "$WORK/results/$1.txt"; }
-
 # ---------------------------------------------------------------------------------------------------
 main() {
     command -v curl >/dev/null || die "curl is needed"
     command -v ss >/dev/null || die "ss (iproute2) is needed"
     install_missing
-    NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-    [[ -x $NGINX ]] || die "nginx not found after install"
+    NGINX=$(nginx_bin)
+    [[ -n $NGINX ]] || die "nginx not found after install"
     if [[ -n $PROXY_CPUS$UPSTREAM_CPUS$WRK_CPUS ]]; then
         command -v taskset >/dev/null || die "taskset (util-linux) is needed for *_CPUS"
     fi
@@ -442,16 +288,13 @@ main() {
         echo "| target | req/s (median) | p50 ms (median) | p99 ms (median) | errors (sum) |"
         echo "| --- | ---: | ---: | ---: | ---: |"
         for t in "${targets[@]}"; do
-            med_rps[$t]=$(col "$t" 1 | median)
-            med_p99[$t]=$(col "$t" 3 | median)
-            printf '| %s | %.0f | %.3f | %.3f | %d |\n' "$t" "${med_rps[$t]}" "$(col "$t" 2 | median)" \
-                "${med_p99[$t]}" "$(col "$t" 4 | awk '{ s += $1 } END { print s + 0 }')"
+            med_rps[$t]=$(col "$WORK/results/$t.txt" 1 | median)
+            med_p99[$t]=$(col "$WORK/results/$t.txt" 3 | median)
+            printf '| %s | %.0f | %.3f | %.3f | %d |\n' "$t" "${med_rps[$t]}" \
+                "$(col "$WORK/results/$t.txt" 2 | median)" "${med_p99[$t]}" "$(col "$WORK/results/$t.txt" 4 | total)"
         done
         echo
-        for t in nginx-proxy gateway; do
-            [[ -s $WORK/results/$t.split ]] || continue
-            echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
-        done
+        cpu_split_report
         echo
         if [[ $SKIP_GATEWAY == 1 ]]; then
             echo "Gateway skipped (SKIP_GATEWAY=1): no gateway/nginx ratios."
