@@ -1,0 +1,261 @@
+package dev.gateway.core.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.core.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay between real sockets: a small proxy joins each accepted connection to an upstream connection, and
+ * plain blocking sockets play client and upstream.
+ */
+class RelayTest {
+
+    private static final int MIB = 1024 * 1024;
+
+    private final BlockingQueue<Relay.Report> reports = new LinkedBlockingQueue<>();
+    private EventLoopGroup group;
+    private Transport transport;
+    private ServerSocket upstream;
+    private Channel proxy;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        transport = Transport.select();
+        group = transport.newEventLoopGroup(1, "relay-test");
+        upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (proxy != null) {
+            proxy.close().syncUninterruptibly();
+        }
+        upstream.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Starts the proxy: each accepted connection is relayed to {@link #upstream}. */
+    private int startProxy(long idleTimeoutNanos) throws InterruptedException {
+        WriteBufferWaterMark marks = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+        Consumer<Relay.Report> report = reports::add;
+        proxy = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        Channel client = ctx.channel();
+                        client.pipeline().remove(this);
+                        new Bootstrap()
+                                .group(client.eventLoop())
+                                .channel(transport.channelClass())
+                                .option(ChannelOption.AUTO_READ, false)
+                                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
+                                .handler(new ChannelInboundHandlerAdapter())
+                                .connect(upstream.getLocalSocketAddress())
+                                .addListener(f -> {
+                                    Channel up = ((ChannelFuture) f).channel();
+                                    if (f.isSuccess()) {
+                                        Relay.join(client, up, idleTimeoutNanos, report);
+                                    } else {
+                                        client.close();
+                                    }
+                                });
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        return ((InetSocketAddress) proxy.localAddress()).getPort();
+    }
+
+    private Relay.Report nextReport() throws InterruptedException {
+        Relay.Report report = reports.poll(10, TimeUnit.SECONDS);
+        assertNotNull(report, "the relay never ended");
+        return report;
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+
+    @Test
+    void bytesGoBothWaysAndTheReportCountsThem() throws Exception {
+        Socket client = new Socket("127.0.0.1", startProxy(0));
+        try (Socket server = upstream.accept()) {
+            client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+            byte[] got = server.getInputStream().readNBytes(5);
+            assertEquals("hello", new String(got, StandardCharsets.US_ASCII));
+            server.getOutputStream().write("world!".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("world!", new String(client.getInputStream().readNBytes(6), StandardCharsets.US_ASCII));
+
+            client.close();
+            // The client's end reaches the upstream as the end of its input; once it ends too, the relay is done.
+            assertEquals(-1, server.getInputStream().read());
+            server.close();
+
+            Relay.Report report = nextReport();
+            assertEquals(5, report.clientToUpstreamBytes());
+            assertEquals(6, report.upstreamToClientBytes());
+            assertEquals(Relay.Reason.DONE, report.reason());
+        }
+    }
+
+    @Test
+    void halfCloseLetsTheReplyArriveAfterTheClientStoppedSending() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(0));
+                Socket server = upstream.accept()) {
+            client.getOutputStream().write("question".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+
+            // The upstream sees the whole request and then the end of it, before it answers.
+            assertEquals("question", new String(readAll(server.getInputStream()), StandardCharsets.US_ASCII));
+            server.getOutputStream().write("answer".getBytes(StandardCharsets.US_ASCII));
+            server.shutdownOutput();
+
+            assertEquals("answer", new String(readAll(client.getInputStream()), StandardCharsets.US_ASCII));
+            assertEquals(Relay.Reason.DONE, nextReport().reason());
+        }
+    }
+
+    @Test
+    void upstreamClosingEndsTheClientsInput() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(0))) {
+            try (Socket server = upstream.accept()) {
+                server.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertEquals("bye", new String(readAll(client.getInputStream()), StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+
+            Relay.Report report = nextReport();
+            assertEquals(3, report.upstreamToClientBytes());
+            assertEquals(Relay.Reason.DONE, report.reason());
+        }
+    }
+
+    @Test
+    void clientResetClosesTheUpstream() throws Exception {
+        try (Socket server = upstreamAfter(new Socket("127.0.0.1", startProxy(0)), true)) {
+            assertEquals(-1, server.getInputStream().read(), "the upstream connection ends with the client's");
+            Relay.Report report = nextReport();
+            assertEquals(Relay.Reason.CLIENT_CLOSED, report.reason(), report.toString());
+        }
+    }
+
+    /** Accepts the relayed connection of {@code client}; with {@code reset}, the client then aborts (RST). */
+    private Socket upstreamAfter(Socket client, boolean reset) throws IOException {
+        Socket server = upstream.accept();
+        if (reset) {
+            client.setSoLinger(true, 0);
+            client.close();
+        }
+        return server;
+    }
+
+    @Test
+    void silentRelayClosesAfterTheIdleTimeout() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(TimeUnit.MILLISECONDS.toNanos(200)));
+                Socket server = upstream.accept()) {
+            client.setSoTimeout(10_000);
+            long start = System.nanoTime();
+
+            assertEquals(-1, client.getInputStream().read());
+
+            assertEquals(Relay.Reason.IDLE, nextReport().reason());
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150));
+            assertEquals(-1, server.getInputStream().read());
+        }
+    }
+
+    @Test
+    void slowReaderHoldsBackTheSenderWithBoundedBuffers() throws Exception {
+        int size = 64 * MIB;
+        AtomicLong maxDirect = new AtomicLong();
+        try (Socket client = new Socket("127.0.0.1", startProxy(0));
+                Socket server = upstream.accept()) {
+            Thread sender = new Thread(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try (OutputStream out = server.getOutputStream()) {
+                    for (int sent = 0; sent < size; sent += chunk.length) {
+                        chunk[0] = (byte) (sent >>> 16);
+                        out.write(chunk);
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "relay-test-sender");
+            sender.start();
+
+            long received = 0;
+            byte[] buffer = new byte[64 * 1024];
+            InputStream in = client.getInputStream();
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                received += n;
+                if (received % (MIB) < n) {
+                    Thread.sleep(2); // the slowness under test: about 1 MiB every 2 ms at most
+                    maxDirect.accumulateAndGet(nettyDirectMemory(), Math::max);
+                }
+            }
+            sender.join(10_000);
+            client.shutdownOutput();
+
+            assertEquals(size, received);
+            assertEquals(size, nextReport().upstreamToClientBytes());
+            // The relay holds at most a few water marks of bytes; without backpressure it would hold most of it.
+            assertTrue(maxDirect.get() < 16 * MIB, "Netty direct memory peaked at " + maxDirect.get());
+        }
+    }
+
+    private static long nettyDirectMemory() {
+        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider
+                ? provider.metric().usedDirectMemory() : 0;
+    }
+
+    @Test
+    void relayRefusesChannelsOfTwoEventLoops() throws Exception {
+        EventLoopGroup other = transport.newEventLoopGroup(1, "relay-test-other");
+        try {
+            Channel a = new Bootstrap().group(group).channel(transport.channelClass())
+                    .handler(new ChannelInboundHandlerAdapter()).register().sync().channel();
+            Channel b = new Bootstrap().group(other).channel(transport.channelClass())
+                    .handler(new ChannelInboundHandlerAdapter()).register().sync().channel();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Relay.join(a, b, 0, r -> { }));
+            assertTrue(e.getMessage().contains("one event loop"));
+            a.close().sync();
+            b.close().sync();
+        } finally {
+            other.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}
