@@ -1,5 +1,6 @@
 package dev.gateway.server;
 
+import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
@@ -9,6 +10,7 @@ import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
+import dev.gateway.core.snapshot.ListenerProtocol;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.grpc.GrpcRules;
@@ -17,6 +19,8 @@ import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.StatusEndpoint;
+import dev.gateway.tcp.TcpProxy;
+import dev.gateway.tcp.TcpService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -55,6 +59,7 @@ public final class Gateway {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final HttpProxy http;
+    private final TcpProxy tcp;
     private final Map<Integer, BoundListener> listeners = new LinkedHashMap<>();
     /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
     private final int gatewayPortOverride;
@@ -62,7 +67,7 @@ public final class Gateway {
 
     /** One bound port and the references its connections read. */
     private record BoundListener(ListenerPlan plan, Channel channel, AtomicReference<HttpRoutes> routes,
-            AtomicReference<Mapping<String, SslContext>> certificates) {
+            AtomicReference<Mapping<String, SslContext>> certificates, AtomicReference<TcpService> tcpService) {
     }
 
     private Gateway(Path confFile, GatewayConfig config, Transport transport, int gatewayPortOverride)
@@ -73,7 +78,9 @@ public final class Gateway {
         this.transport = transport;
         this.acceptors = transport.newEventLoopGroup(1, "gateway-accept");
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
-        this.http = new HttpProxy(HttpSettings.from(config), transport, TlsContexts.forClients(), GrpcRules.INSTANCE);
+        TlsContexts upstreamTls = TlsContexts.forClients();
+        this.http = new HttpProxy(HttpSettings.from(config), transport, upstreamTls, GrpcRules.INSTANCE);
+        this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout());
         ch.qos.logback.classic.Logger access =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
         access.setLevel(config.accessLogs().enabled() ? ch.qos.logback.classic.Level.INFO
@@ -184,6 +191,10 @@ public final class Gateway {
         Path confDir = confFile.getParent();
         Map<Integer, BoundListener> kept = new LinkedHashMap<>();
         for (ListenerPlan plan : next.listeners().values()) {
+            if (plan.protocol() == ListenerProtocol.TCP) {
+                applyTcp(plan, next, kept);
+                continue;
+            }
             if (!plan.protocol().isHttp()) {
                 continue;
             }
@@ -213,7 +224,7 @@ public final class Gateway {
                     existing.certificates.set(certificates);
                 }
                 kept.put(plan.port(), new BoundListener(plan, existing.channel, existing.routes,
-                        existing.certificates));
+                        existing.certificates, null));
                 continue;
             }
             if (existing != null) {
@@ -235,7 +246,7 @@ public final class Gateway {
             if (!kept.containsKey(old.getKey())) {
                 // Open connections keep flowing; only new ones are refused. Their next requests find no API
                 // (404) instead of the routes of a port that no API uses any more.
-                old.getValue().routes.set(HttpRoutes.empty());
+                forget(old.getValue());
                 old.getValue().channel.close();
                 log.info("closed listener {}: no API uses it any more", describe(old.getValue().plan));
             }
@@ -243,6 +254,49 @@ public final class Gateway {
         listeners.clear();
         listeners.putAll(kept);
         snapshot = next;
+    }
+
+    /** A listener that stops serving: its open connections find no API for what they ask next. */
+    private static void forget(BoundListener listener) {
+        if (listener.routes != null) {
+            listener.routes.set(HttpRoutes.empty());
+        }
+        if (listener.tcpService != null) {
+            listener.tcpService.set(null);
+        }
+    }
+
+    /** A tcp API's port: kept with the new API when it already serves tcp, bound otherwise. */
+    private void applyTcp(ListenerPlan plan, GatewaySnapshot next, Map<Integer, BoundListener> kept)
+            throws InterruptedException {
+        ApiDefinition api = plan.apis().get(0).definition();
+        TcpService service = new TcpService(api, next.targetGroup(api.apiId()),
+                config.proxySslInsecureSkipVerify() || api.proxy().transport().sslInsecureSkipVerify());
+        BoundListener existing = listeners.get(plan.port());
+        if (existing != null && existing.plan.protocol() == ListenerProtocol.TCP) {
+            existing.tcpService.set(service);
+            kept.put(plan.port(), new BoundListener(plan, existing.channel, null, null, existing.tcpService));
+            return;
+        }
+        if (existing != null) {
+            forget(existing);
+            existing.channel.close().sync();
+        }
+        AtomicReference<TcpService> ref = new AtomicReference<>(service);
+        try {
+            ServerBootstrap bootstrap = TcpProxy.applyChildOptions(new ServerBootstrap()
+                    .group(acceptors, workers)
+                    .channel(transport.serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                    .option(ChannelOption.SO_REUSEADDR, true))
+                    .childHandler(tcp.listener(ref::get));
+            InetSocketAddress address = plan.address().isEmpty()
+                    ? new InetSocketAddress(bindPort(plan)) : new InetSocketAddress(plan.address(), bindPort(plan));
+            Channel channel = bootstrap.bind(address).sync().channel();
+            kept.put(plan.port(), new BoundListener(plan, channel, null, null, ref));
+        } catch (Exception e) {
+            log.error("cannot listen on {} for APIs {}: {}", describe(plan), apiIds(plan), e.toString());
+        }
     }
 
     private BoundListener bind(ListenerPlan plan, HttpRoutes routes, Mapping<String, SslContext> certificates)
@@ -264,7 +318,7 @@ public final class Gateway {
         InetSocketAddress address = plan.address().isEmpty()
                 ? new InetSocketAddress(port) : new InetSocketAddress(plan.address(), port);
         Channel channel = bootstrap.bind(address).sync().channel();
-        return new BoundListener(plan, channel, routeRef, certRef);
+        return new BoundListener(plan, channel, routeRef, certRef, null);
     }
 
     /**
@@ -289,6 +343,7 @@ public final class Gateway {
             log.warn("grace period over; closing the remaining connections");
         }
         http.close();
+        tcp.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         log.info("stopped");

@@ -33,6 +33,25 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
     @Override
     protected void append(ILoggingEvent event) {
         lines.add(event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage());
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    /** Waits up to ten seconds for a line at {@code level} that contains every fragment; fails without one. */
+    String awaitLogged(Level level, String... fragments) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        synchronized (this) {
+            List<String> found;
+            while ((found = find(level, fragments)).isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return assertLogged(level, fragments);
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            return found.get(0);
+        }
     }
 
     List<String> lines() {

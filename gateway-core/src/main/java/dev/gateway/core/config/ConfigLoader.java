@@ -37,6 +37,9 @@ public final class ConfigLoader {
     /** Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge. */
     private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c");
 
+    /** Upstream schemes of TCP APIs. */
+    private static final Set<String> TCP_TARGET_SCHEMES = Set.of("tcp", "tls");
+
     /** Keys of {@code ports_whitelist}. */
     public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
 
@@ -198,9 +201,13 @@ public final class ConfigLoader {
                     "unknown protocol '" + api.protocol() + "' (expected http, https, h2c, tcp or tls)"));
             return;
         }
-        if (api.protocol().equals("tcp") || api.protocol().equals("tls")) {
+        if (api.protocol().equals("tls")) {
             out.add(LoadProblem.error(file, "/protocol", id,
-                    "TCP and TLS proxying is not implemented yet; the API is not served"));
+                    "TLS termination for TCP services is not implemented yet; the API is not served"));
+            return;
+        }
+        if (api.protocol().equals("tcp")) {
+            validateTcpApi(api, file, out);
             return;
         }
         if (!api.useKeyless()) {
@@ -221,6 +228,50 @@ public final class ConfigLoader {
         } else {
             checkHttpTarget(proxy.targetUrl(), file, "/proxy/target_url", id).ifPresent(out::add);
         }
+    }
+
+    /** A {@code tcp} API: its own port, and {@code tcp://}, {@code tls://} or bare {@code host:port} targets. */
+    private static void validateTcpApi(ApiDefinition api, String file, List<LoadProblem> out) {
+        String id = api.apiId();
+        if (api.listenPort() == 0) {
+            out.add(LoadProblem.error(file, "/listen_port", id,
+                    "a " + api.protocol() + " API needs its own listen_port; the API is not served"));
+        }
+        ApiDefinition.Proxy proxy = api.proxy();
+        if (proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()) {
+            for (int i = 0; i < proxy.targetList().size(); i++) {
+                checkTcpTarget(proxy.targetList().get(i), file, "/proxy/target_list/" + i, id).ifPresent(out::add);
+            }
+        } else {
+            checkTcpTarget(proxy.targetUrl(), file, "/proxy/target_url", id).ifPresent(out::add);
+        }
+    }
+
+    private static Optional<LoadProblem> checkTcpTarget(String raw, String file, String path, String id) {
+        try {
+            Target target = tcpTarget(raw);
+            if (!TCP_TARGET_SCHEMES.contains(target.scheme())) {
+                return Optional.of(LoadProblem.error(file, path, id, "scheme '" + target.scheme()
+                        + "' is not a TCP target (expected tcp://, tls:// or host:port)"));
+            }
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(LoadProblem.error(file, path, id, "target " + e.getMessage()));
+        }
+    }
+
+    /** A TCP target: a bare {@code host:port} means {@code tcp://host:port}, as in Tyk. */
+    private static Target tcpTarget(String raw) {
+        String trimmed = raw == null ? "" : raw.trim();
+        return Target.parse(trimmed.contains("://") ? trimmed : "tcp://" + trimmed);
+    }
+
+    /** Upstream targets of a {@code tcp} or {@code tls} API, as the relay will use them. */
+    public static List<Target> tcpTargets(ApiDefinition api) {
+        ApiDefinition.Proxy proxy = api.proxy();
+        List<String> raw = proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()
+                ? proxy.targetList() : List.of(proxy.targetUrl());
+        return raw.stream().map(ConfigLoader::tcpTarget).toList();
     }
 
     private static Optional<LoadProblem> checkHttpTarget(String raw, String file, String path, String id) {

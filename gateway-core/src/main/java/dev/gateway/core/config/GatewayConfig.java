@@ -18,6 +18,8 @@ import java.util.Map;
  * @param portsWhitelist ports that APIs may open, keyed by protocol ({@code http}, {@code https}, {@code tcp},
  *     {@code tls}, {@code h2c})
  * @param healthCheckEndpointName path of the liveness endpoint on the gateway port, without the slash
+ * @param tcpIdleTimeout seconds a TCP relay may carry no byte either way before it is closed (not a Tyk field;
+ *     Tyk has no such limit); 0 means {@value #DEFAULT_TCP_IDLE_TIMEOUT_SECONDS}
  * @param ioThreads event-loop threads that serve every connection (not a Tyk field); 0 means one per processor
  *     the JVM sees, like Envoy's {@code --concurrency} and HAProxy's {@code nbthread} defaults
  */
@@ -37,6 +39,7 @@ public record GatewayConfig(
         String healthCheckEndpointName,
         UptimeTestsGlobal uptimeTests,
         AccessLogs accessLogs,
+        Integer tcpIdleTimeout,
         Integer ioThreads) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
@@ -44,6 +47,8 @@ public record GatewayConfig(
     public static final int DEFAULT_PROXY_TIMEOUT_SECONDS = 30;
     public static final int DEFAULT_MAX_IDLE_CONNECTIONS_PER_HOST = 100;
     public static final String DEFAULT_HEALTH_CHECK_ENDPOINT_NAME = "hello";
+    /** An hour, as Envoy's TCP proxy: long enough for pooled database and cache connections. */
+    public static final int DEFAULT_TCP_IDLE_TIMEOUT_SECONDS = 3600;
 
     public GatewayConfig {
         listenAddress = listenAddress == null ? "" : listenAddress;
@@ -60,6 +65,8 @@ public record GatewayConfig(
                 ? DEFAULT_HEALTH_CHECK_ENDPOINT_NAME : healthCheckEndpointName;
         uptimeTests = uptimeTests == null ? new UptimeTestsGlobal(false, null) : uptimeTests;
         accessLogs = accessLogs == null ? new AccessLogs(false) : accessLogs;
+        tcpIdleTimeout = tcpIdleTimeout == null || tcpIdleTimeout <= 0 ? DEFAULT_TCP_IDLE_TIMEOUT_SECONDS
+                : tcpIdleTimeout;
         ioThreads = ioThreads == null ? 0 : ioThreads;
     }
 
@@ -71,7 +78,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */

@@ -13,6 +13,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -29,7 +30,10 @@ import java.util.function.Consumer;
  *   <li><b>One report.</b> When it ends, the listener gets the bytes each way, the duration and the reason.
  * </ul>
  *
- * <p>Both channels must have auto-read off; the relay decides when to read.
+ * <p>Both channels must have auto-read off; the relay decides when to read. A channel that waits for its peer
+ * (a client while the upstream connects) must be {@linkplain #hold held} from the start: even with auto-read
+ * off, a peer that sends and then shuts down its output makes the transport read what is left, and those bytes
+ * must not be lost before the relay takes over.
  */
 public final class Relay {
 
@@ -73,6 +77,75 @@ public final class Relay {
     }
 
     /**
+     * Keeps whatever a channel receives until {@link #join} takes it over, and lets it be half-closed meanwhile.
+     * Call on the channel's event loop before its first read could happen (in {@code channelActive} or earlier).
+     */
+    public static void hold(Channel channel) {
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        channel.pipeline().addLast(HOLD_NAME, new Hold());
+    }
+
+    private static final String HOLD_NAME = "relay-hold";
+
+    /** What a held channel received before the relay started: replayed to the relay in order. */
+    private static final class Hold extends ChannelInboundHandlerAdapter {
+        private final ArrayDeque<Object> received = new ArrayDeque<>(2);
+        private boolean inputShutdown;
+        private Throwable failure;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            received.add(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // Nothing to pass on yet.
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                inputShutdown = true;
+            } else {
+                ctx.fireUserEventTriggered(event);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A reset while waiting: the relay learns of it first thing.
+            if (failure == null) {
+                failure = cause;
+            }
+        }
+
+        /** Hands everything kept to the handlers after this one (the relay), then steps out. */
+        void replay(ChannelHandlerContext ctx) {
+            boolean any = !received.isEmpty();
+            Object msg;
+            while ((msg = received.poll()) != null) {
+                ctx.fireChannelRead(msg);
+            }
+            if (any) {
+                ctx.fireChannelReadComplete();
+            }
+            if (failure != null) {
+                ctx.fireExceptionCaught(failure);
+            } else if (inputShutdown) {
+                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            }
+            ctx.pipeline().remove(this);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            received.forEach(ReferenceCountUtil::release);
+            received.clear();
+        }
+    }
+
+    /**
      * Joins two connected channels of one event loop; call on that loop. Each channel's pipeline gets the relay
      * as its last handler, so handlers before it (TLS) still apply.
      *
@@ -97,8 +170,24 @@ public final class Relay {
         if (idleTimeoutNanos > 0) {
             scheduleIdleCheck(idleTimeoutNanos);
         }
-        client.channel.read();
-        upstream.channel.read();
+        for (Side side : new Side[] {client, upstream}) {
+            if (!side.channel.isActive()) {
+                // Closed before the relay started (a reset while the upstream connected): its inactive event
+                // has passed already.
+                end(side.closedReason, null);
+                return;
+            }
+        }
+        for (Side side : new Side[] {client, upstream}) {
+            ChannelHandlerContext held = side.channel.pipeline().context(HOLD_NAME);
+            if (held != null && !ended && held.handler() instanceof Hold) {
+                ((Hold) held.handler()).replay(held);
+            }
+        }
+        if (!ended) {
+            client.readMore();
+            upstream.readMore();
+        }
     }
 
     /** Ends the relay from outside, closing both sides (a stop); on the event loop or not. */
@@ -164,15 +253,15 @@ public final class Relay {
             }
             peer.channel.flush();
             // Read on only while the peer can take more; its writability change resumes us otherwise.
-            if (peer.channel.isWritable() && !inputDone) {
-                channel.read();
+            if (peer.channel.isWritable()) {
+                readMore();
             }
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (!ended && channel.isWritable() && !peer.inputDone) {
-                peer.channel.read();
+            if (!ended && channel.isWritable()) {
+                peer.readMore();
             }
             ctx.fireChannelWritabilityChanged();
         }
@@ -189,6 +278,13 @@ public final class Relay {
                 return;
             }
             ctx.fireUserEventTriggered(event);
+        }
+
+        /** Asks for more from this side, unless it has sent its last byte (a read then would fail). */
+        void readMore() {
+            if (!inputDone && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown())) {
+                channel.read();
+            }
         }
 
         private void shutdownOutput() {

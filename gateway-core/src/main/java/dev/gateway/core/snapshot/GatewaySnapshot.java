@@ -124,6 +124,15 @@ public final class GatewaySnapshot {
                 }
                 byRoute.put(routeKey, loaded);
                 groups.put(id, new TargetGroup(ConfigLoader.httpTargets(api), health));
+            } else {
+                if (claim != null) {
+                    // Telling TCP services on one port apart needs SNI, which comes with TLS termination.
+                    problems.add(LoadProblem.error(file, "/listen_port", id, "port " + port
+                            + " already serves API " + claim.owner.definition().apiId() + " in "
+                            + claim.owner.fileName() + "; one tcp API per port"));
+                    continue;
+                }
+                groups.put(id, new TargetGroup(ConfigLoader.tcpTargets(api), health));
             }
 
             byId.put(id, loaded);

@@ -647,19 +647,13 @@ class ConfigLoaderTest {
         assertEquals("a", error.apiId());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"tcp", "tls", "TCP"})
-    void tcpAndTlsApisAreRefusedUntilImplemented(String protocol) throws Exception {
+    @Test
+    void tlsApisAreRefusedUntilTerminationIsImplemented() throws Exception {
         Path conf = conf("{}");
         api("t.json", """
-                {
-                  "api_id": "t",
-                  "use_keyless": true,
-                  "protocol": "%s",
-                  "listen_port": 9443,
-                  "proxy": {"target_url": "tcp://127.0.0.1:9000"}
-                }
-                """.formatted(protocol));
+                {"api_id": "t", "protocol": "tls", "listen_port": 9443,
+                 "proxy": {"target_url": "tcp://127.0.0.1:9000"}}
+                """);
 
         LoadReport report = ConfigLoader.load(conf);
 
@@ -667,6 +661,49 @@ class ConfigLoaderTest {
         LoadProblem error = onlyError(report);
         assertEquals("/protocol", error.jsonPath());
         assertEquals("t", error.apiId());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp://127.0.0.1:9000", "tls://db.internal:5432", "127.0.0.1:6379", "redis_1:6379"})
+    void tcpApisTakeTcpTlsAndBareHostPortTargets(String target) throws Exception {
+        Path conf = conf("{}");
+        api("t.json", """
+                {"api_id": "t", "protocol": "TCP", "listen_port": 6380, "proxy": {"target_url": "%s"}}
+                """.formatted(target));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        assertEquals(1, report.apis().size());
+        assertEquals(1, ConfigLoader.tcpTargets(report.apis().get(0).definition()).size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:9000", "tcp://127.0.0.1", "127.0.0.1"})
+    void tcpApiWithAnUnusableTargetNamesIt(String target) throws Exception {
+        Path conf = conf("{}");
+        api("t.json", """
+                {"api_id": "t", "protocol": "tcp", "listen_port": 6380, "proxy": {"target_url": "%s"}}
+                """.formatted(target));
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/proxy/target_url", error.jsonPath());
+        assertEquals("t", error.apiId());
+    }
+
+    @Test
+    void tcpApiWithoutListenPortIsAnErrorNamingTheApi() throws Exception {
+        Path conf = conf("{}");
+        api("t.json", """
+                {"api_id": "t", "protocol": "tcp", "proxy": {"target_url": "127.0.0.1:6379"}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/listen_port", error.jsonPath());
+        assertEquals("t", error.apiId());
+        assertTrue(error.toString().contains("needs its own listen_port"), error.toString());
     }
 
     @Test

@@ -78,6 +78,7 @@ class RelayTest {
                     public void channelActive(ChannelHandlerContext ctx) {
                         Channel client = ctx.channel();
                         client.pipeline().remove(this);
+                        Relay.hold(client);
                         new Bootstrap()
                                 .group(client.eventLoop())
                                 .channel(transport.channelClass())

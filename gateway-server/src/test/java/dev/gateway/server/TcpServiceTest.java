@@ -1,0 +1,222 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tcp} APIs through the whole gateway: a port of their own, relayed to the next upstream. */
+class TcpServiceTest {
+
+    @TempDir
+    Path dir;
+
+    private final Cleanup cleanup = new Cleanup();
+    private ConfFolder folder;
+    private CapturedLog log;
+
+    @BeforeEach
+    void setUp() {
+        folder = new ConfFolder(dir);
+        log = cleanup.add(CapturedLog.attach());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cleanup.closeAll();
+    }
+
+    /** A TCP upstream on port 0: it sends its name on connect, then echoes every byte. */
+    private static final class NamedEcho implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> accepted = new ArrayList<>();
+
+        NamedEcho(String name) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread thread = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        synchronized (accepted) {
+                            accepted.add(socket);
+                        }
+                        Thread echo = new Thread(() -> echo(socket, name), "echo-" + name);
+                        echo.setDaemon(true);
+                        echo.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "accept-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private static void echo(Socket socket, String name) {
+            try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+                out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
+                in.transferTo(out);
+            } catch (IOException e) {
+                // the test closed it
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            synchronized (accepted) {
+                for (Socket socket : accepted) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    private static ObjectNode tcpApi(String id, int listenPort, String target) {
+        ObjectNode api = ConfFolder.JSON.createObjectNode();
+        api.put("api_id", id);
+        api.put("name", "tcp " + id);
+        api.put("protocol", "tcp");
+        api.put("listen_port", listenPort);
+        api.putObject("proxy").put("target_url", target);
+        return api;
+    }
+
+    private ObjectNode confAllowingTcp(int... ports) {
+        ObjectNode conf = ConfFolder.tykConf();
+        var list = conf.putObject("ports_whitelist").putObject("tcp").putArray("ports");
+        for (int port : ports) {
+            list.add(port);
+        }
+        return conf;
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int c; (c = in.read()) != -1 && c != '\n'; ) {
+            text.append((char) c);
+        }
+        return text.toString();
+    }
+
+    @Test
+    void bytesGoThroughToABareHostPortTargetAndBack() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port)).writeApi("echo.json", tcpApi("echo", port, "127.0.0.1:" + echo.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            assertEquals("echo", line(client.getInputStream()));
+            client.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("ping", line(client.getInputStream()));
+        }
+        // The report comes once both ends have finished: the client's end reached the echo, which then closed.
+        log.awaitLogged(Level.INFO, "api=echo", "closed: DONE", "bytes in");
+    }
+
+    @Test
+    void loadBalancingRotatesOverTcpTargets() throws Exception {
+        NamedEcho first = cleanup.add(new NamedEcho("first"));
+        NamedEcho second = cleanup.add(new NamedEcho("second"));
+        int port = Net.freePort();
+        ObjectNode api = tcpApi("pair", port, "tcp://unused:1");
+        ((ObjectNode) api.get("proxy")).put("enable_load_balancing", true).putArray("target_list")
+                .add("tcp://127.0.0.1:" + first.port()).add("127.0.0.1:" + second.port());
+        folder.writeConf(confAllowingTcp(port)).writeApi("pair.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+                client.setSoTimeout(10_000);
+                names.add(line(client.getInputStream()));
+            }
+        }
+
+        assertEquals(List.of("first", "second", "first", "second"), names);
+    }
+
+    @Test
+    void refusedUpstreamClosesTheClientPromptly() throws Exception {
+        int dead = Net.freePort();
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port)).writeApi("dead.json", tcpApi("dead", port, "127.0.0.1:" + dead));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read());
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "the client waited for a dead upstream");
+        }
+        log.awaitLogged(Level.WARN, "api=dead", "connect failed");
+    }
+
+    @Test
+    void tcpApiWithoutListenPortIsNotServedAndNamed() throws Exception {
+        ObjectNode api = tcpApi("portless", 0, "127.0.0.1:1");
+        api.remove("listen_port");
+        folder.writeConf(ConfFolder.tykConf()).writeApi("portless.json", api);
+
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        log.assertLogged(Level.ERROR, "portless.json", "/listen_port", "needs its own listen_port");
+        assertEquals(0, gateway.snapshot().apis().size());
+    }
+
+    @Test
+    void tcpApiOnTheGatewaysOwnPortIsRefused() throws Exception {
+        int own = Net.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.put("listen_port", own);
+        folder.writeConf(conf).writeApi("clash.json", tcpApi("clash", own, "127.0.0.1:1"));
+
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        log.assertLogged(Level.ERROR, "clash.json", "cannot serve tcp", "the gateway's own port");
+        assertEquals(0, gateway.snapshot().apis().size());
+    }
+
+    @Test
+    void secondTcpApiOnAPortIsRefusedNamingTheFirst() throws Exception {
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port))
+                .writeApi("a.json", tcpApi("a", port, "127.0.0.1:1"))
+                .writeApi("b.json", tcpApi("b", port, "127.0.0.1:2"));
+
+        cleanup.gateway(folder.conf);
+
+        log.assertLogged(Level.ERROR, "b.json", "already serves API a");
+    }
+
+    @Test
+    void portOutsideTheTcpWhitelistIsRefused() throws Exception {
+        int port = Net.freePort();
+        folder.writeConf(ConfFolder.tykConf()).writeApi("out.json", tcpApi("out", port, "127.0.0.1:1"));
+
+        cleanup.gateway(folder.conf);
+
+        log.assertLogged(Level.ERROR, "out.json", "not allowed for tcp by ports_whitelist");
+    }
+}

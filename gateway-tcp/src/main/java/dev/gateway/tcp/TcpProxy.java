@@ -1,0 +1,95 @@
+package dev.gateway.tcp;
+
+import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * What every TCP listener of one gateway shares: the upstream connector and the open relays. Connections are
+ * relayed on the event loop that accepted them, upstream side included.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+    /** Above this many queued bytes a side stops its peer from reading; below the low mark it resumes. */
+    static final WriteBufferWaterMark WATER_MARKS = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    private final Bootstrap upstreams;
+    private final TlsContexts tls;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final long idleTimeoutNanos;
+    private final ChannelGroup clients = new DefaultChannelGroup("tcp-clients", GlobalEventExecutor.INSTANCE);
+
+    /**
+     * @param connectTimeoutSeconds how long an upstream connect may take ({@code proxy_default_timeout})
+     * @param idleTimeoutSeconds how long a relay may carry nothing either way ({@code tcp_idle_timeout})
+     */
+    public TcpProxy(Transport transport, TlsContexts tls, int connectTimeoutSeconds, int idleTimeoutSeconds) {
+        this.tls = tls;
+        this.resolver = transport.newResolverGroup();
+        this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds);
+        this.upstreams = new Bootstrap()
+                .channel(transport.channelClass())
+                .resolver(resolver)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) TimeUnit.SECONDS.toMillis(connectTimeoutSeconds))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARKS);
+    }
+
+    /** The options every TCP listener's connections need: auto-read off (the relay reads), the water marks. */
+    public static ServerBootstrap applyChildOptions(ServerBootstrap bootstrap) {
+        return bootstrap
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARKS);
+    }
+
+    /**
+     * The initializer of a TCP listener's connections.
+     *
+     * @param service the port's API, read per connection so a reload applies to new connections; {@code null}
+     *     when the port no longer serves one
+     */
+    public ChannelInitializer<Channel> listener(Supplier<TcpService> service) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel client) {
+                clients.add(client);
+                client.pipeline().addLast(new TcpFrontend(TcpProxy.this, service.get()));
+            }
+        };
+    }
+
+    Bootstrap upstreams() {
+        return upstreams;
+    }
+
+    TlsContexts tls() {
+        return tls;
+    }
+
+    long idleTimeoutNanos() {
+        return idleTimeoutNanos;
+    }
+
+    /** Closes every relay and its connections; a TCP stream has no boundary at which to drain. */
+    @Override
+    public void close() {
+        clients.close().awaitUninterruptibly();
+        resolver.close();
+    }
+}
