@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,6 +138,53 @@ class TcpServiceTest {
         }
         // The report comes once both ends have finished: the client's end reached the echo, which then closed.
         log.awaitLogged(Level.INFO, "api=echo", "closed: DONE", "bytes in");
+    }
+
+    @Test
+    void realRedisServerAnswersARealClientThroughTheGateway() throws Exception {
+        int redisPort = Net.freePort();
+        Process redis;
+        try {
+            redis = new ProcessBuilder("redis-server", "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("redis.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new AssertionError("redis-server is not installed (bin/test installs it): " + e.getMessage(), e);
+        }
+        cleanup.add(() -> {
+            redis.destroy();
+            redis.waitFor(5, TimeUnit.SECONDS);
+        });
+        awaitListening(redisPort, redis);
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port))
+                .writeApi("redis.json", tcpApi("redis", port, "127.0.0.1:" + redisPort));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
+        cleanup.add(client::shutdown);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> redisCommands = connection.sync();
+            assertEquals("PONG", redisCommands.ping());
+            assertEquals("OK", redisCommands.set("gateway", "relayed"));
+            assertEquals("relayed", redisCommands.get("gateway"));
+        }
+    }
+
+    /** Waits until a started server accepts connections, failing if it exits first. */
+    private static void awaitListening(int port, Process process) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (Socket probe = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                assertTrue(process.isAlive(), "the server exited before it listened");
+                assertTrue(System.nanoTime() < deadline, "the server did not listen on " + port + " in 10 s");
+                Thread.sleep(20); // polling a starting process: there is nothing to wait on
+            }
+        }
     }
 
     @Test
