@@ -10,7 +10,6 @@ import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
-import dev.gateway.core.snapshot.ListenerProtocol;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.grpc.GrpcRules;
@@ -20,6 +19,7 @@ import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.tcp.TcpProxy;
+import dev.gateway.tcp.TcpRoutes;
 import dev.gateway.tcp.TcpService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -67,7 +67,7 @@ public final class Gateway {
 
     /** One bound port and the references its connections read. */
     private record BoundListener(ListenerPlan plan, Channel channel, AtomicReference<HttpRoutes> routes,
-            AtomicReference<Mapping<String, SslContext>> certificates, AtomicReference<TcpService> tcpService) {
+            AtomicReference<Mapping<String, SslContext>> certificates, AtomicReference<TcpRoutes> tcpRoutes) {
     }
 
     private Gateway(Path confFile, GatewayConfig config, Transport transport, int gatewayPortOverride)
@@ -191,7 +191,7 @@ public final class Gateway {
         Path confDir = confFile.getParent();
         Map<Integer, BoundListener> kept = new LinkedHashMap<>();
         for (ListenerPlan plan : next.listeners().values()) {
-            if (plan.protocol() == ListenerProtocol.TCP) {
+            if (!plan.protocol().isHttp()) {
                 applyTcp(plan, next, kept);
                 continue;
             }
@@ -261,28 +261,44 @@ public final class Gateway {
         if (listener.routes != null) {
             listener.routes.set(HttpRoutes.empty());
         }
-        if (listener.tcpService != null) {
-            listener.tcpService.set(null);
+        if (listener.tcpRoutes != null) {
+            listener.tcpRoutes.set(null);
         }
     }
 
-    /** A tcp API's port: kept with the new API when it already serves tcp, bound otherwise. */
+    /** A tcp or tls port: kept with its new APIs when it already serves that protocol, bound otherwise. */
     private void applyTcp(ListenerPlan plan, GatewaySnapshot next, Map<Integer, BoundListener> kept)
             throws InterruptedException {
-        ApiDefinition api = plan.apis().get(0).definition();
-        TcpService service = new TcpService(api, next.targetGroup(api.apiId()),
-                config.proxySslInsecureSkipVerify() || api.proxy().transport().sslInsecureSkipVerify());
         BoundListener existing = listeners.get(plan.port());
-        if (existing != null && existing.plan.protocol() == ListenerProtocol.TCP) {
-            existing.tcpService.set(service);
-            kept.put(plan.port(), new BoundListener(plan, existing.channel, null, null, existing.tcpService));
+        Mapping<String, SslContext> certificates = null;
+        if (plan.protocol().isTls()) {
+            try {
+                certificates = ServerCertificates.mapping(plan, config, confFile.getParent());
+            } catch (ConfigException e) {
+                log.error("cannot serve {} for APIs {}: {}", describe(plan), apiIds(plan), e.getMessage());
+                if (existing != null) {
+                    kept.put(plan.port(), existing);
+                }
+                return;
+            }
+        }
+        List<TcpService> services = new ArrayList<>();
+        for (LoadedApi loaded : plan.apis()) {
+            ApiDefinition api = loaded.definition();
+            services.add(new TcpService(api, next.targetGroup(api.apiId()),
+                    config.proxySslInsecureSkipVerify() || api.proxy().transport().sslInsecureSkipVerify()));
+        }
+        TcpRoutes routes = TcpRoutes.of(services, certificates);
+        if (existing != null && existing.plan.protocol() == plan.protocol()) {
+            existing.tcpRoutes.set(routes);
+            kept.put(plan.port(), new BoundListener(plan, existing.channel, null, null, existing.tcpRoutes));
             return;
         }
         if (existing != null) {
             forget(existing);
             existing.channel.close().sync();
         }
-        AtomicReference<TcpService> ref = new AtomicReference<>(service);
+        AtomicReference<TcpRoutes> ref = new AtomicReference<>(routes);
         try {
             ServerBootstrap bootstrap = TcpProxy.applyChildOptions(new ServerBootstrap()
                     .group(acceptors, workers)

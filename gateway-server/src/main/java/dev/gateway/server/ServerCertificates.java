@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The certificates of an HTTPS listener: on the gateway's own port those of {@code http_server_options}
+ * The certificates of an HTTPS or TLS listener: on the gateway's own port those of {@code http_server_options}
  * ({@code certificates}, then {@code ssl_certificates}), then on any port the {@code certificates} of the APIs it
  * serves. Relative paths are resolved against the folder of {@code tyk.conf}.
  */
@@ -63,11 +63,12 @@ final class ServerCertificates {
         }
         if (pairs.isEmpty()) {
             throw new ConfigException(LoadProblem.error(confFile, "", "", "port " + plan.port()
-                    + " serves https but no certificate is configured for it"));
+                    + " serves " + plan.protocol().configName() + " but no certificate is configured for it"));
         }
         try {
+            // ALPN h2 only where HTTP/2 is served: a tls port relays bytes and offers no application protocol.
             return TlsContexts.serverMapping(pairs, config.httpServerOptions().minVersion(),
-                    config.httpServerOptions().enableHttp2());
+                    plan.protocol().isHttp() && config.httpServerOptions().enableHttp2());
         } catch (IOException e) {
             throw new ConfigException(LoadProblem.error(confFile, "", "", reason(e)));
         }

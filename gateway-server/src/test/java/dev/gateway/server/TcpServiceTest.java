@@ -1,10 +1,12 @@
 package dev.gateway.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.TestCerts;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -20,6 +22,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -185,6 +190,99 @@ class TcpServiceTest {
                 Thread.sleep(20); // polling a starting process: there is nothing to wait on
             }
         }
+    }
+
+    // ---- TLS termination with SNI ------------------------------------------------------------------------------
+
+    private static ObjectNode tlsApi(String id, int listenPort, String domain, String certificate, String target) {
+        ObjectNode api = tcpApi(id, listenPort, target);
+        api.put("protocol", "tls").put("domain", domain);
+        api.putArray("certificate").add(certificate);
+        return api;
+    }
+
+    private ObjectNode confAllowingTls(int port) {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("ports_whitelist").putObject("tls").putArray("ports").add(port);
+        return conf;
+    }
+
+    /** A TLS client that trusts the test CA and sends {@code sniName}; the handshake is done on return. */
+    private static SSLSocket tlsClient(int port, String sniName) throws IOException {
+        SSLSocket socket = (SSLSocket) Net.trustingTestCa().getSocketFactory().createSocket("127.0.0.1", port);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(sniName)));
+        socket.setSSLParameters(parameters);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        return socket;
+    }
+
+    @Test
+    void tlsServicesShareAPortByExactWildcardAndDefaultSni() throws Exception {
+        NamedEcho exact = cleanup.add(new NamedEcho("exact"));
+        NamedEcho wildcard = cleanup.add(new NamedEcho("wildcard"));
+        NamedEcho fallback = cleanup.add(new NamedEcho("default"));
+        int port = Net.freePort();
+        folder.copy(TestCerts.examplePem(), "certs/example.pem")
+                .copy(TestCerts.localhostPem(), "certs/localhost.pem")
+                .copy(TestCerts.localhostKey(), "certs/localhost.key")
+                .writeConf(confAllowingTls(port))
+                .writeApi("exact.json", tlsApi("exact", port, "api.example.com", "certs/example.pem",
+                        "127.0.0.1:" + exact.port()))
+                .writeApi("wild.json", tlsApi("wild", port, "*.wild.example.com", "certs/example.pem",
+                        "127.0.0.1:" + wildcard.port()))
+                .writeApi("default.json", tlsApi("default", port, "", "certs/localhost.pem",
+                        "127.0.0.1:" + fallback.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        int bound = gateway.boundPort(port);
+
+        for (String[] expected : new String[][] {{"api.example.com", "exact"}, {"eu.wild.example.com", "wildcard"},
+                {"localhost", "default"}}) {
+            try (SSLSocket client = tlsClient(bound, expected[0])) {
+                assertEquals(expected[1], line(client.getInputStream()), "SNI " + expected[0]);
+                client.getOutputStream().write("over tls\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("over tls", line(client.getInputStream()));
+            }
+        }
+    }
+
+    @Test
+    void unknownSniWithoutADefaultServiceIsClosedAndLogged() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        folder.copy(TestCerts.examplePem(), "certs/example.pem")
+                .writeConf(confAllowingTls(port))
+                .writeApi("only.json", tlsApi("only", port, "api.example.com", "certs/example.pem",
+                        "127.0.0.1:" + echo.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        assertThrows(IOException.class, () -> {
+            try (SSLSocket client = tlsClient(gateway.boundPort(port), "other.test")) {
+                assertEquals(-1, client.getInputStream().read());
+                throw new IOException("closed after the handshake");
+            }
+        });
+        log.awaitLogged(Level.INFO, "no API for SNI 'other.test' on port");
+    }
+
+    @Test
+    void plainBytesOnATlsPortAreClosedAndLogged() throws Exception {
+        int port = Net.freePort();
+        folder.copy(TestCerts.examplePem(), "certs/example.pem")
+                .writeConf(confAllowingTls(port))
+                .writeApi("only.json", tlsApi("only", port, "", "certs/example.pem", "127.0.0.1:1"));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = client.getInputStream();
+            while (in.read() != -1) {
+                // a TLS alert, then the end
+            }
+        }
+        log.awaitLogged(Level.INFO, "TLS handshake failed on port");
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -61,15 +62,19 @@ public final class TcpProxy implements AutoCloseable {
     /**
      * The initializer of a TCP listener's connections.
      *
-     * @param service the port's API, read per connection so a reload applies to new connections; {@code null}
-     *     when the port no longer serves one
+     * @param routes the port's APIs (and certificates, for a {@code tls} port), read per connection so a reload
+     *     applies to new connections; {@code null} when the port no longer serves any
      */
-    public ChannelInitializer<Channel> listener(Supplier<TcpService> service) {
+    public ChannelInitializer<Channel> listener(Supplier<TcpRoutes> routes) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel client) {
                 clients.add(client);
-                client.pipeline().addLast(new TcpFrontend(TcpProxy.this, service.get()));
+                TcpRoutes current = routes.get();
+                if (current != null && current.terminatesTls()) {
+                    client.pipeline().addLast(new SniHandler(current.certificates()));
+                }
+                client.pipeline().addLast(new TcpFrontend(TcpProxy.this, current));
             }
         };
     }

@@ -201,12 +201,7 @@ public final class ConfigLoader {
                     "unknown protocol '" + api.protocol() + "' (expected http, https, h2c, tcp or tls)"));
             return;
         }
-        if (api.protocol().equals("tls")) {
-            out.add(LoadProblem.error(file, "/protocol", id,
-                    "TLS termination for TCP services is not implemented yet; the API is not served"));
-            return;
-        }
-        if (api.protocol().equals("tcp")) {
+        if (api.protocol().equals("tcp") || api.protocol().equals("tls")) {
             validateTcpApi(api, file, out);
             return;
         }

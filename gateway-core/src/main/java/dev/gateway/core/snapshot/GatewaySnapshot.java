@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -125,13 +126,18 @@ public final class GatewaySnapshot {
                 byRoute.put(routeKey, loaded);
                 groups.put(id, new TargetGroup(ConfigLoader.httpTargets(api), health));
             } else {
-                if (claim != null) {
-                    // Telling TCP services on one port apart needs SNI, which comes with TLS termination.
-                    problems.add(LoadProblem.error(file, "/listen_port", id, "port " + port
-                            + " already serves API " + claim.owner.definition().apiId() + " in "
-                            + claim.owner.fileName() + "; one tcp API per port"));
+                // TLS services share a port told apart by SNI, one per domain; plain TCP has nothing to tell
+                // connections apart by, so one service per port.
+                String serviceKey = port + " " + (family.isTls() ? api.domain().toLowerCase(Locale.ROOT) : "");
+                LoadedApi sameService = byRoute.get(serviceKey);
+                if (sameService != null) {
+                    problems.add(LoadProblem.error(file, family.isTls() ? "/domain" : "/listen_port", id, "port "
+                            + port + (family.isTls() ? " with domain '" + api.domain() + "'" : "")
+                            + " already serves API " + sameService.definition().apiId() + " in "
+                            + sameService.fileName() + (family.isTls() ? "" : "; one tcp API per port")));
                     continue;
                 }
+                byRoute.put(serviceKey, loaded);
                 groups.put(id, new TargetGroup(ConfigLoader.tcpTargets(api), health));
             }
 

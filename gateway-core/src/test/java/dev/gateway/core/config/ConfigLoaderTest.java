@@ -648,19 +648,17 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void tlsApisAreRefusedUntilTerminationIsImplemented() throws Exception {
+    void tlsApisLoadWithTheirCertificateAlias() throws Exception {
         Path conf = conf("{}");
         api("t.json", """
-                {"api_id": "t", "protocol": "tls", "listen_port": 9443,
-                 "proxy": {"target_url": "tcp://127.0.0.1:9000"}}
+                {"api_id": "t", "protocol": "tls", "listen_port": 9443, "certificate": ["server.pem"],
+                 "domain": "db.example.com", "proxy": {"target_url": "tcp://127.0.0.1:9000"}}
                 """);
 
         LoadReport report = ConfigLoader.load(conf);
 
-        assertEquals(List.of(), report.apis());
-        LoadProblem error = onlyError(report);
-        assertEquals("/protocol", error.jsonPath());
-        assertEquals("t", error.apiId());
+        assertEquals(List.of(), report.problems());
+        assertEquals(List.of("server.pem"), report.apis().get(0).definition().certificates());
     }
 
     @ParameterizedTest
