@@ -66,6 +66,7 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
 
     void openStream(UpstreamConnection handler, Promise<Void> opened) {
         streams++;
+        handler.onSharedConnection = ready;
         if (ready) {
             open(handler, opened);
         } else {

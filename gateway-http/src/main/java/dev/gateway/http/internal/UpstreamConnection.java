@@ -20,6 +20,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     long idleSinceNanos;
     /** Exchanges served so far; above zero the connection is a reused one. */
     int served;
+    /**
+     * An HTTP/2 stream on a connection that was already open: like a reused HTTP/1.1 connection, it may meet a
+     * GOAWAY the gateway had not read yet, and a bodyless idempotent request refused that way is sent again.
+     */
+    boolean onSharedConnection;
 
     UpstreamConnection(UpstreamEndpoint endpoint, UpstreamPool pool) {
         this.endpoint = endpoint;
@@ -31,7 +36,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     boolean isReused() {
-        return served > 0;
+        return served > 0 || onSharedConnection;
     }
 
     void attach(ProxyExchange exchange) {
