@@ -1,5 +1,6 @@
 package dev.gateway.http;
 
+import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.http.internal.FrontendHandler;
 import dev.gateway.http.internal.Http2Frontend;
 import dev.gateway.http.internal.PipelineNames;
@@ -27,6 +28,7 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     private final FrontendHandler.ListenerContext context;
     private final Mapping<String, SslContext> sni;
     private final boolean http2;
+    private boolean proxyProtocol;
 
     /**
      * @param sni certificates by server name for HTTPS, {@code null} for cleartext; for HTTP/2 their contexts
@@ -41,6 +43,12 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
                 sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules());
         this.sni = sni;
         this.http2 = http2;
+    }
+
+    /** Connections start with a PROXY protocol header (an API on the port sets {@code enable_proxy_protocol}). */
+    public HttpListenerInitializer expectingProxyProtocol(boolean expected) {
+        this.proxyProtocol = expected;
+        return this;
     }
 
     /**
@@ -75,5 +83,9 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
             pipeline.addLast(PipelineNames.H2C_UPGRADE, Http2Frontend.upgradeHandler(context));
         }
         pipeline.addLast(PipelineNames.FRONTEND, new FrontendHandler(context, encoder));
+        if (proxyProtocol) {
+            // In front of everything, TLS included; the frontend's first read starts it.
+            ProxyProtocol.expect(ch);
+        }
     }
 }

@@ -329,7 +329,9 @@ public final class Gateway {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true))
-                .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status, http2(plan)));
+                .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status, http2(plan))
+                        .expectingProxyProtocol(plan.apis().stream()
+                                .anyMatch(api -> api.definition().enableProxyProtocol())));
         int port = bindPort(plan);
         InetSocketAddress address = plan.address().isEmpty()
                 ? new InetSocketAddress(port) : new InetSocketAddress(plan.address(), port);

@@ -285,6 +285,104 @@ class TcpServiceTest {
         log.awaitLogged(Level.INFO, "TLS handshake failed on port");
     }
 
+    // ---- PROXY protocol ----------------------------------------------------------------------------------------
+
+    private static final byte[] PROXY_V1 = "PROXY TCP4 203.0.113.7 127.0.0.1 51000 6380\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /** A PROXY v2 header for TCP over IPv4 from 198.51.100.9:42000. */
+    private static byte[] proxyV2() {
+        return new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
+                0x21, 0x11, 0x00, 0x0C,
+                (byte) 198, 51, 100, 9, 127, 0, 0, 1,
+                (byte) (42000 >> 8), (byte) (42000 & 0xff), 0x18, (byte) 0xEC};
+    }
+
+    private Gateway proxyProtocolEcho(NamedEcho echo, int port) throws Exception {
+        ObjectNode api = tcpApi("pp", port, "127.0.0.1:" + echo.port()).put("enable_proxy_protocol", true);
+        folder.writeConf(confAllowingTcp(port)).writeApi("pp.json", api);
+        return cleanup.gateway(folder.conf);
+    }
+
+    @Test
+    void proxyProtocolV1And2NameTheClientInTheLog() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        Gateway gateway = proxyProtocolEcho(echo, port);
+
+        for (byte[] header : List.of(PROXY_V1, proxyV2())) {
+            try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write(header);
+                client.getOutputStream().write("hi\n".getBytes(StandardCharsets.US_ASCII));
+                assertEquals("echo", line(client.getInputStream()));
+                assertEquals("hi", line(client.getInputStream()), "the bytes after the header pass untouched");
+            }
+        }
+        log.awaitLogged(Level.INFO, "api=pp client=/203.0.113.7:51000", "closed:");
+        log.awaitLogged(Level.INFO, "api=pp client=/198.51.100.9:42000", "closed:");
+    }
+
+    @Test
+    void malformedProxyHeaderIsClosedAndLogged() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        Gateway gateway = proxyProtocolEcho(echo, port);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, client.getInputStream().read());
+        }
+        log.awaitLogged(Level.INFO, "malformed PROXY protocol header");
+    }
+
+    @Test
+    void proxyHeaderIsReadBeforeTlsSoSniStillRoutes() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        ObjectNode api = tlsApi("sni", port, "api.example.com", "certs/example.pem", "127.0.0.1:" + echo.port())
+                .put("enable_proxy_protocol", true);
+        folder.copy(TestCerts.examplePem(), "certs/example.pem").writeConf(confAllowingTls(port))
+                .writeApi("sni.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket raw = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            raw.getOutputStream().write(PROXY_V1);
+            SSLSocket tls = (SSLSocket) Net.trustingTestCa().getSocketFactory()
+                    .createSocket(raw, "api.example.com", raw.getPort(), true);
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName("api.example.com")));
+            tls.setSSLParameters(parameters);
+            tls.setSoTimeout(10_000);
+            assertEquals("echo", line(tls.getInputStream()));
+            tls.close();
+        }
+        log.awaitLogged(Level.INFO, "api=sni client=/203.0.113.7:51000");
+    }
+
+    @Test
+    void httpApiWithProxyProtocolForwardsTheHeadersClient() throws Exception {
+        Upstream upstream = cleanup.upstream("up");
+        int port = Net.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("ports_whitelist").putObject("http").putArray("ports").add(port);
+        ObjectNode api = ConfFolder.api("web", "/web/", upstream.url()).put("listen_port", port)
+                .put("enable_proxy_protocol", true);
+        folder.writeConf(conf).writeApi("web.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(PROXY_V1);
+            client.getOutputStream().write("GET /web/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        }
+        assertEquals("203.0.113.7", upstream.lastForwardedFor());
+    }
+
     @Test
     void loadBalancingRotatesOverTcpTargets() throws Exception {
         NamedEcho first = cleanup.add(new NamedEcho("first"));

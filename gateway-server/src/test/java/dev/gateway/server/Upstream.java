@@ -74,6 +74,13 @@ final class Upstream implements AutoCloseable {
         return path;
     }
 
+    private volatile String lastForwardedFor;
+
+    /** The {@code X-Forwarded-For} of the last request that arrived. */
+    String lastForwardedFor() {
+        return lastForwardedFor;
+    }
+
     /** Lets every held response go, now and from now on. */
     void release() {
         release.countDown();
@@ -85,6 +92,7 @@ final class Upstream implements AutoCloseable {
                 body.readAllBytes();
             }
             String path = exchange.getRequestURI().getRawPath();
+            lastForwardedFor = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
             arrived.add(path);
             try {
                 if (!release.await(MAX_HOLD.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -2,6 +2,7 @@ package dev.gateway.tcp;
 
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.core.relay.Relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,8 +42,9 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
         if (routes == null) {
             log.info("client={} port {} serves no API any more; closing", ClientAddress.of(client), localPort(client));
             client.close();
-        } else if (routes.terminatesTls()) {
-            // The handshake reads on its own once started; SNI and its end arrive as events below.
+        } else if (routes.terminatesTls() || routes.proxyProtocol()) {
+            // The PROXY header and the handshake read on their own once started; what they learn (the client's
+            // address, its SNI) arrives as events below.
             ctx.read();
         } else {
             connect(ctx, routes.match(null));
@@ -52,6 +54,12 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == ProxyProtocol.HEADER_READ) {
+            if (!routes.terminatesTls()) {
+                connect(ctx, routes.match(null));
+            }
+            return;
+        }
         if (event instanceof SniCompletionEvent sni) {
             service = routes.match(sni.hostname());
             if (service == null) {

@@ -1,5 +1,6 @@
 package dev.gateway.tcp;
 
+import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -75,6 +76,9 @@ public final class TcpProxy implements AutoCloseable {
                     client.pipeline().addLast(new SniHandler(current.certificates()));
                 }
                 client.pipeline().addLast(new TcpFrontend(TcpProxy.this, current));
+                if (current != null && current.proxyProtocol()) {
+                    ProxyProtocol.expect(client);
+                }
             }
         };
     }

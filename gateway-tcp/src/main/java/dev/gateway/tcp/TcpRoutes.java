@@ -16,9 +16,11 @@ import java.util.Map;
  * is a load error.
  *
  * @param certificates SNI to certificate for a {@code tls} port; {@code null} for a plain {@code tcp} one
+ * @param proxyProtocol connections start with a PROXY protocol header: an API on the port sets
+ *     {@code enable_proxy_protocol}
  */
 public record TcpRoutes(Map<String, TcpService> exact, List<Wildcard> wildcards, TcpService fallback,
-        Mapping<String, SslContext> certificates) {
+        Mapping<String, SslContext> certificates, boolean proxyProtocol) {
 
     /** A {@code *.example.com} domain: {@code suffix} is {@code .example.com}. */
     public record Wildcard(String suffix, TcpService service) {
@@ -34,7 +36,9 @@ public record TcpRoutes(Map<String, TcpService> exact, List<Wildcard> wildcards,
         Map<String, TcpService> exact = new HashMap<>();
         List<Wildcard> wildcards = new ArrayList<>();
         TcpService fallback = null;
+        boolean proxyProtocol = false;
         for (TcpService service : services) {
+            proxyProtocol |= service.api().enableProxyProtocol();
             String domain = service.api().domain().toLowerCase(Locale.ROOT);
             if (domain.isEmpty()) {
                 fallback = service;
@@ -46,7 +50,7 @@ public record TcpRoutes(Map<String, TcpService> exact, List<Wildcard> wildcards,
         }
         // The longest wildcard wins: *.eu.example.com before *.example.com.
         wildcards.sort((a, b) -> Integer.compare(b.suffix().length(), a.suffix().length()));
-        return new TcpRoutes(exact, wildcards, fallback, certificates);
+        return new TcpRoutes(exact, wildcards, fallback, certificates, proxyProtocol);
     }
 
     /** The service for a client's SNI name ({@code null} when it sent none), or {@code null} for none. */

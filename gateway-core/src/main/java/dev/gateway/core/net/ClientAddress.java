@@ -1,6 +1,7 @@
 package dev.gateway.core.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ServerChannel;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -22,6 +23,11 @@ public final class ClientAddress {
         InetSocketAddress fromHeader = channel.attr(ATTRIBUTE).get();
         if (fromHeader != null) {
             return fromHeader;
+        }
+        Channel parent = channel.parent();
+        if (parent != null && !(parent instanceof ServerChannel)) {
+            // An HTTP/2 stream: the client is its connection's.
+            return of(parent);
         }
         SocketAddress remote = channel.remoteAddress();
         return remote instanceof InetSocketAddress inet ? inet : null;

@@ -180,7 +180,7 @@ class ConfigLoaderTest {
                 {
                   "api_id": "pp",
                   "use_keyless": true,
-                  "enable_proxy_protocol": true,
+                  "pinned_public_keys": {"*": "abc"},
                   "proxy": {"listen_path": "/pp/", "target_url": "http://127.0.0.1:9000"}
                 }
                 """);
@@ -191,9 +191,9 @@ class ConfigLoaderTest {
         assertEquals(1, report.warnings().size(), report.warnings()::toString);
         LoadProblem warning = report.warnings().get(0);
         assertEquals("pp.json", warning.file());
-        assertEquals("/enable_proxy_protocol", warning.jsonPath());
+        assertEquals("/pinned_public_keys", warning.jsonPath());
         assertEquals("pp", warning.apiId());
-        assertTrue(warning.toString().contains("/enable_proxy_protocol")
+        assertTrue(warning.toString().contains("/pinned_public_keys")
                 && warning.toString().contains("pp"), warning.toString());
     }
 
