@@ -1,5 +1,6 @@
 package dev.gateway.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -381,6 +382,37 @@ class TcpServiceTest {
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
         }
         assertEquals("203.0.113.7", upstream.lastForwardedFor());
+    }
+
+    @Test
+    void sendProxyProtocolTellsTheUpstreamTheRealClient() throws Exception {
+        ServerSocket v1Upstream = cleanup.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        ServerSocket v2Upstream = cleanup.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        int v1Port = Net.freePort();
+        int v2Port = Net.freePort();
+        ObjectNode v1 = tcpApi("send-v1", v1Port, "127.0.0.1:" + v1Upstream.getLocalPort());
+        ((ObjectNode) v1.get("proxy")).put("send_proxy_protocol", "v1");
+        ObjectNode v2 = tcpApi("send-v2", v2Port, "127.0.0.1:" + v2Upstream.getLocalPort());
+        ((ObjectNode) v2.get("proxy")).put("send_proxy_protocol", "v2");
+        folder.writeConf(confAllowingTcp(v1Port, v2Port)).writeApi("v1.json", v1).writeApi("v2.json", v2);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        // The clients only connect: the header must reach the upstream before, and without, any client byte.
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(v1Port));
+                Socket server = v1Upstream.accept()) {
+            server.setSoTimeout(10_000);
+            assertEquals("PROXY TCP4 127.0.0.1 127.0.0.1 " + client.getLocalPort() + " " + gateway.boundPort(v1Port)
+                    + "\r", line(server.getInputStream()));
+        }
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(v2Port));
+                Socket server = v2Upstream.accept()) {
+            server.setSoTimeout(10_000);
+            InputStream in = server.getInputStream();
+            assertArrayEquals(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
+                    0x21, 0x11, 0x00, 0x0C}, in.readNBytes(16), "v2 signature, PROXY over TCP4, 12 address bytes");
+            byte[] addresses = in.readNBytes(12);
+            assertEquals(client.getLocalPort(), ((addresses[8] & 0xff) << 8) | (addresses[9] & 0xff));
+        }
     }
 
     @Test

@@ -10,8 +10,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +132,7 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                 upstream.close();
             } else {
                 ctx.pipeline().remove(this);
+                sendProxyHeader(chosen, client, upstream);
                 Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> log.info(
                         "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}",
                         chosen.apiId(), ClientAddress.of(client), target, report.reason(),
@@ -136,8 +143,35 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /**
+     * {@code proxy.send_proxy_protocol}: the upstream learns the real client from a PROXY header written before the
+     * first relayed byte (over TLS for {@code tls://} targets).
+     */
+    private static void sendProxyHeader(TcpService service, Channel client, Channel upstream) {
+        String version = service.api().proxy().sendProxyProtocol();
+        if (version.isEmpty()) {
+            return;
+        }
+        InetSocketAddress source = ClientAddress.of(client);
+        InetSocketAddress destination = (InetSocketAddress) client.localAddress();
+        boolean ipv6 = source.getAddress() instanceof java.net.Inet6Address
+                || destination.getAddress() instanceof java.net.Inet6Address;
+        HAProxyMessage header = new HAProxyMessage(
+                version.equals("v2") ? HAProxyProtocolVersion.V2 : HAProxyProtocolVersion.V1, HAProxyCommand.PROXY,
+                ipv6 ? HAProxyProxiedProtocol.TCP6 : HAProxyProxiedProtocol.TCP4,
+                hostAddress(source, ipv6), hostAddress(destination, ipv6), source.getPort(), destination.getPort());
+        upstream.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
+        upstream.writeAndFlush(header, upstream.voidPromise());
+    }
+
+    /** The address as the header's family writes it: an IPv4 address is mapped when the other one is IPv6. */
+    private static String hostAddress(InetSocketAddress address, boolean ipv6) {
+        String host = address.getAddress().getHostAddress();
+        return ipv6 && address.getAddress() instanceof java.net.Inet4Address ? "::ffff:" + host : host;
+    }
+
     private static Object localPort(Channel channel) {
-        return channel.localAddress() instanceof java.net.InetSocketAddress address ? address.getPort()
+        return channel.localAddress() instanceof InetSocketAddress address ? address.getPort()
                 : channel.localAddress();
     }
 }

@@ -228,6 +228,11 @@ public final class ConfigLoader {
     /** A {@code tcp} API: its own port, and {@code tcp://}, {@code tls://} or bare {@code host:port} targets. */
     private static void validateTcpApi(ApiDefinition api, String file, List<LoadProblem> out) {
         String id = api.apiId();
+        String send = api.proxy().sendProxyProtocol();
+        if (!send.isEmpty() && !send.equals("v1") && !send.equals("v2")) {
+            out.add(LoadProblem.error(file, "/proxy/send_proxy_protocol", id,
+                    "unknown PROXY protocol version '" + send + "' (expected v1 or v2)"));
+        }
         if (api.listenPort() == 0) {
             out.add(LoadProblem.error(file, "/listen_port", id,
                     "a " + api.protocol() + " API needs its own listen_port; the API is not served"));

@@ -16,7 +16,6 @@ final class UnimplementedFields {
             "/proxy/check_host_against_uptime_tests",
             "/uptime_tests/check_list",
             "/proxy/service_discovery/use_discovery_service",
-            "/proxy/send_proxy_protocol",
             "/proxy/transport/ssl_ciphers",
             "/proxy/transport/ssl_min_version",
             "/proxy/transport/ssl_max_version",
