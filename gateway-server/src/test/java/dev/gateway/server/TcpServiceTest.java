@@ -12,6 +12,19 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -208,11 +221,16 @@ class TcpServiceTest {
         return conf;
     }
 
-    /** A TLS client that trusts the test CA and sends {@code sniName}; the handshake is done on return. */
+    /**
+     * A TLS client that trusts the test CA, sends {@code sniName} and checks the certificate against it, as a
+     * browser would; the handshake is done on return.
+     */
     private static SSLSocket tlsClient(int port, String sniName) throws IOException {
-        SSLSocket socket = (SSLSocket) Net.trustingTestCa().getSocketFactory().createSocket("127.0.0.1", port);
+        Socket raw = new Socket("127.0.0.1", port);
+        SSLSocket socket = (SSLSocket) Net.trustingTestCa().getSocketFactory().createSocket(raw, sniName, port, true);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName(sniName)));
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
         socket.setSSLParameters(parameters);
         socket.setSoTimeout(10_000);
         socket.startHandshake();
@@ -413,6 +431,73 @@ class TcpServiceTest {
             byte[] addresses = in.readNBytes(12);
             assertEquals(client.getLocalPort(), ((addresses[8] & 0xff) << 8) | (addresses[9] & 0xff));
         }
+    }
+
+    // ---- SNI passthrough ---------------------------------------------------------------------------------------
+
+    /** A TLS echo upstream on Netty: it terminates TLS with the localhost certificate and answers its name. */
+    private static final class TlsEcho implements AutoCloseable {
+        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final Channel server;
+
+        TlsEcho(String name) throws Exception {
+            SslContext tls = SslContextBuilder.forServer(TestCerts.localhostPem().toFile(),
+                    TestCerts.localhostKey().toFile()).build();
+            server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()), new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                                    if (event instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+                                        ctx.writeAndFlush(Unpooled.copiedBuffer(name + "\n", StandardCharsets.US_ASCII));
+                                    }
+                                }
+
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ctx.writeAndFlush(msg);
+                                }
+                            });
+                        }
+                    })
+                    .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        }
+
+        int port() {
+            return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            server.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void tcpApisWithDomainsRouteBySniWithoutTerminatingTls() throws Exception {
+        TlsEcho localhost = cleanup.add(new TlsEcho("localhost-upstream"));
+        TlsEcho other = cleanup.add(new TlsEcho("other-upstream"));
+        int port = Net.freePort();
+        // No certificate anywhere in the gateway's configuration: TLS is between the client and the upstream.
+        folder.writeConf(confAllowingTcp(port))
+                .writeApi("a.json", tcpApi("a", port, "127.0.0.1:" + localhost.port()).put("domain", "localhost"))
+                .writeApi("b.json", tcpApi("b", port, "127.0.0.1:" + other.port()).put("domain", "*.example.com"));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (SSLSocket client = tlsClient(gateway.boundPort(port), "localhost")) {
+            assertEquals("localhost-upstream", line(client.getInputStream()));
+            client.getOutputStream().write("end to end\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("end to end", line(client.getInputStream()));
+        }
+        // The wildcard's upstream serves the localhost certificate, which the client cannot accept for this name:
+        // proof that the handshake is the upstream's, passed through untouched.
+        assertThrows(IOException.class, () -> tlsClient(gateway.boundPort(port), "api.example.com").close());
+        log.awaitLogged(Level.INFO, "api=b", "closed:");
+        assertThrows(IOException.class, () -> tlsClient(gateway.boundPort(port), "unknown.test").close());
+        log.awaitLogged(Level.INFO, "no API for SNI 'unknown.test' on port");
     }
 
     @Test

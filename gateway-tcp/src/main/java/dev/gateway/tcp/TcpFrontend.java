@@ -48,7 +48,7 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
         if (routes == null) {
             log.info("client={} port {} serves no API any more; closing", ClientAddress.of(client), localPort(client));
             client.close();
-        } else if (routes.terminatesTls() || routes.proxyProtocol()) {
+        } else if (routes.terminatesTls() || routes.peeksSni() || routes.proxyProtocol()) {
             // The PROXY header and the handshake read on their own once started; what they learn (the client's
             // address, its SNI) arrives as events below.
             ctx.read();
@@ -61,8 +61,19 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event == ProxyProtocol.HEADER_READ) {
-            if (!routes.terminatesTls()) {
+            if (!routes.terminatesTls() && !routes.peeksSni()) {
                 connect(ctx, routes.match(null));
+            }
+            return;
+        }
+        if (event instanceof SniPeek.Peeked peeked) {
+            TcpService chosen = routes.match(peeked.serverName());
+            if (chosen == null) {
+                log.info("client={} no API for SNI '{}' on port {}; closing", ClientAddress.of(ctx.channel()),
+                        peeked.serverName() == null ? "" : peeked.serverName(), localPort(ctx.channel()));
+                ctx.close();
+            } else {
+                connect(ctx, chosen);
             }
             return;
         }

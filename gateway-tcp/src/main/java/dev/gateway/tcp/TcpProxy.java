@@ -74,6 +74,8 @@ public final class TcpProxy implements AutoCloseable {
                 TcpRoutes current = routes.get();
                 if (current != null && current.terminatesTls()) {
                     client.pipeline().addLast(new SniHandler(current.certificates()));
+                } else if (current != null && current.peeksSni()) {
+                    client.pipeline().addLast(new SniPeek());
                 }
                 client.pipeline().addLast(new TcpFrontend(TcpProxy.this, current));
                 if (current != null && current.proxyProtocol()) {

@@ -70,6 +70,14 @@ public record TcpRoutes(Map<String, TcpService> exact, List<Wildcard> wildcards,
         return fallback;
     }
 
+    /**
+     * Whether a plain {@code tcp} port tells its services apart by the SNI of a ClientHello it passes through
+     * untouched: some service on it has a {@code domain}.
+     */
+    public boolean peeksSni() {
+        return certificates == null && (!exact.isEmpty() || !wildcards.isEmpty());
+    }
+
     /** Whether connections on this port start with TLS, which the gateway terminates. */
     public boolean terminatesTls() {
         return certificates != null;

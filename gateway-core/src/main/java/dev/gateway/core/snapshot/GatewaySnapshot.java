@@ -126,15 +126,15 @@ public final class GatewaySnapshot {
                 byRoute.put(routeKey, loaded);
                 groups.put(id, new TargetGroup(ConfigLoader.httpTargets(api), health));
             } else {
-                // TLS services share a port told apart by SNI, one per domain; plain TCP has nothing to tell
-                // connections apart by, so one service per port.
-                String serviceKey = port + " " + (family.isTls() ? api.domain().toLowerCase(Locale.ROOT) : "");
+                // TCP and TLS services share a port told apart by SNI (terminated for tls, peeked for tcp), one
+                // per domain; one without a domain is the port's default.
+                String serviceKey = port + " " + api.domain().toLowerCase(Locale.ROOT);
                 LoadedApi sameService = byRoute.get(serviceKey);
                 if (sameService != null) {
-                    problems.add(LoadProblem.error(file, family.isTls() ? "/domain" : "/listen_port", id, "port "
-                            + port + (family.isTls() ? " with domain '" + api.domain() + "'" : "")
-                            + " already serves API " + sameService.definition().apiId() + " in "
-                            + sameService.fileName() + (family.isTls() ? "" : "; one tcp API per port")));
+                    problems.add(LoadProblem.error(file, api.domain().isEmpty() ? "/listen_port" : "/domain", id,
+                            "port " + port + (api.domain().isEmpty() ? " without a domain"
+                                    : " with domain '" + api.domain() + "'") + " already serves API "
+                                    + sameService.definition().apiId() + " in " + sameService.fileName()));
                     continue;
                 }
                 byRoute.put(serviceKey, loaded);
