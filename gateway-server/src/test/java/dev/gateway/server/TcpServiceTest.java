@@ -32,38 +32,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tcp} APIs through the whole gateway: a port of their own, relayed to the next upstream. */
-class TcpServiceTest {
-
-    @TempDir
-    Path dir;
-
-    private final Cleanup cleanup = new Cleanup();
-    private ConfFolder folder;
-    private CapturedLog log;
-
-    @BeforeEach
-    void setUp() {
-        folder = new ConfFolder(dir);
-        log = cleanup.add(CapturedLog.attach());
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cleanup.closeAll();
-    }
+class TcpServiceTest extends GatewayFixture {
 
     /** A TCP upstream on port 0: it sends its name on connect, then echoes every byte. */
     private static final class NamedEcho implements AutoCloseable {
@@ -382,7 +360,6 @@ class TcpServiceTest {
 
     @Test
     void httpApiWithProxyProtocolForwardsTheHeadersClient() throws Exception {
-        Upstream upstream = cleanup.upstream("up");
         int port = Net.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("http").putArray("ports").add(port);
