@@ -29,10 +29,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
@@ -443,7 +449,7 @@ class TcpServiceTest extends GatewayFixture {
         }
 
         int port() {
-            return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+            return ((InetSocketAddress) server.localAddress()).getPort();
         }
 
         @Override
@@ -475,6 +481,58 @@ class TcpServiceTest extends GatewayFixture {
         log.awaitLogged(Level.INFO, "api=b", "closed:");
         assertThrows(IOException.class, () -> tlsClient(gateway.boundPort(port), "unknown.test").close());
         log.awaitLogged(Level.INFO, "no API for SNI 'unknown.test' on port");
+    }
+
+    // ---- upstream TLS and public key pinning --------------------------------------------------------------------
+
+    /** The pin of the localhost test certificate: base64 SHA-256 of its SubjectPublicKeyInfo. */
+    private static String localhostPin() throws Exception {
+        try (InputStream pem = Files.newInputStream(TestCerts.localhostPem())) {
+            Certificate certificate =
+                    CertificateFactory.getInstance("X.509").generateCertificate(pem);
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(certificate.getPublicKey().getEncoded());
+            return Base64.getEncoder().encodeToString(digest);
+        }
+    }
+
+    private ObjectNode pinnedTlsUpstreamApi(String id, int port, TlsEcho upstream, String pins) {
+        ObjectNode api = tcpApi(id, port, "tls://127.0.0.1:" + upstream.port());
+        ((ObjectNode) api.get("proxy")).putObject("transport").put("ssl_insecure_skip_verify", true);
+        api.putObject("pinned_public_keys").put("*", pins);
+        return api;
+    }
+
+    @Test
+    void tlsUpstreamWhoseKeyMatchesAPinIsRelayed() throws Exception {
+        TlsEcho upstream = cleanup.add(new TlsEcho("pinned"));
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port))
+                .writeApi("pin.json", pinnedTlsUpstreamApi("pin", port, upstream, "AAAA, " + localhostPin()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            assertEquals("pinned", line(client.getInputStream()), "plain to the gateway, TLS to the upstream");
+            client.getOutputStream().write("secret\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("secret", line(client.getInputStream()));
+        }
+    }
+
+    @Test
+    void tlsUpstreamWhoseKeyMatchesNoPinIsRefused() throws Exception {
+        TlsEcho upstream = cleanup.add(new TlsEcho("impostor"));
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port))
+                .writeApi("pin.json", pinnedTlsUpstreamApi("pin", port, upstream,
+                        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(10_000);
+            assertEquals(-1, client.getInputStream().read(), "nothing of the upstream reaches the client");
+        }
+        log.awaitLogged(Level.WARN, "api=pin", "matches no pinned key");
     }
 
     @Test

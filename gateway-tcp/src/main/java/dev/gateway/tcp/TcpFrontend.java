@@ -16,9 +16,13 @@ import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,17 +145,58 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                 client.close();
             } else if (!client.isActive()) {
                 upstream.close();
+            } else if (target.tls()) {
+                // The relay starts once the upstream's TLS is up and its key matches the pins, if any.
+                upstream.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                    if (!h.isSuccess()) {
+                        log.warn("api={} client={} upstream={} TLS handshake failed: {}; closing", chosen.apiId(),
+                                ClientAddress.of(client), target, h.cause().getMessage());
+                        closeBoth(client, upstream);
+                    } else if (!pinsMatch(chosen, target, upstream)) {
+                        log.warn("api={} client={} upstream={} presented a public key that matches no pinned key;"
+                                + " closing", chosen.apiId(), ClientAddress.of(client), target);
+                        closeBoth(client, upstream);
+                    } else if (!client.isActive()) {
+                        upstream.close();
+                    } else {
+                        relay(ctx, chosen, target, client, upstream, started);
+                    }
+                });
             } else {
-                ctx.pipeline().remove(this);
-                sendProxyHeader(chosen, client, upstream);
-                Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> log.info(
-                        "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}",
-                        chosen.apiId(), ClientAddress.of(client), target, report.reason(),
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                        report.clientToUpstreamBytes(), report.upstreamToClientBytes(),
-                        report.cause() == null ? "" : " (" + report.cause() + ")"));
+                relay(ctx, chosen, target, client, upstream, started);
             }
         });
+    }
+
+    private void relay(ChannelHandlerContext ctx, TcpService chosen, Target target, Channel client, Channel upstream,
+            long started) {
+        ctx.pipeline().remove(this);
+        sendProxyHeader(chosen, client, upstream);
+        Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> log.info(
+                "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}",
+                chosen.apiId(), ClientAddress.of(client), target, report.reason(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                report.clientToUpstreamBytes(), report.upstreamToClientBytes(),
+                report.cause() == null ? "" : " (" + report.cause() + ")"));
+    }
+
+    private static boolean pinsMatch(TcpService service, Target target, Channel upstream) {
+        Set<String> pins = PublicKeyPins.forUpstream(service.api().pinnedPublicKeys(), target.host(), target.port());
+        if (pins.isEmpty()) {
+            return true;
+        }
+        try {
+            Certificate leaf = upstream.pipeline().get(SslHandler.class).engine().getSession()
+                    .getPeerCertificates()[0];
+            return pins.contains(PublicKeyPins.pinOf(leaf));
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
+    }
+
+    private static void closeBoth(Channel client, Channel upstream) {
+        upstream.close();
+        client.close();
     }
 
     /**

@@ -37,6 +37,9 @@ public final class ConfigLoader {
     /** Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge. */
     private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c");
 
+    /** API protocols served by the TCP relay. */
+    private static final Set<String> TCP_PROTOCOLS = Set.of("tcp", "tls");
+
     /** Upstream schemes of TCP APIs. */
     private static final Set<String> TCP_TARGET_SCHEMES = Set.of("tcp", "tls");
 
@@ -184,6 +187,9 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.API)) {
+            if (pointer.equals("/pinned_public_keys") && TCP_PROTOCOLS.contains(api.protocol())) {
+                continue; // pinning works for tcp and tls APIs; HTTP upstreams do not check pins yet
+            }
             problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));
         }
         return Optional.of(new LoadedApi(api, path));
