@@ -285,8 +285,14 @@ public final class Gateway {
         List<TcpService> services = new ArrayList<>();
         for (LoadedApi loaded : plan.apis()) {
             ApiDefinition api = loaded.definition();
-            services.add(new TcpService(api, next.targetGroup(api.apiId()),
-                    config.proxySslInsecureSkipVerify() || api.proxy().transport().sslInsecureSkipVerify()));
+            boolean insecure = config.proxySslInsecureSkipVerify() || api.proxy().transport().sslInsecureSkipVerify();
+            try {
+                services.add(new TcpService(api, next.targetGroup(api.apiId()), insecure,
+                        UpstreamCertificates.contexts(loaded, next.targetGroup(api.apiId()), insecure,
+                                confFile.getParent())));
+            } catch (ConfigException e) {
+                logProblem(e.problem());
+            }
         }
         TcpRoutes routes = TcpRoutes.of(services, certificates);
         if (existing != null && existing.plan.protocol() == plan.protocol()) {

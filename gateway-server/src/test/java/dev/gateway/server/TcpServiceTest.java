@@ -22,6 +22,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -424,8 +425,17 @@ class TcpServiceTest extends GatewayFixture {
         private final Channel server;
 
         TlsEcho(String name) throws Exception {
-            SslContext tls = SslContextBuilder.forServer(TestCerts.localhostPem().toFile(),
-                    TestCerts.localhostKey().toFile()).build();
+            this(name, false);
+        }
+
+        /** With {@code requireClientCertificate}, a client must present the self-signed test certificate. */
+        TlsEcho(String name, boolean requireClientCertificate) throws Exception {
+            SslContextBuilder builder = SslContextBuilder.forServer(TestCerts.localhostPem().toFile(),
+                    TestCerts.localhostKey().toFile());
+            if (requireClientCertificate) {
+                builder.clientAuth(ClientAuth.REQUIRE).trustManager(TestCerts.selfSignedPem().toFile());
+            }
+            SslContext tls = builder.build();
             server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -533,6 +543,36 @@ class TcpServiceTest extends GatewayFixture {
             assertEquals(-1, client.getInputStream().read(), "nothing of the upstream reaches the client");
         }
         log.awaitLogged(Level.WARN, "api=pin", "matches no pinned key");
+    }
+
+    @Test
+    void upstreamCertificatesArePresentedToUpstreamsThatRequireThem() throws Exception {
+        TlsEcho upstream = cleanup.add(new TlsEcho("mutual", true));
+        int with = Net.freePort();
+        int without = Net.freePort();
+        ObjectNode presenting = tcpApi("presenting", with, "tls://127.0.0.1:" + upstream.port());
+        ((ObjectNode) presenting.get("proxy")).putObject("transport").put("ssl_insecure_skip_verify", true);
+        presenting.putObject("upstream_certificates").put("*", "certs/client.pem");
+        ObjectNode bare = tcpApi("bare", without, "tls://127.0.0.1:" + upstream.port());
+        ((ObjectNode) bare.get("proxy")).putObject("transport").put("ssl_insecure_skip_verify", true);
+        folder.copy(TestCerts.selfSignedPem(), "certs/client.pem")
+                .copy(TestCerts.selfSignedKey(), "certs/client.key")
+                .writeConf(confAllowingTcp(with, without))
+                .writeApi("presenting.json", presenting)
+                .writeApi("bare.json", bare);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(with))) {
+            client.setSoTimeout(10_000);
+            assertEquals("mutual", line(client.getInputStream()));
+        }
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(without))) {
+            client.setSoTimeout(10_000);
+            assertEquals(-1, client.getInputStream().read(), "the upstream refuses a gateway without a certificate");
+        }
+        // Under TLS 1.3 the upstream refuses the missing certificate after the gateway's side of the handshake
+        // is done, so the relay has started and ends with the upstream's alert.
+        log.awaitLogged(Level.INFO, "api=bare", "closed: ERROR");
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
@@ -131,8 +132,12 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                     @Override
                     protected void initChannel(Channel upstream) {
                         if (target.tls()) {
-                            upstream.pipeline().addLast(proxy.tls().client(chosen.insecureSkipVerify())
-                                    .newHandler(upstream.alloc(), target.host(), target.port()));
+                            SslContext context = chosen.clientCertificates().get(target);
+                            if (context == null) {
+                                context = proxy.tls().client(chosen.insecureSkipVerify());
+                            }
+                            upstream.pipeline().addLast(context.newHandler(upstream.alloc(), target.host(),
+                                    target.port()));
                         }
                     }
                 })

@@ -187,8 +187,9 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.API)) {
-            if (pointer.equals("/pinned_public_keys") && TCP_PROTOCOLS.contains(api.protocol())) {
-                continue; // pinning works for tcp and tls APIs; HTTP upstreams do not check pins yet
+            if ((pointer.equals("/pinned_public_keys") || pointer.equals("/upstream_certificates"))
+                    && TCP_PROTOCOLS.contains(api.protocol())) {
+                continue; // these work for tcp and tls APIs; HTTP upstreams do not use them yet
             }
             problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));
         }

@@ -76,6 +76,28 @@ public final class TlsContexts {
         return insecureSkipVerify ? insecureClient : verifyingClient;
     }
 
+    /**
+     * A client context that presents {@code certificate} to the upstream ({@code upstream_certificates}),
+     * verifying the upstream unless {@code insecureSkipVerify}.
+     */
+    public static SslContext clientPresenting(PemKeyPair certificate, boolean insecureSkipVerify) throws IOException {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forClient()
+                    .sslProvider(provider())
+                    .protocols(TLS_1_2_AND_UP)
+                    .keyManager(certificate.certFile().toFile(), certificate.keyFile().toFile());
+            if (insecureSkipVerify) {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else {
+                builder.endpointIdentificationAlgorithm("HTTPS");
+            }
+            return builder.build();
+        } catch (IllegalArgumentException | SSLException e) {
+            throw new IOException("cannot use " + certificate.certFile() + " as a client certificate: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** The context for an HTTP/2 upstream, which offers ALPN {@code h2}: verifying unless {@code insecureSkipVerify}. */
     public SslContext http2Client(boolean insecureSkipVerify) {
         return insecureSkipVerify ? insecureH2Client : verifyingH2Client;
