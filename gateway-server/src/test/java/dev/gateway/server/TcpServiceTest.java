@@ -35,16 +35,25 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /** {@code tcp} APIs through the whole gateway: a port of their own, relayed to the next upstream. */
@@ -573,6 +582,76 @@ class TcpServiceTest extends GatewayFixture {
         // Under TLS 1.3 the upstream refuses the missing certificate after the gateway's side of the handshake
         // is done, so the relay has started and ends with the upstream's alert.
         log.awaitLogged(Level.INFO, "api=bare", "closed: ERROR");
+    }
+
+    // ---- mutual TLS towards clients ----------------------------------------------------------------------------
+
+    /** A TLS client trusting the test CA that presents {@code certPem}/{@code keyPem} (PKCS#8), or nothing. */
+    private static SSLSocket mutualTlsClient(int port, Path certPem, Path keyPem) throws Exception {
+        KeyManager[] keys = null;
+        if (certPem != null) {
+            String pem = Files.readString(keyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+            PrivateKey key = KeyFactory.getInstance("RSA")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+            Certificate certificate;
+            try (InputStream in = Files.newInputStream(certPem)) {
+                certificate = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("client", key, new char[0], new Certificate[] {certificate});
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(store, new char[0]);
+            keys = factory.getKeyManagers();
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        KeyStore anchors = KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        try (InputStream in = Files.newInputStream(TestCerts.caPem())) {
+            anchors.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        trust.init(anchors);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys, trust.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName("api.example.com")));
+        socket.setSSLParameters(parameters);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        return socket;
+    }
+
+    @Test
+    void mutualTlsAcceptsOnlyListedClientCertificates() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        ObjectNode api = tlsApi("mtls", port, "", "certs/example.pem", "127.0.0.1:" + echo.port())
+                .put("use_mutual_tls_auth", true);
+        api.putArray("client_certificates").add("certs/client.pem");
+        folder.copy(TestCerts.examplePem(), "certs/example.pem")
+                .copy(TestCerts.selfSignedPem(), "certs/client.pem")
+                .writeConf(confAllowingTls(port))
+                .writeApi("mtls.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+        int bound = gateway.boundPort(port);
+
+        try (SSLSocket listed = mutualTlsClient(bound, TestCerts.selfSignedPem(), TestCerts.selfSignedKey())) {
+            assertEquals("echo", line(listed.getInputStream()));
+        }
+        for (Path[] refused : new Path[][] {{null, null}, {TestCerts.localhostPem(), TestCerts.localhostKey()}}) {
+            // Without a certificate, or with one the API does not list (though issued by a known CA).
+            assertThrows(IOException.class, () -> {
+                try (SSLSocket client = mutualTlsClient(bound, refused[0], refused[1])) {
+                    if (client.getInputStream().read() == -1) {
+                        throw new IOException("closed after the handshake");
+                    }
+                }
+            });
+        }
+        synchronized (echo.accepted) {
+            assertEquals(1, echo.accepted.size(), "only the listed client reached the upstream");
+        }
     }
 
     @Test

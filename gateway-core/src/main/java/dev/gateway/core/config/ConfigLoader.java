@@ -37,6 +37,10 @@ public final class ConfigLoader {
     /** Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge. */
     private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c");
 
+    /** Fields that work for tcp and tls APIs but not yet for HTTP ones, which still get the warning. */
+    private static final Set<String> TCP_IMPLEMENTED = Set.of("/pinned_public_keys", "/upstream_certificates",
+            "/use_mutual_tls_auth", "/client_certificates");
+
     /** API protocols served by the TCP relay. */
     private static final Set<String> TCP_PROTOCOLS = Set.of("tcp", "tls");
 
@@ -187,8 +191,7 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.API)) {
-            if ((pointer.equals("/pinned_public_keys") || pointer.equals("/upstream_certificates"))
-                    && TCP_PROTOCOLS.contains(api.protocol())) {
+            if (TCP_IMPLEMENTED.contains(pointer) && TCP_PROTOCOLS.contains(api.protocol())) {
                 continue; // these work for tcp and tls APIs; HTTP upstreams do not use them yet
             }
             problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));

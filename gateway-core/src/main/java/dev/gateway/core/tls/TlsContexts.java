@@ -2,6 +2,7 @@ package dev.gateway.core.tls;
 
 import dev.gateway.core.config.HttpServerOptions;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -11,6 +12,14 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
@@ -144,6 +153,34 @@ public final class TlsContexts {
     /** One server context. */
     public static SslContext server(PemKeyPair pair, int minVersion) throws IOException {
         return server(pair, minVersion, false);
+    }
+
+    /**
+     * A server context that requires a client certificate: only the listed certificates are accepted (each is a
+     * trust anchor of its own), as {@code use_mutual_tls_auth} with {@code client_certificates} asks.
+     */
+    public static SslContext serverRequiringClients(PemKeyPair pair, int minVersion, List<Path> clientCertificates)
+            throws IOException {
+        try {
+            List<X509Certificate> allowed = new ArrayList<>();
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            for (Path file : clientCertificates) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (Certificate certificate : factory.generateCertificates(in)) {
+                        allowed.add((X509Certificate) certificate);
+                    }
+                }
+            }
+            return SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
+                    .sslProvider(provider())
+                    .protocols(minVersion >= HttpServerOptions.TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .trustManager(allowed.toArray(X509Certificate[]::new))
+                    .build();
+        } catch (CertificateException | IllegalArgumentException | SSLException e) {
+            throw new IOException("cannot require client certificates with " + pair.certFile() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}. */
