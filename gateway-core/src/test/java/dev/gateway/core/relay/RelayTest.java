@@ -199,15 +199,16 @@ class RelayTest {
     }
 
     @Test
-    void slowReaderHoldsBackTheSenderWithBoundedBuffers() throws Exception {
-        int size = 64 * MIB;
+    void slowReaderOfOneGibibyteHoldsBackTheSenderWithBoundedBuffers() throws Exception {
+        long size = 1024L * MIB;
         AtomicLong maxDirect = new AtomicLong();
+        AtomicLong maxHeap = new AtomicLong();
         try (Socket client = new Socket("127.0.0.1", startProxy(0));
                 Socket server = upstream.accept()) {
             Thread sender = new Thread(() -> {
                 byte[] chunk = new byte[64 * 1024];
                 try (OutputStream out = server.getOutputStream()) {
-                    for (int sent = 0; sent < size; sent += chunk.length) {
+                    for (long sent = 0; sent < size; sent += chunk.length) {
                         chunk[0] = (byte) (sent >>> 16);
                         out.write(chunk);
                     }
@@ -222,9 +223,11 @@ class RelayTest {
             InputStream in = client.getInputStream();
             for (int n; (n = in.read(buffer)) != -1; ) {
                 received += n;
-                if (received % (MIB) < n) {
-                    Thread.sleep(2); // the slowness under test: about 1 MiB every 2 ms at most
+                if (received % MIB < n) {
+                    Thread.sleep(1); // the slowness under test: a pause every MiB
                     maxDirect.accumulateAndGet(nettyDirectMemory(), Math::max);
+                    maxHeap.accumulateAndGet(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(),
+                            Math::max);
                 }
             }
             sender.join(10_000);
@@ -234,6 +237,7 @@ class RelayTest {
             assertEquals(size, nextReport().upstreamToClientBytes());
             // The relay holds at most a few water marks of bytes; without backpressure it would hold most of it.
             assertTrue(maxDirect.get() < 16 * MIB, "Netty direct memory peaked at " + maxDirect.get());
+            assertTrue(maxHeap.get() < 512L * MIB, "the heap peaked at " + maxHeap.get());
         }
     }
 
