@@ -691,6 +691,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unknownSendProxyProtocolVersionIsAnErrorNamingTheField() throws Exception {
+        Path conf = conf("{}");
+        api("t.json", """
+                {"api_id": "t", "protocol": "tcp", "listen_port": 6380,
+                 "proxy": {"target_url": "127.0.0.1:6379", "send_proxy_protocol": "v3"}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/proxy/send_proxy_protocol", error.jsonPath());
+        assertTrue(error.toString().contains("'v3'"), error.toString());
+    }
+
+    @Test
     void tcpApiWithoutListenPortIsAnErrorNamingTheApi() throws Exception {
         Path conf = conf("{}");
         api("t.json", """
