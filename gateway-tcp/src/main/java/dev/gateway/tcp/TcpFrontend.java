@@ -139,6 +139,9 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                             upstream.pipeline().addLast(context.newHandler(upstream.alloc(), target.host(),
                                     target.port()));
                         }
+                        // Held like the client: a server that speaks first loses nothing, and both sides count
+                        // their bytes, which splicing needs.
+                        Relay.hold(upstream);
                     }
                 })
                 .connect(target.host(), target.port());
@@ -178,10 +181,10 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
         ctx.pipeline().remove(this);
         sendProxyHeader(chosen, client, upstream);
         Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> log.info(
-                "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}",
+                "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}{}",
                 chosen.apiId(), ClientAddress.of(client), target, report.reason(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                report.clientToUpstreamBytes(), report.upstreamToClientBytes(),
+                report.clientToUpstreamBytes(), report.upstreamToClientBytes(), report.spliced() ? ", spliced" : "",
                 report.cause() == null ? "" : " (" + report.cause() + ")"));
     }
 
@@ -223,6 +226,8 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                 hostAddress(source, ipv6), hostAddress(destination, ipv6), source.getPort(), destination.getPort());
         upstream.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
         upstream.writeAndFlush(header, upstream.voidPromise());
+        // Encoded already (this is the event loop): the relay may splice a pipeline with nothing else in it.
+        upstream.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
     }
 
     /** The address as the header's family writes it: an IPv4 address is mapped when the other one is IPv6. */

@@ -2,6 +2,7 @@ package dev.gateway.core.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -25,7 +27,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +38,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The relay between real sockets: a small proxy joins each accepted connection to an upstream connection, and
@@ -64,8 +71,18 @@ class RelayTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /**
+     * How the proxy's relays move bytes. Only a relay of two held plain TCP connections is spliced, so COPY puts
+     * a handler on the upstream side, as TLS would.
+     */
+    enum Mode {
+        COPY,
+        /** Spliced with native epoll; on NIO this is COPY again. */
+        SPLICE
+    }
+
     /** Starts the proxy: each accepted connection is relayed to {@link #upstream}. */
-    private int startProxy(long idleTimeoutNanos) throws InterruptedException {
+    private int startProxy(long idleTimeoutNanos, Mode mode) throws InterruptedException {
         WriteBufferWaterMark marks = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
         Consumer<Relay.Report> report = reports::add;
         proxy = new ServerBootstrap()
@@ -84,7 +101,16 @@ class RelayTest {
                                 .channel(transport.channelClass())
                                 .option(ChannelOption.AUTO_READ, false)
                                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
-                                .handler(new ChannelInboundHandlerAdapter())
+                                .handler(new ChannelInitializer<>() {
+                                    @Override
+                                    protected void initChannel(Channel up) {
+                                        if (mode == Mode.SPLICE) {
+                                            Relay.hold(up);
+                                        } else {
+                                            up.pipeline().addLast(new ChannelInboundHandlerAdapter());
+                                        }
+                                    }
+                                })
                                 .connect(upstream.getLocalSocketAddress())
                                 .addListener(f -> {
                                     Channel up = ((ChannelFuture) f).channel();
@@ -100,6 +126,13 @@ class RelayTest {
         return ((InetSocketAddress) proxy.localAddress()).getPort();
     }
 
+    /** The next report of a relay that carried bulk data: spliced in SPLICE mode with epoll, copied otherwise. */
+    private Relay.Report nextReport(Mode mode) throws InterruptedException {
+        Relay.Report report = nextReport();
+        assertEquals(mode == Mode.SPLICE && transport.name().equals("epoll"), report.spliced(), report::toString);
+        return report;
+    }
+
     private Relay.Report nextReport() throws InterruptedException {
         Relay.Report report = reports.poll(10, TimeUnit.SECONDS);
         assertNotNull(report, "the relay never ended");
@@ -110,9 +143,10 @@ class RelayTest {
         return in.readAllBytes();
     }
 
-    @Test
-    void bytesGoBothWaysAndTheReportCountsThem() throws Exception {
-        Socket client = new Socket("127.0.0.1", startProxy(0));
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void bytesGoBothWaysAndTheReportCountsThem(Mode mode) throws Exception {
+        Socket client = new Socket("127.0.0.1", startProxy(0, mode));
         try (Socket server = upstream.accept()) {
             client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
             byte[] got = server.getInputStream().readNBytes(5);
@@ -132,9 +166,10 @@ class RelayTest {
         }
     }
 
-    @Test
-    void halfCloseLetsTheReplyArriveAfterTheClientStoppedSending() throws Exception {
-        try (Socket client = new Socket("127.0.0.1", startProxy(0));
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void halfCloseLetsTheReplyArriveAfterTheClientStoppedSending(Mode mode) throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(0, mode));
                 Socket server = upstream.accept()) {
             client.getOutputStream().write("question".getBytes(StandardCharsets.US_ASCII));
             client.shutdownOutput();
@@ -149,9 +184,10 @@ class RelayTest {
         }
     }
 
-    @Test
-    void upstreamClosingEndsTheClientsInput() throws Exception {
-        try (Socket client = new Socket("127.0.0.1", startProxy(0))) {
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void upstreamClosingEndsTheClientsInput(Mode mode) throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(0, mode))) {
             try (Socket server = upstream.accept()) {
                 server.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
             }
@@ -164,9 +200,10 @@ class RelayTest {
         }
     }
 
-    @Test
-    void clientResetClosesTheUpstream() throws Exception {
-        try (Socket server = upstreamAfter(new Socket("127.0.0.1", startProxy(0)), true)) {
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void clientResetClosesTheUpstream(Mode mode) throws Exception {
+        try (Socket server = upstreamAfter(new Socket("127.0.0.1", startProxy(0, mode)), true)) {
             assertEquals(-1, server.getInputStream().read(), "the upstream connection ends with the client's");
             Relay.Report report = nextReport();
             assertEquals(Relay.Reason.CLIENT_CLOSED, report.reason(), report.toString());
@@ -183,9 +220,10 @@ class RelayTest {
         return server;
     }
 
-    @Test
-    void silentRelayClosesAfterTheIdleTimeout() throws Exception {
-        try (Socket client = new Socket("127.0.0.1", startProxy(TimeUnit.MILLISECONDS.toNanos(200)));
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void silentRelayClosesAfterTheIdleTimeout(Mode mode) throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(TimeUnit.MILLISECONDS.toNanos(200), mode));
                 Socket server = upstream.accept()) {
             client.setSoTimeout(10_000);
             long start = System.nanoTime();
@@ -198,12 +236,77 @@ class RelayTest {
         }
     }
 
-    @Test
-    void slowReaderOfOneGibibyteHoldsBackTheSenderWithBoundedBuffers() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void everyByteBeforeTheClientsFinReachesAnUpstreamThatIsBehind(Mode mode) throws Exception {
+        byte[] payload = new byte[4 * MIB];
+        new Random(42).nextBytes(payload);
+        CountDownLatch sent = new CountDownLatch(1);
+        try (Socket client = new Socket("127.0.0.1", startProxy(0, mode));
+                Socket server = upstream.accept()) {
+            Thread sender = new Thread(() -> {
+                try {
+                    client.getOutputStream().write(payload);
+                    client.shutdownOutput();
+                    sent.countDown();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "relay-test-client");
+            sender.start();
+            // The upstream reads only once the client has sent all and its FIN (or the buffers between are full):
+            // the FIN then reaches the relay with megabytes still ahead of it in the socket.
+            sent.await(2, TimeUnit.SECONDS);
+
+            byte[] received = readAll(server.getInputStream());
+            server.getOutputStream().write("ok".getBytes(StandardCharsets.US_ASCII));
+            server.shutdownOutput();
+            sender.join(10_000);
+
+            assertEquals(payload.length, received.length);
+            assertTrue(Arrays.equals(payload, received), "the bytes arrived altered");
+            assertEquals("ok", new String(readAll(client.getInputStream()), StandardCharsets.US_ASCII));
+            Relay.Report report = nextReport(mode);
+            assertEquals(Relay.Reason.DONE, report.reason());
+            assertEquals(payload.length, report.clientToUpstreamBytes());
+            assertEquals(2, report.upstreamToClientBytes());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void relayThatKeepsTalkingOutlivesItsIdleTimeout(Mode mode) throws Exception {
+        long idleMillis = 300;
+        try (Socket client = new Socket("127.0.0.1", startProxy(TimeUnit.MILLISECONDS.toNanos(idleMillis), mode));
+                Socket server = upstream.accept()) {
+            server.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            int sent = 0;
+            while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(4 * idleMillis)) {
+                client.getOutputStream().write('x');
+                sent++;
+                assertEquals('x', server.getInputStream().read());
+                Thread.sleep(idleMillis / 3); // the pace under test: a byte every third of the idle time
+            }
+
+            assertTrue(sent >= 6, "sent only " + sent);
+            assertNull(reports.poll(), "the relay ended while bytes were flowing");
+            client.close();
+            assertEquals(-1, server.getInputStream().read());
+            server.close();
+            Relay.Report report = nextReport();
+            assertEquals(Relay.Reason.DONE, report.reason());
+            assertEquals(sent, report.clientToUpstreamBytes());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void slowReaderOfOneGibibyteHoldsBackTheSenderWithBoundedBuffers(Mode mode) throws Exception {
         long size = 1024L * MIB;
         AtomicLong maxDirect = new AtomicLong();
         AtomicLong maxHeap = new AtomicLong();
-        try (Socket client = new Socket("127.0.0.1", startProxy(0));
+        try (Socket client = new Socket("127.0.0.1", startProxy(0, mode));
                 Socket server = upstream.accept()) {
             Thread sender = new Thread(() -> {
                 byte[] chunk = new byte[64 * 1024];
@@ -232,9 +335,10 @@ class RelayTest {
             }
             sender.join(10_000);
             client.shutdownOutput();
+            Relay.Report report = nextReport(mode);
 
             assertEquals(size, received);
-            assertEquals(size, nextReport().upstreamToClientBytes());
+            assertEquals(size, report.upstreamToClientBytes());
             // The relay holds at most a few water marks of bytes; without backpressure it would hold most of it.
             assertTrue(maxDirect.get() < 16 * MIB, "Netty direct memory peaked at " + maxDirect.get());
             assertTrue(maxHeap.get() < 512L * MIB, "the heap peaked at " + maxHeap.get());
