@@ -247,7 +247,8 @@ public final class Gateway {
                 // Open connections keep flowing; only new ones are refused. Their next requests find no API
                 // (404) instead of the routes of a port that no API uses any more.
                 forget(old.getValue());
-                old.getValue().channel.close();
+                // Closed before reload returns (it runs off the event loops): the port is free once this is logged.
+                old.getValue().channel.close().awaitUninterruptibly();
                 log.info("closed listener {}: no API uses it any more", describe(old.getValue().plan));
             }
         }

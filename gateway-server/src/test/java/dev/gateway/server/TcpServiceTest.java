@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.transport.Transport;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -32,6 +33,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,8 +46,10 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -151,6 +155,61 @@ class TcpServiceTest extends GatewayFixture {
         }
         // The report comes once both ends have finished: the client's end reached the echo, which then closed.
         log.awaitLogged(Level.INFO, "api=echo", "closed: DONE", "bytes in");
+    }
+
+    @Test
+    void bulkBytesGoThroughIntactAndAreSplicedWithNativeEpoll() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("bulk"));
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port)).writeApi("bulk.json", tcpApi("bulk", port, "127.0.0.1:" + echo.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        byte[] payload = new byte[64 * 1024 * 1024];
+        new Random(7).nextBytes(payload);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            client.setSoTimeout(30_000);
+            Thread sender = new Thread(() -> {
+                try {
+                    client.getOutputStream().write(payload);
+                    client.shutdownOutput();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "bulk-sender");
+            sender.start();
+
+            assertEquals("bulk", line(client.getInputStream()));
+            byte[] echoed = client.getInputStream().readAllBytes();
+            sender.join(30_000);
+            assertEquals(payload.length, echoed.length);
+            assertTrue(Arrays.equals(payload, echoed), "the echoed bytes differ from the ones sent");
+        }
+        String spliced = Transport.select().name().equals("epoll") ? ", spliced" : "bytes out";
+        log.awaitLogged(Level.INFO, "api=bulk", "closed: DONE", payload.length + " bytes in",
+                (payload.length + 5) + " bytes out", spliced);
+    }
+
+    @Test
+    void reloadWithoutTheApiClosesItsListenerWhileOpenRelaysKeepFlowing() throws Exception {
+        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
+        int port = Net.freePort();
+        folder.writeConf(confAllowingTcp(port)).writeApi("echo.json", tcpApi("echo", port, "127.0.0.1:" + echo.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        int bound = gateway.boundPort(port);
+
+        try (Socket open = new Socket("127.0.0.1", bound)) {
+            open.setSoTimeout(10_000);
+            assertEquals("echo", line(open.getInputStream()));
+
+            folder.removeApi("echo.json");
+            gateway.reload();
+
+            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", bound).close(),
+                    "the port still accepts connections after its last API went away");
+            open.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("still here", line(open.getInputStream()));
+        }
+        log.awaitLogged(Level.INFO, "api=echo", "closed: DONE", "11 bytes in");
     }
 
     @Test
