@@ -736,6 +736,31 @@ class TcpServiceTest extends GatewayFixture {
     }
 
     @Test
+    void upstreamThatNeverAnswersTheConnectIsGivenUpAfterProxyDefaultTimeout() throws Exception {
+        // A listener whose accept queue is full drops further SYNs: connecting to it hangs, as to a host that is
+        // down, until the connect timeout.
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket queued1 = new Socket();
+                Socket queued2 = new Socket()) {
+            queued1.connect(silent.getLocalSocketAddress(), 2_000);
+            queued2.connect(silent.getLocalSocketAddress(), 2_000);
+            int port = Net.freePort();
+            folder.writeConf(confAllowingTcp(port).put("proxy_default_timeout", 1))
+                    .writeApi("silent.json", tcpApi("silent", port, "127.0.0.1:" + silent.getLocalPort()));
+            Gateway gateway = cleanup.gateway(folder.conf);
+
+            try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
+                client.setSoTimeout(10_000);
+                long start = System.nanoTime();
+                assertEquals(-1, client.getInputStream().read());
+                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue(waitedMillis >= 800 && waitedMillis < 5_000, "closed after " + waitedMillis + " ms");
+            }
+            log.awaitLogged(Level.WARN, "api=silent", "connect failed", "timed out");
+        }
+    }
+
+    @Test
     void refusedUpstreamClosesTheClientPromptly() throws Exception {
         int dead = Net.freePort();
         int port = Net.freePort();
