@@ -214,22 +214,8 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void realRedisServerAnswersARealClientThroughTheGateway() throws Exception {
-        int redisPort = Net.freePort();
-        Process redis;
-        try {
-            redis = new ProcessBuilder("redis-server", "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no")
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile())
-                    .start();
-        } catch (IOException e) {
-            throw new AssertionError("redis-server is not installed (bin/test installs it): " + e.getMessage(), e);
-        }
-        cleanup.add(() -> {
-            redis.destroy();
-            redis.waitFor(5, TimeUnit.SECONDS);
-        });
-        awaitListening(redisPort, redis);
+        RedisServer redis = cleanup.add(RedisServer.start(dir));
+        int redisPort = redis.port();
         int port = Net.freePort();
         folder.writeConf(confAllowingTcp(port))
                 .writeApi("redis.json", tcpApi("redis", port, "127.0.0.1:" + redisPort));
@@ -242,20 +228,6 @@ class TcpServiceTest extends GatewayFixture {
             assertEquals("PONG", redisCommands.ping());
             assertEquals("OK", redisCommands.set("gateway", "relayed"));
             assertEquals("relayed", redisCommands.get("gateway"));
-        }
-    }
-
-    /** Waits until a started server accepts connections, failing if it exits first. */
-    private static void awaitListening(int port, Process process) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try (Socket probe = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                assertTrue(process.isAlive(), "the server exited before it listened");
-                assertTrue(System.nanoTime() < deadline, "the server did not listen on " + port + " in 10 s");
-                Thread.sleep(20); // polling a starting process: there is nothing to wait on
-            }
         }
     }
 
