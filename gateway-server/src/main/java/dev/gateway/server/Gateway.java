@@ -7,12 +7,12 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
-import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.grpc.GrpcRules;
+import dev.gateway.healthcheck.HealthMonitor;
 import dev.gateway.http.HttpListenerInitializer;
 import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
@@ -60,6 +60,7 @@ public final class Gateway {
     private final EventLoopGroup workers;
     private final HttpProxy http;
     private final TcpProxy tcp;
+    private final HealthMonitor health;
     private final Map<Integer, BoundListener> listeners = new LinkedHashMap<>();
     /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
     private final int gatewayPortOverride;
@@ -81,6 +82,8 @@ public final class Gateway {
         TlsContexts upstreamTls = TlsContexts.forClients();
         this.http = new HttpProxy(HttpSettings.from(config), transport, upstreamTls, GrpcRules.INSTANCE);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout());
+        this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
+                transport.newResolverGroup());
         ch.qos.logback.classic.Logger access =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
         access.setLevel(config.accessLogs().enabled() ? ch.qos.logback.classic.Level.INFO
@@ -109,7 +112,7 @@ public final class Gateway {
         }
         Gateway gateway = new Gateway(confFile, report.config(), transport, gatewayPort);
         try {
-            gateway.apply(GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP), true);
+            gateway.apply(gateway.compile(report), true);
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             gateway.stop(Duration.ZERO);
             throw e;
@@ -162,11 +165,26 @@ public final class Gateway {
         report = new LoadReport(config, report.confFile(), report.appDir(), report.apis(), report.problems());
         report = keepLastGoodVersions(report);
         try {
-            apply(GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP), false);
+            apply(compile(report), false);
             log.info("reloaded: {} APIs on ports {}", snapshot.apis().size(), ports().keySet());
         } catch (ConfigException | InterruptedException e) {
             log.error("reload failed: {}", e.getMessage());
         }
+    }
+
+    /** Compiles a configuration, its uptime tests running from now on and gating its target groups. */
+    private GatewaySnapshot compile(LoadReport report) {
+        return GatewaySnapshot.compile(report, health.apply(report.apis().stream().map(LoadedApi::definition)
+                .toList()));
+    }
+
+    /** {@code uptime_tests} of {@code tyk.conf}, with Tyk's defaults: 3 failures, 10 seconds apart. */
+    private static HealthMonitor.Settings healthSettings(GatewayConfig config) {
+        GatewayConfig.UptimeTestsGlobalConfig checks = config.uptimeTests().config();
+        int sampleSize = checks.failureTriggerSampleSize() == null || checks.failureTriggerSampleSize() < 1 ? 3
+                : checks.failureTriggerSampleSize();
+        int timeWait = checks.timeWait() == null || checks.timeWait() < 1 ? 10 : checks.timeWait();
+        return new HealthMonitor.Settings(config.uptimeTests().disable(), sampleSize, Duration.ofSeconds(timeWait));
     }
 
     /** APIs whose file now fails to load are carried over from the snapshot in service. */
@@ -367,6 +385,7 @@ public final class Gateway {
         if (!http.drain().awaitUninterruptibly(grace.toMillis())) {
             log.warn("grace period over; closing the remaining connections");
         }
+        health.close();
         http.close();
         tcp.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -13,8 +13,6 @@ final class UnimplementedFields {
 
     /** In an API definition. */
     static final List<String> API = List.of(
-            "/proxy/check_host_against_uptime_tests",
-            "/uptime_tests/check_list",
             "/proxy/service_discovery/use_discovery_service",
             "/proxy/transport/ssl_ciphers",
             "/proxy/transport/ssl_min_version",

@@ -11,4 +11,14 @@ public interface HostHealth {
     HostHealth ALWAYS_UP = target -> true;
 
     boolean isUp(Target target);
+
+    /** Each API's host health, by API id: what a configuration's target groups are built with. */
+    @FunctionalInterface
+    interface ByApi {
+
+        /** Every host of every API is up. */
+        ByApi ALWAYS_UP = apiId -> HostHealth.ALWAYS_UP;
+
+        HostHealth forApi(String apiId);
+    }
 }

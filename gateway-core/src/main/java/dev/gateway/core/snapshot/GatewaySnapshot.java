@@ -63,8 +63,14 @@ public final class GatewaySnapshot {
         return problems;
     }
 
-    /** Compiles a load report; APIs that fail a cross-API check are left out and reported. */
+    /** Compiles a load report with one host health for every API. */
     public static GatewaySnapshot compile(LoadReport report, HostHealth health) {
+        HostHealth.ByApi same = apiId -> health;
+        return compile(report, same);
+    }
+
+    /** Compiles a load report; APIs that fail a cross-API check are left out and reported. */
+    public static GatewaySnapshot compile(LoadReport report, HostHealth.ByApi health) {
         GatewayConfig config = report.config();
         List<LoadProblem> problems = new ArrayList<>(report.problems());
         ListenerProtocol gatewayProtocol = config.httpServerOptions().useSsl()
@@ -124,7 +130,7 @@ public final class GatewaySnapshot {
                     continue;
                 }
                 byRoute.put(routeKey, loaded);
-                groups.put(id, new TargetGroup(ConfigLoader.httpTargets(api), health));
+                groups.put(id, new TargetGroup(ConfigLoader.httpTargets(api), health.forApi(id)));
             } else {
                 // TCP and TLS services share a port told apart by SNI (terminated for tls, peeked for tcp), one
                 // per domain; one without a domain is the port's default.
@@ -138,7 +144,7 @@ public final class GatewaySnapshot {
                     continue;
                 }
                 byRoute.put(serviceKey, loaded);
-                groups.put(id, new TargetGroup(ConfigLoader.tcpTargets(api), health));
+                groups.put(id, new TargetGroup(ConfigLoader.tcpTargets(api), health.forApi(id)));
             }
 
             byId.put(id, loaded);

@@ -1,0 +1,253 @@
+package dev.gateway.healthcheck;
+
+import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.config.ApiDefinition.UptimeCheck;
+import dev.gateway.core.lb.HostHealth;
+import dev.gateway.core.lb.Target;
+import dev.gateway.core.tls.TlsContexts;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every API's {@code uptime_tests} and keeps the state of each checked host, which target groups read as
+ * the API's {@link HostHealth}.
+ *
+ * <ul>
+ *   <li><b>Schedule.</b> Each check runs on an event loop every {@code time_wait} seconds, give or take a tenth
+ *       (jitter), the first time within a second of being applied. A check never blocks and ends by its own
+ *       deadline, so a hung backend delays no other check.
+ *   <li><b>State.</b> A host starts up. Its first result decides at once, so a replica is out before the first
+ *       client arrives rather than after several rounds; after that it goes down after
+ *       {@code failure_trigger_sample_size} consecutive failures and comes back after one success. Each change
+ *       is logged once, with the API, the host and the reason.
+ *   <li><b>Gating.</b> Only an API with {@code proxy.check_host_against_uptime_tests} is gated: round robin skips
+ *       its hosts that are down. A target that no check covers is up. Hosts match by {@code host:port}.
+ *   <li><b>Reloads.</b> {@link #apply} keeps a check that is unchanged (with its state and schedule), starts new
+ *       ones and stops those whose API or entry is gone.
+ * </ul>
+ */
+public final class HealthMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+
+    /** How the gateway runs checks ({@code uptime_tests} in {@code tyk.conf}). */
+    public record Settings(boolean disabled, int failureTriggerSampleSize, Duration timeWait) {
+        public Settings {
+            if (failureTriggerSampleSize < 1) {
+                throw new IllegalArgumentException("failure_trigger_sample_size must be at least 1");
+            }
+            if (timeWait.isNegative() || timeWait.isZero()) {
+                throw new IllegalArgumentException("time_wait must be positive");
+            }
+        }
+    }
+
+    private final EventLoopGroup loops;
+    private final Settings settings;
+    private final TlsContexts tls;
+    private final Class<? extends Channel> channelClass;
+    private final AddressResolverGroup<?> resolver;
+    /** The running checks, by API id and check entry. Changed under this monitor's lock only. */
+    private Map<ProbeKey, Probe> probes = Map.of();
+    private boolean closed;
+
+    /**
+     * @param channelClass the socket channel class of {@code loops}
+     * @param resolver resolves the checked hosts' names without blocking the event loops
+     */
+    public HealthMonitor(EventLoopGroup loops, Settings settings, TlsContexts tls,
+            Class<? extends Channel> channelClass, AddressResolverGroup<?> resolver) {
+        this.loops = loops;
+        this.settings = settings;
+        this.tls = tls;
+        this.channelClass = channelClass;
+        this.resolver = resolver;
+    }
+
+    /** Which check a probe runs: the API and its entry, so an edited entry is a new probe. */
+    private record ProbeKey(String apiId, UptimeCheck check) {
+    }
+
+    /**
+     * Runs the checks of these APIs from now on, and returns the host health of each gated API by id; an API
+     * that is not gated (or has no checks) gets {@link HostHealth#ALWAYS_UP}.
+     */
+    public synchronized HostHealth.ByApi apply(List<ApiDefinition> apis) {
+        if (settings.disabled() || closed) {
+            return HostHealth.ByApi.ALWAYS_UP;
+        }
+        Map<ProbeKey, Probe> next = new HashMap<>();
+        Map<String, HostHealth> health = new HashMap<>();
+        for (ApiDefinition api : apis) {
+            List<Probe> apiProbes = new ArrayList<>();
+            for (UptimeCheck check : api.uptimeTests().checkList()) {
+                ProbeKey key = new ProbeKey(api.apiId(), check);
+                Probe probe = probes.get(key);
+                if (probe == null) {
+                    probe = newProbe(api, check);
+                    if (probe == null) {
+                        continue;
+                    }
+                }
+                next.put(key, probe);
+                apiProbes.add(probe);
+            }
+            if (api.proxy().checkHostAgainstUptimeTests() && !apiProbes.isEmpty()) {
+                health.put(api.apiId(), new ApiHealth(apiProbes));
+            }
+        }
+        for (Map.Entry<ProbeKey, Probe> old : probes.entrySet()) {
+            if (!next.containsKey(old.getKey())) {
+                old.getValue().stop();
+            }
+        }
+        for (Probe probe : next.values()) {
+            probe.startIfNew();
+        }
+        probes = next;
+        Map<String, HostHealth> published = Map.copyOf(health);
+        return id -> published.getOrDefault(id, HostHealth.ALWAYS_UP);
+    }
+
+    private Probe newProbe(ApiDefinition api, UptimeCheck check) {
+        try {
+            return new Probe(api.apiId(), Checks.of(api, check, tls, channelClass, resolver));
+        } catch (IllegalArgumentException e) {
+            log.warn("api={} uptime test '{}' cannot run: {}", api.apiId(), check.url(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** Stops every check, and closes the resolver. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        probes.values().forEach(Probe::stop);
+        probes = Map.of();
+        resolver.close();
+    }
+
+    static String normalize(String hostPort) {
+        return hostPort.toLowerCase(Locale.ROOT);
+    }
+
+    /** A gated API's view: a host is up unless one of its checks says it is down. */
+    private static final class ApiHealth implements HostHealth {
+        private final Map<String, List<Probe>> byHost = new HashMap<>();
+
+        ApiHealth(List<Probe> probes) {
+            for (Probe probe : probes) {
+                byHost.computeIfAbsent(probe.hostKey, k -> new ArrayList<>()).add(probe);
+            }
+        }
+
+        @Override
+        public boolean isUp(Target target) {
+            List<Probe> checks = byHost.get(normalize(target.hostPort()));
+            if (checks == null) {
+                return true;
+            }
+            for (Probe probe : checks) {
+                if (!probe.up) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** One check entry of one API, run again and again on one event loop, and the state it keeps. */
+    private final class Probe {
+        private final String apiId;
+        private final HostCheck check;
+        private final String hostKey;
+        private final EventLoop loop;
+        /** Read by target groups on any event loop; written on {@link #loop} only. */
+        private volatile boolean up = true;
+        private boolean decided;
+        private int failures;
+        private boolean started;
+        private volatile boolean stopped;
+        private ScheduledFuture<?> nextRun;
+
+        Probe(String apiId, HostCheck check) {
+            this.apiId = apiId;
+            this.check = check;
+            this.hostKey = normalize(check.hostKey());
+            this.loop = loops.next();
+        }
+
+        void startIfNew() {
+            if (started) {
+                return;
+            }
+            started = true;
+            long firstDelay = ThreadLocalRandom.current().nextLong(Math.min(settings.timeWait().toNanos(),
+                    TimeUnit.SECONDS.toNanos(1)) + 1);
+            loop.execute(() -> schedule(firstDelay));
+        }
+
+        void stop() {
+            stopped = true;
+            loop.execute(() -> {
+                if (nextRun != null) {
+                    nextRun.cancel(false);
+                }
+            });
+        }
+
+        private void schedule(long delayNanos) {
+            if (!stopped) {
+                nextRun = loop.schedule(this::runOnce, delayNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void runOnce() {
+            if (stopped) {
+                return;
+            }
+            check.run(loop).addListener(f -> {
+                CheckResult result = Objects.requireNonNull((CheckResult) f.getNow());
+                record(result);
+                long wait = settings.timeWait().toNanos();
+                long jitter = ThreadLocalRandom.current().nextLong(wait / 5 + 1) - wait / 10;
+                schedule(wait + jitter);
+            });
+        }
+
+        private void record(CheckResult result) {
+            if (stopped) {
+                return;
+            }
+            if (result.healthy()) {
+                failures = 0;
+                if (!up) {
+                    up = true;
+                    log.info("api={} host={} is up again", apiId, hostKey);
+                }
+            } else {
+                failures++;
+                if (up && (!decided || failures >= settings.failureTriggerSampleSize())) {
+                    up = false;
+                    log.warn("api={} host={} is down after {} failed check{}: {}", apiId, hostKey, failures,
+                            failures == 1 ? "" : "s", result.reason());
+                }
+            }
+            decided = true;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Uptime tests through the whole gateway: checks against real servers gate round robin, for TCP and HTTP APIs.
+ * Checks run every second ({@code time_wait} 1) and a host goes down after two failures.
+ */
+class HealthCheckTest extends GatewayFixture {
+
+    private static final int TIME_WAIT_SECONDS = 1;
+    private static final int SAMPLE_SIZE = 2;
+
+    private ObjectNode conf(int... tcpPorts) {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("uptime_tests").putObject("config")
+                .put("failure_trigger_sample_size", SAMPLE_SIZE)
+                .put("time_wait", TIME_WAIT_SECONDS);
+        ArrayNode ports = conf.putObject("ports_whitelist").putObject("tcp").putArray("ports");
+        for (int port : tcpPorts) {
+            ports.add(port);
+        }
+        return conf;
+    }
+
+    /** Tyk's Redis example, as its TCP documentation gives it: a bare host:port url and no protocol. */
+    private static ObjectNode redisApi(int listenPort, int... redisPorts) {
+        ObjectNode api = ConfFolder.JSON.createObjectNode();
+        api.put("api_id", "redis");
+        api.put("name", "redis");
+        api.put("protocol", "tcp");
+        api.put("listen_port", listenPort);
+        ObjectNode proxy = api.putObject("proxy");
+        proxy.put("enable_load_balancing", true);
+        proxy.put("check_host_against_uptime_tests", true);
+        ArrayNode targets = proxy.putArray("target_list");
+        ArrayNode checks = api.putObject("uptime_tests").putArray("check_list");
+        for (int port : redisPorts) {
+            targets.add("127.0.0.1:" + port);
+            ObjectNode check = checks.addObject();
+            check.put("url", "127.0.0.1:" + port);
+            ArrayNode commands = check.putArray("commands");
+            commands.addObject().put("name", "send").put("message", "PING\r\n");
+            commands.addObject().put("name", "expect").put("message", "+PONG");
+            commands.addObject().put("name", "send").put("message", "info  replication\r\n");
+            commands.addObject().put("name", "expect").put("message", "role:master");
+            commands.addObject().put("name", "send").put("message", "QUIT\r\n");
+            commands.addObject().put("name", "send").put("message", "+OK");
+        }
+        return api;
+    }
+
+    /** The port of the Redis server a new connection through the gateway reaches. */
+    private static int redisPortBehind(RedisClient client) {
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            String server = connection.sync().info("server");
+            int at = server.indexOf("tcp_port:");
+            return Integer.parseInt(server.substring(at + "tcp_port:".length()).lines().findFirst().orElseThrow()
+                    .trim());
+        }
+    }
+
+    @Test
+    void redisExampleReachesOnlyTheMasterAndFollowsAFailover() throws Exception {
+        RedisServer first = cleanup.add(RedisServer.start(dir));
+        RedisServer second = cleanup.add(RedisServer.start(dir, "--replicaof", "127.0.0.1",
+                String.valueOf(first.port())));
+        int port = Net.freePort();
+        folder.writeConf(conf(port)).writeApi("redis.json", redisApi(port, first.port(), second.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        RedisClient throughGateway = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
+        cleanup.add(throughGateway::shutdown);
+
+        // The replica fails its first check ("role:master" never comes) and is out at once.
+        log.awaitLogged(Level.WARN, "api=redis", "host=127.0.0.1:" + second.port(), "is down", "role:master");
+        for (int i = 0; i < 6; i++) {
+            assertEquals(first.port(), redisPortBehind(throughGateway), "connection " + i + " reached the replica");
+        }
+
+        // Failover: the replica becomes the master and the old master its replica.
+        RedisClient direct = RedisClient.create(RedisURI.create("127.0.0.1", second.port()));
+        cleanup.add(direct::shutdown);
+        try (StatefulRedisConnection<String, String> promoted = direct.connect()) {
+            promoted.sync().replicaofNoOne();
+        }
+        RedisClient oldMaster = RedisClient.create(RedisURI.create("127.0.0.1", first.port()));
+        cleanup.add(oldMaster::shutdown);
+        long failedOver = System.nanoTime();
+        try (StatefulRedisConnection<String, String> demoted = oldMaster.connect()) {
+            demoted.sync().replicaof("127.0.0.1", second.port());
+        }
+
+        log.awaitLogged(Level.WARN, "api=redis", "host=127.0.0.1:" + first.port(), "is down after 2 failed checks");
+        log.awaitLogged(Level.INFO, "api=redis", "host=127.0.0.1:" + second.port(), "is up again");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedOver);
+        // time_wait x failure_trigger_sample_size, plus jitter (a tenth) and the checks' own time.
+        assertTrue(tookMillis < (TIME_WAIT_SECONDS * SAMPLE_SIZE + 2) * 1000L, "took " + tookMillis + " ms");
+        for (int i = 0; i < 6; i++) {
+            assertEquals(second.port(), redisPortBehind(throughGateway), "connection " + i + " reached the old master");
+        }
+    }
+
+    @Test
+    void tcpApiWhoseHostsAreAllDownClosesClientsPromptly() throws Exception {
+        RedisServer replica = cleanup.add(RedisServer.start(dir, "--replicaof", "127.0.0.1", "1"));
+        int port = Net.freePort();
+        folder.writeConf(conf(port)).writeApi("redis.json", redisApi(port, replica.port()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        log.awaitLogged(Level.WARN, "api=redis", "host=127.0.0.1:" + replica.port(), "is down");
+
+        try (Socket redisClient = new Socket("127.0.0.1", gateway.boundPort(port))) {
+            redisClient.setSoTimeout(10_000);
+            assertEquals(-1, redisClient.getInputStream().read());
+        }
+        log.awaitLogged(Level.WARN, "api=redis", "every host is down; closing");
+    }
+
+    /** An HTTP upstream whose /health answers with a status the test sets; other paths name the upstream. */
+    private static final class SwitchableUpstream implements AutoCloseable {
+        private final HttpServer server;
+        private final AtomicInteger healthStatus = new AtomicInteger(200);
+
+        SwitchableUpstream(String name) throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+            server.createContext("/", exchange -> {
+                boolean health = exchange.getRequestURI().getPath().equals("/health");
+                byte[] body = (health ? "health" : name).getBytes(StandardCharsets.US_ASCII);
+                exchange.sendResponseHeaders(health ? healthStatus.get() : 200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    private static ObjectNode httpApi(SwitchableUpstream... upstreams) {
+        ObjectNode api = ConfFolder.JSON.createObjectNode();
+        api.put("api_id", "web");
+        api.put("name", "web");
+        api.put("use_keyless", true);
+        ObjectNode proxy = api.putObject("proxy");
+        proxy.put("listen_path", "/web/");
+        proxy.put("strip_listen_path", true);
+        proxy.put("enable_load_balancing", true);
+        proxy.put("check_host_against_uptime_tests", true);
+        ArrayNode targets = proxy.putArray("target_list");
+        ArrayNode checks = api.putObject("uptime_tests").putArray("check_list");
+        for (SwitchableUpstream upstream : upstreams) {
+            targets.add("http://127.0.0.1:" + upstream.port());
+            checks.addObject().put("url", "http://127.0.0.1:" + upstream.port() + "/health").put("timeout", 500);
+        }
+        return api;
+    }
+
+    private Set<String> upstreamsAnswering(Gateway gateway, int requests) throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < requests; i++) {
+            HttpResponse<String> response = Net.get(client, url(gateway.gatewayPort(), "/web/x"));
+            assertEquals(200, response.statusCode(), response::body);
+            seen.add(response.body());
+        }
+        return seen;
+    }
+
+    @Test
+    void httpUpstreamAnswering500IsTakenOutAndPutBack() throws Exception {
+        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        SwitchableUpstream b = cleanup.add(new SwitchableUpstream("b"));
+        folder.writeConf(conf()).writeApi("web.json", httpApi(a, b));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
+
+        b.healthStatus.set(500);
+        log.awaitLogged(Level.WARN, "api=web", "host=127.0.0.1:" + b.port(), "is down", "status 500");
+        assertEquals(Set.of("a"), upstreamsAnswering(gateway, 6));
+
+        b.healthStatus.set(200);
+        log.awaitLogged(Level.INFO, "api=web", "host=127.0.0.1:" + b.port(), "is up again");
+        assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
+    }
+
+    @Test
+    void httpApiWhoseHostsAreAllDownAnswers503() throws Exception {
+        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        a.healthStatus.set(503);
+        folder.writeConf(conf()).writeApi("web.json", httpApi(a));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        log.awaitLogged(Level.WARN, "api=web", "is down", "status 503");
+
+        HttpResponse<String> response = Net.get(client, url(gateway.gatewayPort(), "/web/x"));
+        assertEquals(503, response.statusCode());
+        assertTrue(response.body().contains("all hosts are down"), response.body());
+    }
+}
