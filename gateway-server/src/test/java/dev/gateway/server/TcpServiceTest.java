@@ -457,6 +457,24 @@ class TcpServiceTest extends GatewayFixture {
         }
     }
 
+    @Test
+    void sendProxyProtocolToATlsUpstreamGoesInTheClearBeforeTheHandshake() throws Exception {
+        ServerSocket tlsUpstream = cleanup.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        int port = Net.freePort();
+        ObjectNode api = tcpApi("send-tls", port, "tls://127.0.0.1:" + tlsUpstream.getLocalPort());
+        ((ObjectNode) api.get("proxy")).put("send_proxy_protocol", "v1");
+        folder.writeConf(confAllowingTcp(port)).writeApi("send-tls.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port));
+                Socket server = tlsUpstream.accept()) {
+            server.setSoTimeout(10_000);
+            assertEquals("PROXY TCP4 127.0.0.1 127.0.0.1 " + client.getLocalPort() + " " + gateway.boundPort(port)
+                    + "\r", line(server.getInputStream()));
+            assertEquals(0x16, server.getInputStream().read(), "a TLS handshake record (the ClientHello) follows");
+        }
+    }
+
     // ---- SNI passthrough ---------------------------------------------------------------------------------------
 
     /** A TLS echo upstream on Netty: it terminates TLS with the localhost certificate and answers its name. */

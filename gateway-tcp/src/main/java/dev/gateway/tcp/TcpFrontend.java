@@ -131,6 +131,11 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel upstream) {
+                        if (!chosen.api().proxy().sendProxyProtocol().isEmpty()) {
+                            // First in the pipeline, so the header goes out before the TLS handshake.
+                            upstream.pipeline().addLast(HAProxyMessageEncoder.INSTANCE,
+                                    new ProxyHeaderFirst(chosen, client));
+                        }
                         if (target.tls()) {
                             SslContext context = chosen.clientCertificates().get(target);
                             if (context == null) {
@@ -179,7 +184,6 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
     private void relay(ChannelHandlerContext ctx, TcpService chosen, Target target, Channel client, Channel upstream,
             long started) {
         ctx.pipeline().remove(this);
-        sendProxyHeader(chosen, client, upstream);
         Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> log.info(
                 "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}{}",
                 chosen.apiId(), ClientAddress.of(client), target, report.reason(),
@@ -208,26 +212,38 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * {@code proxy.send_proxy_protocol}: the upstream learns the real client from a PROXY header written before the
-     * first relayed byte (over TLS for {@code tls://} targets).
+     * {@code proxy.send_proxy_protocol}: the upstream learns the real client from a PROXY header, the first bytes
+     * on the connection, in the clear before any TLS handshake (as HAProxy's {@code send-proxy} does). It writes
+     * through the encoder just before it, then both step out of the pipeline.
      */
-    private static void sendProxyHeader(TcpService service, Channel client, Channel upstream) {
-        String version = service.api().proxy().sendProxyProtocol();
-        if (version.isEmpty()) {
-            return;
+    private static final class ProxyHeaderFirst extends ChannelInboundHandlerAdapter {
+        private final TcpService service;
+        private final Channel client;
+
+        ProxyHeaderFirst(TcpService service, Channel client) {
+            this.service = service;
+            this.client = client;
         }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(proxyHeader(service.api().proxy().sendProxyProtocol(), client), ctx.voidPromise());
+            // Encoded already (this is the event loop): the relay may splice a pipeline with nothing else in it.
+            ctx.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
+            ctx.pipeline().remove(this);
+            ctx.fireChannelActive();
+        }
+    }
+
+    private static HAProxyMessage proxyHeader(String version, Channel client) {
         InetSocketAddress source = ClientAddress.of(client);
         InetSocketAddress destination = (InetSocketAddress) client.localAddress();
         boolean ipv6 = source.getAddress() instanceof java.net.Inet6Address
                 || destination.getAddress() instanceof java.net.Inet6Address;
-        HAProxyMessage header = new HAProxyMessage(
+        return new HAProxyMessage(
                 version.equals("v2") ? HAProxyProtocolVersion.V2 : HAProxyProtocolVersion.V1, HAProxyCommand.PROXY,
                 ipv6 ? HAProxyProxiedProtocol.TCP6 : HAProxyProxiedProtocol.TCP4,
                 hostAddress(source, ipv6), hostAddress(destination, ipv6), source.getPort(), destination.getPort());
-        upstream.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
-        upstream.writeAndFlush(header, upstream.voidPromise());
-        // Encoded already (this is the event loop): the relay may splice a pipeline with nothing else in it.
-        upstream.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
     }
 
     /** The address as the header's family writes it: an IPv4 address is mapped when the other one is IPv6. */
