@@ -60,6 +60,22 @@ class GrpcFailuresTest extends GrpcTestBase {
     }
 
     @Test
+    void everyHostDownIsUnavailable() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = closeLater(grpcGateway()
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .health(target -> false)
+                .start());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> greeter(channel(gateway.port())).sayHello(hello("joe")));
+
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("all hosts are down"), e.getStatus().toString());
+    }
+
+    @Test
     void exceededDeadlineIsSeenByTheServerAsACancel() throws Exception {
         GrpcTestServers server = server();
         ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + server.port());

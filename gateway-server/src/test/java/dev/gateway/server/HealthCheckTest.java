@@ -140,11 +140,15 @@ class HealthCheckTest extends GatewayFixture {
     private static final class SwitchableUpstream implements AutoCloseable {
         private final HttpServer server;
         private final AtomicInteger healthStatus = new AtomicInteger(200);
+        private final AtomicInteger checks = new AtomicInteger();
 
         SwitchableUpstream(String name) throws IOException {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
             server.createContext("/", exchange -> {
                 boolean health = exchange.getRequestURI().getPath().equals("/health");
+                if (health) {
+                    checks.incrementAndGet();
+                }
                 byte[] body = (health ? "health" : name).getBytes(StandardCharsets.US_ASCII);
                 exchange.sendResponseHeaders(health ? healthStatus.get() : 200, body.length);
                 try (OutputStream out = exchange.getResponseBody()) {
@@ -165,12 +169,16 @@ class HealthCheckTest extends GatewayFixture {
     }
 
     private static ObjectNode httpApi(SwitchableUpstream... upstreams) {
+        return httpApi("web", upstreams);
+    }
+
+    private static ObjectNode httpApi(String id, SwitchableUpstream... upstreams) {
         ObjectNode api = ConfFolder.JSON.createObjectNode();
-        api.put("api_id", "web");
-        api.put("name", "web");
+        api.put("api_id", id);
+        api.put("name", id);
         api.put("use_keyless", true);
         ObjectNode proxy = api.putObject("proxy");
-        proxy.put("listen_path", "/web/");
+        proxy.put("listen_path", "/" + id + "/");
         proxy.put("strip_listen_path", true);
         proxy.put("enable_load_balancing", true);
         proxy.put("check_host_against_uptime_tests", true);
@@ -221,5 +229,35 @@ class HealthCheckTest extends GatewayFixture {
         HttpResponse<String> response = Net.get(client, url(gateway.gatewayPort(), "/web/x"));
         assertEquals(503, response.statusCode());
         assertTrue(response.body().contains("all hosts are down"), response.body());
+    }
+
+    /** Waits until {@code upstream} has been checked {@code more} more times than {@code since}. */
+    private static void awaitChecks(SwitchableUpstream upstream, int since, int more) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (upstream.checks.get() < since + more) {
+            assertTrue(System.nanoTime() < deadline, "the checks stopped: " + upstream.checks.get());
+            Thread.sleep(50); // polling a counter that another process's schedule moves
+        }
+    }
+
+    @Test
+    void reloadStopsTheChecksOfRemovedTargetsAndStartsNewOnes() throws Exception {
+        SwitchableUpstream kept = cleanup.add(new SwitchableUpstream("kept"));
+        SwitchableUpstream removed = cleanup.add(new SwitchableUpstream("removed"));
+        SwitchableUpstream added = cleanup.add(new SwitchableUpstream("added"));
+        folder.writeConf(conf()).writeApi("web.json", httpApi(kept, removed));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        awaitChecks(kept, 0, 1);
+        awaitChecks(removed, 0, 1);
+
+        folder.writeApi("web.json", httpApi(kept)).writeApi("more.json", httpApi("more", added));
+        gateway.reload();
+        int removedChecks = removed.checks.get();
+        int keptChecks = kept.checks.get();
+
+        awaitChecks(added, 0, 1);
+        // Two more rounds of the kept check: the removed one would have run in them too.
+        awaitChecks(kept, keptChecks, 2);
+        assertEquals(removedChecks, removed.checks.get(), "a target removed by the reload is still checked");
     }
 }

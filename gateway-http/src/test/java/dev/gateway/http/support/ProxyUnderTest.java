@@ -90,6 +90,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private StatusEndpoint status = new StatusEndpoint("/hello", () -> STATUS_BODY);
         private ProtocolRules rules = ProtocolRules.HTTP;
         private UnaryOperator<HttpSettings> tuning = UnaryOperator.identity();
+        private HostHealth health = HostHealth.ALWAYS_UP;
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -136,6 +137,12 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
+        /** Which targets are up, as health checks would say; every one by default. */
+        public Builder health(HostHealth health) {
+            this.health = health;
+            return this;
+        }
+
         /** The status endpoint on the gateway's own port; {@code null} for none. */
         public Builder status(StatusEndpoint status) {
             this.status = status;
@@ -150,7 +157,7 @@ public final class ProxyUnderTest implements AutoCloseable {
                 Files.writeString(apps.resolve(api.apiId() + ".json"), api.toJson(), StandardCharsets.UTF_8);
             }
             LoadReport report = ConfigLoader.load(confFile);
-            GatewaySnapshot snapshot = GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP);
+            GatewaySnapshot snapshot = GatewaySnapshot.compile(report, health);
             List<LoadProblem> errors = snapshot.problems().stream().filter(LoadProblem::isError).toList();
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("the test configuration does not load: " + errors);
