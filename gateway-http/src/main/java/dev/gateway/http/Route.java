@@ -6,6 +6,7 @@ import dev.gateway.core.lb.TargetGroup;
 import dev.gateway.http.internal.UpstreamEndpoint;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An HTTP route: a domain and a listen path on one port, owned by one API. Everything the proxy needs per
@@ -20,6 +21,13 @@ public final class Route {
     private final Map<Target, UpstreamEndpoint> endpoints;
     /** For calls that must stay HTTP/2 (gRPC): {@code https} targets asked for {@code h2} by ALPN. */
     private final Map<Target, UpstreamEndpoint> http2Endpoints;
+    /**
+     * Targets that service discovery added after load, by equality: {the endpoint, the HTTP/2 endpoint}. Rare
+     * and few, so they are compiled on first use.
+     */
+    private final Map<Target, UpstreamEndpoint[]> discovered = new ConcurrentHashMap<>();
+    private final boolean insecure;
+    private final boolean proxyHttp2;
     /** The request path goes upstream as it came: nothing stripped, nothing to join. */
     private final boolean passThrough;
 
@@ -34,13 +42,20 @@ public final class Route {
         this.endpoints = new IdentityHashMap<>();
         this.http2Endpoints = new IdentityHashMap<>();
         this.passThrough = !api.proxy().stripListenPath() || listenPath.length() == 1;
-        boolean insecure = insecureSkipVerify || api.proxy().transport().sslInsecureSkipVerify();
+        this.insecure = insecureSkipVerify || api.proxy().transport().sslInsecureSkipVerify();
+        this.proxyHttp2 = proxyHttp2;
         for (Target target : targets.targets()) {
-            UpstreamEndpoint endpoint = UpstreamEndpoint.of(target, insecure);
-            UpstreamEndpoint http2 = endpoint.tls() ? endpoint.overHttp2() : endpoint;
-            endpoints.put(target, proxyHttp2 ? http2 : endpoint);
-            http2Endpoints.put(target, http2);
+            UpstreamEndpoint[] compiled = compile(target);
+            endpoints.put(target, compiled[0]);
+            http2Endpoints.put(target, compiled[1]);
         }
+    }
+
+    /** {the endpoint for any request, the endpoint for calls that need HTTP/2}. */
+    private UpstreamEndpoint[] compile(Target target) {
+        UpstreamEndpoint endpoint = UpstreamEndpoint.of(target, insecure);
+        UpstreamEndpoint http2 = endpoint.tls() ? endpoint.overHttp2() : endpoint;
+        return new UpstreamEndpoint[] {proxyHttp2 ? http2 : endpoint, http2};
     }
 
     public ApiDefinition api() {
@@ -67,7 +82,7 @@ public final class Route {
 
     /** The pooled-connection key of one of this route's targets. */
     public UpstreamEndpoint endpoint(Target target) {
-        return endpoints.get(target);
+        return endpoint(target, false);
     }
 
     /**
@@ -75,7 +90,11 @@ public final class Route {
      * to {@code https} targets over {@code h2} even without {@code proxy_enable_http2}.
      */
     public UpstreamEndpoint endpoint(Target target, boolean needsHttp2) {
-        return needsHttp2 ? http2Endpoints.get(target) : endpoints.get(target);
+        UpstreamEndpoint loaded = needsHttp2 ? http2Endpoints.get(target) : endpoints.get(target);
+        if (loaded != null) {
+            return loaded;
+        }
+        return discovered.computeIfAbsent(target, this::compile)[needsHttp2 ? 1 : 0];
     }
 
     /**

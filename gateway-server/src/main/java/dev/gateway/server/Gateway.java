@@ -13,6 +13,7 @@ import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.grpc.GrpcRules;
 import dev.gateway.healthcheck.HealthMonitor;
+import dev.gateway.healthcheck.ServiceDiscoveryPoller;
 import dev.gateway.http.HttpListenerInitializer;
 import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
@@ -61,6 +62,7 @@ public final class Gateway {
     private final HttpProxy http;
     private final TcpProxy tcp;
     private final HealthMonitor health;
+    private final ServiceDiscoveryPoller discovery;
     private final Map<Integer, BoundListener> listeners = new LinkedHashMap<>();
     /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
     private final int gatewayPortOverride;
@@ -84,6 +86,7 @@ public final class Gateway {
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout());
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
+        this.discovery = new ServiceDiscoveryPoller(workers);
         ch.qos.logback.classic.Logger access =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
         access.setLevel(config.accessLogs().enabled() ? ch.qos.logback.classic.Level.INFO
@@ -213,9 +216,6 @@ public final class Gateway {
                 applyTcp(plan, next, kept);
                 continue;
             }
-            if (!plan.protocol().isHttp()) {
-                continue;
-            }
             HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings());
             BoundListener existing = listeners.get(plan.port());
             Mapping<String, SslContext> certificates = null;
@@ -273,6 +273,7 @@ public final class Gateway {
         listeners.clear();
         listeners.putAll(kept);
         snapshot = next;
+        discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
     }
 
     /** A listener that stops serving: its open connections find no API for what they ask next. */
@@ -386,6 +387,7 @@ public final class Gateway {
             log.warn("grace period over; closing the remaining connections");
         }
         health.close();
+        discovery.close();
         http.close();
         tcp.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();

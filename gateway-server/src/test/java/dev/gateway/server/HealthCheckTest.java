@@ -260,4 +260,106 @@ class HealthCheckTest extends GatewayFixture {
         awaitChecks(kept, keptChecks, 2);
         assertEquals(removedChecks, removed.checks.get(), "a target removed by the reload is still checked");
     }
+
+    /** A registry answering Consul's catalog shape, with the hosts the test sets. */
+    private static final class Registry implements AutoCloseable {
+        private final HttpServer server;
+        private volatile String answer = "[]";
+
+        Registry() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+            server.createContext("/v1/catalog/service/web", exchange -> {
+                byte[] body = answer.getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+        }
+
+        void serve(SwitchableUpstream... upstreams) {
+            StringBuilder list = new StringBuilder("[");
+            for (SwitchableUpstream upstream : upstreams) {
+                list.append(list.length() > 1 ? "," : "").append("{\"Address\": \"127.0.0.1\", \"ServicePort\": ")
+                        .append(upstream.port()).append('}');
+            }
+            answer = list.append(']').toString();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/catalog/service/web";
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void serviceDiscoveryFeedsTheTargetListAndKeepsTheLastGoodOne() throws Exception {
+        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        SwitchableUpstream b = cleanup.add(new SwitchableUpstream("b"));
+        Registry registry = cleanup.add(new Registry());
+        registry.serve(a);
+        ObjectNode api = httpApi(a);
+        ObjectNode proxy = (ObjectNode) api.get("proxy");
+        proxy.put("check_host_against_uptime_tests", false);
+        proxy.putArray("target_list").add(upstream.url());
+        api.remove("uptime_tests");
+        proxy.putObject("service_discovery")
+                .put("use_discovery_service", true)
+                .put("query_endpoint", registry.url())
+                .put("data_path", "Address")
+                .put("port_data_path", "ServicePort")
+                .put("use_target_list", true)
+                .put("endpoint_returns_list", true)
+                .put("cache_timeout", 1);
+        folder.writeConf(conf()).writeApi("web.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        log.awaitLogged(Level.INFO, "api=web", "service discovery: targets now [http://127.0.0.1:" + a.port());
+        assertEquals(Set.of("a"), upstreamsAnswering(gateway, 4));
+
+        registry.serve(a, b);
+        log.awaitLogged(Level.INFO, "api=web", "targets now [http://127.0.0.1:" + a.port() + ", http://127.0.0.1:"
+                + b.port());
+        assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
+
+        // A broken answer keeps the last good list, and says so.
+        registry.answer = "<html>oops</html>";
+        log.awaitLogged(Level.WARN, "api=web", "service discovery", "failed, keeping the last good list", "not JSON");
+        assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
+
+        // A reload keeps the discovered list instead of falling back to target_list.
+        gateway.reload();
+        assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
+    }
+
+    @Test
+    void tcpApisUseServiceDiscoveryToo() throws Exception {
+        RedisServer redis = cleanup.add(RedisServer.start(dir));
+        Registry registry = cleanup.add(new Registry());
+        registry.answer = "[{\"Address\": \"127.0.0.1\", \"ServicePort\": " + redis.port() + "}]";
+        int port = Net.freePort();
+        ObjectNode api = redisApi(port, Net.freePort());
+        api.remove("uptime_tests");
+        ((ObjectNode) api.get("proxy")).putObject("service_discovery")
+                .put("use_discovery_service", true)
+                .put("query_endpoint", registry.url())
+                .put("data_path", "Address")
+                .put("port_data_path", "ServicePort")
+                .put("use_target_list", true)
+                .put("endpoint_returns_list", true)
+                .put("cache_timeout", 1);
+        folder.writeConf(conf(port)).writeApi("redis.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+        log.awaitLogged(Level.INFO, "api=redis", "targets now [tcp://127.0.0.1:" + redis.port());
+
+        RedisClient throughGateway = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
+        cleanup.add(throughGateway::shutdown);
+        assertEquals(redis.port(), redisPortBehind(throughGateway));
+    }
 }

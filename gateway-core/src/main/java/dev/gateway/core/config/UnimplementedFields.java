@@ -13,7 +13,6 @@ final class UnimplementedFields {
 
     /** In an API definition. */
     static final List<String> API = List.of(
-            "/proxy/service_discovery/use_discovery_service",
             "/proxy/transport/ssl_ciphers",
             "/proxy/transport/ssl_min_version",
             "/proxy/transport/ssl_max_version",

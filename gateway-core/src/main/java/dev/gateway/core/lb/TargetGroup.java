@@ -5,20 +5,31 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An API's upstreams. {@link #next()} goes round robin over the targets that {@link HostHealth} reports up;
- * the counter is shared by every event loop, so the order holds across connections.
+ * the counter is shared by every event loop, so the order holds across connections. Service discovery
+ * {@linkplain #replaceTargets replaces} the list while it is in use: picks after that see the new list, and
+ * connections to the old targets are left alone.
  */
 public final class TargetGroup {
 
-    private final List<Target> targets;
+    private volatile List<Target> targets;
     private final HostHealth health;
     private final AtomicInteger cursor = new AtomicInteger();
 
     public TargetGroup(List<Target> targets, HostHealth health) {
+        this.targets = checked(targets);
+        this.health = health;
+    }
+
+    private static List<Target> checked(List<Target> targets) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("a target group needs at least one target");
         }
-        this.targets = List.copyOf(targets);
-        this.health = health;
+        return List.copyOf(targets);
+    }
+
+    /** Uses these targets from now on (service discovery); from any thread. */
+    public void replaceTargets(List<Target> replacement) {
+        targets = checked(replacement);
     }
 
     public List<Target> targets() {
@@ -27,6 +38,7 @@ public final class TargetGroup {
 
     /** The next healthy target in turn, or {@code null} when every target is down. */
     public Target next() {
+        List<Target> targets = this.targets;
         int size = targets.size();
         if (size == 1) {
             Target only = targets.get(0);
