@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  *       is logged once, with the API, the host and the reason.
  *   <li><b>Gating.</b> Only an API with {@code proxy.check_host_against_uptime_tests} is gated: round robin skips
  *       its hosts that are down. A target that no check covers is up. Hosts match by {@code host:port}.
+ *   <li><b>Down hosts.</b> A host that is down is checked every {@code uptime_tests.config.recheck_wait}
+ *       seconds of its API when that is set, so it can come back sooner (or later) than the others are checked.
  *   <li><b>Reloads.</b> {@link #apply} keeps a check that is unchanged (with its state and schedule), starts new
  *       ones and stops those whose API or entry is gone.
  * </ul>
@@ -125,7 +127,9 @@ public final class HealthMonitor implements AutoCloseable {
 
     private Probe newProbe(ApiDefinition api, UptimeCheck check) {
         try {
-            return new Probe(api.apiId(), Checks.of(api, check, tls, channelClass, resolver));
+            Integer recheck = api.uptimeTests().config() == null ? null : api.uptimeTests().config().recheckWait();
+            Duration recheckWait = recheck == null || recheck <= 0 ? settings.timeWait() : Duration.ofSeconds(recheck);
+            return new Probe(api.apiId(), Checks.of(api, check, tls, channelClass, resolver), recheckWait);
         } catch (IllegalArgumentException e) {
             log.warn("api={} uptime test '{}' cannot run: {}", api.apiId(), check.url(), e.getMessage());
             return null;
@@ -176,6 +180,8 @@ public final class HealthMonitor implements AutoCloseable {
         private final HostCheck check;
         private final String hostKey;
         private final EventLoop loop;
+        /** {@code uptime_tests.config.recheck_wait}: how often a host that is down is checked again. */
+        private final Duration recheckWait;
         /** Read by target groups on any event loop; written on {@link #loop} only. */
         private volatile boolean up = true;
         private boolean decided;
@@ -184,9 +190,10 @@ public final class HealthMonitor implements AutoCloseable {
         private volatile boolean stopped;
         private ScheduledFuture<?> nextRun;
 
-        Probe(String apiId, HostCheck check) {
+        Probe(String apiId, HostCheck check, Duration recheckWait) {
             this.apiId = apiId;
             this.check = check;
+            this.recheckWait = recheckWait;
             this.hostKey = normalize(check.hostKey());
             this.loop = loops.next();
         }
@@ -223,7 +230,7 @@ public final class HealthMonitor implements AutoCloseable {
             check.run(loop).addListener(f -> {
                 CheckResult result = Objects.requireNonNull((CheckResult) f.getNow());
                 record(result);
-                long wait = settings.timeWait().toNanos();
+                long wait = (up ? settings.timeWait() : recheckWait).toNanos();
                 long jitter = ThreadLocalRandom.current().nextLong(wait / 5 + 1) - wait / 10;
                 schedule(wait + jitter);
             });

@@ -362,4 +362,24 @@ class HealthCheckTest extends GatewayFixture {
         cleanup.add(throughGateway::shutdown);
         assertEquals(redis.port(), redisPortBehind(throughGateway));
     }
+
+    @Test
+    void aHostThatIsDownIsRecheckedEveryRecheckWait() throws Exception {
+        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        a.healthStatus.set(500);
+        ObjectNode conf = conf();
+        ((ObjectNode) conf.get("uptime_tests").get("config")).put("time_wait", 30);
+        ObjectNode api = httpApi(a);
+        ((ObjectNode) api.get("uptime_tests")).putObject("config").put("recheck_wait", 1);
+        folder.writeConf(conf).writeApi("web.json", api);
+        cleanup.gateway(folder.conf);
+        log.awaitLogged(Level.WARN, "api=web", "is down", "status 500");
+
+        a.healthStatus.set(200);
+        long healed = System.nanoTime();
+        log.awaitLogged(Level.INFO, "api=web", "is up again");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
+        // Every second (plus a tenth of jitter), not every 30 s.
+        assertTrue(tookMillis < 3_000, "came back after " + tookMillis + " ms");
+    }
 }
