@@ -121,7 +121,7 @@ public final class HttpCheck implements HostCheck {
     }
 
     /** One request and its response status, on one connection. */
-    private final class Exchange extends Checks.Session {
+    private final class Exchange extends CheckSession {
 
         Exchange(EventLoop loop, Promise<CheckResult> promise) {
             super(HttpCheck.this.endpoint, HttpCheck.this.timeout, loop, promise);

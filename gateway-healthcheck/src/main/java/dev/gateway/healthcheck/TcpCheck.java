@@ -110,7 +110,7 @@ public final class TcpCheck implements HostCheck {
     }
 
     /** One run of the commands on one connection. */
-    private final class Script extends Checks.Session {
+    private final class Script extends CheckSession {
         /** The next step to run; while the run waits, the {@code expect} it waits for. */
         private int next;
         /** Bytes received and not yet matched; allocated on the first read. */
