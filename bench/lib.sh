@@ -151,6 +151,24 @@ start_nginx() {
 
 # launch_gateway DIR: run $GATEWAY_JAR on DIR/tyk.conf in the background, on PROXY_CPUS with JAVA_OPTS, logging
 # to DIR/gateway.log; its pid goes to STARTED_PID.
+# wait_until SECONDS PID NAME LOG CHECK...: poll CHECK until it succeeds, failing early if PID died.
+wait_until() {
+    local seconds=$1 pid=$2 name=$3 logfile=$4 deadline
+    shift 4
+    deadline=$((SECONDS + seconds))
+    until "$@"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 20 "$logfile" >&2 || true
+            die "$name exited before it was ready ($*)"
+        fi
+        if ((SECONDS >= deadline)); then
+            tail -n 20 "$logfile" >&2 || true
+            die "$name was not ready within ${seconds}s ($* kept failing)"
+        fi
+        sleep 0.2
+    done
+}
+
 launch_gateway() {
     local dir=$1 java_opts=()
     read -r -a java_opts <<<"${JAVA_OPTS:-}"

@@ -92,24 +92,6 @@ listening() { ! port_free "$1"; }
 # redis_ping PORT: redis-cli PING through PORT prints PONG.
 redis_ping() { [[ $(timeout 5 redis-cli -h 127.0.0.1 -p "$1" PING 2>/dev/null) == PONG ]]; }
 
-# wait_until SECONDS PID NAME LOG CHECK...: poll CHECK until it succeeds, failing early if PID died.
-wait_until() {
-    local seconds=$1 pid=$2 name=$3 logfile=$4 deadline
-    shift 4
-    deadline=$((SECONDS + seconds))
-    until "$@"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$logfile" >&2 || true
-            die "$name exited before it was ready ($*)"
-        fi
-        if ((SECONDS >= deadline)); then
-            tail -n 20 "$logfile" >&2 || true
-            die "$name was not ready within ${seconds}s ($* kept failing)"
-        fi
-        sleep 0.2
-    done
-}
-
 hello_ok() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT_G/hello" 2>/dev/null; }
 
 # ---------------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Schedule.</b> Each check runs on an event loop every {@code time_wait} seconds, give or take a tenth
- *       (jitter), the first time within a second of being applied. A check never blocks and ends by its own
+ *       (jitter), the first time within a second of being applied and the second at a random point of the
+ *       following round, so checks loaded together do not stay together. A check never blocks and ends by its own
  *       deadline, so a hung backend delays no other check.
  *   <li><b>State.</b> A host starts up. Its first result decides at once, so a replica is out before the first
  *       client arrives rather than after several rounds; after that it goes down after
@@ -185,6 +186,8 @@ public final class HealthMonitor implements AutoCloseable {
         /** Read by target groups on any event loop; written on {@link #loop} only. */
         private volatile boolean up = true;
         private boolean decided;
+        /** Whether the run after the first has been placed at random in the round. */
+        private boolean spread;
         private int failures;
         private boolean started;
         private volatile boolean stopped;
@@ -230,10 +233,23 @@ public final class HealthMonitor implements AutoCloseable {
             check.run(loop).addListener(f -> {
                 CheckResult result = Objects.requireNonNull((CheckResult) f.getNow());
                 record(result);
-                long wait = (up ? settings.timeWait() : recheckWait).toNanos();
-                long jitter = ThreadLocalRandom.current().nextLong(wait / 5 + 1) - wait / 10;
-                schedule(wait + jitter);
+                schedule(nextDelayNanos());
             });
+        }
+
+        /**
+         * The wait before the next run: the interval give or take a tenth, except after the first run, which
+         * every check makes within a second of loading; the second lands anywhere in half to one and a half
+         * intervals, so a thousand checks loaded together spread over the round instead of coming in a wave.
+         */
+        private long nextDelayNanos() {
+            long wait = (up ? settings.timeWait() : recheckWait).toNanos();
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            if (!spread) {
+                spread = true;
+                return wait / 2 + random.nextLong(wait + 1);
+            }
+            return wait - wait / 10 + random.nextLong(wait / 5 + 1);
         }
 
         private void record(CheckResult result) {
