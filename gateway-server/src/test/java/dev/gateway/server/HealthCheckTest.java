@@ -339,10 +339,11 @@ class HealthCheckTest extends GatewayFixture {
     }
 
     @Test
-    void tcpApisUseServiceDiscoveryToo() throws Exception {
-        RedisServer redis = cleanup.add(RedisServer.start(dir));
+    void tcpApisUseServiceDiscoveryTooAndOpenConnectionsOutliveAChange() throws Exception {
+        RedisServer first = cleanup.add(RedisServer.start(dir));
+        RedisServer second = cleanup.add(RedisServer.start(dir));
         Registry registry = cleanup.add(new Registry());
-        registry.answer = "[{\"Address\": \"127.0.0.1\", \"ServicePort\": " + redis.port() + "}]";
+        registry.answer = "[{\"Address\": \"127.0.0.1\", \"ServicePort\": " + first.port() + "}]";
         int port = Net.freePort();
         ObjectNode api = redisApi(port, Net.freePort());
         api.remove("uptime_tests");
@@ -356,11 +357,36 @@ class HealthCheckTest extends GatewayFixture {
                 .put("cache_timeout", 1);
         folder.writeConf(conf(port)).writeApi("redis.json", api);
         Gateway gateway = cleanup.gateway(folder.conf);
-        log.awaitLogged(Level.INFO, "api=redis", "targets now [tcp://127.0.0.1:" + redis.port());
-
+        log.awaitLogged(Level.INFO, "api=redis", "targets now [tcp://127.0.0.1:" + first.port() + "]");
         RedisClient throughGateway = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
         cleanup.add(throughGateway::shutdown);
-        assertEquals(redis.port(), redisPortBehind(throughGateway));
+
+        try (StatefulRedisConnection<String, String> open = throughGateway.connect()) {
+            assertEquals("PONG", open.sync().ping());
+            registry.answer = "[{\"Address\": \"127.0.0.1\", \"ServicePort\": " + second.port() + "}]";
+            log.awaitLogged(Level.INFO, "api=redis", "targets now [tcp://127.0.0.1:" + second.port() + "]");
+
+            assertEquals(second.port(), redisPortBehind(throughGateway));
+            // The connection opened before the change still reaches the first server.
+            assertTrue(open.sync().info("server").contains("tcp_port:" + first.port()));
+        }
+    }
+
+    @Test
+    void disabledUptimeTestsRunNoCheckAndGateNothing() throws Exception {
+        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        SwitchableUpstream b = cleanup.add(new SwitchableUpstream("b"));
+        b.healthStatus.set(500);
+        ObjectNode conf = conf();
+        ((ObjectNode) conf.get("uptime_tests")).put("disable", true);
+        folder.writeConf(conf).writeApi("web.json", httpApi(a, b));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        // With checks on, both would be checked, and b taken out, within the first second: nothing to wait on
+        // for something that must not happen, so the test waits that long.
+        Thread.sleep(1_500);
+        assertEquals(0, a.checks.get() + b.checks.get(), "uptime_tests.disable still ran checks");
+        assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
     }
 
     @Test
