@@ -16,7 +16,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -105,67 +104,7 @@ public final class Relay {
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         // Counting every read lets the relay splice this channel and still report its bytes.
         channel.config().setRecvByteBufAllocator(new ByteCounter(channel.config().getRecvByteBufAllocator()));
-        channel.pipeline().addLast(HOLD_NAME, new Hold());
-    }
-
-    private static final String HOLD_NAME = "relay-hold";
-
-    /** What a held channel received before the relay started: replayed to the relay in order. */
-    private static final class Hold extends ChannelInboundHandlerAdapter {
-        private final ArrayDeque<Object> received = new ArrayDeque<>(2);
-        private boolean inputShutdown;
-        private Throwable failure;
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            received.add(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            // Nothing to pass on yet.
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event instanceof ChannelInputShutdownEvent) {
-                inputShutdown = true;
-            } else {
-                ctx.fireUserEventTriggered(event);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // A reset while waiting: the relay learns of it first thing.
-            if (failure == null) {
-                failure = cause;
-            }
-        }
-
-        /** Hands everything kept to the handlers after this one (the relay), then steps out. */
-        void replay(ChannelHandlerContext ctx) {
-            boolean any = !received.isEmpty();
-            Object msg;
-            while ((msg = received.poll()) != null) {
-                ctx.fireChannelRead(msg);
-            }
-            if (any) {
-                ctx.fireChannelReadComplete();
-            }
-            if (failure != null) {
-                ctx.fireExceptionCaught(failure);
-            } else if (inputShutdown) {
-                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-            }
-            ctx.pipeline().remove(this);
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            received.forEach(ReferenceCountUtil::release);
-            received.clear();
-        }
+        channel.pipeline().addLast(Hold.NAME, new Hold());
     }
 
     /**
@@ -202,7 +141,7 @@ public final class Relay {
             }
         }
         for (Side side : new Side[] {client, upstream}) {
-            ChannelHandlerContext held = side.channel.pipeline().context(HOLD_NAME);
+            ChannelHandlerContext held = side.channel.pipeline().context(Hold.NAME);
             if (held != null && !ended && held.handler() instanceof Hold) {
                 ((Hold) held.handler()).replay(held);
             }
