@@ -132,7 +132,9 @@ public final class HealthMonitor implements AutoCloseable {
             Duration recheckWait = recheck == null || recheck <= 0 ? settings.timeWait() : Duration.ofSeconds(recheck);
             return new Probe(api.apiId(), Checks.of(api, check, tls, channelClass, resolver), recheckWait);
         } catch (IllegalArgumentException e) {
-            log.warn("api={} uptime test '{}' cannot run: {}", api.apiId(), check.url(), e.getMessage());
+            // Checks names the API and the URL around the reason; the log line names them its own way.
+            String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            log.warn("api={} uptime test '{}' cannot run, skipped: {}", api.apiId(), check.url(), reason);
             return null;
         }
     }

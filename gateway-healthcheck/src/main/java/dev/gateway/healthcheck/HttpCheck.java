@@ -18,12 +18,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -36,7 +34,7 @@ import java.util.Set;
  * (unless the check sets one), {@code Content-Length} and {@code Connection: close}, which the check owns
  * because it frames the body and the connection itself.
  */
-public final class HttpCheck implements HostCheck {
+public final class HttpCheck extends EndpointCheck {
 
     /** Sent unless the check names its own, so a host's access log can tell health checks apart. */
     static final String USER_AGENT = "gateway-healthcheck";
@@ -47,7 +45,6 @@ public final class HttpCheck implements HostCheck {
 
     private static final String HTTP_CODEC = "check-http";
 
-    private final Checks.Endpoint endpoint;
     private final HttpMethod method;
     private final String uri;
     private final HttpHeaders headers;
@@ -65,7 +62,7 @@ public final class HttpCheck implements HostCheck {
      */
     public HttpCheck(Checks.Endpoint endpoint, String method, Map<String, String> headers, byte[] body,
             Duration timeout) {
-        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        super(endpoint);
         this.method = method == null || method.isBlank() ? HttpMethod.GET
                 : HttpMethod.valueOf(method.trim().toUpperCase(Locale.ROOT));
         this.uri = requestUri(endpoint.target());
@@ -75,18 +72,8 @@ public final class HttpCheck implements HostCheck {
     }
 
     @Override
-    public String hostKey() {
-        return endpoint.hostKey();
-    }
-
-    /** Where the check connects, and how. */
-    public Checks.Endpoint endpoint() {
-        return endpoint;
-    }
-
-    @Override
-    public Future<CheckResult> run(EventLoop loop) {
-        return Checks.run(loop, promise -> new Exchange(loop, promise));
+    CheckSession newSession(EventLoop loop, Promise<CheckResult> promise) {
+        return new Exchange(loop, promise);
     }
 
     @Override

@@ -7,14 +7,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * A TCP uptime check: connect (through a PROXY header and TLS when the {@link Checks.Endpoint} asks), then run
@@ -29,7 +27,7 @@ import java.util.Objects;
  * server that may close at once: a {@code send} that fails once every {@code expect} has passed does not fail the
  * check, nor does the peer closing then.
  */
-public final class TcpCheck implements HostCheck {
+public final class TcpCheck extends EndpointCheck {
 
     /**
      * The most bytes kept while waiting for an {@code expect}. Beyond it the oldest bytes are dropped, all but
@@ -39,7 +37,6 @@ public final class TcpCheck implements HostCheck {
      */
     static final int MAX_BUFFERED_BYTES = 64 * 1024;
 
-    private final Checks.Endpoint endpoint;
     private final List<Step> steps;
     private final Duration timeout;
     /** The index of the last {@code expect}, -1 when there is none: sends after it may fail harmlessly. */
@@ -54,7 +51,7 @@ public final class TcpCheck implements HostCheck {
      * @throws IllegalArgumentException for a command that is neither {@code send} nor {@code expect}
      */
     public TcpCheck(Checks.Endpoint endpoint, List<CheckCommand> commands, Duration timeout) {
-        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        super(endpoint);
         this.timeout = Checks.requirePositive(timeout);
         List<Step> parsed = new ArrayList<>(commands.size());
         for (CheckCommand command : commands) {
@@ -74,18 +71,8 @@ public final class TcpCheck implements HostCheck {
     }
 
     @Override
-    public String hostKey() {
-        return endpoint.hostKey();
-    }
-
-    /** Where the check connects, and how. */
-    public Checks.Endpoint endpoint() {
-        return endpoint;
-    }
-
-    @Override
-    public Future<CheckResult> run(EventLoop loop) {
-        return Checks.run(loop, promise -> new Script(loop, promise));
+    CheckSession newSession(EventLoop loop, Promise<CheckResult> promise) {
+        return new Script(loop, promise);
     }
 
     @Override

@@ -408,4 +408,17 @@ class HealthCheckTest extends GatewayFixture {
         // Every second (plus a tenth of jitter), not every 30 s.
         assertTrue(tookMillis < 3_000, "came back after " + tookMillis + " ms");
     }
+
+    @Test
+    void aCheckThatCannotRunIsNamedAtLoadAndTheApiStillServes() throws Exception {
+        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        ObjectNode api = httpApi(a);
+        ((ArrayNode) api.get("uptime_tests").get("check_list")).addObject().put("url", "ftp://127.0.0.1:21/");
+        folder.writeConf(conf()).writeApi("web.json", api);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        log.awaitLogged(Level.WARN, "api=web", "uptime test 'ftp://127.0.0.1:21/' cannot run, skipped: scheme 'ftp'");
+        assertEquals(Set.of("a"), upstreamsAnswering(gateway, 2));
+        awaitChecks(a, 0, 1);
+    }
 }
