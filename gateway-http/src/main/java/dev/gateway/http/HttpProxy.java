@@ -22,6 +22,7 @@ public final class HttpProxy implements AutoCloseable {
 
     private final HttpSettings settings;
     private final ProtocolRules rules;
+    private final ProtocolSwitch switches;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final UpstreamPools pools;
     private final ChannelGroup connections = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
@@ -33,8 +34,18 @@ public final class HttpProxy implements AutoCloseable {
 
     /** @param rules what calls of a protocol over HTTP (gRPC) need beyond plain HTTP */
     public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls, ProtocolRules rules) {
+        this(settings, transport, tls, rules, ProtocolSwitch.NONE);
+    }
+
+    /**
+     * @param rules what calls of a protocol over HTTP (gRPC) need beyond plain HTTP
+     * @param switches the protocols a request may switch its connection to (WebSocket)
+     */
+    public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls, ProtocolRules rules,
+            ProtocolSwitch switches) {
         this.settings = settings;
         this.rules = rules;
+        this.switches = switches;
         this.resolver = transport.newResolverGroup();
         this.pools = new UpstreamPools(new UpstreamConnector(transport, tls, settings, resolver),
                 settings.maxIdlePerHost());
@@ -46,6 +57,10 @@ public final class HttpProxy implements AutoCloseable {
 
     public ProtocolRules protocolRules() {
         return rules;
+    }
+
+    public ProtocolSwitch protocolSwitch() {
+        return switches;
     }
 
     /** The pools, for the listeners' frontends. */
@@ -70,6 +85,7 @@ public final class HttpProxy implements AutoCloseable {
      */
     public Future<Void> drain() {
         draining = true;
+        switches.drain();
         for (Channel client : connections) {
             FrontendHandler frontend = client.pipeline().get(FrontendHandler.class);
             if (frontend != null) {

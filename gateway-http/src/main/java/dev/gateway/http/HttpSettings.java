@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * @param upstreamPingIntervalNanos an upstream HTTP/2 connection silent this long gets a PING, and is closed when
  *     it stays silent as long again; one that carries no stream is closed after this long. Not in Tyk's
  *     configuration: {@link #DEFAULT_UPSTREAM_PING_INTERVAL_NANOS}
+ * @param websockets {@code enable_websockets}: upgrade requests (and HTTP/2 extended CONNECT) become WebSockets
+ * @param streamIdleTimeoutNanos {@code stream_idle_timeout}: a WebSocket silent both ways, or an event stream whose
+ *     upstream is silent, this long is closed
  */
 public record HttpSettings(
         long readTimeoutNanos,
@@ -36,7 +39,9 @@ public record HttpSettings(
         boolean accessLog,
         boolean http2,
         boolean proxyHttp2,
-        long upstreamPingIntervalNanos) {
+        long upstreamPingIntervalNanos,
+        boolean websockets,
+        long streamIdleTimeoutNanos) {
 
     /**
      * Longest request line. Longer gets 414. Matches nginx's default {@code large_client_header_buffers} of 8k.
@@ -107,13 +112,22 @@ public record HttpSettings(
                 config.accessLogs().enabled(),
                 http.enableHttp2(),
                 config.proxyEnableHttp2(),
-                DEFAULT_UPSTREAM_PING_INTERVAL_NANOS);
+                DEFAULT_UPSTREAM_PING_INTERVAL_NANOS,
+                http.enableWebsockets(),
+                TimeUnit.SECONDS.toNanos(http.streamIdleTimeout()));
     }
 
     /** These settings with another upstream PING interval (tests use a short one). */
     public HttpSettings withUpstreamPingInterval(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
                 maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, accessLog, http2, proxyHttp2,
-                nanos);
+                nanos, websockets, streamIdleTimeoutNanos);
+    }
+
+    /** These settings with another stream idle timeout (tests use a short one). */
+    public HttpSettings withStreamIdleTimeout(long nanos) {
+        return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
+                maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, accessLog, http2, proxyHttp2,
+                upstreamPingIntervalNanos, websockets, nanos);
     }
 }

@@ -15,6 +15,8 @@ public enum ProxyFailure {
     UNSUPPORTED_TRANSFER_CODING(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer coding"),
     CLIENT_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no API matches this request"),
+    UPGRADE_DISABLED(HttpResponseStatus.NOT_IMPLEMENTED,
+            "WebSocket upgrades are turned off on this gateway (http_server_options.enable_websockets)"),
     ALL_HOSTS_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "all hosts are down"),
     UPSTREAM_REFUSED(HttpResponseStatus.BAD_GATEWAY, "upstream refused the connection"),
     UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "upstream TLS handshake failed"),

@@ -19,6 +19,7 @@ import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.StatusEndpoint;
+import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import dev.gateway.tcp.TcpRoutes;
 import dev.gateway.tcp.TcpService;
@@ -82,7 +83,9 @@ public final class Gateway {
         this.acceptors = transport.newEventLoopGroup(1, "gateway-accept");
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
         TlsContexts upstreamTls = TlsContexts.forClients();
-        this.http = new HttpProxy(HttpSettings.from(config), transport, upstreamTls, GrpcRules.INSTANCE);
+        HttpSettings httpSettings = HttpSettings.from(config);
+        this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
+                WebSockets.from(httpSettings));
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout());
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());

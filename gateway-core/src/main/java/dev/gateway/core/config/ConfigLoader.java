@@ -34,8 +34,11 @@ public final class ConfigLoader {
     /** Protocols an API may name. */
     public static final Set<String> API_PROTOCOLS = Set.of("", "http", "https", "h2c", "tcp", "tls");
 
-    /** Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge. */
-    private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c");
+    /**
+     * Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge; {@code ws} and
+     * {@code wss} are HTTP and HTTPS, as Tyk maps them, for APIs that carry WebSockets.
+     */
+    private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c", "ws", "wss");
 
     /** Fields that work for tcp and tls APIs but not yet for HTTP ones, which still get the warning. */
     private static final Set<String> TCP_IMPLEMENTED = Set.of("/pinned_public_keys", "/upstream_certificates",
@@ -129,9 +132,6 @@ public final class ConfigLoader {
                 throw new ConfigException(LoadProblem.error(file, "/ports_whitelist/" + protocol, "",
                         "unknown protocol '" + protocol + "' (expected one of " + WHITELIST_PROTOCOLS + ")"));
             }
-        }
-        for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.GATEWAY)) {
-            warnings.add(LoadProblem.warning(file, pointer, "", "is not implemented yet and has no effect"));
         }
         return config;
     }
@@ -289,7 +289,7 @@ public final class ConfigLoader {
             Target target = Target.parse(raw);
             if (!HTTP_TARGET_SCHEMES.contains(target.scheme())) {
                 return Optional.of(LoadProblem.error(file, path, id, "scheme '" + target.scheme()
-                        + "' is not supported yet (expected http://, https:// or h2c://)"));
+                        + "' is not supported yet (expected http://, https://, h2c://, ws:// or wss://)"));
             }
             return Optional.empty();
         } catch (IllegalArgumentException e) {

@@ -14,7 +14,11 @@ import java.util.List;
  * @param certificates server certificates by domain
  * @param sslCertificates PEM paths (certificate and key in one file, or {@code x.pem} beside {@code x.key})
  * @param minVersion lowest TLS version, as Tyk writes it: 771 is TLS 1.2, 772 is TLS 1.3; 0 means TLS 1.2
+ * @param enableWebsockets proxy {@code Upgrade: websocket} requests (and HTTP/2 extended CONNECT) as WebSockets
  * @param maxRequestBodySize bytes; 0 means no limit
+ * @param streamIdleTimeout not Tyk's: seconds a WebSocket may stay silent in both directions, or an event stream
+ *     ({@code text/event-stream}) may go without a byte from its upstream, before the gateway closes it; 0 means
+ *     {@value #DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS}
  */
 public record HttpServerOptions(
         Integer readTimeout,
@@ -26,13 +30,16 @@ public record HttpServerOptions(
         Integer minVersion,
         boolean enableHttp2,
         boolean enableWebsockets,
-        Long maxRequestBodySize) {
+        Long maxRequestBodySize,
+        Integer streamIdleTimeout) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;
+    /** An hour, as HAProxy setups commonly give {@code timeout tunnel}: chat-like WebSockets rest for minutes. */
+    public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 3600;
     public static final int TLS_1_2 = 771;
     public static final int TLS_1_3 = 772;
     public static final HttpServerOptions DEFAULTS =
-            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null);
+            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null);
 
     public HttpServerOptions {
         readTimeout = readTimeout == null || readTimeout <= 0 ? DEFAULT_TIMEOUT_SECONDS : readTimeout;
@@ -42,6 +49,8 @@ public record HttpServerOptions(
         sslCertificates = sslCertificates == null ? List.of() : List.copyOf(sslCertificates);
         minVersion = minVersion == null || minVersion == 0 ? TLS_1_2 : minVersion;
         maxRequestBodySize = maxRequestBodySize == null || maxRequestBodySize < 0 ? 0L : maxRequestBodySize;
+        streamIdleTimeout = streamIdleTimeout == null || streamIdleTimeout <= 0 ? DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
+                : streamIdleTimeout;
     }
 
     /** One entry of {@code certificates}: a domain and its PEM certificate and key files. */

@@ -23,10 +23,6 @@ final class UnimplementedFields {
             "/pinned_public_keys",
             "/global_rate_limit/rate");
 
-    /** In {@code tyk.conf}. */
-    static final List<String> GATEWAY = List.of(
-            "/http_server_options/enable_websockets");
-
     private UnimplementedFields() {
     }
 

@@ -101,9 +101,19 @@ public final class Relay {
      * Only held channels are spliced: holding also counts what the channel reads, from its first byte.
      */
     public static void hold(Channel channel) {
-        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         // Counting every read lets the relay splice this channel and still report its bytes.
         channel.config().setRecvByteBufAllocator(new ByteCounter(channel.config().getRecvByteBufAllocator()));
+        holdSwitching(channel);
+    }
+
+    /**
+     * Holds a channel that switches to the relay after it has been read from (an HTTP connection after its
+     * {@code 101 Switching Protocols}); call on its event loop, before removing the handlers that read it, whose
+     * leftover bytes then wait here. Such a relay copies: a transport caches its read allocator at the first read, so
+     * the bytes could not be counted if they bypassed the pipeline.
+     */
+    public static void holdSwitching(Channel channel) {
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         channel.pipeline().addLast(Hold.NAME, new Hold());
     }
 

@@ -147,30 +147,19 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void unimplementedConfFieldEarnsExactlyOneWarningNamingIt() throws Exception {
+    void websocketOptionsLoadWithoutWarnings() throws Exception {
         Path conf = conf("""
-                {"http_server_options": {"enable_websockets": true}}
+                {"http_server_options": {"enable_websockets": true, "stream_idle_timeout": 90}}
                 """);
         Files.createDirectories(dir.resolve("apps"));
 
         LoadReport report = ConfigLoader.load(conf);
 
-        assertEquals(List.of(), report.errors());
-        assertEquals(1, report.warnings().size(), report.warnings()::toString);
-        LoadProblem warning = report.warnings().get(0);
-        assertEquals("/http_server_options/enable_websockets", warning.jsonPath());
-        assertTrue(warning.file().endsWith("tyk.conf"), warning.file());
-        assertTrue(warning.toString().contains("/http_server_options/enable_websockets"), warning.toString());
-    }
-
-    @Test
-    void unimplementedConfFieldLeftAtItsDefaultEarnsNoWarning() throws Exception {
-        Path conf = conf("""
-                {"http_server_options": {"enable_websockets": false}}
-                """);
-        Files.createDirectories(dir.resolve("apps"));
-
-        assertEquals(List.of(), ConfigLoader.load(conf).problems());
+        assertEquals(List.of(), report.problems());
+        assertTrue(report.config().httpServerOptions().enableWebsockets());
+        assertEquals(90, report.config().httpServerOptions().streamIdleTimeout());
+        assertEquals(HttpServerOptions.DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS,
+                ConfigLoader.load(conf("{}")).config().httpServerOptions().streamIdleTimeout());
     }
 
     @Test

@@ -35,6 +35,8 @@ final class ClientResponse {
      */
     private HttpResponse heldHead;
     private boolean flushEachRead;
+    /** A {@code text/event-stream}: long-lived, flushed event by event, with the stream idle timeout. */
+    private boolean eventStream;
     private boolean unflushed;
     private ScheduledFuture<?> flushTask;
     private int status;
@@ -65,8 +67,8 @@ final class ClientResponse {
         // A body that ends when the upstream closes cannot leave the connection reusable.
         boolean upstreamReusable = HttpUtil.isKeepAlive(response) && (bodyless || hasLength || chunked);
         String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        flushEachRead = flushIntervalNanos == 0 || !hasLength
-                || (contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17));
+        eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
+        flushEachRead = flushIntervalNanos == 0 || !hasLength || eventStream;
 
         HeaderRewriter.stripHopByHop(headers);
         if (closeAfter) {
@@ -167,6 +169,10 @@ final class ClientResponse {
             heldHead = null;
             unflushed = true;
         }
+    }
+
+    boolean eventStream() {
+        return eventStream;
     }
 
     /** Whether the client connection stays open after this response. */

@@ -5,10 +5,12 @@ import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
+import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
 import dev.gateway.http.StatusEndpoint;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -57,12 +59,15 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         /** Answered locally; reading and dropping the rest of the request body. */
         DRAINING,
         /** Closing: everything read is dropped. */
-        CLOSED
+        CLOSED,
+        /** The connection switched protocols: this handler is on its way out. */
+        SWITCHED
     }
 
     /** What the handler needs from its listener. */
     public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-            StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules) {
+            StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
+            ProtocolSwitch switches) {
     }
 
     private final ListenerContext listener;
@@ -99,7 +104,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         this.http2Stream = encoder == null;
         HttpSettings settings = listener.settings();
         this.exchangeSettings = new ProxyExchange.ExchangeSettings(settings.proxyTimeoutNanos(),
-                settings.flushIntervalNanos(), settings.maxRequestBodySize());
+                settings.flushIntervalNanos(), settings.maxRequestBodySize(), settings.streamIdleTimeoutNanos());
     }
 
     ProxyResponseEncoder encoder() {
@@ -112,6 +117,10 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     ProtocolRules rules() {
         return listener.rules();
+    }
+
+    ProtocolSwitch switches() {
+        return listener.switches();
     }
 
     boolean closeConnections() {
@@ -208,7 +217,10 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
                     "{\"error\": \"unsupported expectation\"}", false));
             return;
         }
-        RequestTarget target = RequestTarget.parse(request.uri(), request.headers().get(HttpHeaderNames.HOST));
+        boolean extendedConnect = http2Stream && Switchover.isExtendedConnect(request);
+        String uri = extendedConnect ? Switchover.connectPath(request) : request.uri();
+        RequestTarget target = uri == null ? null
+                : RequestTarget.parse(uri, request.headers().get(HttpHeaderNames.HOST));
         if (target == null) {
             log.info("client={} unusable request target '{}'", ClientAddress.of(ctx.channel()), request.uri());
             answerError(ProxyFailure.BAD_REQUEST, false);
@@ -230,6 +242,20 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             answerError(ProxyFailure.ALL_HOSTS_DOWN, keepAlive);
             return;
         }
+        boolean switching = false;
+        if (Switchover.asked(request)) {
+            ProtocolSwitch.Verdict verdict = listener.switches().verdict(request);
+            if (verdict == ProtocolSwitch.Verdict.REFUSE || extendedConnect && verdict != ProtocolSwitch.Verdict.SWITCH) {
+                log.info("api={} client={} {} refused: {}", route.apiId(), ClientAddress.of(ctx.channel()),
+                        request.uri(), ProxyFailure.UPGRADE_DISABLED.message());
+                answerError(ProxyFailure.UPGRADE_DISABLED, keepAlive);
+                return;
+            }
+            switching = verdict == ProtocolSwitch.Verdict.SWITCH;
+        }
+        if (extendedConnect) {
+            listener.switches().toUpgradeRequest(request);
+        }
         if (HttpUtil.is100ContinueExpected(request)) {
             // Answered here, as nginx does: the client may send its body now, and the upstream never waits.
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
@@ -239,10 +265,62 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         state = State.PROXYING;
         // Created before the request is rewritten for the upstream: the exchange reads the client's protocol
         // version, which the rewrite replaces with HTTP/1.1 (an HTTP/1.0 client must not get a chunked body).
-        exchange = new ProxyExchange(this, ctx, pool, route, upstream, request, keepAlive, exchangeSettings);
+        exchange = new ProxyExchange(this, ctx, pool, route, upstream, request, keepAlive, exchangeSettings,
+                switching, extendedConnect);
+        String upgrade = switching ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
         HeaderRewriter.prepareForUpstream(request, route, upstream, target, clientIp(), listener.scheme(),
                 listener.settings().closeConnections());
+        if (switching) {
+            Switchover.keepUpgrade(request.headers(), upgrade);
+        }
         exchange.start();
+        if (extendedConnect) {
+            // The stream itself is the tunnel: the upgrade request ends with its head, and what the client sends
+            // next waits for the switch.
+            onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+    }
+
+    /**
+     * The upstream answered the current request with {@code 101} and the answer is written: this connection leaves
+     * HTTP, and both it and {@code upstream} go to the protocol switch.
+     */
+    void switchProtocols(Channel upstream, Route route, String uri) {
+        state = State.SWITCHED;
+        exchange = null;
+        timeouts.cancel();
+        Channel client = ctx.channel();
+        Switchover.clientToBytes(client, this, http2Stream);
+        if (!passBacklog(upstream)) {
+            log.info("api={} client={} sent data before the switch of protocols was answered; closing",
+                    route.apiId(), ClientAddress.of(client));
+            client.close();
+            upstream.close();
+            return;
+        }
+        client.flush();
+        listener.switches().switched(new ProtocolSwitch.Switched(client, upstream, route.apiId(), clientIp(), uri));
+    }
+
+    /**
+     * What arrived after the request and before the switch goes on to the upstream: an HTTP/2 stream's DATA, as
+     * bytes. On HTTP/1.1 the decoder has read such bytes as a request, which a client that waits for the switch
+     * (as RFC 6455 requires) never sends.
+     *
+     * @return false when the backlog holds what cannot be passed on
+     */
+    private boolean passBacklog(Channel upstream) {
+        boolean usable = true;
+        HttpObject queued;
+        while (backlog != null && (queued = backlog.poll()) != null) {
+            if (usable && http2Stream && queued instanceof HttpContent part && !(queued instanceof HttpRequest)) {
+                upstream.write(part.content().retain(), upstream.voidPromise());
+            } else {
+                usable = false;
+            }
+            ReferenceCountUtil.release(queued);
+        }
+        return usable;
     }
 
     private void onRequestContent(HttpContent part) {
@@ -297,7 +375,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         boolean wants = switch (state) {
             case AWAIT_HEAD, DRAINING -> backlog == null || backlog.isEmpty();
             case PROXYING -> exchange != null && exchange.wantsRequestBody();
-            case CLOSED -> false;
+            case CLOSED, SWITCHED -> false;
         };
         if (wants) {
             ctx.read();
@@ -411,6 +489,10 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.SWITCHED) {
+            ctx.fireChannelInactive();
+            return;
+        }
         state = State.CLOSED;
         if (exchange != null) {
             exchange.cancel();

@@ -57,7 +57,7 @@ public final class Http2Frontend {
         if (pipeline.get(PipelineNames.H2C_UPGRADE) != null) {
             pipeline.remove(PipelineNames.H2C_UPGRADE);
         }
-        pipeline.addLast(PipelineNames.H2_CODEC, newFrameCodec());
+        pipeline.addLast(PipelineNames.H2_CODEC, newFrameCodec(listener));
         pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
         pipeline.addLast(PipelineNames.H2_IDLE, newIdleCheck(listener));
         pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard());
@@ -79,11 +79,15 @@ public final class Http2Frontend {
         }
     }
 
-    private static Http2FrameCodec newFrameCodec() {
+    private static Http2FrameCodec newFrameCodec(FrontendHandler.ListenerContext listener) {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(HttpSettings.H2_MAX_CONCURRENT_STREAMS)
                 .initialWindowSize(HttpSettings.H2_STREAM_WINDOW)
                 .maxHeaderListSize(HttpSettings.MAX_REQUEST_HEADERS);
+        if (listener.switches().extendedConnect()) {
+            // RFC 8441: clients may open WebSockets on streams by extended CONNECT.
+            settings.connectProtocolEnabled(true);
+        }
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
@@ -144,7 +148,7 @@ public final class Http2Frontend {
             if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
                 return null;
             }
-            return new Http2ServerUpgradeCodec(newFrameCodec(), newStreams(listener), newIdleCheck(listener),
+            return new Http2ServerUpgradeCodec(newFrameCodec(listener), newStreams(listener), newIdleCheck(listener),
                     new ConnectionGuard()) {
                 @Override
                 public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {

@@ -18,13 +18,19 @@ package dev.gateway.http.internal;
  *   h2-streams         Http2MultiplexHandler: one child channel per stream, whose pipeline is
  *                        h2-stream-codec  Http2StreamFrameToHttpObjectCodec: frames to HTTP messages and back
  *                        frontend         FrontendHandler, as on an HTTP/1.1 connection
+ *                      after a WebSocket by extended CONNECT (RFC 8441) switched, the stream's pipeline is
+ *                        h2-stream-bytes  Http2StreamBytes: DATA frames to bytes and back
+ *                        relay            the Relay's handler (and a protocol's own, such as the WebSocket stopper)
  *   h2-idle            IdleStateHandler: read_timeout of silence on the whole connection
  *   h2-guard           ConnectionGuard: closes an idle connection without streams; logs connection errors
+ *
+ * an HTTP/1.1 client connection after a protocol switch (a 101): [tls], then the Relay's handler, and a protocol's own
  *
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
  *   client-codec       HttpClientCodec
  *   upstream           UpstreamConnection: hands the response to the exchange that owns the connection
+ *   after a 101, both go: [tls], then the Relay's handler
  *
  * upstream HTTP/2 connection (h2c:// targets; https:// ones that negotiate h2)
  *   [tls]              as above, offering ALPN h2
@@ -47,6 +53,7 @@ public final class PipelineNames {
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_STREAMS = "h2-streams";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
+    public static final String H2_STREAM_BYTES = "h2-stream-bytes";
     public static final String H2_IDLE = "h2-idle";
     public static final String H2_GUARD = "h2-guard";
     public static final String H2_UPSTREAM = "h2-upstream";

@@ -49,7 +49,17 @@ final class ProxyExchange {
     private final boolean clientHttp10;
     /** A call of a protocol over HTTP (gRPC): HTTP/2 to the upstream, and no silence timeout once answered. */
     private final boolean rpc;
+    /**
+     * The request asks to switch protocols: it goes over HTTP/1.1, and a {@code 101} ends the exchange by handing
+     * both connections to the {@link dev.gateway.http.ProtocolSwitch}.
+     */
+    private final boolean switching;
+    /** The switch was asked for by HTTP/2 extended CONNECT: the client gets a 200 where the upstream said 101. */
+    private final boolean extendedConnect;
+    /** The upstream's 101 went to the client; the end of that response completes the switch. */
+    private boolean switchAnswered;
     private final long proxyTimeoutNanos;
+    private final long streamIdleNanos;
     private final long maxBodySize;
     private final long startNanos = System.nanoTime();
 
@@ -77,15 +87,23 @@ final class ProxyExchange {
     private long lastUpstreamReadNanos;
     private boolean done;
 
+    /**
+     * @param switching the request asks to switch protocols, and the gateway carries that protocol
+     * @param extendedConnect the switch was asked for by HTTP/2 extended CONNECT, now rewritten as an upgrade
+     */
     ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, UpstreamPool pool, Route route,
-            Target target, HttpRequest request, boolean keepAlive, ExchangeSettings settings) {
+            Target target, HttpRequest request, boolean keepAlive, ExchangeSettings settings, boolean switching,
+            boolean extendedConnect) {
         this.frontend = frontend;
         this.client = client;
         this.pool = pool;
         this.route = route;
         this.target = target;
         this.rpc = frontend.rules().isRpc(request);
-        this.endpoint = route.endpoint(target, rpc);
+        this.switching = switching;
+        this.extendedConnect = extendedConnect;
+        // An upgrade is an HTTP/1.1 mechanism: h2c:// and proxy_enable_http2 targets are asked over HTTP/1.1.
+        this.endpoint = switching ? route.endpoint(target, false).overHttp1() : route.endpoint(target, rpc);
         this.request = request;
         this.clientUri = request.uri();
         this.clientVersion = request.protocolVersion();
@@ -94,13 +112,15 @@ final class ProxyExchange {
         this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) == 0;
         this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
+        this.streamIdleNanos = settings.streamIdleNanos();
         this.maxBodySize = settings.maxBodySize();
         this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
                 settings.flushIntervalNanos());
     }
 
     /** The settings an exchange reads, resolved once per listener. */
-    record ExchangeSettings(long proxyTimeoutNanos, long flushIntervalNanos, long maxBodySize) {
+    record ExchangeSettings(long proxyTimeoutNanos, long flushIntervalNanos, long maxBodySize,
+            long streamIdleNanos) {
     }
 
     private static boolean isIdempotent(HttpRequest request) {
@@ -257,7 +277,15 @@ final class ProxyExchange {
                 fail(ProxyFailure.UPSTREAM_PROTOCOL, response.decoderResult().cause());
                 return;
             }
-            if (isInformational(response.status())) {
+            if (response.status().code() == 101) {
+                if (!switching) {
+                    ReferenceCountUtil.release(msg);
+                    fail(ProxyFailure.UPSTREAM_PROTOCOL, new IllegalStateException("101 to a request that asked "
+                            + "for no protocol switch"));
+                    return;
+                }
+                answerSwitch(response);
+            } else if (isInformational(response.status())) {
                 // 100 Continue and friends: the gateway answers Expect itself, so these go no further.
                 skippingInformational = true;
             } else {
@@ -279,6 +307,14 @@ final class ProxyExchange {
     }
 
     private void onResponseContent(HttpContent part) {
+        if (switchAnswered) {
+            // A 101 has no body: its end is where the new protocol's bytes start.
+            part.release();
+            if (part instanceof LastHttpContent) {
+                switchProtocols();
+            }
+            return;
+        }
         if (skippingInformational) {
             if (part instanceof LastHttpContent) {
                 skippingInformational = false;
@@ -294,6 +330,29 @@ final class ProxyExchange {
         if (toClient.write(part)) {
             complete();
         }
+    }
+
+    /** Sends the upstream's 101 on to the client: as it is, or as the 200 that answers an extended CONNECT. */
+    private void answerSwitch(HttpResponse response) {
+        switchAnswered = true;
+        responseReceived = true;
+        if (extendedConnect) {
+            frontend.switches().toConnectResponse(response);
+            client.write(response, client.voidPromise());
+        } else {
+            client.write(Switchover.switchingResponse(response), client.voidPromise());
+        }
+    }
+
+    /** The 101 is complete: both connections leave HTTP and go to the protocol switch. */
+    private void switchProtocols() {
+        done = true;
+        toClient.cancelFlush();
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
+                extendedConnect ? 200 : 101, 0, startNanos, null);
+        frontend.switchProtocols(connection.switchProtocols(), route, clientUri);
     }
 
     void onUpstreamReadComplete() {
@@ -421,7 +480,8 @@ final class ProxyExchange {
             // rest between messages for as long as its own deadline allows.
             deadline = now + proxyTimeoutNanos;
         } else {
-            deadline = lastUpstreamReadNanos + proxyTimeoutNanos;
+            // An event stream rests between events for as long as the stream idle timeout allows.
+            deadline = lastUpstreamReadNanos + (toClient.eventStream() ? streamIdleNanos : proxyTimeoutNanos);
         }
         return deadline;
     }

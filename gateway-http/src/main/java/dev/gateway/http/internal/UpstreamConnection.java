@@ -1,5 +1,6 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.core.relay.Relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -61,6 +62,19 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (channel != null) {
             channel.close();
         }
+    }
+
+    /**
+     * Takes the connection out of HTTP after a {@code 101}: it is held for a relay with whatever the upstream sent
+     * after the response, and belongs to no exchange or pool any more.
+     */
+    Channel switchProtocols() {
+        owner = null;
+        Relay.holdSwitching(channel);
+        // This handler first: the codec's leftover bytes must reach the hold, not an exchange.
+        channel.pipeline().remove(this);
+        channel.pipeline().remove(PipelineNames.CLIENT_CODEC);
+        return channel;
     }
 
     @Override

@@ -22,6 +22,11 @@ public record UpstreamEndpoint(String host, int port, boolean tls, boolean insec
         return http2 ? this : new UpstreamEndpoint(host, port, tls, insecureSkipVerify, sniHost, true);
     }
 
+    /** The same upstream, spoken to over HTTP/1.1 (a protocol switch needs it). */
+    public UpstreamEndpoint overHttp1() {
+        return http2 ? new UpstreamEndpoint(host, port, tls, insecureSkipVerify, sniHost, false) : this;
+    }
+
     @Override
     public String toString() {
         String scheme = tls ? (http2 ? "https+h2://" : "https://") : (http2 ? "h2c://" : "http://");

@@ -14,6 +14,7 @@ import dev.gateway.http.HttpProxy;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
+import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.StatusEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -91,6 +93,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private ProtocolRules rules = ProtocolRules.HTTP;
         private UnaryOperator<HttpSettings> tuning = UnaryOperator.identity();
         private HostHealth health = HostHealth.ALWAYS_UP;
+        private Function<HttpSettings, ProtocolSwitch> switches = settings -> ProtocolSwitch.NONE;
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -137,6 +140,12 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
+        /** The protocols a connection may switch to (WebSocket), made from the loaded settings; none by default. */
+        public Builder switches(Function<HttpSettings, ProtocolSwitch> switches) {
+            this.switches = switches;
+            return this;
+        }
+
         /** Which targets are up, as health checks would say; every one by default. */
         public Builder health(HostHealth health) {
             this.health = health;
@@ -164,7 +173,8 @@ public final class ProxyUnderTest implements AutoCloseable {
             }
             HttpSettings settings = tuning.apply(HttpSettings.from(report.config()));
             Transport transport = Transport.select();
-            HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients(), rules);
+            HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients(), rules,
+                    switches.apply(settings));
             EventLoopGroup acceptor = transport.newEventLoopGroup(1, "test-accept");
             EventLoopGroup workers = transport.newEventLoopGroup(WORKER_THREADS, "test-gateway");
             Map<Integer, Channel> listeners = new LinkedHashMap<>();
