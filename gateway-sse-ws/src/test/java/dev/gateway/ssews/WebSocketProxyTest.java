@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -221,5 +222,118 @@ class WebSocketProxyTest {
                 URI.create("wss://localhost:" + gateway.port() + "/ws/"), Map.of()));
 
         assertEquals("over tls", client.sendAndReceiveText("over tls"));
+    }
+
+    @Test
+    void readAndWriteTimeoutsDoNotCutAWebSocketThatChats() throws Exception {
+        ProxyUnderTest gateway = closeLater(gatewayTo("ws://127.0.0.1:" + echo().port())
+                .conf(conf -> conf.http("read_timeout", 1).http("write_timeout", 1))
+                .start());
+        WsClient client = client(gateway, "/ws/");
+
+        long start = System.nanoTime();
+        for (int i = 0; System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(3000); i++) {
+            assertEquals("message " + i, client.sendAndReceiveText("message " + i));
+            // Pacing: a chat, not a flood; the connection lives three times read_timeout and write_timeout.
+            Thread.sleep(250);
+        }
+
+        assertNull(client.endingNow());
+    }
+
+    @Test
+    void silentWebSocketIsClosedAfterTheStreamIdleTimeout() throws Exception {
+        WebSocketEchoServer echo = echo();
+        ProxyUnderTest gateway = closeLater(gatewayTo("ws://127.0.0.1:" + echo.port())
+                .settings(settings -> settings.withStreamIdleTimeout(TimeUnit.MILLISECONDS.toNanos(400)))
+                .start());
+        WsClient client = client(gateway, "/ws/");
+        assertEquals("one", client.sendAndReceiveText("one"));
+        long silentSince = System.nanoTime();
+
+        WsClient.Ending ending = client.ending(5);
+
+        long silence = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentSince);
+        assertTrue(silence >= 400 && silence < 3000, "closed after " + silence + " ms of silence");
+        // 1006: the JDK's code for a connection that ended without a close frame.
+        assertEquals(1006, ending.code(), "closed without a close frame: " + ending);
+        awaitUpstreamConnections(echo, 0);
+    }
+
+    @Test
+    void stopSendsGoingAwayToBothSides() throws Exception {
+        WebSocketEchoServer echo = echo();
+        ProxyUnderTest gateway = gateway(echo);
+        WsClient client = client(gateway, "/ws/");
+        assertEquals("before the stop", client.sendAndReceiveText("before the stop"));
+
+        var drained = gateway.drain();
+
+        assertEquals(1001, client.ending(WsClient.WAIT_SECONDS).code());
+        assertEquals(1001, echo.closeCodes().poll(WsClient.WAIT_SECONDS, TimeUnit.SECONDS));
+        assertTrue(drained.await(WsClient.WAIT_SECONDS, TimeUnit.SECONDS), "the client connection stayed open");
+    }
+
+    @Test
+    void upstreamCrashEndsTheClientsConnection() throws Exception {
+        WebSocketEchoServer echo = echo();
+        ProxyUnderTest gateway = gateway(echo);
+        WsClient client = client(gateway, "/ws/");
+        assertEquals("alive", client.sendAndReceiveText("alive"));
+
+        echo.dropConnections();
+
+        assertNotNull(client.ending(5));
+    }
+
+    @Test
+    void clientVanishingClosesTheUpstreamConnection() throws Exception {
+        WebSocketEchoServer echo = echo();
+        ProxyUnderTest gateway = gateway(echo);
+        WsClient client = client(gateway, "/ws/");
+        assertEquals("alive", client.sendAndReceiveText("alive"));
+        assertEquals(1, echo.openConnections());
+
+        client.socket.abort();
+
+        awaitUpstreamConnections(echo, 0);
+    }
+
+    @Test
+    void aThousandConcurrentWebSockets() throws Exception {
+        WebSocketEchoServer echo = echo();
+        ProxyUnderTest gateway = gateway(echo);
+        HttpClient http = HttpClient.newHttpClient();
+        int count = 1000;
+        List<CompletableFuture<WsClient>> opening = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            opening.add(WsClient.connectAsync(http, ws(gateway, "/ws/")));
+        }
+        List<WsClient> clients = new ArrayList<>();
+        for (var future : opening) {
+            clients.add(closeLater(future.get(60, TimeUnit.SECONDS)));
+        }
+        assertEquals(count, echo.openConnections());
+
+        for (int i = 0; i < count; i++) {
+            clients.get(i).socket.sendText("client " + i, true);
+        }
+        for (int i = 0; i < count; i++) {
+            assertEquals("client " + i, clients.get(i).next().text());
+        }
+        for (WsClient client : clients) {
+            client.socket.sendClose(1000, "");
+        }
+        awaitUpstreamConnections(echo, 0);
+    }
+
+    /** Waits, bounded, until the echo server has {@code expected} open connections. */
+    private static void awaitUpstreamConnections(WebSocketEchoServer echo, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WsClient.WAIT_SECONDS);
+        while (echo.openConnections() != expected) {
+            assertTrue(System.nanoTime() < deadline, "upstream connections: " + echo.openConnections());
+            // Deadline poll: the echo server's connection count has no event to wait on.
+            Thread.sleep(20);
+        }
     }
 }

@@ -16,21 +16,21 @@ import javax.net.ssl.SSLContext;
 
 /**
  * A JDK {@link WebSocket} client that records what it receives: whole messages (fragments gathered, their count
- * kept), pongs, the close code and errors. Every wait is bounded.
+ * kept), pongs, the close code and errors. Every wait is bounded. Shared with the server module's tests.
  */
-final class WsClient implements AutoCloseable {
+public final class WsClient implements AutoCloseable {
 
-    static final long WAIT_SECONDS = 15;
+    public static final long WAIT_SECONDS = 15;
 
     /** A received message: text or binary, and how many frames carried it. */
-    record Message(String text, byte[] binary, int fragments) {
+    public record Message(String text, byte[] binary, int fragments) {
     }
 
     /** How the connection ended: a close frame's code and reason, or an error (code -1). */
-    record Ending(int code, String reason, Throwable error) {
+    public record Ending(int code, String reason, Throwable error) {
     }
 
-    final WebSocket socket;
+    public final WebSocket socket;
     private final Recorder recorder;
 
     private WsClient(WebSocket socket, Recorder recorder) {
@@ -38,11 +38,11 @@ final class WsClient implements AutoCloseable {
         this.recorder = recorder;
     }
 
-    static WsClient connect(URI uri) throws Exception {
+    public static WsClient connect(URI uri) throws Exception {
         return connect(HttpClient.newHttpClient(), uri, Map.of());
     }
 
-    static WsClient connect(HttpClient http, URI uri, Map<String, String> headers, String... subprotocols)
+    public static WsClient connect(HttpClient http, URI uri, Map<String, String> headers, String... subprotocols)
             throws Exception {
         Recorder recorder = new Recorder();
         WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
@@ -54,16 +54,23 @@ final class WsClient implements AutoCloseable {
         return new WsClient(socket, recorder);
     }
 
-    static HttpClient trusting(SSLContext tls) {
+    /** Opens without waiting: for many connections at once. */
+    public static CompletableFuture<WsClient> connectAsync(HttpClient http, URI uri) {
+        Recorder recorder = new Recorder();
+        return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(WAIT_SECONDS)).buildAsync(uri, recorder)
+                .thenApply(socket -> new WsClient(socket, recorder));
+    }
+
+    public static HttpClient trusting(SSLContext tls) {
         return HttpClient.newBuilder().sslContext(tls).build();
     }
 
-    String sendAndReceiveText(String text) throws Exception {
+    public String sendAndReceiveText(String text) throws Exception {
         socket.sendText(text, true).get(WAIT_SECONDS, TimeUnit.SECONDS);
         return next().text();
     }
 
-    Message next() throws InterruptedException {
+    public Message next() throws InterruptedException {
         Message message = recorder.messages.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         if (message == null) {
             throw new AssertionError("no message within " + WAIT_SECONDS + "s; ending: " + recorder.ending.peek());
@@ -71,7 +78,7 @@ final class WsClient implements AutoCloseable {
         return message;
     }
 
-    String nextPong() throws InterruptedException {
+    public String nextPong() throws InterruptedException {
         String pong = recorder.pongs.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         if (pong == null) {
             throw new AssertionError("no pong within " + WAIT_SECONDS + "s");
@@ -80,7 +87,7 @@ final class WsClient implements AutoCloseable {
     }
 
     /** How the connection ended, waiting for it up to {@code seconds}. */
-    Ending ending(long seconds) throws InterruptedException {
+    public Ending ending(long seconds) throws InterruptedException {
         Ending ending = recorder.ending.poll(seconds, TimeUnit.SECONDS);
         if (ending == null) {
             throw new AssertionError("the WebSocket did not end within " + seconds + "s");
@@ -89,7 +96,7 @@ final class WsClient implements AutoCloseable {
     }
 
     /** The ending if it came already, or {@code null}. */
-    Ending endingNow() {
+    public Ending endingNow() {
         return recorder.ending.peek();
     }
 

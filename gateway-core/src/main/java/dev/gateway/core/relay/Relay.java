@@ -357,7 +357,8 @@ public final class Relay {
             if (channel instanceof DuplexChannel duplex) {
                 channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
             } else {
-                closeAfterFlush();
+                // No half-close here (an HTTP/2 stream ends both ways): the relay ends because the peer finished.
+                end(peer.closedReason, null);
             }
         }
 
