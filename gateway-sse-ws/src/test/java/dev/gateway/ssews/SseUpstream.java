@@ -25,6 +25,8 @@ final class SseUpstream implements AutoCloseable {
         COMPLETE,
         /** Nothing more is sent; the connection stays open until the gateway closes it. */
         GO_SILENT,
+        /** The upstream closes mid-body with a FIN, no last chunk: a truncated body, not a complete one. */
+        CLOSE,
         /** The upstream dies mid-body: the socket is closed with a TCP reset, no last chunk. */
         RESET
     }
@@ -133,6 +135,10 @@ final class SseUpstream implements AutoCloseable {
                 connection.close();
             }
             case GO_SILENT -> stream.connectionGone.await(SILENCE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            case CLOSE -> {
+                stream.closingItself = true;
+                connection.close();
+            }
             case RESET -> {
                 stream.closingItself = true;
                 connection.reset();

@@ -4,7 +4,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -32,6 +34,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 /**
  * A WebSocket load client (Netty's WebSocket client, NIO) for {@code bench/websocket.sh}. Two modes:
@@ -99,7 +102,7 @@ public final class WsLoad {
             status = args[0].equals("idle")
                     ? load.idle(positive(args[2], "N"))
                     : load.rtt(positive(args[2], "CONNECTIONS"), positive(args[3], "MESSAGES"),
-                            positive(args[4], "SIZE"), args.length == 6 ? positive(args[5], "WARMUP") : DEFAULT_WARMUP);
+                            positive(args[4], "SIZE"), args.length == 6 ? count(args[5], "WARMUP") : DEFAULT_WARMUP);
         } finally {
             load.channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             load.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
@@ -131,10 +134,10 @@ public final class WsLoad {
             usageError("SIZE must be at least " + MIN_SIZE + " (the sequence number)");
         }
         RoundTrips[] trips = new RoundTrips[connections];
-        if (!open(connections, i -> trips[i] = new RoundTrips(size))) {
+        if (!open(connections, i -> trips[i] = new RoundTrips(i, size))) {
             return fail();
         }
-        if (phase(trips, warmup, new long[connections * (long) warmup > Integer.MAX_VALUE ? 0 : 0]) < 0) {
+        if (warmup > 0 && phase(trips, warmup, null) < 0) {
             return fail();
         }
         long[] nanos = new long[Math.multiplyExact(connections, messages)];
@@ -150,14 +153,14 @@ public final class WsLoad {
     }
 
     /**
-     * Every connection does {@code count} round trips at once; with a {@code nanos} array of room for them all, each
-     * records its latencies in its own slice. Returns the phase's wall time, or -1 when a connection failed.
+     * Every connection does {@code count} round trips at once, each recording its latencies in its own slice of
+     * {@code nanos} (null: not recorded). Returns the phase's wall time, or -1 when a connection failed.
      */
     private long phase(RoundTrips[] trips, int count, long[] nanos) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(trips.length);
         long start = System.nanoTime();
         for (int i = 0; i < trips.length; i++) {
-            trips[i].start(count, nanos.length == 0 ? null : nanos, i * count, done);
+            trips[i].start(count, nanos, i * count, done);
         }
         while (!done.await(100, TimeUnit.MILLISECONDS)) {
             if (failure.get() != null) {
@@ -167,16 +170,12 @@ public final class WsLoad {
         return failure.get() != null ? -1 : System.nanoTime() - start;
     }
 
-    /** What each connection's pipeline ends with after the handshake, by connection index; null for nothing. */
-    private interface LastHandler {
-        SimpleChannelInboundHandler<WebSocketFrame> forConnection(int index);
-    }
-
     /**
-     * Opens {@code n} WebSockets, at most {@link #MAX_HANDSHAKES_IN_FLIGHT} shaking hands at once. Returns whether all
-     * opened; each open one is in {@link #channels}.
+     * Opens {@code n} WebSockets, at most {@link #MAX_HANDSHAKES_IN_FLIGHT} shaking hands at once; {@code last} gives
+     * the handler each connection's pipeline ends with, by index (null for none). Returns whether all opened; each
+     * open one is in {@link #channels}.
      */
-    private boolean open(int n, LastHandler last) throws InterruptedException {
+    private boolean open(int n, IntFunction<ChannelHandler> last) throws InterruptedException {
         Semaphore inFlight = new Semaphore(MAX_HANDSHAKES_IN_FLIGHT);
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(uri)
@@ -194,7 +193,7 @@ public final class WsLoad {
                 return false;
             }
             int index = i;
-            SimpleChannelInboundHandler<WebSocketFrame> handler = last.forConnection(index);
+            ChannelHandler handler = last.apply(index);
             ChannelFuture connect = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
@@ -218,13 +217,12 @@ public final class WsLoad {
     }
 
     /** Gives the connection's handshake permit back when the handshake ends, and records how it ended. */
-    private final class Opening extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private final class Opening extends ChannelInboundHandlerAdapter {
         private final int index;
         private final Semaphore inFlight;
         private boolean ended;
 
         Opening(int index, Semaphore inFlight) {
-            super(false);
             this.index = index;
             this.inFlight = inFlight;
         }
@@ -241,11 +239,6 @@ public final class WsLoad {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            ctx.fireChannelRead(frame);
-        }
-
-        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             end("closed before its handshake ended");
             ctx.fireChannelInactive();
@@ -253,24 +246,29 @@ public final class WsLoad {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            failure.compareAndSet(null, "connection " + index + ": " + cause);
-            end(null);
-            ctx.close();
+            if (ended) {
+                ctx.fireExceptionCaught(cause);
+            } else {
+                end(cause.toString());
+                ctx.close();
+            }
         }
 
         private void end(String problem) {
+            if (ended) {
+                return;
+            }
+            ended = true;
             if (problem != null) {
                 failure.compareAndSet(null, "connection " + index + ": " + problem);
             }
-            if (!ended) {
-                ended = true;
-                inFlight.release();
-            }
+            inFlight.release();
         }
     }
 
     /** One connection's round trips: send, wait for the echo, record, repeat; on its event loop. */
     private final class RoundTrips extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final int index;
         private final int size;
         private ChannelHandlerContext ctx;
         private int count;
@@ -281,7 +279,8 @@ public final class WsLoad {
         private int received;
         private long sentAt;
 
-        RoundTrips(int size) {
+        RoundTrips(int index, int size) {
+            this.index = index;
             this.size = size;
         }
 
@@ -315,8 +314,8 @@ public final class WsLoad {
             ByteBuf content = frame.content();
             if (!(frame instanceof BinaryWebSocketFrame) || !frame.isFinalFragment() || content.readableBytes() != size
                     || content.getLong(content.readerIndex()) != sequence) {
-                failure.compareAndSet(null, "connection " + offset / Math.max(count, 1) + ": expected the echo of message "
-                        + sequence + " (" + size + " bytes), got " + frame);
+                failure.compareAndSet(null, "connection " + index + ": expected the echo of message " + sequence
+                        + " (" + size + " bytes), got " + frame);
                 ctx.close();
                 return;
             }
@@ -333,13 +332,13 @@ public final class WsLoad {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            failure.compareAndSet(null, "a connection closed after " + sequence + " round trips");
+            failure.compareAndSet(null, "connection " + index + ": closed after " + sequence + " round trips");
             ctx.fireChannelInactive();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            failure.compareAndSet(null, "a connection failed after " + sequence + " round trips: " + cause);
+            failure.compareAndSet(null, "connection " + index + ": failed after " + sequence + " round trips: " + cause);
             ctx.close();
         }
     }
@@ -357,15 +356,23 @@ public final class WsLoad {
     }
 
     private static int positive(String value, String name) {
+        int n = count(value, name);
+        if (n == 0) {
+            usageError(name + " must be positive");
+        }
+        return n;
+    }
+
+    private static int count(String value, String name) {
         try {
             int n = Integer.parseInt(value);
-            if (n > 0) {
+            if (n >= 0) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // Reported below.
         }
-        usageError(name + " must be a positive integer, not " + value);
+        usageError(name + " must be a whole number, not " + value);
         return 0;
     }
 
