@@ -98,6 +98,16 @@ class WebSocketProxyTest {
     }
 
     @Test
+    void upgradesWorkOnACleartextListenerThatAlsoAcceptsH2c() throws Exception {
+        // There the h2c upgrade handler sees every request with an Upgrade header first.
+        ProxyUnderTest gateway = closeLater(gatewayTo("ws://127.0.0.1:" + echo().port())
+                .conf(conf -> conf.http("enable_http2", true))
+                .start());
+
+        assertEquals("beside h2c", client(gateway, "/ws/").sendAndReceiveText("beside h2c"));
+    }
+
+    @Test
     void fragmentedMessageArrivesInFragments() throws Exception {
         ProxyUnderTest gateway = gateway(echo());
         WsClient client = client(gateway, "/ws/");
