@@ -22,7 +22,8 @@ public enum ProxyFailure {
     UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "upstream TLS handshake failed"),
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "upstream closed the connection"),
     UPSTREAM_PROTOCOL(HttpResponseStatus.BAD_GATEWAY, "upstream sent an invalid response"),
-    UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream did not answer in time");
+    UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream did not answer in time"),
+    STREAM_IDLE(HttpResponseStatus.GATEWAY_TIMEOUT, "event stream silent for stream_idle_timeout");
 
     private final HttpResponseStatus status;
     private final String message;

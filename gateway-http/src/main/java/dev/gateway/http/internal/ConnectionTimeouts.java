@@ -1,6 +1,5 @@
 package dev.gateway.http.internal;
 
-import dev.gateway.http.ProxyFailure;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +47,12 @@ final class ConnectionTimeouts {
     private long unwritableSinceNanos = -1;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
-    /** Never cancelled while the connection lives: a later exchange's deadline is never earlier than it. */
+    /**
+     * Moved only to an earlier deadline: an event stream's idle timeout may come before the proxy_default_timeout
+     * check its exchange scheduled at the start. A later deadline waits for this one to fire and ask again.
+     */
     private ScheduledFuture<?> upstreamTimer;
+    private long upstreamTimerDeadline;
 
     ConnectionTimeouts(Watched connection, EventExecutor executor, long readTimeoutNanos, long writeTimeoutNanos) {
         this.connection = connection;
@@ -95,10 +98,14 @@ final class ConnectionTimeouts {
 
     /** Makes sure the upstream timeout is checked at {@code deadline} or earlier. */
     void watchUpstream(long deadline) {
-        if (upstreamTimer == null) {
-            upstreamTimer = executor.schedule(this::onUpstreamTimer, deadline - System.nanoTime(),
-                    TimeUnit.NANOSECONDS);
+        if (upstreamTimer != null) {
+            if (upstreamTimerDeadline - deadline <= 0) {
+                return;
+            }
+            upstreamTimer.cancel(false);
         }
+        upstreamTimerDeadline = deadline;
+        upstreamTimer = executor.schedule(this::onUpstreamTimer, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
     void cancel() {
@@ -152,7 +159,7 @@ final class ConnectionTimeouts {
         long now = System.nanoTime();
         long deadline = exchange.upstreamDeadline(now);
         if (deadline - now <= 0) {
-            exchange.fail(ProxyFailure.UPSTREAM_TIMEOUT, null);
+            exchange.fail(exchange.timeoutFailure(), null);
         } else {
             watchUpstream(deadline);
         }

@@ -304,6 +304,10 @@ final class ProxyExchange {
     private void startResponse(HttpResponse upstreamHead) {
         responseReceived = true;
         upstreamReusable = toClient.start(upstreamHead, frontend.draining());
+        if (toClient.eventStream()) {
+            // stream_idle_timeout may be shorter than proxy_default_timeout, whose check is the one scheduled.
+            frontend.watchUpstream(lastUpstreamReadNanos + streamIdleNanos);
+        }
     }
 
     private void onResponseContent(HttpContent part) {
@@ -484,6 +488,11 @@ final class ProxyExchange {
             deadline = lastUpstreamReadNanos + (toClient.eventStream() ? streamIdleNanos : proxyTimeoutNanos);
         }
         return deadline;
+    }
+
+    /** The failure when {@link #upstreamDeadline} has passed: an event stream only ever rests too long. */
+    ProxyFailure timeoutFailure() {
+        return responseReceived && toClient.eventStream() ? ProxyFailure.STREAM_IDLE : ProxyFailure.UPSTREAM_TIMEOUT;
     }
 
     private void releaseEarly() {
