@@ -260,7 +260,9 @@ public final class HealthMonitor implements AutoCloseable {
             }
             if (result.healthy()) {
                 failures = 0;
-                if (!up) {
+                if (!decided) {
+                    log.debug("api={} host={} is up (first check)", apiId, hostKey);
+                } else if (!up) {
                     up = true;
                     log.info("api={} host={} is up again", apiId, hostKey);
                 }
