@@ -8,6 +8,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,6 +65,12 @@ final class Net {
             return false;
         } catch (ConnectException e) {
             return true;
+        } catch (SocketException e) {
+            if (String.valueOf(e.getMessage()).contains("reset")) {
+                // Accepted into the backlog of a listener that closed meanwhile: ask again, it is on its way out.
+                return false;
+            }
+            throw new UncheckedIOException("unexpected error connecting to port " + port, e);
         } catch (IOException e) {
             throw new UncheckedIOException("unexpected error connecting to port " + port, e);
         }
