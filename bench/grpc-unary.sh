@@ -328,14 +328,9 @@ main() {
     log "nginx grpc_pass proxy on 127.0.0.1:$PORT_N (worker_processes $PROXY_THREADS, reuseport $NGINX_REUSEPORT, upstream keepalive $UPSTREAM_KEEPALIVE)"
     start_nginx_proxy
     PROXY_PID[nginx-proxy]=$STARTED_PID
-    if [[ $SKIP_GATEWAY != 1 ]]; then
-        log "gateway on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"
-        start_gateway
-        PROXY_PID[gateway]=$STARTED_PID
+    if gateway_started "on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"; then
         targets+=(gateway)
         port[gateway]=$PORT_G
-    else
-        log "SKIP_GATEWAY=1: gateway not started"
     fi
     # wait_ready already required each target's SayHello to end with grpc-status 0 and the exact reply.
     log "SayHello(\"world\") through every target: HTTP 200, reply \"Hello world\", grpc-status 0"

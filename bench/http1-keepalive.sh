@@ -222,14 +222,9 @@ main() {
     log "nginx proxy on 127.0.0.1:$PORT_N (worker_processes $PROXY_THREADS, reuseport $NGINX_REUSEPORT)"
     start_nginx_proxy
     PROXY_PID[nginx-proxy]=$STARTED_PID
-    if [[ $SKIP_GATEWAY != 1 ]]; then
-        log "gateway on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"
-        start_gateway
-        PROXY_PID[gateway]=$STARTED_PID
+    if gateway_started "on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"; then
         targets+=(gateway)
         url[gateway]="http://127.0.0.1:$PORT_G/"
-    else
-        log "SKIP_GATEWAY=1: gateway not started"
     fi
 
     # Every target must return the upstream's exact body, or we would be measuring something else.

@@ -227,3 +227,30 @@ cpu_split_report() {
         echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
     done
 }
+
+# Unless SKIP_GATEWAY=1, starts the gateway (the script's start_gateway) and records its pid in PROXY_PID; $1
+# describes it for the log. Fails when skipped, so the caller adds the gateway to its targets only when it runs:
+#   if gateway_started "on 127.0.0.1:$PORT_G"; then targets+=(gateway); fi
+gateway_started() {
+    if [[ $SKIP_GATEWAY == 1 ]]; then
+        log "SKIP_GATEWAY=1: gateway not started"
+        return 1
+    fi
+    log "gateway $1"
+    start_gateway
+    PROXY_PID[gateway]=$STARTED_PID
+}
+
+# Prints how many WARN/ERROR lines the gateway logged during the run (0 when it was skipped), and logs the first
+# ones.
+gateway_log_problems() {
+    local problems=0
+    if [[ $SKIP_GATEWAY != 1 ]]; then
+        problems=$(grep -cE '\b(WARN|ERROR)\b' "$WORK/gateway/gateway.log" || true)
+        ((problems == 0)) || {
+            log "gateway log has $problems WARN/ERROR lines; the first ones:"
+            grep -E '\b(WARN|ERROR)\b' "$WORK/gateway/gateway.log" | head -n 5 | sed 's/^/[bench]   /' >&2
+        }
+    fi
+    echo "$problems"
+}

@@ -334,15 +334,10 @@ main() {
     log "haproxy mode tcp, splice-auto, nbthread $PROXY_THREADS: iperf3 on $PORT_H_IPERF, redis on $PORT_H_REDIS"
     start_haproxy
     HAPROXY_PID=$STARTED_PID
-    if [[ $SKIP_GATEWAY != 1 ]]; then
-        log "gateway ($GATEWAY_JAR), io_threads $PROXY_THREADS: /hello on $PORT_G, iperf3 on $PORT_G_IPERF, redis on $PORT_G_REDIS"
-        start_gateway
-        PROXY_PID[gateway]=$STARTED_PID
+    if gateway_started "($GATEWAY_JAR), io_threads $PROXY_THREADS: /hello on $PORT_G, iperf3 on $PORT_G_IPERF, redis on $PORT_G_REDIS"; then
         targets+=(gateway)
         iperf_port[gateway]=$PORT_G_IPERF
         redis_port[gateway]=$PORT_G_REDIS
-    else
-        log "SKIP_GATEWAY=1: gateway not started"
     fi
 
     # End to end before anything is measured: PING answers PONG and a 1 MiB value comes back intact through
@@ -405,14 +400,8 @@ main() {
             log "$t: PING or the 1 MiB round trip failed after the load"
         fi
     done
-    local gateway_problems=""
-    if [[ $SKIP_GATEWAY != 1 ]]; then
-        gateway_problems=$(grep -cE '\b(WARN|ERROR)\b' "$WORK/gateway/gateway.log" || true)
-        ((gateway_problems == 0)) || {
-            log "gateway log has $gateway_problems WARN/ERROR lines; the first ones:"
-            grep -E '\b(WARN|ERROR)\b' "$WORK/gateway/gateway.log" | head -n 5 | sed 's/^/[bench]   /' >&2
-        }
-    fi
+    local gateway_problems
+    gateway_problems=$(gateway_log_problems)
 
     # ---- report ----
     local stamp report_dir report

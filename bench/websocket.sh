@@ -318,14 +318,9 @@ main() {
     log "nginx WebSocket proxy on 127.0.0.1:$PORT_N (worker_processes $PROXY_THREADS, reuseport $NGINX_REUSEPORT)"
     start_nginx_proxy
     PROXY_PID[nginx-proxy]=$STARTED_PID
-    if [[ $SKIP_GATEWAY != 1 ]]; then
-        log "gateway on 127.0.0.1:$PORT_G ($GATEWAY_JAR), enable_websockets, target ws://127.0.0.1:$PORT_U"
-        start_gateway
-        PROXY_PID[gateway]=$STARTED_PID
+    if gateway_started "on 127.0.0.1:$PORT_G ($GATEWAY_JAR), enable_websockets, target ws://127.0.0.1:$PORT_U"; then
         targets+=(gateway)
         port[gateway]=$PORT_G
-    else
-        log "SKIP_GATEWAY=1: gateway not started"
     fi
 
     local t
@@ -376,14 +371,8 @@ main() {
         done
     done
 
-    local gateway_problems=""
-    if [[ $SKIP_GATEWAY != 1 ]]; then
-        gateway_problems=$(grep -cE '\b(WARN|ERROR)\b' "$WORK/gateway/gateway.log" || true)
-        ((gateway_problems == 0)) || {
-            log "gateway log has $gateway_problems WARN/ERROR lines; the first ones:"
-            grep -E '\b(WARN|ERROR)\b' "$WORK/gateway/gateway.log" | head -n 5 | sed 's/^/[bench]   /' >&2
-        }
-    fi
+    local gateway_problems
+    gateway_problems=$(gateway_log_problems)
 
     # ---- report ----
     local stamp report_dir report

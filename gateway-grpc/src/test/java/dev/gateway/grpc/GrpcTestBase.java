@@ -9,6 +9,7 @@ import dev.gateway.examples.grpc.helloworld.HelloRequest;
 import dev.gateway.examples.grpc.routeguide.Point;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.examples.grpc.routeguide.RouteNote;
+import dev.gateway.http.support.Closer;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.ChannelCredentials;
@@ -17,13 +18,11 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,18 +36,11 @@ abstract class GrpcTestBase {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     protected <T extends AutoCloseable> T closeLater(T resource) {
-        cleanup.add(resource);
-        return resource;
+        return closer.later(resource);
     }
 
     protected GrpcTestServers server() throws Exception {
@@ -89,7 +81,7 @@ abstract class GrpcTestBase {
             builder.overrideAuthority(authority);
         }
         ManagedChannel channel = builder.build();
-        cleanup.add(() -> {
+        closer.<AutoCloseable>later(() -> {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);
         });

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.core.testing.TestCerts;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.examples.websocket.WebSocketEchoServer;
+import dev.gateway.http.support.Closer;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TestTls;
 import dev.gateway.http.support.TykApi;
@@ -28,8 +29,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,18 +42,11 @@ class WebSocketProxyTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T closeLater(T resource) {
-        cleanup.add(resource);
-        return resource;
+        return closer.later(resource);
     }
 
     private WebSocketEchoServer echo() throws Exception {

@@ -1,0 +1,41 @@
+package dev.gateway.http.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * What a test started, closed after it in reverse order (so a client closes before the gateway, the gateway before
+ * its upstream). Register it as a field: {@code @RegisterExtension final Closer closer = new Closer();}.
+ */
+public final class Closer implements AfterEachCallback {
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    /** Closes {@code resource} after the test; returns it. */
+    public <T extends AutoCloseable> T later(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        Exception first = null;
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        resources.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
