@@ -17,6 +17,8 @@ import dev.gateway.http.support.TykApi;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
@@ -209,6 +211,30 @@ class WebSocketProxyTest {
             assertTrue(response.contains("enable_websockets"), response);
         }
         assertNull(echo.handshakes().poll(), "the upstream saw the upgrade");
+    }
+
+    @Test
+    void upgradeToADeadUpstreamGets502AndToAHungOneGets504() throws Exception {
+        int dead;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = closed.getLocalPort();
+        }
+        ProxyUnderTest toDead = closeLater(gatewayTo("ws://127.0.0.1:" + dead).start());
+        try (RawWebSocket raw = RawWebSocket.open(toDead.port())) {
+            String response = raw.handshake("/ws/", "Upgrade", "websocket");
+            assertTrue(response.startsWith("HTTP/1.1 502"), response);
+            assertTrue(response.contains("\"error\""), response);
+        }
+
+        // Accepts and never answers: the upgrade waits proxy_default_timeout for its 101, like any request.
+        ServerSocket hung = closeLater(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        ProxyUnderTest toHung = closeLater(gatewayTo("ws://127.0.0.1:" + hung.getLocalPort())
+                .conf(conf -> conf.put("proxy_default_timeout", 1))
+                .start());
+        try (RawWebSocket raw = RawWebSocket.open(toHung.port())) {
+            String response = raw.handshake("/ws/", "Upgrade", "websocket");
+            assertTrue(response.startsWith("HTTP/1.1 504"), response);
+        }
     }
 
     @Test
