@@ -76,6 +76,19 @@ public record HttpSettings(
     public static final int H2_MAX_CONCURRENT_STREAMS = 1000;
 
     /**
+     * Streams of one HTTP/2 client connection that may be reset within {@link #H2_RESET_WINDOW_SECONDS}, counted
+     * apart for resets the client sends (rapid reset, CVE-2023-44487) and resets the gateway sends because the client
+     * broke the protocol on a stream (MadeYouReset, CVE-2025-8671). A reset stream stops counting against
+     * {@link #H2_MAX_CONCURRENT_STREAMS} while its work may go on, so past this bound the connection gets GOAWAY
+     * {@code ENHANCE_YOUR_CALM} and is closed. Netty's own default for servers; a well-behaved client resets a few
+     * streams a minute (cancelled calls), and breaks the protocol on none.
+     */
+    public static final int H2_MAX_RESETS_PER_WINDOW = 200;
+
+    /** The window of {@link #H2_MAX_RESETS_PER_WINDOW}. */
+    public static final int H2_RESET_WINDOW_SECONDS = 30;
+
+    /**
      * HTTP/2 flow-control window of each stream, both towards clients and towards upstreams: how many bytes a
      * peer may send on a stream before the gateway has passed them on. HTTP/2's default of 64 KiB caps one stream at
      * 64 KiB per round trip, which slows large uploads and downloads.

@@ -3,11 +3,14 @@ package dev.gateway.server;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.AppenderBase;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -17,6 +20,7 @@ import org.slf4j.LoggerFactory;
 final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
     private final Queue<String> lines = new ConcurrentLinkedQueue<>();
+    private final AtomicLong chars = new AtomicLong();
 
     private CapturedLog() {
     }
@@ -32,7 +36,10 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
 
     @Override
     protected void append(ILoggingEvent event) {
-        lines.add(event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage());
+        String line = event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage();
+        lines.add(line);
+        IThrowableProxy thrown = event.getThrowableProxy();
+        chars.addAndGet(line.length() + 1 + (thrown == null ? 0 : ThrowableProxyUtil.asString(thrown).length()));
         synchronized (this) {
             notifyAll();
         }
@@ -52,6 +59,11 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
             }
             return found.get(0);
         }
+    }
+
+    /** How much was logged, stack traces included: about the bytes the shipped pattern would write, less time and thread. */
+    long chars() {
+        return chars.get();
     }
 
     List<String> lines() {

@@ -2,6 +2,7 @@ package dev.gateway.tcp;
 
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.core.relay.Relay;
 import io.netty.channel.Channel;
@@ -94,8 +95,8 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
             if (handshake.isSuccess() && service != null) {
                 connect(ctx, service);
             } else if (!handshake.isSuccess()) {
-                log.info("client={} TLS handshake failed on port {}: {}", ClientAddress.of(ctx.channel()),
-                        localPort(ctx.channel()), handshake.cause().getMessage());
+                ClientErrorLog.info(log, ctx.channel(), "client={} TLS handshake failed on port {}: {}",
+                        ClientAddress.of(ctx.channel()), localPort(ctx.channel()), handshake.cause().getMessage());
                 ctx.close();
             }
             return;
@@ -252,8 +253,7 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
         return ipv6 && address.getAddress() instanceof java.net.Inet4Address ? "::ffff:" + host : host;
     }
 
-    private static Object localPort(Channel channel) {
-        return channel.localAddress() instanceof InetSocketAddress address ? address.getPort()
-                : channel.localAddress();
+    private static int localPort(Channel channel) {
+        return ClientAddress.localPort(channel);
     }
 }

@@ -41,4 +41,13 @@ public final class ClientAddress {
         }
         return address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
     }
+
+    /** The port the client connected to; -1 when the channel is not on a TCP socket. */
+    public static int localPort(Channel channel) {
+        Channel connection = channel;
+        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)) {
+            connection = connection.parent(); // an HTTP/2 stream: the port is its connection's
+        }
+        return connection.localAddress() instanceof InetSocketAddress inet ? inet.getPort() : -1;
+    }
 }

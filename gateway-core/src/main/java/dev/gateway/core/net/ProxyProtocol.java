@@ -57,8 +57,9 @@ public final class ProxyProtocol {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             timeout = ctx.executor().schedule(() -> {
-                log.info("client={} sent no PROXY protocol header within {}s on port {}; closing",
-                        ctx.channel().remoteAddress(), HEADER_TIMEOUT_SECONDS, ctx.channel().localAddress());
+                ClientErrorLog.info(log, ctx.channel(), "client={} sent no PROXY protocol header within {}s on port {};"
+                        + " closing", ctx.channel().remoteAddress(), HEADER_TIMEOUT_SECONDS,
+                        ClientAddress.localPort(ctx.channel()));
                 ctx.close();
             }, HEADER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
@@ -95,8 +96,9 @@ public final class ProxyProtocol {
                 return;
             }
             failed = true;
-            log.info("client={} sent a malformed PROXY protocol header on port {}; closing: {}",
-                    ctx.channel().remoteAddress(), ctx.channel().localAddress(), cause.getMessage());
+            ClientErrorLog.info(log, ctx.channel(), "client={} sent a malformed PROXY protocol header on port {};"
+                    + " closing: {}", ctx.channel().remoteAddress(), ClientAddress.localPort(ctx.channel()),
+                    cause.getMessage());
             ctx.close();
         }
 

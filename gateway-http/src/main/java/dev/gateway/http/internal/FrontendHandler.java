@@ -2,6 +2,7 @@ package dev.gateway.http.internal;
 
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
@@ -31,6 +32,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -200,7 +202,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         keepAlive = !http2Stream && HttpUtil.isKeepAlive(request) && !listener.settings().closeConnections();
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
-            log.info("client={} malformed request: {}", ClientAddress.of(ctx.channel()), cause.getMessage());
+            ClientErrorLog.info(log, ctx.channel(), "client={} malformed request: {}", ClientAddress.of(ctx.channel()),
+                    cause.getMessage());
             answerError(RequestChecks.decodeFailure(cause), false);
             return;
         }
@@ -222,7 +225,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         RequestTarget target = uri == null ? null
                 : RequestTarget.parse(uri, request.headers().get(HttpHeaderNames.HOST));
         if (target == null) {
-            log.info("client={} unusable request target '{}'", ClientAddress.of(ctx.channel()), request.uri());
+            ClientErrorLog.info(log, ctx.channel(), "client={} unusable request target '{}'",
+                    ClientAddress.of(ctx.channel()), request.uri());
             answerError(ProxyFailure.BAD_REQUEST, false);
             return;
         }
@@ -330,8 +334,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         }
         if (part.decoderResult().isFailure() && state != State.CLOSED) {
             part.release();
-            log.info("client={} malformed request body: {}", ClientAddress.of(ctx.channel()),
-                    part.decoderResult().cause().getMessage());
+            ClientErrorLog.info(log, ctx.channel(), "client={} malformed request body: {}",
+                    ClientAddress.of(ctx.channel()), part.decoderResult().cause().getMessage());
             if (state == State.PROXYING) {
                 exchange.fail(ProxyFailure.BAD_REQUEST, null);
             } else {
@@ -508,11 +512,16 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        // The TLS stage fails with the SSLException wrapped; the ALPN stage hands it on unwrapped.
+        Throwable tls = cause instanceof DecoderException && cause.getCause() instanceof SSLException
+                ? cause.getCause() : cause;
+        if (tls instanceof SSLException) {
+            SslHandler handshake = ctx.pipeline().get(SslHandler.class);
+            ClientErrorLog.info(log, ctx.channel(), "client={} TLS {} on port {}: {}", ClientAddress.of(ctx.channel()),
+                    handshake == null || !handshake.handshakeFuture().isSuccess() ? "handshake failed" : "failed",
+                    ClientAddress.localPort(ctx.channel()), tls.getMessage());
+        } else if (cause instanceof IOException) {
             log.debug("client={} connection error: {}", ClientAddress.of(ctx.channel()), cause.toString());
-        } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
-            log.info("client={} TLS handshake failed on port {}: {}", ClientAddress.of(ctx.channel()),
-                    ctx.channel().localAddress(), ssl.getMessage());
         } else {
             log.warn("client={} unexpected error; closing the connection", ClientAddress.of(ctx.channel()), cause);
         }

@@ -1,6 +1,7 @@
 package dev.gateway.http.internal;
 
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.HttpSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -58,6 +60,7 @@ public final class Http2Frontend {
             pipeline.remove(PipelineNames.H2C_UPGRADE);
         }
         pipeline.addLast(PipelineNames.H2_CODEC, newFrameCodec(listener));
+        pipeline.addLast(PipelineNames.H2_CLIENT_ERRORS, new Http2ClientErrors());
         pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
         pipeline.addLast(PipelineNames.H2_IDLE, newIdleCheck(listener));
         pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard());
@@ -91,6 +94,10 @@ public final class Http2Frontend {
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                .decoderEnforceMaxRstFramesPerWindow(HttpSettings.H2_MAX_RESETS_PER_WINDOW,
+                        HttpSettings.H2_RESET_WINDOW_SECONDS)
+                .encoderEnforceMaxRstFramesPerWindow(HttpSettings.H2_MAX_RESETS_PER_WINDOW,
+                        HttpSettings.H2_RESET_WINDOW_SECONDS)
                 // Closing (a drain) sends GOAWAY and waits for the open streams, however long they take; the
                 // stop's grace period ends the wait through closeNow.
                 .gracefulShutdownTimeoutMillis(-1)
@@ -148,8 +155,8 @@ public final class Http2Frontend {
             if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
                 return null;
             }
-            return new Http2ServerUpgradeCodec(newFrameCodec(listener), newStreams(listener), newIdleCheck(listener),
-                    new ConnectionGuard()) {
+            return new Http2ServerUpgradeCodec(newFrameCodec(listener), new Http2ClientErrors(), newStreams(listener),
+                    newIdleCheck(listener), new ConnectionGuard()) {
                 @Override
                 public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {
                     super.upgradeTo(ctx, upgradeRequest);
@@ -193,11 +200,17 @@ public final class Http2Frontend {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof Http2Exception) {
+                // A connection error: the codec answers it with a GOAWAY that names it (Http2ClientErrors logs it),
+                // then closes. Closing here first would send a graceful GOAWAY (NO_ERROR) in its place.
+                log.debug("client={} HTTP/2 protocol error: {}", ClientAddress.of(ctx.channel()), cause.toString());
+                return;
+            }
             if (cause instanceof IOException) {
                 log.debug("client={} HTTP/2 connection error: {}", ClientAddress.of(ctx.channel()), cause.toString());
             } else {
-                log.info("client={} HTTP/2 connection failed; closing: {}", ClientAddress.of(ctx.channel()),
-                        cause.toString());
+                ClientErrorLog.info(log, ctx.channel(), "client={} conn={} HTTP/2 connection failed; closing: {}",
+                        ClientAddress.of(ctx.channel()), ctx.channel().id().asShortText(), cause.toString());
             }
             ctx.close();
         }

@@ -1,0 +1,91 @@
+package dev.gateway.core.net;
+
+import io.netty.channel.Channel;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+
+/**
+ * Log lines about a client's bad input: garbage instead of a ClientHello, a malformed PROXY header, an HTTP/2
+ * protocol error. Such input is routine, and anyone who can open a socket can send it as fast as the gateway
+ * reads, so each event is one line at INFO, never a stack trace, and lines are rate-limited: of one kind (one
+ * message format) on one listening port, at most {@link #LINES_PER_WINDOW} per {@link #WINDOW_SECONDS}; the
+ * rest are counted, and the next line that is written says how many were left out.
+ *
+ * <p>Keyed by port as well as by kind, so that a flood on one port does not hide the first lines about another.
+ * The table grows with the ports and the call sites, both few.
+ */
+public final class ClientErrorLog {
+
+    /** Lines of one kind written per window: enough to see what is happening, too few to fill a disk. */
+    public static final int LINES_PER_WINDOW = 10;
+
+    /** The window of {@link #LINES_PER_WINDOW}: under a steady flood, about one line a second per kind and port. */
+    public static final int WINDOW_SECONDS = 10;
+
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
+
+    private static final Map<Kind, Window> WINDOWS = new ConcurrentHashMap<>();
+
+    private ClientErrorLog() {
+    }
+
+    /**
+     * Logs at INFO, unless this kind of line has had its share on the channel's port for now.
+     *
+     * @param channel the client's connection, or an HTTP/2 stream of it; its listening port scopes the limit
+     * @param format an SLF4J format; it names the kind, so pass a constant
+     */
+    public static void info(Logger log, Channel channel, String format, Object... args) {
+        if (!log.isInfoEnabled()) {
+            return;
+        }
+        long leftOut = admit(format, ClientAddress.localPort(channel), System.nanoTime());
+        if (leftOut < 0) {
+            return;
+        }
+        if (leftOut == 0) {
+            log.info(format, args);
+        } else {
+            Object[] withCount = Arrays.copyOf(args, args.length + 1);
+            withCount[args.length] = leftOut;
+            log.info(format + " ({} more like this were not logged)", withCount);
+        }
+    }
+
+    /**
+     * Counts one line of {@code format} on {@code port} at {@code now}: the lines left out before it, or -1 when
+     * it is left out too.
+     */
+    static long admit(String format, int port, long now) {
+        return WINDOWS.computeIfAbsent(new Kind(format, port), kind -> new Window()).admit(now);
+    }
+
+    private record Kind(String format, int port) {
+    }
+
+    /** The lines of one kind in the current window; errors are rare enough that a lock costs nothing. */
+    private static final class Window {
+        private long start;
+        private int written;
+        private long leftOut;
+
+        /** The count of lines left out before this one, or -1 when this one is left out too. */
+        synchronized long admit(long now) {
+            if (written == 0 || now - start >= WINDOW_NANOS) {
+                start = now;
+                written = 0;
+            }
+            if (written >= LINES_PER_WINDOW) {
+                leftOut++;
+                return -1;
+            }
+            written++;
+            long count = leftOut;
+            leftOut = 0;
+            return count;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.TestCerts;
+import dev.gateway.http.HttpSettings;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * MadeYouReset (CVE-2025-8671): a client opens stream after stream on one HTTP/2 connection and makes each one
+ * invalid right after it opens, so that the server, not the client, resets it. Such streams no longer count
+ * against {@code SETTINGS_MAX_CONCURRENT_STREAMS}, so without a bound on server-sent resets one connection keeps
+ * the gateway busy forever. The gateway must answer with GOAWAY after a bounded number of them, log a few lines
+ * instead of a stack trace per stream, keep its heap, and go on serving other clients. Rapid reset, where the
+ * client resets its own streams, is held by the same bound.
+ */
+class Http2ResetFloodTest extends GatewayFixture {
+
+    /** What the attacker sends, at most; the gateway must stop it long before. */
+    private static final int ATTACK_STREAMS = 100_000;
+    private static final int STREAMS_PER_FLUSH = 100;
+    /**
+     * The most streams the gateway may reset before its GOAWAY: its bound of 200 in 30 s. Netty's GOAWAY for
+     * ENHANCE_YOUR_CALM names no last stream (it says 2^31-1), so the resets the attacker received are the measure.
+     */
+    private static final int MAX_RESETS_BEFORE_GOAWAY = HttpSettings.H2_MAX_RESETS_PER_WINDOW + 1;
+    private static final int CANCEL = 0x8;
+    /** "A few KB": a handful of lines, where each stack trace alone costs about 2 KB. */
+    private static final long MAX_LOG_CHARS = 4_096;
+    private static final long MAX_HEAP_GROWTH = 64L * 1024 * 1024;
+
+    /** How each stream is made invalid after its HEADERS ended it. */
+    enum Attack {
+        /** A WINDOW_UPDATE of 0 on the stream: a stream error PROTOCOL_ERROR. */
+        ZERO_WINDOW_UPDATE,
+        /** DATA on a stream the client already ended: a stream error STREAM_CLOSED. */
+        DATA_AFTER_END_STREAM,
+        /** Rapid reset (CVE-2023-44487): the client cancels each stream itself, right after opening it. */
+        RAPID_RESET
+    }
+
+    @ParameterizedTest
+    @EnumSource(Attack.class)
+    void cleartextFloodEndsInGoAway(Attack attack) throws Exception {
+        Gateway gateway = start(false);
+        flood(attack, () -> RawH2.h2c(gateway.gatewayPort()), Net.client(), url(gateway.gatewayPort(), "/api/ok"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Attack.class)
+    void tlsFloodEndsInGoAway(Attack attack) throws Exception {
+        Gateway gateway = start(true);
+        SSLContext tls = Net.trustingTestCa();
+        flood(attack, () -> RawH2.h2(gateway.gatewayPort(), tls), Net.client(tls),
+                "https://localhost:" + gateway.gatewayPort() + "/api/ok");
+    }
+
+    private Gateway start(boolean useSsl) throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        ObjectNode options = conf.putObject("http_server_options");
+        options.put("enable_http2", true);
+        if (useSsl) {
+            folder.copy(TestCerts.localhostPem(), "certs/localhost.pem")
+                    .copy(TestCerts.localhostKey(), "certs/localhost.key");
+            options.put("use_ssl", true);
+            options.putArray("certificates").addObject()
+                    .put("domain_name", "localhost")
+                    .put("cert_file", "certs/localhost.pem")
+                    .put("key_file", "certs/localhost.key");
+        }
+        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
+        return cleanup.gateway(folder.conf);
+    }
+
+    private interface Connect {
+        RawH2 open() throws Exception;
+    }
+
+    private void flood(Attack attack, Connect connect, HttpClient goodClient, String goodUrl) throws Exception {
+        assertEquals(200, Net.get(goodClient, goodUrl).statusCode(), "the gateway serves before the attack");
+        long heapBefore = heapAfterGc();
+        long logBefore = log.chars();
+
+        AtomicBoolean attacking = new AtomicBoolean(true);
+        List<Integer> goodStatuses = new ArrayList<>();
+        Thread good = new Thread(() -> {
+            while (attacking.get()) {
+                try {
+                    goodStatuses.add(Net.get(goodClient, goodUrl).statusCode());
+                } catch (Exception e) {
+                    goodStatuses.add(-1);
+                }
+            }
+        }, "good-client");
+        good.start();
+
+        int sent = 0;
+        try (RawH2 attacker = connect.open()) {
+            while (sent < ATTACK_STREAMS && !attacker.isClosed()) {
+                for (int i = 0; i < STREAMS_PER_FLUSH; i++) {
+                    int stream = 2 * sent + 1;
+                    attacker.get(stream, "/api/flood");
+                    switch (attack) {
+                        case ZERO_WINDOW_UPDATE -> attacker.windowUpdate(stream, 0);
+                        case DATA_AFTER_END_STREAM -> attacker.data(stream, new byte[] {'x'});
+                        case RAPID_RESET -> attacker.reset(stream, CANCEL);
+                    }
+                    sent++;
+                }
+                if (!attacker.flush()) {
+                    break;
+                }
+            }
+            assertTrue(attacker.awaitGoAway(10, TimeUnit.SECONDS), "no GOAWAY after " + sent + " invalid streams");
+            assertTrue(attacker.awaitClosed(10, TimeUnit.SECONDS), "GOAWAY, but the connection stays open");
+            assertEquals(0xb, attacker.goAwayError(), "GOAWAY ENHANCE_YOUR_CALM");
+            int resets = attacker.resets();
+            assertTrue(resets <= MAX_RESETS_BEFORE_GOAWAY, "GOAWAY came after " + resets + " resets");
+            assertTrue(resets > 0 || attack == Attack.RAPID_RESET, "the broken streams were never reset");
+        } finally {
+            attacking.set(false);
+            good.join(TimeUnit.SECONDS.toMillis(30));
+        }
+
+        assertEquals(200, Net.get(goodClient, goodUrl).statusCode(), "the gateway serves after the attack");
+        assertTrue(goodStatuses.stream().allMatch(status -> status == 200), "a good client failed: " + goodStatuses);
+        log.awaitLogged(Level.INFO, "GOAWAY", "ENHANCE_YOUR_CALM");
+        long logged = log.chars() - logBefore;
+        assertTrue(logged <= MAX_LOG_CHARS, "the attack cost " + logged + " chars of log:\n"
+                + String.join("\n", log.lines()));
+        long growth = heapAfterGc() - heapBefore;
+        assertTrue(growth <= MAX_HEAP_GROWTH, "the heap grew by " + growth / 1024 / 1024 + " MiB");
+    }
+
+    private static long heapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+}

@@ -1,0 +1,194 @@
+package dev.gateway.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * An HTTP/2 client that writes frames byte by byte, as an attacker would: the preface, then whatever streams and
+ * frames a test asks for, valid or not. A reader thread counts what the server answers (RST_STREAM, GOAWAY) and
+ * notices when it closes the connection. Header blocks use only HPACK's static table and literals, so no encoder
+ * state is needed.
+ */
+final class RawH2 implements Closeable {
+
+    static final int DATA = 0x0;
+    static final int HEADERS = 0x1;
+    static final int RST_STREAM = 0x3;
+    static final int SETTINGS = 0x4;
+    static final int GOAWAY = 0x7;
+    static final int WINDOW_UPDATE = 0x8;
+
+    static final int END_STREAM = 0x1;
+    static final int END_HEADERS = 0x4;
+
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final ByteArrayOutputStream batch = new ByteArrayOutputStream();
+    private final AtomicInteger resets = new AtomicInteger();
+    private final AtomicLong goAwayError = new AtomicLong(-1);
+    private final CountDownLatch goAway = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Thread reader;
+
+    private RawH2(Socket socket) throws IOException {
+        this.socket = socket;
+        this.out = socket.getOutputStream();
+        out.write(PREFACE);
+        frame(SETTINGS, 0, 0, new byte[0]);
+        flush();
+        reader = new Thread(this::read, "raw-h2-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Cleartext HTTP/2 with prior knowledge. */
+    static RawH2 h2c(int port) throws IOException {
+        return new RawH2(new Socket("127.0.0.1", port));
+    }
+
+    /** HTTP/2 over TLS, chosen by ALPN. */
+    static RawH2 h2(int port, SSLContext tls) throws IOException {
+        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", port);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        if (!"h2".equals(socket.getApplicationProtocol())) {
+            socket.close();
+            throw new IOException("the server did not choose h2 by ALPN: " + socket.getApplicationProtocol());
+        }
+        return new RawH2(socket);
+    }
+
+    /** A GET of {@code path} on stream {@code streamId}, ending the stream with the headers. */
+    void get(int streamId, String path) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.write(0x82); // :method GET (static index 2)
+        block.write(0x86); // :scheme http (static index 6); the gateway does not mind it over TLS
+        literal(block, 4, path); // :path, name from static index 4
+        literal(block, 1, "localhost"); // :authority, name from static index 1
+        frame(HEADERS, END_HEADERS | END_STREAM, streamId, block.toByteArray());
+    }
+
+    /** A WINDOW_UPDATE with {@code increment} on {@code streamId}; 0 is a stream error (RFC 9113, 6.9). */
+    void windowUpdate(int streamId, int increment) {
+        frame(WINDOW_UPDATE, 0, streamId, new byte[] {
+            (byte) (increment >>> 24), (byte) (increment >>> 16), (byte) (increment >>> 8), (byte) increment});
+    }
+
+    /** A DATA frame; after the stream has ended from this side it is a stream error (RFC 9113, 5.1). */
+    void data(int streamId, byte[] payload) {
+        frame(DATA, 0, streamId, payload);
+    }
+
+    /** A RST_STREAM from the client: {@code CANCEL} is 0x8. */
+    void reset(int streamId, int errorCode) {
+        frame(RST_STREAM, 0, streamId, new byte[] {
+            (byte) (errorCode >>> 24), (byte) (errorCode >>> 16), (byte) (errorCode >>> 8), (byte) errorCode});
+    }
+
+    /** Sends what was written since the last flush; false once the server has closed the connection. */
+    boolean flush() {
+        try {
+            batch.writeTo(out);
+            out.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            batch.reset();
+        }
+    }
+
+    boolean awaitGoAway(long timeout, TimeUnit unit) throws InterruptedException {
+        return goAway.await(timeout, unit);
+    }
+
+    boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
+        return closed.await(timeout, unit);
+    }
+
+    boolean isClosed() {
+        return closed.getCount() == 0;
+    }
+
+    int resets() {
+        return resets.get();
+    }
+
+    long goAwayError() {
+        return goAwayError.get();
+    }
+
+    private void frame(int type, int flags, int streamId, byte[] payload) {
+        int length = payload.length;
+        batch.write(length >>> 16);
+        batch.write(length >>> 8);
+        batch.write(length);
+        batch.write(type);
+        batch.write(flags);
+        batch.write(streamId >>> 24);
+        batch.write(streamId >>> 16);
+        batch.write(streamId >>> 8);
+        batch.write(streamId);
+        batch.writeBytes(payload);
+    }
+
+    /** A literal header field without indexing, its name from the static table (RFC 7541, 6.2.2). */
+    private static void literal(ByteArrayOutputStream block, int nameIndex, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
+        block.write(nameIndex); // 0000xxxx, index below 15
+        block.write(bytes.length); // no Huffman, length below 127
+        block.writeBytes(bytes);
+    }
+
+    private void read() {
+        try (DataInputStream in = new DataInputStream(socket.getInputStream())) {
+            byte[] header = new byte[9];
+            while (true) {
+                in.readFully(header);
+                int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+                int type = header[3] & 0xff;
+                byte[] payload = new byte[length];
+                in.readFully(payload);
+                if (type == RST_STREAM) {
+                    resets.incrementAndGet();
+                } else if (type == GOAWAY && length >= 8) {
+                    goAwayError.set(int32(payload, 4) & 0xffffffffL);
+                    goAway.countDown();
+                }
+            }
+        } catch (EOFException e) {
+            // the server closed the connection
+        } catch (IOException e) {
+            // reset, or closed by the test
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private static int int32(byte[] bytes, int offset) {
+        return (bytes[offset] & 0xff) << 24 | (bytes[offset + 1] & 0xff) << 16 | (bytes[offset + 2] & 0xff) << 8
+                | bytes[offset + 3] & 0xff;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.TestCerts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bytes that are not a TLS ClientHello, sent to an HTTPS port and to a {@code tls} TCP port, connection after
+ * connection, as anyone who can open a socket may. Each connection is closed; the log says so in a line, with no
+ * stack trace, and lines of the same kind are rate-limited, so a flood cannot fill the disk.
+ */
+class TlsGarbageTest extends GatewayFixture {
+
+    private static final int CONNECTIONS = 200;
+    /** Garbage of three kinds: plain text, a TLS record header with junk inside, and a ClientHello cut short. */
+    private static final byte[][] GARBAGE = {
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+        {0x16, 0x03, 0x01, 0x00, 0x10, 1, 0, 0, 12, 0x03, 0x03, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9},
+        {0x16, 0x03, 0x01, 0x00, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f},
+    };
+    /** A handful of lines, where one stack trace alone costs about 2 KB. */
+    private static final long MAX_LOG_CHARS = 4_096;
+
+    @Test
+    void garbageInsteadOfClientHelloCostsAFewLinesWithoutStackTraces() throws Exception {
+        int tlsPort = Net.freePort();
+        folder.copy(TestCerts.localhostPem(), "certs/localhost.pem")
+                .copy(TestCerts.localhostKey(), "certs/localhost.key");
+        ObjectNode conf = ConfFolder.tykConf();
+        ObjectNode options = conf.putObject("http_server_options");
+        options.put("use_ssl", true);
+        options.put("enable_http2", true);
+        options.putArray("certificates").addObject()
+                .put("domain_name", "localhost")
+                .put("cert_file", "certs/localhost.pem")
+                .put("key_file", "certs/localhost.key");
+        conf.putObject("ports_whitelist").putObject("tls").putArray("ports").add(tlsPort);
+        ObjectNode tls = ConfFolder.JSON.createObjectNode();
+        tls.put("api_id", "secure").put("protocol", "tls").put("listen_port", tlsPort);
+        tls.putArray("certificate").add("certs/localhost.pem");
+        tls.putObject("proxy").put("target_url", "tcp://127.0.0.1:" + Net.freePort());
+        folder.writeConf(conf)
+                .writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()))
+                .writeApi("secure.json", tls);
+        Gateway gateway = cleanup.gateway(folder.conf);
+        String good = "https://localhost:" + gateway.gatewayPort() + "/api/ok";
+        assertEquals(200, Net.get(Net.client(Net.trustingTestCa()), good).statusCode());
+        long before = log.chars();
+
+        for (int i = 0; i < CONNECTIONS; i++) {
+            byte[] garbage = GARBAGE[i % GARBAGE.length];
+            sendGarbage(gateway.gatewayPort(), garbage);
+            sendGarbage(tlsPort, garbage);
+        }
+
+        log.awaitLogged(Level.INFO, "TLS handshake failed", "port " + gateway.gatewayPort());
+        log.awaitLogged(Level.INFO, "TLS handshake failed", "port " + tlsPort);
+        assertEquals(200, Net.get(Net.client(Net.trustingTestCa()), good).statusCode());
+        long logged = log.chars() - before;
+        assertTrue(logged <= MAX_LOG_CHARS, 2 * CONNECTIONS + " garbage connections cost " + logged
+                + " chars of log:\n" + String.join("\n", log.lines()));
+    }
+
+    /** Writes the garbage and waits until the gateway closes the connection. */
+    private static void sendGarbage(int port, byte[] garbage) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(garbage);
+            socket.shutdownOutput();
+            InputStream in = socket.getInputStream();
+            while (in.read() >= 0) {
+                // drain whatever the gateway answers (an alert) until it closes
+            }
+        } catch (java.net.SocketException e) {
+            // a reset is a close too
+        }
+    }
+}
