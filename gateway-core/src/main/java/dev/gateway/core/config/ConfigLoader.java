@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.lb.Target;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -172,15 +173,20 @@ public final class ConfigLoader {
             problems.add(LoadProblem.error(file, "", "", "expected one JSON object (one API definition per file)"));
             return Optional.empty();
         }
-        String idHint = tree.path("api_id").asText("");
+        List<LoadProblem> own = new ArrayList<>();
+        ApiForms.Id id = ApiForms.fold((ObjectNode) tree, file, own);
+        if (own.stream().anyMatch(LoadProblem::isError)) {
+            problems.addAll(own);
+            return Optional.empty();
+        }
         ApiDefinition api;
         try {
             api = MAPPER.treeToValue(tree, ApiDefinition.class);
         } catch (JsonProcessingException e) {
-            problems.add(mappingProblem(file, idHint, e));
+            problems.addAll(own);
+            problems.add(mappingProblem(file, id.value(), e));
             return Optional.empty();
         }
-        List<LoadProblem> own = new ArrayList<>();
         validateApi(api, file, own);
         problems.addAll(own);
         if (own.stream().anyMatch(LoadProblem::isError)) {
@@ -196,15 +202,11 @@ public final class ConfigLoader {
             }
             problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));
         }
-        return Optional.of(new LoadedApi(api, path));
+        return Optional.of(new LoadedApi(api, path, id.fromFileName()));
     }
 
     private static void validateApi(ApiDefinition api, String file, List<LoadProblem> out) {
         String id = api.apiId();
-        if (id.isBlank()) {
-            out.add(LoadProblem.error(file, "/api_id", "", "api_id is required"));
-            return;
-        }
         checkPort(api.listenPort(), file, "/listen_port", id).ifPresent(out::add);
         if (!API_PROTOCOLS.contains(api.protocol())) {
             out.add(LoadProblem.error(file, "/protocol", id,

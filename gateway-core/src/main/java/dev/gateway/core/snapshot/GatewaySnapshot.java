@@ -91,8 +91,9 @@ public final class GatewaySnapshot {
 
             LoadedApi sameId = byId.get(id);
             if (sameId != null) {
-                problems.add(LoadProblem.error(file, "/api_id", id,
-                        "duplicate api_id '" + id + "', already defined in " + sameId.fileName()));
+                problems.add(LoadProblem.error(file, "/api_id", id, "duplicate api_id '" + id + "': "
+                        + idSource(loaded) + " and " + idSource(sameId) + " both give it; " + file
+                        + " is not served"));
                 continue;
             }
 
@@ -159,6 +160,12 @@ public final class GatewaySnapshot {
                 ports.get(port).protocol, port == config.listenPort(), apis)));
         return new GatewaySnapshot(config, Collections.unmodifiableMap(listeners), Map.copyOf(groups),
                 List.copyOf(problems));
+    }
+
+    /** A file and how it gives its id, for the duplicate-id message: the id may come from the file name. */
+    private static String idSource(LoadedApi api) {
+        return api.idFromFileName() ? api.fileName() + " (by its file name, having no api_id)"
+                : api.fileName() + " (by its api_id)";
     }
 
     private static boolean whitelisted(GatewayConfig config, String protocol, int port) {

@@ -500,7 +500,7 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void missingApiIdIsAnError() throws Exception {
+    void missingApiIdIsTheFileNameWithOneWarning() throws Exception {
         Path conf = conf("{}");
         api("noid.json", """
                 {"use_keyless": true, "proxy": {"listen_path": "/x/", "target_url": "http://127.0.0.1:9000"}}
@@ -508,21 +508,38 @@ class ConfigLoaderTest {
 
         LoadReport report = ConfigLoader.load(conf);
 
-        assertEquals(List.of(), report.apis());
-        LoadProblem error = onlyError(report);
-        assertEquals("noid.json", error.file());
-        assertEquals("/api_id", error.jsonPath());
+        assertEquals(List.of("noid"), ids(report));
+        assertTrue(report.apis().get(0).idFromFileName());
+        assertEquals(List.of(), report.errors());
+        LoadProblem warning = report.warnings().get(0);
+        assertEquals(1, report.warnings().size(), report.warnings().toString());
+        assertEquals("noid.json", warning.file());
+        assertEquals("/api_id", warning.jsonPath());
+        assertEquals("noid", warning.apiId());
+        assertTrue(warning.reason().contains("'noid'"), warning.reason());
     }
 
     @Test
-    void blankApiIdIsAnError() throws Exception {
+    void blankApiIdIsTheFileNameToo() throws Exception {
         Path conf = conf("{}");
         api("blank.json", keyless("  ", "/x/"));
 
         LoadReport report = ConfigLoader.load(conf);
 
-        assertEquals(List.of(), report.apis());
-        assertEquals("/api_id", onlyError(report).jsonPath());
+        assertEquals(List.of("blank"), ids(report));
+        assertEquals(1, report.warnings().size(), report.warnings().toString());
+    }
+
+    @Test
+    void givenApiIdIsKeptWithoutWarning() throws Exception {
+        Path conf = conf("{}");
+        api("file-name.json", keyless("own-id", "/x/"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of("own-id"), ids(report));
+        assertFalse(report.apis().get(0).idFromFileName());
+        assertEquals(List.of(), report.problems());
     }
 
     @ParameterizedTest

@@ -38,7 +38,24 @@ class GatewaySnapshotTest {
         assertEquals("b.json", error.file());
         assertEquals("/api_id", error.jsonPath());
         assertEquals("same", error.apiId());
-        assertTrue(error.reason().contains("a.json"), error.reason());
+        assertTrue(error.reason().contains("a.json (by its api_id)"), error.reason());
+        assertTrue(error.reason().contains("b.json (by its api_id)"), error.reason());
+    }
+
+    @Test
+    void idTakenFromAFileNameThatAnotherFileGivesIsRefusedNamingBothFilesAndHow() throws Exception {
+        conf("{}");
+        api("a.json", http("redis", "/one/"));
+        api("redis.json", http("redis", "/two/").replace("\"api_id\": \"redis\",", ""));
+
+        GatewaySnapshot snapshot = compile();
+
+        assertEquals(List.of("a.json"), files(snapshot));
+        LoadProblem error = onlyError(snapshot);
+        assertEquals("redis.json", error.file());
+        assertEquals("redis", error.apiId());
+        assertTrue(error.reason().contains("a.json (by its api_id)"), error.reason());
+        assertTrue(error.reason().contains("redis.json (by its file name, having no api_id)"), error.reason());
     }
 
     @Test
