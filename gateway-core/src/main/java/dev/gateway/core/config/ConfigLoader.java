@@ -51,6 +51,18 @@ public final class ConfigLoader {
     /** Upstream schemes of TCP APIs. */
     private static final Set<String> TCP_TARGET_SCHEMES = Set.of("tcp", "tls");
 
+    private static final String TARGET_URL = "/proxy/target_url";
+
+    /** An API with neither a target_url nor a list to balance over. */
+    static final String EMPTY_TARGET_URL = "target_url is empty; set it to the upstream's URL";
+
+    /**
+     * An API with a target_list but no load balancing: Tyk's TCP Proxy page puts {@code enable_load_balancing}
+     * beside {@code listen_port}, and a user who moves only some of it ends up here.
+     */
+    static final String EMPTY_TARGET_URL_BESIDE_LIST =
+            "target_url is empty; set proxy.enable_load_balancing to balance over target_list";
+
     /** Keys of {@code ports_whitelist}. */
     public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
 
@@ -227,14 +239,7 @@ public final class ConfigLoader {
         if (!listenPath.isEmpty() && !listenPath.startsWith("/")) {
             out.add(LoadProblem.error(file, "/proxy/listen_path", id, "must start with '/'"));
         }
-        ApiDefinition.Proxy proxy = api.proxy();
-        if (proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()) {
-            for (int i = 0; i < proxy.targetList().size(); i++) {
-                checkHttpTarget(proxy.targetList().get(i), file, "/proxy/target_list/" + i, id).ifPresent(out::add);
-            }
-        } else {
-            checkHttpTarget(proxy.targetUrl(), file, "/proxy/target_url", id).ifPresent(out::add);
-        }
+        checkTargets(api, file, ConfigLoader::checkHttpTarget, out);
     }
 
     /** A {@code tcp} API: its own port, and {@code tcp://}, {@code tls://} or bare {@code host:port} targets. */
@@ -249,13 +254,32 @@ public final class ConfigLoader {
             out.add(LoadProblem.error(file, "/listen_port", id,
                     "a " + api.protocol() + " API needs its own listen_port; the API is not served"));
         }
+        checkTargets(api, file, ConfigLoader::checkTcpTarget, out);
+    }
+
+    /** Checks one target as written, at a JSON pointer; empty when it can be used. */
+    @FunctionalInterface
+    private interface TargetCheck {
+        Optional<LoadProblem> check(String raw, String file, String path, String id);
+    }
+
+    /**
+     * Checks the targets the API will use: {@code target_list} when it balances over one, else {@code target_url}.
+     * An empty {@code target_url} says so in words, and when a {@code target_list} is there it names the switch
+     * that is missing: the parser's own complaint about an empty URL ("Expected authority") names neither.
+     */
+    private static void checkTargets(ApiDefinition api, String file, TargetCheck check, List<LoadProblem> out) {
         ApiDefinition.Proxy proxy = api.proxy();
+        String id = api.apiId();
         if (proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()) {
             for (int i = 0; i < proxy.targetList().size(); i++) {
-                checkTcpTarget(proxy.targetList().get(i), file, "/proxy/target_list/" + i, id).ifPresent(out::add);
+                check.check(proxy.targetList().get(i), file, "/proxy/target_list/" + i, id).ifPresent(out::add);
             }
+        } else if (proxy.targetUrl().isEmpty()) {
+            out.add(LoadProblem.error(file, TARGET_URL, id, proxy.targetList().isEmpty() ? EMPTY_TARGET_URL
+                    : EMPTY_TARGET_URL_BESIDE_LIST));
         } else {
-            checkTcpTarget(proxy.targetUrl(), file, "/proxy/target_url", id).ifPresent(out::add);
+            check.check(proxy.targetUrl(), file, TARGET_URL, id).ifPresent(out::add);
         }
     }
 
@@ -275,6 +299,9 @@ public final class ConfigLoader {
     /** A TCP target: a bare {@code host:port} means {@code tcp://host:port}, as in Tyk. */
     private static Target tcpTarget(String raw) {
         String trimmed = raw == null ? "" : raw.trim();
+        if (trimmed.isEmpty()) {
+            return Target.parse(trimmed); // "is empty", rather than what the parser says of a bare "tcp://"
+        }
         return Target.parse(trimmed.contains("://") ? trimmed : "tcp://" + trimmed);
     }
 

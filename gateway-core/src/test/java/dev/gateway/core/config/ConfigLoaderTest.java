@@ -605,6 +605,137 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void topLevelLoadBalancingAndHostCheckMeanTheSameAsUnderProxy() throws Exception {
+        Path conf = conf("{}");
+        api("redis.json", """
+                {"api_id": "redis", "protocol": "tcp", "listen_port": 6379, "enable_load_balancing": true,
+                 "check_host_against_uptime_tests": true,
+                 "proxy": {"target_list": ["127.0.0.1:7001", "127.0.0.1:7002"]}}
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        ApiDefinition.Proxy proxy = report.apis().get(0).definition().proxy();
+        assertTrue(proxy.enableLoadBalancing());
+        assertTrue(proxy.checkHostAgainstUptimeTests());
+        assertEquals(List.of("tcp://127.0.0.1:7001", "tcp://127.0.0.1:7002"),
+                ConfigLoader.tcpTargets(report.apis().get(0).definition()).stream()
+                        .map(t -> t.scheme() + "://" + t.hostPort()).toList());
+    }
+
+    @Test
+    void topLevelAliasWithoutProxyObjectStillReachesProxy() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "use_keyless": true, "check_host_against_uptime_tests": true}
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        // No target at all is its own error; what matters here is that the alias made it into proxy first.
+        assertEquals("/proxy/target_url", onlyError(report).jsonPath());
+    }
+
+    @Test
+    void proxyWinsOverTheTopLevelWithAWarningNamingBothPaths() throws Exception {
+        Path conf = conf("{}");
+        api("lb.json", """
+                {"api_id": "lb", "use_keyless": true, "enable_load_balancing": true,
+                 "check_host_against_uptime_tests": "whatever",
+                 "proxy": {"listen_path": "/lb/", "target_url": "http://127.0.0.1:7000",
+                           "enable_load_balancing": false, "check_host_against_uptime_tests": true,
+                           "target_list": ["http://127.0.0.1:9000"]}}
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.errors());
+        ApiDefinition.Proxy proxy = report.apis().get(0).definition().proxy();
+        assertFalse(proxy.enableLoadBalancing());
+        assertTrue(proxy.checkHostAgainstUptimeTests());
+        assertEquals(2, report.warnings().size(), report.warnings().toString());
+        LoadProblem warning = report.warnings().get(0);
+        assertEquals("/enable_load_balancing", warning.jsonPath());
+        assertTrue(warning.reason().contains("/enable_load_balancing"), warning.reason());
+        assertTrue(warning.reason().contains("/proxy/enable_load_balancing wins"), warning.reason());
+        assertEquals("/check_host_against_uptime_tests", report.warnings().get(1).jsonPath());
+    }
+
+    @Test
+    void topLevelAliasThatIsNotABooleanIsAnErrorAtTheTopLevelPath() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "use_keyless": true, "enable_load_balancing": "yes",
+                 "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:7000"}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/enable_load_balancing", error.jsonPath());
+        assertEquals("a", error.apiId());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "http"})
+    void targetListWithoutTargetUrlOrLoadBalancingNamesTheMissingSwitch(String protocol) throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "use_keyless": true, "protocol": "%s", "listen_port": 6379,
+                 "proxy": {"listen_path": "/a/", "target_list": ["%s127.0.0.1:7001"]}}
+                """.formatted(protocol, protocol.equals("tcp") ? "" : "http://"));
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/proxy/target_url", error.jsonPath());
+        assertEquals("target_url is empty; set proxy.enable_load_balancing to balance over target_list",
+                error.reason());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "http"})
+    void emptyTargetUrlSaysItIsEmpty(String protocol) throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "use_keyless": true, "protocol": "%s", "listen_port": 6379,
+                 "proxy": {"listen_path": "/a/", "target_url": " "}}
+                """.formatted(protocol));
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/proxy/target_url", error.jsonPath());
+        assertTrue(error.reason().startsWith("target_url is empty"), error.reason());
+        assertFalse(error.reason().contains("authority"), error.reason());
+    }
+
+    @Test
+    void emptyTcpTargetListEntrySaysItIsEmpty() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "protocol": "tcp", "listen_port": 6379,
+                 "proxy": {"enable_load_balancing": true, "target_list": ["127.0.0.1:7001", ""]}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/proxy/target_list/1", error.jsonPath());
+        assertEquals("target is empty", error.reason());
+    }
+
+    @Test
+    void unusableTargetNamesTheFieldAndTheValue() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {"api_id": "a", "protocol": "tcp", "listen_port": 6379, "proxy": {"target_url": "redis-1"}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/proxy/target_url", error.jsonPath());
+        assertTrue(error.reason().contains("redis-1"), error.reason());
+    }
+
+    @Test
     void listenPathWithoutLeadingSlashIsAnError() throws Exception {
         Path conf = conf("{}");
         api("a.json", keyless("a", "a/"));
