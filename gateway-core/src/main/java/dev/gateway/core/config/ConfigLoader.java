@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.lb.Target;
+import dev.gateway.core.tls.PemKeyPair;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +49,9 @@ public final class ConfigLoader {
 
     /** API protocols served by the TCP relay. */
     private static final Set<String> TCP_PROTOCOLS = Set.of("tcp", "tls");
+
+    /** API protocols whose listener terminates TLS with the API's own {@code certificates}. */
+    private static final Set<String> TLS_TERMINATING_PROTOCOLS = Set.of("https", "tls");
 
     /** Upstream schemes of TCP APIs. */
     private static final Set<String> TCP_TARGET_SCHEMES = Set.of("tcp", "tls");
@@ -90,7 +95,7 @@ public final class ConfigLoader {
         GatewayConfig config = loadGatewayConfig(confFile, problems);
         Path base = confFile.toAbsolutePath().getParent();
         Path appDir = base.resolve(config.appPath()).normalize();
-        List<LoadedApi> apis = loadApis(appDir, problems);
+        List<LoadedApi> apis = loadApis(appDir, base, problems);
         return new LoadReport(config, confFile, appDir, apis, problems);
     }
 
@@ -149,8 +154,12 @@ public final class ConfigLoader {
         return config;
     }
 
-    /** Reads every {@code *.json} file in {@code appDir}, in name order. */
-    public static List<LoadedApi> loadApis(Path appDir, List<LoadProblem> problems) {
+    /**
+     * Reads every {@code *.json} file in {@code appDir}, in name order.
+     *
+     * @param confDir the folder of {@code tyk.conf}, against which relative certificate paths are resolved
+     */
+    public static List<LoadedApi> loadApis(Path appDir, Path confDir, List<LoadProblem> problems) {
         if (!Files.isDirectory(appDir)) {
             problems.add(LoadProblem.warning(appDir.toString(), "", "", "app_path is not a folder; no APIs loaded"));
             return List.of();
@@ -167,13 +176,17 @@ public final class ConfigLoader {
         }
         List<LoadedApi> apis = new ArrayList<>();
         for (Path file : files) {
-            loadApi(file, problems).ifPresent(apis::add);
+            loadApi(file, confDir, problems).ifPresent(apis::add);
         }
         return apis;
     }
 
-    /** Reads and validates one API definition file; empty when it is skipped. */
-    public static Optional<LoadedApi> loadApi(Path path, List<LoadProblem> problems) {
+    /**
+     * Reads and validates one API definition file; empty when it is skipped.
+     *
+     * @param confDir the folder of {@code tyk.conf}, against which relative certificate paths are resolved
+     */
+    public static Optional<LoadedApi> loadApi(Path path, Path confDir, List<LoadProblem> problems) {
         String file = path.getFileName().toString();
         ParsedTree parsed = readTree(path, file);
         if (parsed.problem() != null) {
@@ -206,6 +219,11 @@ public final class ConfigLoader {
         }
         if (!api.active()) {
             log.info("API {} in {} is not active; skipped", api.label(), file);
+            return Optional.empty();
+        }
+        List<LoadProblem> certificates = checkCertificates(api, tree, file, confDir);
+        problems.addAll(certificates);
+        if (!certificates.isEmpty()) {
             return Optional.empty();
         }
         for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.API)) {
@@ -255,6 +273,46 @@ public final class ConfigLoader {
                     "a " + api.protocol() + " API needs its own listen_port; the API is not served"));
         }
         checkTargets(api, file, ConfigLoader::checkTcpTarget, out);
+    }
+
+    /**
+     * Reads the certificates of an API that terminates TLS, so that one that cannot be used refuses the API at
+     * load, naming the entry as the user spelled the field ({@code certificate} in Tyk's docs, {@code certificates}
+     * in its code), rather than the port at bind time. Tyk's page writes {@code "<cert-id>"}, an id in Tyk's
+     * certificate store, which has no meaning here. An {@code http} API never uses its certificates, so they are
+     * not read.
+     */
+    private static List<LoadProblem> checkCertificates(ApiDefinition api, JsonNode tree, String file,
+            Path confDir) {
+        if (!TLS_TERMINATING_PROTOCOLS.contains(api.protocol())) {
+            return List.of();
+        }
+        String field = certificateField(tree);
+        boolean array = tree.path(field).isArray();
+        List<LoadProblem> out = new ArrayList<>();
+        for (int i = 0; i < api.certificates().size(); i++) {
+            String entry = api.certificates().get(i);
+            try {
+                PemKeyPair.fromPath(confDir.resolve(entry));
+            } catch (IOException | InvalidPathException e) {
+                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                out.add(LoadProblem.error(file, "/" + field + (array ? "/" + i : ""), api.apiId(), "'" + entry
+                        + "' is not a readable PEM file (" + reason + "); " + PemKeyPair.EXPECTED_ENTRY));
+            }
+        }
+        return out;
+    }
+
+    /** {@code certificate} or {@code certificates}, whichever the definition sets (the last one, as Jackson reads). */
+    private static String certificateField(JsonNode tree) {
+        String field = "certificates";
+        for (var names = tree.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (name.equals("certificate") || name.equals("certificates")) {
+                field = name;
+            }
+        }
+        return field;
     }
 
     /** Checks one target as written, at a JSON pointer; empty when it can be used. */

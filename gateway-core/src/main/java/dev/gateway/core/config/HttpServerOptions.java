@@ -1,5 +1,6 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.tls.TlsContexts;
 import java.util.List;
 
 /**
@@ -37,7 +38,7 @@ public record HttpServerOptions(
     /** An hour, as HAProxy setups commonly give {@code timeout tunnel}: chat-like WebSockets rest for minutes. */
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 3600;
     public static final int TLS_1_2 = 771;
-    public static final int TLS_1_3 = 772;
+    public static final int TLS_1_3 = TlsContexts.TYK_TLS_1_3;
     public static final HttpServerOptions DEFAULTS =
             new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null);
 

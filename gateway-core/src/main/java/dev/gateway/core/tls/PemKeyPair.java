@@ -34,6 +34,10 @@ import javax.naming.ldap.Rdn;
  */
 public record PemKeyPair(Path certFile, Path keyFile, List<String> names) {
 
+    /** What a {@code certificates} entry must be, for the messages about one that is not. */
+    public static final String EXPECTED_ENTRY = "expected a path to a PEM file holding the certificate, with its key"
+            + " beside it (x.pem and x.key) or in the same file";
+
     private static final int SAN_DNS = 2;
     private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
     private static final String PKCS8_END = "-----END PRIVATE KEY-----";

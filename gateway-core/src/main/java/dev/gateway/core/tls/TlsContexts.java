@@ -1,6 +1,5 @@
 package dev.gateway.core.tls;
 
-import dev.gateway.core.config.HttpServerOptions;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -30,6 +29,12 @@ import javax.net.ssl.SSLException;
  * (system CAs, host name checked, SNI sent) and one that skips verification.
  */
 public final class TlsContexts {
+
+    /**
+     * TLS 1.3 as Tyk numbers versions in {@code min_version}. Defined here, and read by the config records, so
+     * that the config package may read certificates through this one without the two depending on each other.
+     */
+    public static final int TYK_TLS_1_3 = 772;
 
     private static final String[] TLS_1_2_AND_UP = {"TLSv1.3", "TLSv1.2"};
     private static final String[] TLS_1_3_ONLY = {"TLSv1.3"};
@@ -173,7 +178,7 @@ public final class TlsContexts {
             }
             return SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
                     .sslProvider(provider())
-                    .protocols(minVersion >= HttpServerOptions.TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
+                    .protocols(minVersion >= TYK_TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
                     .clientAuth(ClientAuth.REQUIRE)
                     .trustManager(allowed.toArray(X509Certificate[]::new))
                     .build();
@@ -188,7 +193,7 @@ public final class TlsContexts {
         try {
             return SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
                     .sslProvider(provider())
-                    .protocols(minVersion >= HttpServerOptions.TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
+                    .protocols(minVersion >= TYK_TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
                     .applicationProtocolConfig(http2 ? SERVER_ALPN : null)
                     .build();
         } catch (IllegalArgumentException | SSLException e) {

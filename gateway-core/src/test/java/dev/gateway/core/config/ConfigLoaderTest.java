@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.testing.TestCerts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -787,6 +788,7 @@ class ConfigLoaderTest {
     @Test
     void tlsApisLoadWithTheirCertificateAlias() throws Exception {
         Path conf = conf("{}");
+        copyCertificates();
         api("t.json", """
                 {"api_id": "t", "protocol": "tls", "listen_port": 9443, "certificate": ["server.pem"],
                  "domain": "db.example.com", "proxy": {"target_url": "tcp://127.0.0.1:9000"}}
@@ -876,6 +878,7 @@ class ConfigLoaderTest {
     @Test
     void certificateIsAcceptedAsAliasOfCertificates() throws Exception {
         Path conf = conf("{}");
+        copyCertificates();
         api("docs.json", """
                 {
                   "api_id": "docs",
@@ -900,6 +903,68 @@ class ConfigLoaderTest {
         assertEquals(List.of(), report.problems());
         assertEquals(List.of("certs/code.pem"), report.apis().get(0).definition().certificates());
         assertEquals(List.of("certs/docs.pem"), report.apis().get(1).definition().certificates());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"certificate", "certificates"})
+    void certificateThatIsNotAPemFileIsAnErrorNamingTheFieldAsSpelledAndWhatIsExpected(String field)
+            throws Exception {
+        Path conf = conf("{}");
+        api("secure.json", """
+                {"api_id": "secure", "listen_port": 30001, "protocol": "tls", "%s": ["<cert-id>"],
+                 "proxy": {"target_url": "tls://upstream:9191"}}
+                """.formatted(field));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        LoadProblem error = onlyError(report);
+        assertEquals("secure.json", error.file());
+        assertEquals("/" + field + "/0", error.jsonPath());
+        assertEquals("secure", error.apiId());
+        assertTrue(error.reason().startsWith("'<cert-id>' is not a readable PEM file"), error.reason());
+        assertTrue(error.reason().contains("expected a path to a PEM file holding the certificate, with its key"
+                + " beside it (x.pem and x.key) or in the same file"), error.reason());
+    }
+
+    @Test
+    void certificateGivenAsOneStringIsNamedWithoutAnIndex() throws Exception {
+        Path conf = conf("{}");
+        api("s.json", """
+                {"api_id": "s", "use_keyless": true, "protocol": "https", "certificate": "nowhere.pem",
+                 "proxy": {"listen_path": "/s/", "target_url": "http://127.0.0.1:9000"}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/certificate", error.jsonPath());
+        assertTrue(error.reason().contains("nowhere.pem"), error.reason());
+    }
+
+    @Test
+    void certificateWithoutItsKeyIsAnError() throws Exception {
+        Path conf = conf("{}");
+        Files.copy(TestCerts.localhostPem(), dir.resolve("lonely.pem"));
+        api("s.json", """
+                {"api_id": "s", "protocol": "tls", "listen_port": 9443, "certificates": ["lonely.pem"],
+                 "proxy": {"target_url": "127.0.0.1:9000"}}
+                """);
+
+        LoadProblem error = onlyError(ConfigLoader.load(conf));
+
+        assertEquals("/certificates/0", error.jsonPath());
+        assertTrue(error.reason().contains("lonely.key"), error.reason());
+    }
+
+    @Test
+    void certificatesOfAPlainHttpApiAreNotRead() throws Exception {
+        Path conf = conf("{}");
+        api("h.json", """
+                {"api_id": "h", "use_keyless": true, "certificate": ["<cert-id>"],
+                 "proxy": {"listen_path": "/h/", "target_url": "http://127.0.0.1:9000"}}
+                """);
+
+        assertEquals(List.of(), ConfigLoader.load(conf).problems());
     }
 
     @Test
@@ -952,6 +1017,18 @@ class ConfigLoaderTest {
     }
 
     // --- helpers ---
+
+    /**
+     * Test certificates under the names the definitions here use, beside tyk.conf: {@code server.pem} with its
+     * key beside it, and {@code certs/docs.pem} and {@code certs/code.pem} holding certificate and key.
+     */
+    private void copyCertificates() throws IOException {
+        Files.copy(TestCerts.localhostPem(), dir.resolve("server.pem"));
+        Files.copy(TestCerts.localhostKey(), dir.resolve("server.key"));
+        Files.createDirectories(dir.resolve("certs"));
+        Files.copy(TestCerts.examplePem(), dir.resolve("certs/docs.pem"));
+        Files.copy(TestCerts.examplePem(), dir.resolve("certs/code.pem"));
+    }
 
     private Path conf(String json) throws IOException {
         return Files.writeString(dir.resolve("tyk.conf"), json);
