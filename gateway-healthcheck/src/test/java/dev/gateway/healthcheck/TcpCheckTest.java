@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * TCP checks against real peers on loopback: blocking-socket peers for plain TCP, small Netty servers where TLS
@@ -218,6 +222,50 @@ class TcpCheckTest {
         Peer peer = peer(TcpCheckTest::drain);
 
         assertEquals(CheckResult.ok(), await(new TcpCheck(endpoint(peer), List.of(), TIMEOUT).run(loop)));
+    }
+
+    /**
+     * Tyk's connectivity-only check, as its TCP Proxy page means it: a bare {@code host:port} with no commands, or
+     * an empty list, on a tcp or tls API. The check connects in plain TCP (the url names no TLS), and closes.
+     */
+    @ParameterizedTest
+    @CsvSource({"tcp, ''", "tcp, ', \"commands\": []'", "tls, ''", "tls, ', \"commands\": []'"})
+    void connectivityOnlyCheckOpensAndClosesAConnectionAndIsHealthy(String protocol, String commands)
+            throws Exception {
+        CountDownLatch closedByCheck = new CountDownLatch(1);
+        Peer peer = peer(socket -> {
+            drain(socket);
+            closedByCheck.countDown();
+        });
+
+        HostCheck check = connectivityCheck(protocol, peer.port(), commands);
+
+        assertEquals(CheckResult.ok(), await(check.run(loop)));
+        assertTrue(closedByCheck.await(5, TimeUnit.SECONDS), "the check left its connection open");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "tls"})
+    void connectivityOnlyCheckOfAClosedPortIsUnhealthy(String protocol) throws Exception {
+        int port;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+
+        CheckResult result = await(connectivityCheck(protocol, port, ", \"commands\": []").run(loop));
+
+        assertFalse(result.healthy());
+        assertTrue(result.reason().startsWith("connect failed: "), result.reason());
+    }
+
+    /** The check of a {@code protocol} API whose one check_list entry is {@code {"url": "127.0.0.1:port"...}}. */
+    private HostCheck connectivityCheck(String protocol, int port, String moreFields) throws Exception {
+        ApiDefinition api = ChecksTest.api("""
+                {"api_id": "a", "protocol": "%s", "uptime_tests": {"check_list": [
+                  {"url": "127.0.0.1:%d"%s}]}}
+                """.formatted(protocol, port, moreFields));
+        return Checks.of(api, api.uptimeTests().checkList().get(0), TlsContexts.forClients(),
+                transport.channelClass());
     }
 
     @Test
