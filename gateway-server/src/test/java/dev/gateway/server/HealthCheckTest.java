@@ -1,6 +1,7 @@
 package dev.gateway.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -20,6 +21,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +49,10 @@ class HealthCheckTest extends GatewayFixture {
         return conf;
     }
 
-    /** Tyk's Redis example, as its TCP documentation gives it: a bare host:port url and no protocol. */
+    /**
+     * A definition shaped like Tyk's Redis example (bare host:port urls, no check protocol), rewritten with an
+     * api_id and the fields under proxy, for the tests that change parts of it.
+     */
     private static ObjectNode redisApi(int listenPort, int... redisPorts) {
         ObjectNode api = ConfFolder.JSON.createObjectNode();
         api.put("api_id", "redis");
@@ -84,8 +89,23 @@ class HealthCheckTest extends GatewayFixture {
         }
     }
 
+    /**
+     * Tyk's Redis example as docs/health-checks.md prints it, verbatim but for its two hosts and its listen port,
+     * which become the local redis-servers and a free port: only loopback is ever connected to.
+     */
+    private static String redisExampleFromTheDocs(int listenPort, int firstPort, int secondPort) {
+        String text = DocsExamples.byFile("health-checks.md", "redis.json").text();
+        assertTrue(text.contains("\"listen_port\": 6379,"), text);
+        String local = text.replace("192.168.10.1:6379", "127.0.0.1:" + firstPort)
+                .replace("192.168.10.2:6379", "127.0.0.1:" + secondPort)
+                .replace("\"listen_port\": 6379,", "\"listen_port\": " + listenPort + ",");
+        assertFalse(local.contains("192.168."), local);
+        assertFalse(local.contains("api_id"), "the example has no api_id, and the test adds none");
+        return local;
+    }
+
     @Test
-    void redisExampleReachesOnlyTheMasterAndFollowsAFailover() throws Exception {
+    void tyksRedisExampleFromTheDocsReachesOnlyTheMasterAndFollowsAFailover() throws Exception {
         Logger monitor = (Logger) LoggerFactory.getLogger(HealthMonitor.class);
         monitor.setLevel(Level.DEBUG);
         cleanup.add(() -> monitor.setLevel(null));
@@ -93,8 +113,11 @@ class HealthCheckTest extends GatewayFixture {
         RedisServer second = cleanup.add(RedisServer.start(dir, "--replicaof", "127.0.0.1",
                 String.valueOf(first.port())));
         int port = Net.freePort();
-        folder.writeConf(conf(port)).writeApi("redis.json", redisApi(port, first.port(), second.port()));
+        folder.writeConf(conf(port)).writeApi("redis.json", redisExampleFromTheDocs(port, first.port(),
+                second.port()));
         Gateway gateway = cleanup.gateway(folder.conf);
+        // Its id comes from the file name and its top-level fields reach proxy, with no error on the way.
+        assertEquals(List.of(), gateway.snapshot().problems().stream().filter(p -> p.isError()).toList());
         RedisClient throughGateway = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
         cleanup.add(throughGateway::shutdown);
 

@@ -527,6 +527,58 @@ class TcpServiceTest extends GatewayFixture {
         }
     }
 
+    // ---- Tyk's simplest TLS definition, from docs/tcp.md ---------------------------------------------------------
+
+    /**
+     * Tyk's TLS example as docs/tcp.md prints it, verbatim but for its listen port and upstream host, which become a
+     * free port and a local TLS upstream, and {@code <cert-id>} when {@code certificate} is given.
+     */
+    private static String tlsExampleFromTheDocs(int listenPort, int upstreamPort, String certificate) {
+        String text = DocsExamples.byFile("tcp.md", "tls.json").text();
+        assertTrue(text.contains("30001") && text.contains("upstream:9191") && text.contains("<cert-id>"), text);
+        String local = text.replace("30001", String.valueOf(listenPort))
+                .replace("upstream:9191", "127.0.0.1:" + upstreamPort);
+        return certificate == null ? local : local.replace("<cert-id>", certificate);
+    }
+
+    /** Allows {@code port} for tls, and skips verifying upstreams: the example's tls:// upstream has a test cert. */
+    private ObjectNode confForTheTlsExample(int port) {
+        return confAllowingTls(port).put("proxy_ssl_insecure_skip_verify", true);
+    }
+
+    @Test
+    void tyksSimplestTlsDefinitionFromTheDocsRelaysWithARealCertificate() throws Exception {
+        TlsEcho upstream = cleanup.add(new TlsEcho("tls-upstream"));
+        int port = Net.freePort();
+        folder.copy(TestCerts.localhostPem(), "certs/server.pem").copy(TestCerts.localhostKey(), "certs/server.key")
+                .writeConf(confForTheTlsExample(port))
+                .writeApi("tls.json", tlsExampleFromTheDocs(port, upstream.port(), "certs/server.pem"));
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (SSLSocket client = tlsClient(gateway.boundPort(port), "localhost")) {
+            assertEquals("tls-upstream", line(client.getInputStream()), "TLS to the gateway, TLS to the upstream");
+            client.getOutputStream().write("through both\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("through both", line(client.getInputStream()));
+        }
+        log.assertLogged(Level.WARN, "tls.json", "/api_id", "'tls'");
+    }
+
+    @Test
+    void tyksSimplestTlsDefinitionWithItsCertIdIsALoadErrorAndTheGatewayKeepsRunning() throws Exception {
+        TlsEcho upstream = cleanup.add(new TlsEcho("tls-upstream"));
+        int port = Net.freePort();
+        folder.writeConf(confForTheTlsExample(port))
+                .writeApi("tls.json", tlsExampleFromTheDocs(port, upstream.port(), null));
+
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        log.assertLogged(Level.ERROR, "tls.json at /certificate/0", "'<cert-id>' is not a readable PEM file",
+                "expected a path to a PEM file", "(x.pem and x.key) or in the same file");
+        assertEquals(List.of(), gateway.snapshot().apis());
+        assertTrue(Net.refuses(port), "port " + port + " serves an API whose certificate is unusable");
+        assertEquals(200, Net.get(client, url(gateway.gatewayPort(), "/hello")).statusCode());
+    }
+
     @Test
     void tcpApisWithDomainsRouteBySniWithoutTerminatingTls() throws Exception {
         TlsEcho localhost = cleanup.add(new TlsEcho("localhost-upstream"));
