@@ -1,6 +1,7 @@
 package dev.gateway.http.internal;
 
 import dev.gateway.core.lb.Target;
+import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
 import io.netty.channel.Channel;
@@ -402,7 +403,7 @@ final class ProxyExchange {
             upstream = null;
             connection.discard();
             log.debug("api={} client={} pooled connection to {} was dead; retrying once", route.apiId(),
-                    client.channel().remoteAddress(), endpoint);
+                    ClientAddress.of(client.channel()), endpoint);
             connect();
             return;
         }
@@ -415,7 +416,7 @@ final class ProxyExchange {
             return;
         }
         log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
-                client.channel().remoteAddress());
+                ClientAddress.of(client.channel()));
     }
 
     /** Ends the exchange and lets go of everything it holds; false when it had ended already. */
@@ -446,10 +447,10 @@ final class ProxyExchange {
         finish();
         String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
         if (failure.status().code() >= 500) {
-            log.warn("api={} client={} upstream={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
+            log.warn("api={} client={} upstream={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
                     target, request.method(), clientUri, reason);
         } else {
-            log.info("api={} client={} {} {}: {}", route.apiId(), client.channel().remoteAddress(),
+            log.info("api={} client={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
                     request.method(), clientUri, reason);
         }
         AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
