@@ -21,6 +21,18 @@ public final class Main {
     /** How long in-flight requests may take to finish after SIGTERM, unless {@code --grace-seconds} says. */
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
+    /**
+     * Said once at start-up when SIGHUP arrives ignored, as {@code nohup} leaves it: the JVM cannot take it back,
+     * so without this line {@code kill -HUP} would do nothing at all, silently.
+     */
+    static final String SIGHUP_IGNORED = "SIGHUP is ignored by the parent process (nohup?), so kill -HUP cannot"
+            + " reload this gateway; restart it to apply changes, and start it with setsid instead of nohup"
+            + " (setsid java -jar gateway.jar ... &), or through env --default-signal=HUP";
+
+    /** As {@link #SIGHUP_IGNORED}, for a stop. */
+    static final String SIGTERM_IGNORED = "SIGTERM is ignored by the parent process, so kill -TERM cannot stop this"
+            + " gateway; stop it with SIGINT (kill -INT), or start it without ignoring SIGTERM";
+
     private Main() {
     }
 
@@ -63,14 +75,20 @@ public final class Main {
         AtomicReference<Gateway> running = new AtomicReference<>();
         AtomicBoolean reloadPending = new AtomicBoolean();
         CountDownLatch stopRequested = new CountDownLatch(1);
-        Signals.on("HUP", () -> {
+        Signals.Outcome hup = Signals.on("HUP", () -> {
             reloadPending.set(true);
             Gateway started = running.get();
             if (started != null && reloadPending.getAndSet(false)) {
                 started.reload();
             }
         });
-        Signals.on("TERM", stopRequested::countDown);
+        if (hup == Signals.Outcome.IGNORED_BY_PARENT) {
+            log.warn(SIGHUP_IGNORED);
+        }
+        if (Signals.on("TERM", stopRequested::countDown) == Signals.Outcome.IGNORED_BY_PARENT) {
+            log.warn(SIGTERM_IGNORED);
+        }
+        // An ignored SIGINT is not worth a warning: a shell script's background jobs start that way by design.
         Signals.on("INT", stopRequested::countDown);
         Gateway gateway;
         try {

@@ -12,10 +12,24 @@ final class Signals {
 
     private static final Logger log = LoggerFactory.getLogger(Signals.class);
 
+    /** What became of a request to handle a signal. */
+    enum Outcome {
+        /** The action runs when the signal arrives. */
+        HANDLED,
+        /**
+         * The process started with the signal ignored (as {@code nohup} leaves SIGHUP), and it stays ignored:
+         * HotSpot refuses to replace an inherited SIG_IGN for SIGHUP, SIGINT and SIGTERM. It says so only by
+         * answering {@code SIG_IGN} as the previous handler, without installing the new one.
+         */
+        IGNORED_BY_PARENT,
+        /** This JVM offers no way to handle it; its default applies (logged here). */
+        UNAVAILABLE
+    }
+
     private Signals() {
     }
 
-    static void on(String name, Runnable action) {
+    static Outcome on(String name, Runnable action) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
@@ -27,9 +41,12 @@ final class Signals {
                         }
                         return null;
                     });
-            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+            Object previous = signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+            Object ignored = handlerClass.getField("SIG_IGN").get(null);
+            return previous == ignored ? Outcome.IGNORED_BY_PARENT : Outcome.HANDLED;
         } catch (ReflectiveOperationException | RuntimeException e) {
             log.warn("cannot handle SIG{} ({}); the JVM's default applies", name, e.toString());
+            return Outcome.UNAVAILABLE;
         }
     }
 }

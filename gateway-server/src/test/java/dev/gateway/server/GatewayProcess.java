@@ -43,7 +43,21 @@ final class GatewayProcess implements AutoCloseable {
      * @param port the value of {@code --port} found in {@code args}, or -1, for {@link #awaitReady()}
      */
     static GatewayProcess launch(Path logDir, String name, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        return launch(List.of(), logDir, name, args);
+    }
+
+    /**
+     * As {@link #launch(Path, String, String...)}, with SIGHUP ignored when the JVM starts, as {@code nohup} leaves
+     * it: a shell ignores it and then becomes the JVM ({@code exec}), so the disposition is inherited as it is.
+     */
+    static GatewayProcess launchWithSighupIgnored(Path logDir, String name, String... args) throws IOException {
+        return launch(List.of("/bin/sh", "-c", "trap '' HUP; exec \"$@\"", "sh"), logDir, name, args);
+    }
+
+    private static GatewayProcess launch(List<String> wrapper, Path logDir, String name, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // A small, quick JVM: these processes live for seconds.
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -77,6 +77,37 @@ class MainSignalsTest {
     }
 
     @Test
+    void sighupIgnoredByTheParentIsSaidOnceAtStartNamingTheFix() throws Exception {
+        folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
+        GatewayProcess gateway = cleanup.add(GatewayProcess.launchWithSighupIgnored(dir, "nohup", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        gateway.awaitReady();
+        assertEquals(List.of(), gateway.lines("Gateway - reloaded: "));
+
+        folder.writeApi("second.json", ConfFolder.api("second", "/second/", upstream.url()));
+        gateway.signal("HUP");
+
+        // Either the reload happens after all, or the start-up said it would not: never silence.
+        List<String> warnings = gateway.lines("WARN", "SIGHUP is ignored", "setsid");
+        if (warnings.isEmpty()) {
+            gateway.awaitLine(LOG_TIMEOUT, "Gateway - reloaded: ");
+            assertEquals(200, Net.get(client, gateway.url("/second/x")).statusCode(), gateway.describeOutput());
+        } else {
+            assertEquals(1, warnings.size(), gateway.describeOutput());
+            assertTrue(gateway.isAlive(), "the ignored SIGHUP did not end the process" + gateway.describeOutput());
+            assertEquals(404, Net.get(client, gateway.url("/second/x")).statusCode(), gateway.describeOutput());
+        }
+    }
+
+    @Test
+    void sighupHandledNormallyEarnsNoWarning() throws Exception {
+        folder.writeConf(ConfFolder.tykConf());
+        GatewayProcess gateway = serve("no-warning");
+
+        assertEquals(List.of(), gateway.lines("is ignored by the parent"));
+    }
+
+    @Test
     void sighupSentAsSoonAsThePortAcceptsReloadsInsteadOfEndingTheProcess() throws Exception {
         folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
         GatewayProcess gateway = cleanup.add(GatewayProcess.launch(dir, "sighup-early", "--conf",
