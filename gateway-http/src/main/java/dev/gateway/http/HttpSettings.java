@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * @param maxIdlePerHost idle upstream connections kept per event loop per upstream
  * @param closeConnections no keep-alive on either side
  * @param insecureSkipVerify {@code proxy_ssl_insecure_skip_verify}
- * @param accessLog log one line per exchange on {@code gateway.access}
+ * @param accessLog {@code access_logs.enabled}: one line per exchange on {@code gateway.access}; the access log's only
+ *     switch
  * @param http2 {@code enable_http2}: TLS listeners offer ALPN {@code h2}, cleartext ones accept h2c
  * @param proxyHttp2 {@code proxy_enable_http2}: {@code https} upstreams are asked for {@code h2} by ALPN
  * @param upstreamPingIntervalNanos an upstream HTTP/2 connection silent this long gets a PING, and is closed when

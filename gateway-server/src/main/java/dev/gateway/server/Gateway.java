@@ -90,10 +90,6 @@ public final class Gateway {
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
         this.discovery = new ServiceDiscoveryPoller(workers);
-        ch.qos.logback.classic.Logger access =
-                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("gateway.access");
-        access.setLevel(config.accessLogs().enabled() ? ch.qos.logback.classic.Level.INFO
-                : ch.qos.logback.classic.Level.OFF);
     }
 
     /**

@@ -106,7 +106,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         this.http2Stream = encoder == null;
         HttpSettings settings = listener.settings();
         this.exchangeSettings = new ProxyExchange.ExchangeSettings(settings.proxyTimeoutNanos(),
-                settings.flushIntervalNanos(), settings.maxRequestBodySize(), settings.streamIdleTimeoutNanos());
+                settings.flushIntervalNanos(), settings.maxRequestBodySize(), settings.streamIdleTimeoutNanos(),
+                AccessLog.of(settings.accessLog()));
     }
 
     ProxyResponseEncoder encoder() {

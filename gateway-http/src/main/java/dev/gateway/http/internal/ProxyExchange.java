@@ -62,6 +62,7 @@ final class ProxyExchange {
     private final long proxyTimeoutNanos;
     private final long streamIdleNanos;
     private final long maxBodySize;
+    private final AccessLog accessLog;
     private final long startNanos = System.nanoTime();
 
     private UpstreamConnection upstream;
@@ -115,13 +116,14 @@ final class ProxyExchange {
         this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
         this.streamIdleNanos = settings.streamIdleNanos();
         this.maxBodySize = settings.maxBodySize();
+        this.accessLog = settings.accessLog();
         this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
                 settings.flushIntervalNanos());
     }
 
     /** The settings an exchange reads, resolved once per listener. */
     record ExchangeSettings(long proxyTimeoutNanos, long flushIntervalNanos, long maxBodySize,
-            long streamIdleNanos) {
+            long streamIdleNanos, AccessLog accessLog) {
     }
 
     private static boolean isIdempotent(HttpRequest request) {
@@ -355,7 +357,7 @@ final class ProxyExchange {
         toClient.cancelFlush();
         UpstreamConnection connection = upstream;
         upstream = null;
-        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
+        accessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
                 extendedConnect ? 200 : 101, 0, startNanos, null);
         frontend.switchProtocols(connection.switchProtocols(), route, clientUri);
     }
@@ -385,7 +387,7 @@ final class ProxyExchange {
         upstream = null;
         // An upstream that answered before the whole request was sent still expects the rest of it.
         connection.release(upstreamReusable && requestSent && !frontend.closeConnections());
-        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
+        accessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
                 toClient.status(), toClient.bytes(), startNanos, null);
         frontend.exchangeFinished(toClient.keepAlive() && requestComplete);
     }
@@ -453,7 +455,7 @@ final class ProxyExchange {
             log.info("api={} client={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
                     request.method(), clientUri, reason);
         }
-        AccessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
+        accessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
                 responseStarted ? toClient.status() : failure.status().code(), toClient.bytes(), startNanos, failure);
         if (responseStarted) {
             frontend.abortResponse(failure);
