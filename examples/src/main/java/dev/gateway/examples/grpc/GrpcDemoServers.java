@@ -9,7 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the gRPC demo upstreams: Greeter and RouteGuide in plaintext, and in TLS too when given a certificate.
+ * Starts the gRPC demo upstreams: Greeter and RouteGuide, with server reflection, in plaintext, and in TLS too when
+ * given a certificate.
  *
  * <pre>
  * java -cp examples.jar dev.gateway.examples.grpc.GrpcDemoServers [--port 50051] [--host 127.0.0.1]
@@ -64,7 +65,8 @@ public final class GrpcDemoServers {
         GrpcTestServers tls = null;
         try {
             plaintext = GrpcTestServers.start(new InetSocketAddress(host, port), InsecureServerCredentials.create());
-            log.info("grpc demo listening on {}:{} (plaintext h2c: helloworld.Greeter, routeguide.RouteGuide)",
+            log.info("grpc demo listening on {}:{} (plaintext h2c: helloworld.Greeter, routeguide.RouteGuide,"
+                    + " server reflection)",
                     host, plaintext.port());
             if (cert != null) {
                 tls = GrpcTestServers.start(new InetSocketAddress(host, tlsPort),

@@ -1,10 +1,13 @@
 package dev.gateway.examples.grpc;
 
+import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -13,8 +16,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link GreeterService} and {@link RouteGuideService} on one port, behind a {@link CancellationProbe}: what a
- * gateway test starts as its gRPC upstream, and what {@link GrpcDemoServers} runs.
+ * {@link GreeterService} and {@link RouteGuideService} on one port, with server reflection, behind a
+ * {@link CancellationProbe}: what a gateway test starts as its gRPC upstream, and what {@link GrpcDemoServers}
+ * runs.
  *
  * <pre>{@code
  * try (GrpcTestServers upstream = GrpcTestServers.start(0)) {
@@ -58,6 +62,15 @@ public final class GrpcTestServers implements AutoCloseable {
                 TlsServerCredentials.create(certChain.toFile(), privateKey.toFile()));
     }
 
+    /**
+     * Reflection as {@code grpc.reflection.v1alpha}: deprecated in favour of v1, which grpcurl 1.9 and later try
+     * first, but older grpcurl and many IDE clients only know v1alpha.
+     */
+    @SuppressWarnings("deprecation")
+    private static BindableService reflectionV1Alpha() {
+        return ProtoReflectionService.newInstance();
+    }
+
     /** Both services on {@code address} with the given transport security. */
     public static GrpcTestServers start(InetSocketAddress address, ServerCredentials credentials) throws IOException {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -71,6 +84,10 @@ public final class GrpcTestServers implements AutoCloseable {
         Server server = NettyServerBuilder.forAddress(address, credentials)
                 .addService(new GreeterService(scheduler))
                 .addService(new RouteGuideService())
+                // Server reflection, v1 and the v1alpha that older grpcurl and IDE clients still ask for: clients
+                // list and describe the services without .proto files, through the gateway too.
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1Alpha())
                 .intercept(cancellations)
                 .build();
         try {
