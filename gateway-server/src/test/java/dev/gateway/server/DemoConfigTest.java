@@ -8,6 +8,7 @@ import dev.gateway.core.config.LoadProblem;
 import dev.gateway.examples.grpc.GrpcTestServers;
 import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.helloworld.HelloRequest;
+import dev.gateway.examples.tcp.TcpEchoServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -17,6 +18,10 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,25 +37,38 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped {@code config/} with the demo backends, as {@code bin/demo} runs them: every API loads, gRPC server
- * reflection answers through the gateway (what {@code grpcurl list} and {@code describe} ask). Each demo port is
- * mapped to a free one, so the test never needs the demo's ports.
+ * reflection answers through the gateway (what {@code grpcurl list} and {@code describe} ask), and the {@code tcp}
+ * API relays to the echo server. Each demo port is mapped to a free one, so the test never needs the demo's ports.
  */
 class DemoConfigTest extends GatewayFixture {
 
     /** The demo's ports, as {@code config/} and {@code bin/demo} have them. */
     private static final int DEMO_GRPC_PORT = 50051;
+    private static final int DEMO_TCP_ECHO_PORT = TcpEchoServer.DEFAULT_PORT;
+    private static final int DEMO_TCP_API_PORT = 8090;
+    private static final int DEMO_REDIS_API_PORT = 6380;
+    private static final int LOCAL_REDIS_PORT = 6379;
 
     private static final long CALL_TIMEOUT_SECONDS = 10;
 
     private GrpcTestServers grpc;
+    private TcpEchoServer echo;
     private Gateway gateway;
+    private int tcpApiPort;
     private ManagedChannel channel;
 
     @BeforeEach
     void startDemo() throws Exception {
         grpc = cleanup.add(GrpcTestServers.start(0));
+        echo = cleanup.add(TcpEchoServer.start(0));
+        tcpApiPort = Net.freePort();
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         ports.put(DEMO_GRPC_PORT, grpc.port());
+        ports.put(DEMO_TCP_ECHO_PORT, echo.port());
+        ports.put(DEMO_TCP_API_PORT, tcpApiPort);
+        ports.put(DEMO_REDIS_API_PORT, Net.freePort());
+        // Nobody listens there: the test must not talk to a redis-server that happens to run on this machine.
+        ports.put(LOCAL_REDIS_PORT, Net.freePort());
         Path conf = copyShippedConfig(ports);
         gateway = cleanup.gateway(conf);
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
@@ -125,6 +143,21 @@ class DemoConfigTest extends GatewayFixture {
                 .sayHello(HelloRequest.newBuilder().setName("joe").build()).getMessage();
 
         assertEquals("Hello joe", message);
+    }
+
+    @Test
+    void tcpApiEchoesThroughTheGatewayAndEndsOnHalfClose() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(tcpApiPort))) {
+            client.setSoTimeout((int) Net.REQUEST_TIMEOUT.toMillis());
+            OutputStream out = client.getOutputStream();
+            InputStream in = client.getInputStream();
+            out.write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("hello\n", new String(in.readNBytes(6), StandardCharsets.US_ASCII));
+
+            // As nc -q1 does at the end of its input: the echo server closes in turn, and so does the gateway.
+            client.shutdownOutput();
+            assertEquals(-1, in.read());
+        }
     }
 
     private ServerReflectionResponse reflectV1(ServerReflectionRequest request) throws Exception {
