@@ -47,11 +47,12 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /**
-     * As {@link #launch(Path, String, String...)}, with SIGHUP ignored when the JVM starts, as {@code nohup} leaves
-     * it: a shell ignores it and then becomes the JVM ({@code exec}), so the disposition is inherited as it is.
+     * As {@link #launch(Path, String, String...)}, with {@code signal} ({@code HUP}, {@code TERM}) ignored when the
+     * JVM starts, as {@code nohup} leaves SIGHUP: a shell ignores it and then becomes the JVM ({@code exec}), so the
+     * disposition is inherited as it is.
      */
-    static GatewayProcess launchWithSighupIgnored(Path logDir, String name, String... args) throws IOException {
-        return launch(List.of("/bin/sh", "-c", "trap '' HUP; exec \"$@\"", "sh"), logDir, name, args);
+    static GatewayProcess launchIgnoring(String signal, Path logDir, String name, String... args) throws IOException {
+        return launch(List.of("/bin/sh", "-c", "trap '' " + signal + "; exec \"$@\"", "sh"), logDir, name, args);
     }
 
     private static GatewayProcess launch(List<String> wrapper, Path logDir, String name, String... args)

@@ -79,7 +79,7 @@ class MainSignalsTest {
     @Test
     void sighupIgnoredByTheParentIsSaidOnceAtStartNamingTheFix() throws Exception {
         folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
-        GatewayProcess gateway = cleanup.add(GatewayProcess.launchWithSighupIgnored(dir, "nohup", "--conf",
+        GatewayProcess gateway = cleanup.add(GatewayProcess.launchIgnoring("HUP", dir, "nohup", "--conf",
                 folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
         gateway.awaitReady();
         assertEquals(List.of(), gateway.lines("Gateway - reloaded: "));
@@ -97,6 +97,18 @@ class MainSignalsTest {
             assertTrue(gateway.isAlive(), "the ignored SIGHUP did not end the process" + gateway.describeOutput());
             assertEquals(200, Net.get(client, gateway.url("/first/x")).statusCode(), gateway.describeOutput());
         }
+    }
+
+    @Test
+    void sigtermIgnoredByTheParentIsSaidAtStartAndSigintStillStops() throws Exception {
+        folder.writeConf(ConfFolder.tykConf());
+        GatewayProcess gateway = cleanup.add(GatewayProcess.launchIgnoring("TERM", dir, "no-term", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        gateway.awaitReady();
+
+        assertEquals(1, gateway.lines("WARN", "SIGTERM is ignored", "kill -INT").size(), gateway.describeOutput());
+        gateway.signal("INT");
+        assertEquals(0, gateway.awaitExit(Duration.ofSeconds(15)), gateway.describeOutput());
     }
 
     @Test
