@@ -61,7 +61,10 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
         }
     }
 
-    /** How much was logged, stack traces included: about the bytes the shipped pattern would write, less time and thread. */
+    /**
+     * How much was logged, stack traces included: about the bytes the shipped pattern would write, less the time
+     * and the thread.
+     */
     long chars() {
         return chars.get();
     }

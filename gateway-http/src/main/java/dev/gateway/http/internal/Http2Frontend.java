@@ -94,6 +94,9 @@ public final class Http2Frontend {
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                // A request without :method, :scheme or :path is reset (RFC 9113, 8.3.1) instead of reaching a
+                // stream, where it hung until read_timeout.
+                .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(HttpSettings.H2_MAX_RESETS_PER_WINDOW,
                         HttpSettings.H2_RESET_WINDOW_SECONDS)
                 .encoderEnforceMaxRstFramesPerWindow(HttpSettings.H2_MAX_RESETS_PER_WINDOW,

@@ -14,7 +14,8 @@ package dev.gateway.http.internal;
  *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
  *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners), or
  *   [h2c-upgrade]      HttpServerUpgradeHandler, between response-encoder and frontend, answered Upgrade: h2c
- *   h2-codec           Http2FrameCodec: frames, settings, flow control, bounds on resets (GOAWAY past them)
+ *   h2-codec           Http2FrameCodec: frames, settings, flow control, bounds on resets (GOAWAY past them),
+ *                      the pseudo-headers every request must have
  *   h2-client-errors   Http2ClientErrors: resets a stream the client broke with the error's code; logs GOAWAYs
  *   h2-streams         Http2MultiplexHandler: one child channel per stream, whose pipeline is
  *                        h2-stream-codec  Http2StreamFrameToHttpObjectCodec: frames to HTTP messages and back
