@@ -445,6 +445,9 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             ctx.writeAndFlush(end).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        // What the upstream sent before it broke off may still wait for the end of its read to be flushed (the
+        // same read can bring the last bytes and the reset); a close alone would drop it.
+        ctx.flush();
         ctx.close();
     }
 
