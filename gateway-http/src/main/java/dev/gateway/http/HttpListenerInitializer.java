@@ -6,12 +6,9 @@ import dev.gateway.http.internal.Http2Frontend;
 import dev.gateway.http.internal.PipelineNames;
 import dev.gateway.http.internal.ProxyResponseEncoder;
 import dev.gateway.http.internal.StrictRequestDecoder;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -49,19 +46,6 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     public HttpListenerInitializer expectingProxyProtocol(boolean expected) {
         this.proxyProtocol = expected;
         return this;
-    }
-
-    /**
-     * The options every HTTP listener's connections need: auto-read off (the frontend reads on demand), the
-     * proxy's water marks, no Nagle delay.
-     */
-    public static ServerBootstrap applyChildOptions(ServerBootstrap bootstrap) {
-        return bootstrap
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
-                        HttpSettings.WRITE_LOW_WATER_MARK, HttpSettings.WRITE_HIGH_WATER_MARK));
     }
 
     @Override

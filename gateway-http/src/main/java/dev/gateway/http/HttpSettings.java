@@ -61,12 +61,6 @@ public record HttpSettings(
     /** Largest body piece the codecs hand on at once; bigger reads are split, never gathered. */
     public static final int MAX_CHUNK = 64 * 1024;
 
-    /** Above this many queued bytes a channel reports itself unwritable and its peer stops reading. */
-    public static final int WRITE_HIGH_WATER_MARK = 64 * 1024;
-
-    /** Below this many queued bytes a channel is writable again and its peer resumes reading. */
-    public static final int WRITE_LOW_WATER_MARK = 32 * 1024;
-
     /** Idle upstream connections older than this are closed. Below common upstream keep-alive timeouts (60s+). */
     public static final long UPSTREAM_IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(55);
 

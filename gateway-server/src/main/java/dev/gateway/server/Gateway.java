@@ -25,7 +25,6 @@ import dev.gateway.tcp.TcpRoutes;
 import dev.gateway.tcp.TcpService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -51,9 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class Gateway {
 
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-
-    /** Pending connections the kernel may queue per listener. */
-    static final int ACCEPT_BACKLOG = 1024;
 
     private final Path confFile;
     private final GatewayConfig config;
@@ -325,12 +321,7 @@ public final class Gateway {
         }
         AtomicReference<TcpRoutes> ref = new AtomicReference<>(routes);
         try {
-            ServerBootstrap bootstrap = TcpProxy.applyChildOptions(new ServerBootstrap()
-                    .group(acceptors, workers)
-                    .channel(transport.serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                    .option(ChannelOption.SO_REUSEADDR, true))
-                    .childHandler(tcp.listener(ref::get));
+            ServerBootstrap bootstrap = transport.listener(acceptors, workers).childHandler(tcp.listener(ref::get));
             InetSocketAddress address = plan.address().isEmpty()
                     ? new InetSocketAddress(bindPort(plan)) : new InetSocketAddress(plan.address(), bindPort(plan));
             Channel channel = bootstrap.bind(address).sync().channel();
@@ -349,11 +340,7 @@ public final class Gateway {
                 ? new StatusEndpoint("/" + config.healthCheckEndpointName(),
                         () -> StatusDocument.render(snapshot.apis().size(), transport.name()))
                 : null;
-        ServerBootstrap bootstrap = HttpListenerInitializer.applyChildOptions(new ServerBootstrap()
-                .group(acceptors, workers)
-                .channel(transport.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true))
+        ServerBootstrap bootstrap = transport.listener(acceptors, workers)
                 .childHandler(new HttpListenerInitializer(http, routeRef::get, sni, status, http2(plan))
                         .expectingProxyProtocol(plan.apis().stream()
                                 .anyMatch(api -> api.definition().enableProxyProtocol())));

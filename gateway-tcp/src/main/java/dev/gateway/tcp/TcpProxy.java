@@ -4,11 +4,8 @@ import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SniHandler;
@@ -24,9 +21,6 @@ import java.util.function.Supplier;
  */
 public final class TcpProxy implements AutoCloseable {
 
-    /** Above this many queued bytes a side stops its peer from reading; below the low mark it resumes. */
-    static final WriteBufferWaterMark WATER_MARKS = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
-
     private final Bootstrap upstreams;
     private final TlsContexts tls;
     private final AddressResolverGroup<InetSocketAddress> resolver;
@@ -41,23 +35,7 @@ public final class TcpProxy implements AutoCloseable {
         this.tls = tls;
         this.resolver = transport.newResolverGroup();
         this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds);
-        this.upstreams = new Bootstrap()
-                .channel(transport.channelClass())
-                .resolver(resolver)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) TimeUnit.SECONDS.toMillis(connectTimeoutSeconds))
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARKS);
-    }
-
-    /** The options every TCP listener's connections need: auto-read off (the relay reads), the water marks. */
-    public static ServerBootstrap applyChildOptions(ServerBootstrap bootstrap) {
-        return bootstrap
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARKS);
+        this.upstreams = transport.upstreams(resolver, TimeUnit.SECONDS.toNanos(connectTimeoutSeconds));
     }
 
     /**

@@ -1,10 +1,14 @@
 package dev.gateway.core.transport;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -21,6 +25,7 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -28,6 +33,21 @@ import java.util.function.Supplier;
  * Upstream channels use {@link #channelClass()} so they can share the downstream channel's event loop.
  */
 public final class Transport {
+
+    /**
+     * Above this many bytes queued for a socket, its channel reports itself unwritable and the other side of the
+     * proxy stops reading; a slow reader holds back its sender instead of filling the gateway's memory.
+     */
+    public static final int WRITE_HIGH_WATER_MARK = 64 * 1024;
+
+    /** Below this many queued bytes a channel is writable again, and the other side reads again. */
+    public static final int WRITE_LOW_WATER_MARK = 32 * 1024;
+
+    /** Connections the kernel may hold accepted for a listener before the gateway takes them. */
+    public static final int ACCEPT_BACKLOG = 1024;
+
+    private static final WriteBufferWaterMark WATER_MARKS =
+            new WriteBufferWaterMark(WRITE_LOW_WATER_MARK, WRITE_HIGH_WATER_MARK);
 
     private final String name;
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
@@ -98,5 +118,38 @@ public final class Transport {
      */
     public AddressResolverGroup<InetSocketAddress> newResolverGroup() {
         return new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
+    }
+
+    /**
+     * A listener's bootstrap, every protocol's: this transport's server channel, and on each accepted connection
+     * what a proxy needs. Auto-read is off, so the protocol reads when it can pass bytes on; no Nagle delay;
+     * keep-alive probes; the water marks. The caller adds the child handler.
+     */
+    public ServerBootstrap listener(EventLoopGroup acceptors, EventLoopGroup workers) {
+        return new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(serverChannelClass)
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARKS);
+    }
+
+    /**
+     * The template of upstream connections, every protocol's, with the same options as a listener's connections
+     * and a connect timeout. Clone it onto the downstream connection's event loop to connect.
+     */
+    public Bootstrap upstreams(AddressResolverGroup<InetSocketAddress> resolver, long connectTimeoutNanos) {
+        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos));
+        return new Bootstrap()
+                .channel(channelClass)
+                .resolver(resolver)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, millis))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARKS);
     }
 }

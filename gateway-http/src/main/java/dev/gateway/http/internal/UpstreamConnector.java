@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -35,16 +34,7 @@ public final class UpstreamConnector {
             AddressResolverGroup<InetSocketAddress> resolver) {
         this.tls = tls;
         this.pingIntervalNanos = settings.upstreamPingIntervalNanos();
-        long connectMillis = Math.max(1, settings.proxyTimeoutNanos() / 1_000_000L);
-        this.template = new Bootstrap()
-                .channel(transport.channelClass())
-                .resolver(resolver)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMillis))
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
-                        HttpSettings.WRITE_LOW_WATER_MARK, HttpSettings.WRITE_HIGH_WATER_MARK));
+        this.template = transport.upstreams(resolver, settings.proxyTimeoutNanos());
     }
 
     ChannelFuture connect(EventLoop loop, UpstreamEndpoint endpoint, UpstreamConnection connection) {

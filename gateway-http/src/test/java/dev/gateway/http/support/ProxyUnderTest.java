@@ -193,16 +193,14 @@ public final class ProxyUnderTest implements AutoCloseable {
                             : null;
                     HttpListenerInitializer initializer = new HttpListenerInitializer(proxy, () -> routes, sni,
                             plan.gatewayPort() ? status : null, http2);
-                    ServerBootstrap bootstrap = HttpListenerInitializer.applyChildOptions(new ServerBootstrap()
-                            .group(acceptor, workers)
-                            .channel(transport.serverChannelClass())
+                    ServerBootstrap bootstrap = transport.listener(acceptor, workers)
                             .childHandler(new ChannelInitializer<Channel>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
                                     accepted.incrementAndGet();
                                     ch.pipeline().addLast(initializer);
                                 }
-                            }));
+                            });
                     Channel channel = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
                     listeners.put(plan.port(), channel);
                 }
