@@ -1,6 +1,7 @@
 package dev.gateway.ssews;
 
 import dev.gateway.core.relay.Relay;
+import dev.gateway.http.HeaderTokens;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolSwitch;
 import io.netty.channel.Channel;
@@ -75,8 +76,8 @@ public final class WebSockets implements ProtocolSwitch {
             // (Firefox sends "keep-alive, Upgrade"), and Upgrade may offer several protocols.
             websocket = request.method().equals(HttpMethod.GET)
                     && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                    && hasToken(headers, HttpHeaderNames.UPGRADE, WEBSOCKET)
-                    && hasToken(headers, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE.toString());
+                    && HeaderTokens.contains(headers, HttpHeaderNames.UPGRADE, WEBSOCKET)
+                    && HeaderTokens.contains(headers, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE.toString());
         }
         if (!websocket) {
             return Verdict.PLAIN;
@@ -148,17 +149,6 @@ public final class WebSockets implements ProtocolSwitch {
         for (Tunnel tunnel : open) {
             tunnel.client.eventLoop().execute(tunnel::goAway);
         }
-    }
-
-    private static boolean hasToken(HttpHeaders headers, CharSequence name, String token) {
-        for (String field : headers.getAll(name)) {
-            for (String part : field.split(",")) {
-                if (part.trim().equalsIgnoreCase(token)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static String describe(Relay.Reason reason) {

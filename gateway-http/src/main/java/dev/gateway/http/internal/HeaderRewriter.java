@@ -1,6 +1,7 @@
 package dev.gateway.http.internal;
 
 import dev.gateway.core.lb.Target;
+import dev.gateway.http.HeaderTokens;
 import dev.gateway.http.Route;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -64,19 +65,18 @@ public final class HeaderRewriter {
 
     /** The header names a {@code Connection} header lists, beyond the usual {@code keep-alive} and {@code close}. */
     private static List<String> connectionTokens(HttpHeaders headers) {
-        List<String> listed = null;
-        for (String field : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : field.indexOf(',') < 0 ? new String[] {field} : field.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !name.equalsIgnoreCase("keep-alive") && !name.equalsIgnoreCase("close")) {
-                    if (listed == null) {
-                        listed = new ArrayList<>(2);
-                    }
-                    listed.add(name);
-                }
+        List<String> listed = HeaderTokens.of(headers, HttpHeaderNames.CONNECTION);
+        if (listed.isEmpty()) {
+            return listed;
+        }
+        List<String> names = new ArrayList<>(listed.size());
+        for (int i = 0; i < listed.size(); i++) {
+            String name = listed.get(i);
+            if (!name.equalsIgnoreCase("keep-alive") && !name.equalsIgnoreCase("close")) {
+                names.add(name);
             }
         }
-        return listed == null ? List.of() : listed;
+        return names;
     }
 
     private static boolean isListed(CharSequence name, List<String> listed) {

@@ -1,5 +1,6 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.http.HeaderTokens;
 import dev.gateway.http.ProxyFailure;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -51,9 +52,8 @@ public final class RequestChecks {
         if (hosts > 1 || hosts == 0 && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             return ProxyFailure.BAD_REQUEST;
         }
-        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!codings.isEmpty()) {
-            ProxyFailure coding = checkTransferCoding(codings);
+        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            ProxyFailure coding = checkTransferCoding(HeaderTokens.of(headers, HttpHeaderNames.TRANSFER_ENCODING));
             if (coding != null) {
                 return coding;
             }
@@ -65,26 +65,16 @@ public final class RequestChecks {
     }
 
     /** Only a single, final {@code chunked} is accepted; other codings before it are not implemented. */
-    private static ProxyFailure checkTransferCoding(List<String> fields) {
-        String last = null;
+    private static ProxyFailure checkTransferCoding(List<String> codings) {
         int chunked = 0;
-        int count = 0;
-        for (String field : fields) {
-            for (String coding : field.split(",")) {
-                String name = coding.trim();
-                if (name.isEmpty()) {
-                    continue;
-                }
-                count++;
-                last = name;
-                if (name.equalsIgnoreCase("chunked")) {
-                    chunked++;
-                }
+        for (int i = 0; i < codings.size(); i++) {
+            if (codings.get(i).equalsIgnoreCase("chunked")) {
+                chunked++;
             }
         }
-        if (last == null || !last.equalsIgnoreCase("chunked") || chunked > 1) {
+        if (codings.isEmpty() || !codings.get(codings.size() - 1).equalsIgnoreCase("chunked") || chunked > 1) {
             return ProxyFailure.BAD_REQUEST;
         }
-        return count > 1 ? ProxyFailure.UNSUPPORTED_TRANSFER_CODING : null;
+        return codings.size() > 1 ? ProxyFailure.UNSUPPORTED_TRANSFER_CODING : null;
     }
 }
