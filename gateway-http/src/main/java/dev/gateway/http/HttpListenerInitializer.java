@@ -37,7 +37,8 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
             StatusEndpoint status, boolean http2) {
         this.proxy = proxy;
         this.context = new FrontendHandler.ListenerContext(proxy.settings(), routes, proxy.pools(), status,
-                sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules(), proxy.protocolSwitch());
+                sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules(), proxy.protocolSwitch(),
+                proxy.exchanges());
         this.sni = sni;
         this.http2 = http2;
     }

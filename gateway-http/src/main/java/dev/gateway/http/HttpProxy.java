@@ -1,5 +1,6 @@
 package dev.gateway.http;
 
+import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.http.internal.FrontendHandler;
@@ -23,6 +24,7 @@ public final class HttpProxy implements AutoCloseable {
     private final HttpSettings settings;
     private final ProtocolRules rules;
     private final ProtocolSwitch switches;
+    private final ExchangeListener exchanges;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final UpstreamPools pools;
     private final ChannelGroup connections = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
@@ -43,6 +45,17 @@ public final class HttpProxy implements AutoCloseable {
      */
     public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls, ProtocolRules rules,
             ProtocolSwitch switches) {
+        this(settings, transport, tls, rules, switches, ExchangeListener.NONE);
+    }
+
+    /**
+     * @param rules what calls of a protocol over HTTP (gRPC) need beyond plain HTTP
+     * @param switches the protocols a request may switch its connection to (WebSocket)
+     * @param exchanges told of the end of every exchange: proxied, answered locally, switched
+     */
+    public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls, ProtocolRules rules,
+            ProtocolSwitch switches, ExchangeListener exchanges) {
+        this.exchanges = exchanges;
         this.settings = settings;
         this.rules = rules;
         this.switches = switches;
@@ -53,6 +66,11 @@ public final class HttpProxy implements AutoCloseable {
 
     public HttpSettings settings() {
         return settings;
+    }
+
+    /** Told of the end of every exchange. */
+    public ExchangeListener exchanges() {
+        return exchanges;
     }
 
     public ProtocolRules protocolRules() {

@@ -17,8 +17,6 @@ import java.util.concurrent.TimeUnit;
  * @param maxIdlePerHost idle upstream connections kept per event loop per upstream
  * @param closeConnections no keep-alive on either side
  * @param insecureSkipVerify {@code proxy_ssl_insecure_skip_verify}
- * @param accessLog {@code access_logs.enabled}: one line per exchange on {@code gateway.access}; the access log's only
- *     switch
  * @param http2 {@code enable_http2}: TLS listeners offer ALPN {@code h2}, cleartext ones accept h2c
  * @param proxyHttp2 {@code proxy_enable_http2}: {@code https} upstreams are asked for {@code h2} by ALPN
  * @param upstreamPingIntervalNanos an upstream HTTP/2 connection silent this long gets a PING, and is closed when
@@ -37,7 +35,6 @@ public record HttpSettings(
         int maxIdlePerHost,
         boolean closeConnections,
         boolean insecureSkipVerify,
-        boolean accessLog,
         boolean http2,
         boolean proxyHttp2,
         long upstreamPingIntervalNanos,
@@ -117,7 +114,6 @@ public record HttpSettings(
                 config.maxIdleConnectionsPerHost(),
                 config.closeConnections(),
                 config.proxySslInsecureSkipVerify(),
-                config.accessLogs().enabled(),
                 http.enableHttp2(),
                 config.proxyEnableHttp2(),
                 DEFAULT_UPSTREAM_PING_INTERVAL_NANOS,
@@ -128,14 +124,14 @@ public record HttpSettings(
     /** These settings with another upstream PING interval (tests use a short one). */
     public HttpSettings withUpstreamPingInterval(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
-                maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, accessLog, http2, proxyHttp2,
+                maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, http2, proxyHttp2,
                 nanos, websockets, streamIdleTimeoutNanos);
     }
 
     /** These settings with another stream idle timeout (tests use a short one). */
     public HttpSettings withStreamIdleTimeout(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
-                maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, accessLog, http2, proxyHttp2,
+                maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, http2, proxyHttp2,
                 upstreamPingIntervalNanos, websockets, nanos);
     }
 }

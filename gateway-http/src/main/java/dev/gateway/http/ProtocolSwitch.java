@@ -98,7 +98,8 @@ public interface ProtocolSwitch {
      * @param apiId the API that routed the request
      * @param clientIp the client's address, for logs
      * @param uri the request target as the client sent it, for logs
+     * @param target the upstream target as configured, for logs
      */
-    record Switched(Channel client, Channel upstream, String apiId, String clientIp, String uri) {
+    record Switched(Channel client, Channel upstream, String apiId, String clientIp, String uri, String target) {
     }
 }

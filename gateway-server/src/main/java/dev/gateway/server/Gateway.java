@@ -7,6 +7,8 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.exchange.AccessLog;
+import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.TlsContexts;
@@ -80,9 +82,12 @@ public final class Gateway {
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
         TlsContexts upstreamTls = TlsContexts.forClients();
         HttpSettings httpSettings = HttpSettings.from(config);
+        // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent.
+        ExchangeListener exchanges = config.accessLogs().enabled() ? new AccessLog() : ExchangeListener.NONE;
         this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
-                WebSockets.from(httpSettings));
-        this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout());
+                WebSockets.from(httpSettings, exchanges), exchanges);
+        this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
+                exchanges);
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
         this.discovery = new ServiceDiscoveryPoller(workers);

@@ -5,12 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.examples.tcp.TcpEchoServer;
+import dev.gateway.examples.websocket.WebSocketEchoServer;
+import dev.gateway.ssews.WsClient;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code access_logs.enabled} is the access log's one switch, read per gateway: two in-process gateways with
- * opposite settings each keep their own, whichever started last (a shared logger level could not do that).
+ * opposite settings each keep their own, whichever started last (a shared logger level could not do that). The
+ * access log listens to the end of every exchange: proxied, answered by the gateway itself, a WebSocket, a TCP
+ * relay; each line names the connection.
  */
 class AccessLogSwitchTest extends GatewayFixture {
 
@@ -55,5 +63,57 @@ class AccessLogSwitchTest extends GatewayFixture {
         // now, or very nearly.
         log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=on ", "status=200");
         assertTrue(accessLines("off").isEmpty(), String.join("\n", log.lines()));
+    }
+
+    @Test
+    void localAnswersAreLoggedWithTheirReason() throws Exception {
+        Gateway on = gatewayWithAccessLog("on", true);
+
+        assertEquals(404, Net.get(client, url(on.gatewayPort(), "/nowhere")).statusCode());
+
+        String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "\"GET /nowhere HTTP/1.1\"", "status=404");
+        assertTrue(line.contains("api=- ") && line.contains("upstream=- ") && line.contains("error=NO_ROUTE"), line);
+        assertTrue(line.matches(".* conn=[0-9a-f]{8} .*"), line);
+    }
+
+    @Test
+    void webSocketsAndTcpRelaysAreLoggedWhenTheyEnd() throws Exception {
+        WebSocketEchoServer echo = cleanup.add(WebSocketEchoServer.start(0, null));
+        TcpEchoServer tcpEcho = TcpEchoServer.start(0);
+        cleanup.add(tcpEcho::close);
+        int tcpPort = Net.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("access_logs").put("enabled", true);
+        conf.putObject("http_server_options").put("enable_websockets", true);
+        conf.putObject("ports_whitelist").putObject("tcp").putArray("ports").add(tcpPort);
+        ObjectNode tcp = ConfFolder.JSON.createObjectNode();
+        tcp.put("api_id", "echo").put("protocol", "tcp").put("listen_port", tcpPort);
+        tcp.putObject("proxy").put("target_url", "tcp://127.0.0.1:" + tcpEcho.port());
+        folder.writeConf(conf).writeApi("ws.json", ConfFolder.api("ws", "/ws/", "ws://127.0.0.1:" + echo.port()))
+                .writeApi("echo.json", tcp);
+        Gateway gateway = cleanup.gateway(folder.conf);
+
+        try (WsClient ws = WsClient.connect(URI.create("ws://127.0.0.1:" + gateway.gatewayPort() + "/ws/"))) {
+            assertEquals("hello", ws.sendAndReceiveText("hello"));
+        }
+        try (Socket socket = new Socket("127.0.0.1", tcpPort)) {
+            socket.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            assertEquals("ping\n", new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        }
+
+        String upgrade = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=ws ", "\"GET /ws/ HTTP/1.1\"", "status=101");
+        String webSocket = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=ws ", "websocket \"/ws/\"");
+        assertTrue(webSocket.contains("upstream=ws://127.0.0.1:" + echo.port()) && webSocket.contains(" end="),
+                webSocket);
+        assertEquals(connection(upgrade), connection(webSocket), "the upgrade and its WebSocket share a connection");
+        String relay = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=echo ", " tcp ", "bytes_in=5 bytes=5",
+                "end=");
+        assertTrue(relay.matches(".* conn=[0-9a-f]{8} .*"), relay);
+    }
+
+    private static String connection(String line) {
+        int at = line.indexOf(" conn=") + 6;
+        return line.substring(at, line.indexOf(' ', at));
     }
 }

@@ -1,5 +1,8 @@
 package dev.gateway.ssews;
 
+import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.ExchangeRecord;
+import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.relay.Relay;
 import dev.gateway.http.HeaderTokens;
 import dev.gateway.http.HttpSettings;
@@ -43,6 +46,7 @@ public final class WebSockets implements ProtocolSwitch {
 
     private final boolean enabled;
     private final long idleTimeoutNanos;
+    private final ExchangeListener exchanges;
     /** Open WebSockets, so a stop can tell each one. */
     private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
 
@@ -51,13 +55,24 @@ public final class WebSockets implements ProtocolSwitch {
      * @param idleTimeoutNanos close a WebSocket after this long without a byte either way; 0 for never
      */
     public WebSockets(boolean enabled, long idleTimeoutNanos) {
+        this(enabled, idleTimeoutNanos, ExchangeListener.NONE);
+    }
+
+    /** @param exchanges told of the end of every WebSocket */
+    public WebSockets(boolean enabled, long idleTimeoutNanos, ExchangeListener exchanges) {
         this.enabled = enabled;
         this.idleTimeoutNanos = idleTimeoutNanos;
+        this.exchanges = exchanges;
+    }
+
+    /** As {@code tyk.conf} says: {@code enable_websockets} and {@code stream_idle_timeout}; no one listens. */
+    public static WebSockets from(HttpSettings settings) {
+        return from(settings, ExchangeListener.NONE);
     }
 
     /** As {@code tyk.conf} says: {@code enable_websockets} and {@code stream_idle_timeout}. */
-    public static WebSockets from(HttpSettings settings) {
-        return new WebSockets(settings.websockets(), settings.streamIdleTimeoutNanos());
+    public static WebSockets from(HttpSettings settings, ExchangeListener exchanges) {
+        return new WebSockets(settings.websockets(), settings.streamIdleTimeoutNanos(), exchanges);
     }
 
     /** WebSockets open now. */
@@ -136,10 +151,14 @@ public final class WebSockets implements ProtocolSwitch {
         log.debug("api={} client={} websocket {} open", connection.apiId(), connection.clientIp(), connection.uri());
         Relay.join(client, upstream, idleTimeoutNanos, report -> {
             open.remove(tunnel);
-            log.info("api={} client={} websocket {} closed ({}): {} bytes from the client, {} bytes to it, {} ms",
-                    connection.apiId(), connection.clientIp(), connection.uri(), describe(report.reason()),
-                    report.clientToUpstreamBytes(), report.upstreamToClientBytes(),
+            log.info("api={} client={} conn={} websocket {} closed ({}): {} bytes from the client, {} bytes to it,"
+                    + " {} ms", connection.apiId(), connection.clientIp(), client.id().asShortText(), connection.uri(),
+                    describe(report.reason()), report.clientToUpstreamBytes(), report.upstreamToClientBytes(),
                     TimeUnit.NANOSECONDS.toMillis(report.durationNanos()));
+            exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.WEBSOCKET, client.id().asShortText(),
+                    ClientAddress.of(client), connection.apiId(), connection.uri(), 0, connection.target(),
+                    report.clientToUpstreamBytes(), report.upstreamToClientBytes(), report.durationNanos(),
+                    report.reason().name()));
         });
     }
 

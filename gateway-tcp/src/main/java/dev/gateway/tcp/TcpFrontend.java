@@ -1,5 +1,6 @@
 package dev.gateway.tcp;
 
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
@@ -185,12 +186,17 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
     private void relay(ChannelHandlerContext ctx, TcpService chosen, Target target, Channel client, Channel upstream,
             long started) {
         ctx.pipeline().remove(this);
-        Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> log.info(
-                "api={} client={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}{}",
-                chosen.apiId(), ClientAddress.of(client), target, report.reason(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                report.clientToUpstreamBytes(), report.upstreamToClientBytes(), report.spliced() ? ", spliced" : "",
-                report.cause() == null ? "" : " (" + report.cause() + ")"));
+        Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> {
+            long duration = System.nanoTime() - started;
+            log.info("api={} client={} conn={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}{}",
+                    chosen.apiId(), ClientAddress.of(client), client.id().asShortText(), target, report.reason(),
+                    TimeUnit.NANOSECONDS.toMillis(duration), report.clientToUpstreamBytes(),
+                    report.upstreamToClientBytes(), report.spliced() ? ", spliced" : "",
+                    report.cause() == null ? "" : " (" + report.cause() + ")");
+            proxy.exchanges().onEnd(new ExchangeRecord(ExchangeRecord.Kind.TCP, client.id().asShortText(),
+                    ClientAddress.of(client), chosen.apiId(), "", 0, target.raw(), report.clientToUpstreamBytes(),
+                    report.upstreamToClientBytes(), duration, report.reason().name()));
+        });
     }
 
     private static boolean pinsMatch(TcpService service, Target target, Channel upstream) {

@@ -1,5 +1,6 @@
 package dev.gateway.tcp;
 
+import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
@@ -22,6 +23,7 @@ import java.util.function.Supplier;
 public final class TcpProxy implements AutoCloseable {
 
     private final Bootstrap upstreams;
+    private final ExchangeListener exchanges;
     private final TlsContexts tls;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final long idleTimeoutNanos;
@@ -32,6 +34,13 @@ public final class TcpProxy implements AutoCloseable {
      * @param idleTimeoutSeconds how long a relay may carry nothing either way ({@code tcp_idle_timeout})
      */
     public TcpProxy(Transport transport, TlsContexts tls, int connectTimeoutSeconds, int idleTimeoutSeconds) {
+        this(transport, tls, connectTimeoutSeconds, idleTimeoutSeconds, ExchangeListener.NONE);
+    }
+
+    /** @param exchanges told of the end of every relay */
+    public TcpProxy(Transport transport, TlsContexts tls, int connectTimeoutSeconds, int idleTimeoutSeconds,
+            ExchangeListener exchanges) {
+        this.exchanges = exchanges;
         this.tls = tls;
         this.resolver = transport.newResolverGroup();
         this.idleTimeoutNanos = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds);
@@ -69,6 +78,10 @@ public final class TcpProxy implements AutoCloseable {
 
     TlsContexts tls() {
         return tls;
+    }
+
+    ExchangeListener exchanges() {
+        return exchanges;
     }
 
     long idleTimeoutNanos() {

@@ -1,5 +1,7 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
@@ -69,7 +71,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     /** What the handler needs from its listener. */
     public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
             StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
-            ProtocolSwitch switches) {
+            ProtocolSwitch switches, ExchangeListener exchanges) {
     }
 
     private final ListenerContext listener;
@@ -82,6 +84,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     private UpstreamPool pool;
 
     private State state = State.AWAIT_HEAD;
+    /** When the current request's head arrived. */
+    private long headNanos;
     private ProxyExchange exchange;
     private boolean keepAlive;
     /** The request being served, as the client sent it, for the shape of error answers. */
@@ -107,7 +111,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         HttpSettings settings = listener.settings();
         this.exchangeSettings = new ProxyExchange.ExchangeSettings(settings.proxyTimeoutNanos(),
                 settings.flushIntervalNanos(), settings.maxRequestBodySize(), settings.streamIdleTimeoutNanos(),
-                AccessLog.of(settings.accessLog()));
+                listener.exchanges());
     }
 
     ProxyResponseEncoder encoder() {
@@ -196,6 +200,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     }
 
     private void onRequestHead(HttpRequest request) {
+        headNanos = System.nanoTime();
         requestComplete = false;
         this.request = request;
         headRequest = request.method().equals(HttpMethod.HEAD);
@@ -205,20 +210,20 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             Throwable cause = request.decoderResult().cause();
             ClientErrorLog.info(log, ctx.channel(), "client={} malformed request: {}", ClientAddress.of(ctx.channel()),
                     cause.getMessage());
-            answerError(RequestChecks.decodeFailure(cause), false);
+            refuse(RequestChecks.decodeFailure(cause), false, null);
             return;
         }
         ProxyFailure invalid = RequestChecks.check(request, listener.settings().maxRequestBodySize());
         if (invalid != null) {
             log.info("client={} {} {} refused: {}", ClientAddress.of(ctx.channel()), request.method(),
                     request.uri(), invalid.message());
-            answerError(invalid, false);
+            refuse(invalid, false, null);
             return;
         }
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-            answerLocally(LocalResponses.json(ctx.alloc(), HttpResponseStatus.EXPECTATION_FAILED,
-                    "{\"error\": \"unsupported expectation\"}", false));
+            answerOwn(LocalResponses.json(ctx.alloc(), HttpResponseStatus.EXPECTATION_FAILED,
+                    "{\"error\": \"unsupported expectation\"}", false), null, null);
             return;
         }
         boolean extendedConnect = http2Stream && Switchover.isExtendedConnect(request);
@@ -228,23 +233,24 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         if (target == null) {
             ClientErrorLog.info(log, ctx.channel(), "client={} unusable request target '{}'",
                     ClientAddress.of(ctx.channel()), request.uri());
-            answerError(ProxyFailure.BAD_REQUEST, false);
+            refuse(ProxyFailure.BAD_REQUEST, false, null);
             return;
         }
         StatusEndpoint status = listener.status();
         if (status != null && target.path().equals(status.path())) {
-            answerLocally(LocalResponses.json(ctx.alloc(), HttpResponseStatus.OK, status.body().get(), keepAlive));
+            answerOwn(LocalResponses.json(ctx.alloc(), HttpResponseStatus.OK, status.body().get(), keepAlive), null,
+                    null);
             return;
         }
         Route route = listener.routes().get().match(target.host(), target.path());
         if (route == null) {
-            answerError(ProxyFailure.NO_ROUTE, keepAlive);
+            refuse(ProxyFailure.NO_ROUTE, keepAlive, null);
             return;
         }
         Target upstream = route.targets().next();
         if (upstream == null) {
             log.warn("api={} client={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()));
-            answerError(ProxyFailure.ALL_HOSTS_DOWN, keepAlive);
+            refuse(ProxyFailure.ALL_HOSTS_DOWN, keepAlive, route);
             return;
         }
         boolean switching = false;
@@ -253,7 +259,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             if (verdict == ProtocolSwitch.Verdict.REFUSE || extendedConnect && verdict != ProtocolSwitch.Verdict.SWITCH) {
                 log.info("api={} client={} {} refused: {}", route.apiId(), ClientAddress.of(ctx.channel()),
                         request.uri(), ProxyFailure.UPGRADE_DISABLED.message());
-                answerError(ProxyFailure.UPGRADE_DISABLED, keepAlive);
+                refuse(ProxyFailure.UPGRADE_DISABLED, keepAlive, route);
                 return;
             }
             switching = verdict == ProtocolSwitch.Verdict.SWITCH;
@@ -290,7 +296,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
      * The upstream answered the current request with {@code 101} and the answer is written: this connection leaves
      * HTTP, and both it and {@code upstream} go to the protocol switch.
      */
-    void switchProtocols(Channel upstream, Route route, String uri) {
+    void switchProtocols(Channel upstream, Route route, Target target, String uri) {
         state = State.SWITCHED;
         exchange = null;
         timeouts.cancel();
@@ -304,7 +310,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             return;
         }
         client.flush();
-        listener.switches().switched(new ProtocolSwitch.Switched(client, upstream, route.apiId(), clientIp(), uri));
+        listener.switches().switched(new ProtocolSwitch.Switched(client, upstream, route.apiId(), clientIp(), uri,
+                target.raw()));
     }
 
     /**
@@ -411,12 +418,36 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         }
     }
 
-    /** A JSON error for the current request; closes the connection unless {@code keepAlive}. */
+    /**
+     * A JSON error (or a protocol's own, such as a gRPC status) for the current request of an exchange, which
+     * reports its end itself; closes the connection unless {@code keepAlive}.
+     */
     void answerError(ProxyFailure failure, boolean keepAlive) {
         exchange = null;
         this.keepAlive = keepAlive && this.keepAlive;
-        FullHttpResponse reply = listener.rules().reply(request, failure, ctx.alloc());
-        answerLocally(reply != null ? reply : LocalResponses.error(ctx.alloc(), failure, this.keepAlive));
+        answerLocally(errorReply(failure));
+    }
+
+    /** As {@link #answerError}, for a request the gateway refuses before any exchange: its end is reported here. */
+    private void refuse(ProxyFailure failure, boolean keepAlive, Route route) {
+        exchange = null;
+        this.keepAlive = keepAlive && this.keepAlive;
+        answerOwn(errorReply(failure), route, failure);
+    }
+
+    private FullHttpResponse errorReply(ProxyFailure failure) {
+        FullHttpResponse reply = request == null ? null : listener.rules().reply(request, failure, ctx.alloc());
+        return reply != null ? reply : LocalResponses.error(ctx.alloc(), failure, this.keepAlive);
+    }
+
+    /** Answers the current request without an upstream, and reports the end of that exchange: the one place. */
+    private void answerOwn(FullHttpResponse response, Route route, ProxyFailure failure) {
+        listener.exchanges().onEnd(new ExchangeRecord(ExchangeRecord.Kind.LOCAL, ctx.channel().id().asShortText(),
+                ClientAddress.of(ctx.channel()), route == null ? "" : route.apiId(),
+                request == null ? "" : request.method() + " " + request.uri() + " " + request.protocolVersion(),
+                response.status().code(), "", 0, response.content().readableBytes(), System.nanoTime() - headNanos,
+                failure == null ? "" : failure.name()));
+        answerLocally(response);
     }
 
     /** The exchange sent its whole response. */

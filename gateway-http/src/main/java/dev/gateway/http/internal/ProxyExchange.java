@@ -1,5 +1,7 @@
 package dev.gateway.http.internal;
 
+import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.ProxyFailure;
@@ -62,7 +64,7 @@ final class ProxyExchange {
     private final long proxyTimeoutNanos;
     private final long streamIdleNanos;
     private final long maxBodySize;
-    private final AccessLog accessLog;
+    private final ExchangeListener exchanges;
     private final long startNanos = System.nanoTime();
 
     private UpstreamConnection upstream;
@@ -116,14 +118,14 @@ final class ProxyExchange {
         this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
         this.streamIdleNanos = settings.streamIdleNanos();
         this.maxBodySize = settings.maxBodySize();
-        this.accessLog = settings.accessLog();
+        this.exchanges = settings.exchanges();
         this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
                 settings.flushIntervalNanos());
     }
 
     /** The settings an exchange reads, resolved once per listener. */
     record ExchangeSettings(long proxyTimeoutNanos, long flushIntervalNanos, long maxBodySize,
-            long streamIdleNanos, AccessLog accessLog) {
+            long streamIdleNanos, ExchangeListener exchanges) {
     }
 
     private static boolean isIdempotent(HttpRequest request) {
@@ -357,9 +359,8 @@ final class ProxyExchange {
         toClient.cancelFlush();
         UpstreamConnection connection = upstream;
         upstream = null;
-        accessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
-                extendedConnect ? 200 : 101, 0, startNanos, null);
-        frontend.switchProtocols(connection.switchProtocols(), route, clientUri);
+        ended(extendedConnect ? 200 : 101, null);
+        frontend.switchProtocols(connection.switchProtocols(), route, target, clientUri);
     }
 
     void onUpstreamReadComplete() {
@@ -387,9 +388,16 @@ final class ProxyExchange {
         upstream = null;
         // An upstream that answered before the whole request was sent still expects the rest of it.
         connection.release(upstreamReusable && requestSent && !frontend.closeConnections());
-        accessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
-                toClient.status(), toClient.bytes(), startNanos, null);
+        ended(toClient.status(), null);
         frontend.exchangeFinished(toClient.keepAlive() && requestComplete);
+    }
+
+    /** The one report of this exchange's end, as the client saw it. */
+    private void ended(int status, ProxyFailure failure) {
+        exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
+                ClientAddress.of(client.channel()), route.apiId(),
+                request.method() + " " + clientUri + " " + clientVersion, status, target.raw(), requestBytes,
+                toClient.bytes(), System.nanoTime() - startNanos, failure == null ? "" : failure.name()));
     }
 
     // ---- failures ---------------------------------------------------------------------------------------------
@@ -455,8 +463,7 @@ final class ProxyExchange {
             log.info("api={} client={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
                     request.method(), clientUri, reason);
         }
-        accessLog.exchange(client.channel(), request.method(), clientUri, clientVersion, route, target,
-                responseStarted ? toClient.status() : failure.status().code(), toClient.bytes(), startNanos, failure);
+        ended(responseStarted ? toClient.status() : failure.status().code(), failure);
         if (responseStarted) {
             frontend.abortResponse(failure);
         } else {

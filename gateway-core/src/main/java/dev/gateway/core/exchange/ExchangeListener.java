@@ -1,0 +1,15 @@
+package dev.gateway.core.exchange;
+
+/**
+ * Told when an exchange ends, on the event loop of its connection: keep it short and never block. It is called once
+ * per exchange, from one place per protocol.
+ */
+@FunctionalInterface
+public interface ExchangeListener {
+
+    /** Listens to nothing. */
+    ExchangeListener NONE = record -> {
+    };
+
+    void onEnd(ExchangeRecord record);
+}
