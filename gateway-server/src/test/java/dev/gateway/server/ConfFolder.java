@@ -2,6 +2,7 @@ package dev.gateway.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.TestCerts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -90,6 +91,24 @@ final class ConfFolder {
             throw new UncheckedIOException(e);
         }
         return this;
+    }
+
+    /**
+     * Serves the gateway's own port of {@code conf} over TLS, with the test localhost certificate copied in as
+     * {@code certs/localhost.pem} and {@code .key}; clients trust it through {@link Net#trustingTestCa()}.
+     *
+     * @return {@code conf}'s {@code http_server_options}, for more options
+     */
+    ObjectNode serveTls(ObjectNode conf) {
+        copy(TestCerts.localhostPem(), "certs/localhost.pem").copy(TestCerts.localhostKey(), "certs/localhost.key");
+        ObjectNode options = conf.has("http_server_options") ? (ObjectNode) conf.get("http_server_options")
+                : conf.putObject("http_server_options");
+        options.put("use_ssl", true);
+        options.putArray("certificates").addObject()
+                .put("domain_name", "localhost")
+                .put("cert_file", "certs/localhost.pem")
+                .put("key_file", "certs/localhost.key");
+        return options;
     }
 
     private static void write(Path file, String text) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gateway.core.testing.TestCerts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -58,13 +57,7 @@ class H2specTest extends GatewayFixture {
         ObjectNode options = conf.putObject("http_server_options");
         options.put("enable_http2", true);
         if (useSsl) {
-            folder.copy(TestCerts.localhostPem(), "certs/localhost.pem")
-                    .copy(TestCerts.localhostKey(), "certs/localhost.key");
-            options.put("use_ssl", true);
-            options.putArray("certificates").addObject()
-                    .put("domain_name", "localhost")
-                    .put("cert_file", "certs/localhost.pem")
-                    .put("key_file", "certs/localhost.key");
+            folder.serveTls(conf);
         }
         folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
         return cleanup.gateway(folder.conf);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gateway.core.testing.TestCerts;
 import dev.gateway.http.HttpSettings;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -73,13 +72,7 @@ class Http2ResetFloodTest extends GatewayFixture {
         ObjectNode options = conf.putObject("http_server_options");
         options.put("enable_http2", true);
         if (useSsl) {
-            folder.copy(TestCerts.localhostPem(), "certs/localhost.pem")
-                    .copy(TestCerts.localhostKey(), "certs/localhost.key");
-            options.put("use_ssl", true);
-            options.putArray("certificates").addObject()
-                    .put("domain_name", "localhost")
-                    .put("cert_file", "certs/localhost.pem")
-                    .put("key_file", "certs/localhost.key");
+            folder.serveTls(conf);
         }
         folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
         return cleanup.gateway(folder.conf);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gateway.core.testing.TestCerts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -32,16 +31,8 @@ class TlsGarbageTest extends GatewayFixture {
     @Test
     void garbageInsteadOfClientHelloCostsAFewLinesWithoutStackTraces() throws Exception {
         int tlsPort = Net.freePort();
-        folder.copy(TestCerts.localhostPem(), "certs/localhost.pem")
-                .copy(TestCerts.localhostKey(), "certs/localhost.key");
         ObjectNode conf = ConfFolder.tykConf();
-        ObjectNode options = conf.putObject("http_server_options");
-        options.put("use_ssl", true);
-        options.put("enable_http2", true);
-        options.putArray("certificates").addObject()
-                .put("domain_name", "localhost")
-                .put("cert_file", "certs/localhost.pem")
-                .put("key_file", "certs/localhost.key");
+        folder.serveTls(conf).put("enable_http2", true);
         conf.putObject("ports_whitelist").putObject("tls").putArray("ports").add(tlsPort);
         ObjectNode tls = ConfFolder.JSON.createObjectNode();
         tls.put("api_id", "secure").put("protocol", "tls").put("listen_port", tlsPort);
