@@ -5,6 +5,7 @@ import dev.gateway.http.ProxyFailure;
 /** The gRPC status codes the gateway answers with, and which one each of its failures is. */
 enum GrpcStatus {
     DEADLINE_EXCEEDED(4),
+    PERMISSION_DENIED(7),
     RESOURCE_EXHAUSTED(8),
     UNIMPLEMENTED(12),
     INTERNAL(13),
@@ -27,7 +28,8 @@ enum GrpcStatus {
             case ALL_HOSTS_DOWN, UPSTREAM_REFUSED, UPSTREAM_TLS, UPSTREAM_RESET, UPSTREAM_PROTOCOL -> UNAVAILABLE;
             case UPSTREAM_TIMEOUT, STREAM_IDLE, CLIENT_TIMEOUT -> DEADLINE_EXCEEDED;
             case BODY_TOO_LARGE, HEADERS_TOO_LARGE, URI_TOO_LONG -> RESOURCE_EXHAUSTED;
-            case BAD_REQUEST, HTTP_VERSION_NOT_SUPPORTED, UNSUPPORTED_TRANSFER_CODING -> INTERNAL;
+            case BAD_REQUEST, HTTP_VERSION_NOT_SUPPORTED, UNSUPPORTED_TRANSFER_CODING, FILTER_FAILED -> INTERNAL;
+            case ACCESS_DENIED -> PERMISSION_DENIED;
         };
     }
 }

@@ -11,14 +11,20 @@ import dev.gateway.examples.grpc.RouteGuideService;
 import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.routeguide.Feature;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
+import dev.gateway.http.FilterDecision;
+import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.Context;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -73,6 +79,30 @@ class GrpcFailuresTest extends GrpcTestBase {
 
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("all hosts are down"), e.getStatus().toString());
+    }
+
+    @Test
+    void aRequestFilterRefusingACallIsPermissionDeniedAndALaterYesReachesTheServer() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = closeLater(grpcGateway()
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .filters(api -> List.of(request -> request.head().headers().contains("x-let-in")
+                        ? FilterDecision.later(CompletableFuture.supplyAsync(FilterDecision::proceed))
+                        : FilterDecision.refuse(ProxyFailure.ACCESS_DENIED)))
+                .start());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> greeter(channel(gateway.port())).sayHello(hello("joe")));
+        Metadata letIn = new Metadata();
+        letIn.put(Metadata.Key.of("x-let-in", Metadata.ASCII_STRING_MARSHALLER), "yes");
+        String reply = greeter(channel(gateway.port()))
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(letIn))
+                .sayHello(hello("joe")).getMessage();
+
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("disallowed"), e.getStatus().toString());
+        assertEquals("Hello joe", reply);
     }
 
     @Test

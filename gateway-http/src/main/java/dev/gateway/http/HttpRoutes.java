@@ -40,15 +40,21 @@ public final class HttpRoutes {
         return new HttpRoutes(Map.of(), Map.of(), new Route[0], 0);
     }
 
-    /** Compiles the routes of one listener. */
+    /** Compiles the routes of one listener, without request filters. */
     public static HttpRoutes compile(ListenerPlan plan, GatewaySnapshot snapshot, HttpSettings settings) {
+        return compile(plan, snapshot, settings, RequestFilters.NONE);
+    }
+
+    /** Compiles the routes of one listener, each with the request filters {@code filters} gives its API. */
+    public static HttpRoutes compile(ListenerPlan plan, GatewaySnapshot snapshot, HttpSettings settings,
+            RequestFilters filters) {
         Map<String, List<Route>> exact = new HashMap<>();
         Map<String, List<Route>> wildcard = new HashMap<>();
         List<Route> any = new ArrayList<>();
         for (LoadedApi loaded : plan.apis()) {
             TargetGroup group = snapshot.targetGroup(loaded.definition().apiId());
             Route route = new Route(loaded.definition(), ListenPaths.normalize(loaded.definition().proxy().listenPath()),
-                    group, settings.insecureSkipVerify(), settings.proxyHttp2());
+                    group, settings.insecureSkipVerify(), settings.proxyHttp2(), filters.of(loaded.definition()));
             String domain = route.domain();
             if (domain.isEmpty()) {
                 any.add(route);

@@ -15,6 +15,8 @@ public enum ProxyFailure {
     UNSUPPORTED_TRANSFER_CODING(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer coding"),
     CLIENT_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no API matches this request"),
+    ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this API has been disallowed"),
+    FILTER_FAILED(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request could not be checked"),
     UPGRADE_DISABLED(HttpResponseStatus.NOT_IMPLEMENTED,
             "WebSocket upgrades are turned off on this gateway (http_server_options.enable_websockets)"),
     ALL_HOSTS_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "all hosts are down"),

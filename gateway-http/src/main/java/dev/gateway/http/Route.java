@@ -5,6 +5,7 @@ import dev.gateway.core.lb.Target;
 import dev.gateway.core.lb.TargetGroup;
 import dev.gateway.http.internal.UpstreamEndpoint;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,12 +31,15 @@ public final class Route {
     private final boolean proxyHttp2;
     /** The request path goes upstream as it came: nothing stripped, nothing to join. */
     private final boolean passThrough;
+    private final List<RequestFilter> filters;
 
     /**
      * @param proxyHttp2 {@code proxy_enable_http2}: every request to an {@code https} target goes over HTTP/2
      */
-    Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify, boolean proxyHttp2) {
+    Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify, boolean proxyHttp2,
+            List<RequestFilter> filters) {
         this.api = api;
+        this.filters = List.copyOf(filters);
         this.domain = api.domain();
         this.listenPath = listenPath;
         this.targets = targets;
@@ -60,6 +64,11 @@ public final class Route {
 
     public ApiDefinition api() {
         return api;
+    }
+
+    /** The API's request chain, in order; empty for most. */
+    public List<RequestFilter> filters() {
+        return filters;
     }
 
     public String apiId() {

@@ -11,6 +11,8 @@ import dev.gateway.core.testing.TestCerts;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.examples.websocket.WebSocketEchoServer;
 import dev.gateway.http.support.Closer;
+import dev.gateway.http.FilterDecision;
+import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TestTls;
 import dev.gateway.http.support.TykApi;
@@ -166,6 +168,24 @@ class WebSocketProxyTest {
 
         assertEquals("welcome", client.next().text());
         assertEquals("and on", client.sendAndReceiveText("and on"));
+    }
+
+    @Test
+    void aRequestFilterRefusesAnUpgradeBeforeTheUpstreamHearsOfIt() throws Exception {
+        WebSocketEchoServer echo = echo();
+        ProxyUnderTest gateway = closeLater(gatewayTo("ws://127.0.0.1:" + echo.port())
+                .filters(api -> List.of(request -> request.head().headers().contains("Authorization")
+                        ? FilterDecision.proceed() : FilterDecision.refuse(ProxyFailure.ACCESS_DENIED)))
+                .start());
+
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> WsClient.connect(ws(gateway, "/ws/")));
+        WebSocketHandshakeException handshake = (WebSocketHandshakeException) refused.getCause();
+        assertEquals(403, handshake.getResponse().statusCode());
+
+        WsClient allowed = closeLater(WsClient.connect(HttpClient.newHttpClient(), ws(gateway, "/ws/"),
+                Map.of("Authorization", "Bearer letmein")));
+        assertEquals("let in", allowed.sendAndReceiveText("let in"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
@@ -58,6 +59,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     private enum State {
         /** Waiting for, or reading, a request head. */
         AWAIT_HEAD,
+        /** The route's request filters are deciding on the current request; nothing is read meanwhile. */
+        DECIDING,
         /** An exchange owns the current request. */
         PROXYING,
         /** Answered locally; reading and dropping the rest of the request body. */
@@ -84,6 +87,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     private UpstreamPool pool;
 
     private State state = State.AWAIT_HEAD;
+    /** The filter run the current request waits for, in {@link State#DECIDING}. */
+    private FilterRun deciding;
     /** When the current request's head arrived. */
     private long headNanos;
     private ProxyExchange exchange;
@@ -173,7 +178,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         }
         if (state == State.CLOSED) {
             ReferenceCountUtil.release(msg);
-        } else if (requestComplete && state != State.AWAIT_HEAD) {
+        } else if (state == State.DECIDING || requestComplete && state != State.AWAIT_HEAD) {
             if (backlog == null) {
                 backlog = new ArrayDeque<>(4);
             }
@@ -247,6 +252,64 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             refuse(ProxyFailure.NO_ROUTE, keepAlive, null);
             return;
         }
+        if (!route.filters().isEmpty()) {
+            decide(route, target, extendedConnect);
+            return;
+        }
+        proceed(route, target, extendedConnect);
+    }
+
+    /** The current request goes through its route's filters before it may {@link #proceed}. */
+    private void decide(Route route, RequestTarget target, boolean extendedConnect) {
+        state = State.DECIDING;
+        FilteredRequest filtered = new FilteredRequest(request, route, ClientAddress.of(ctx.channel()),
+                ctx.channel().id().asShortText());
+        deciding = new FilterRun(route.filters(), filtered, ctx.executor(), listener.settings().proxyTimeoutNanos(),
+                new FilterRun.Ending() {
+                    @Override
+                    public boolean waitsFor(FilterRun run) {
+                        return deciding == run && state == State.DECIDING;
+                    }
+
+                    @Override
+                    public void proceed() {
+                        decided(() -> FrontendHandler.this.proceed(route, target, extendedConnect));
+                    }
+
+                    @Override
+                    public void refuse(ProxyFailure failure) {
+                        decided(() -> FrontendHandler.this.refuse(failure, keepAlive, route));
+                    }
+                });
+        deciding.start();
+    }
+
+    /**
+     * The filters decided: the request proceeds or is answered, and the parts of its body that arrived meanwhile
+     * follow, then reading resumes.
+     */
+    private void decided(Runnable outcome) {
+        deciding = null;
+        outcome.run();
+        while (backlog != null && (state == State.PROXYING || state == State.DRAINING)
+                && backlog.peek() instanceof HttpContent part && !(part instanceof HttpRequest)) {
+            backlog.poll();
+            onRequestContent(part);
+            if (part instanceof LastHttpContent) {
+                break;
+            }
+        }
+        if (wroteToUpstream) {
+            wroteToUpstream = false;
+            if (exchange != null) {
+                exchange.flushRequest();
+            }
+        }
+        requestDemandChanged();
+    }
+
+    /** The current request passed its checks and filters: to an upstream, unless every host is down. */
+    private void proceed(Route route, RequestTarget target, boolean extendedConnect) {
         Target upstream = route.targets().next();
         if (upstream == null) {
             log.warn("api={} client={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()));
@@ -362,6 +425,13 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
                     nextRequest();
                 }
             }
+            case DECIDING -> {
+                // A request that came whole (HTTP/2): its body waits with the decision.
+                if (backlog == null) {
+                    backlog = new ArrayDeque<>(4);
+                }
+                backlog.add(part);
+            }
             default -> part.release();
         }
     }
@@ -387,7 +457,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         boolean wants = switch (state) {
             case AWAIT_HEAD, DRAINING -> backlog == null || backlog.isEmpty();
             case PROXYING -> exchange != null && exchange.wantsRequestBody();
-            case CLOSED, SWITCHED -> false;
+            case DECIDING, CLOSED, SWITCHED -> false;
         };
         if (wants) {
             ctx.read();
@@ -533,6 +603,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
             return;
         }
         state = State.CLOSED;
+        deciding = null; // a decision that comes now finds no one waiting
         if (exchange != null) {
             exchange.cancel();
             exchange = null;

@@ -15,6 +15,7 @@ import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.ProtocolSwitch;
+import dev.gateway.http.RequestFilters;
 import dev.gateway.http.StatusEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -94,6 +95,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private UnaryOperator<HttpSettings> tuning = UnaryOperator.identity();
         private HostHealth health = HostHealth.ALWAYS_UP;
         private Function<HttpSettings, ProtocolSwitch> switches = settings -> ProtocolSwitch.NONE;
+        private RequestFilters filters = RequestFilters.NONE;
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -147,6 +149,12 @@ public final class ProxyUnderTest implements AutoCloseable {
         }
 
         /** Which targets are up, as health checks would say; every one by default. */
+        /** The request filters of each API. */
+        public Builder filters(RequestFilters filters) {
+            this.filters = filters;
+            return this;
+        }
+
         public Builder health(HostHealth health) {
             this.health = health;
             return this;
@@ -185,7 +193,7 @@ public final class ProxyUnderTest implements AutoCloseable {
                     if (!plan.protocol().isHttp()) {
                         continue;
                     }
-                    HttpRoutes routes = HttpRoutes.compile(plan, snapshot, settings);
+                    HttpRoutes routes = HttpRoutes.compile(plan, snapshot, settings, filters);
                     boolean http2 = report.config().httpServerOptions().enableHttp2();
                     Mapping<String, SslContext> sni = plan.protocol().isTls()
                             ? TlsContexts.serverMapping(certificates, report.config().httpServerOptions().minVersion(),

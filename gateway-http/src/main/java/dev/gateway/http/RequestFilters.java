@@ -1,0 +1,14 @@
+package dev.gateway.http;
+
+import dev.gateway.core.config.ApiDefinition;
+import java.util.List;
+
+/** Compiles an API's {@link RequestFilter}s at load, in the order they run. */
+@FunctionalInterface
+public interface RequestFilters {
+
+    /** No API has filters. */
+    RequestFilters NONE = api -> List.of();
+
+    List<RequestFilter> of(ApiDefinition api);
+}
