@@ -10,6 +10,7 @@ import dev.gateway.examples.websocket.WebSocketEchoServer;
 import dev.gateway.ssews.WsClient;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,22 @@ class AccessLogSwitchTest extends GatewayFixture {
         String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "\"GET /nowhere HTTP/1.1\"", "status=404");
         assertTrue(line.contains("api=- ") && line.contains("upstream=- ") && line.contains("error=NO_ROUTE"), line);
         assertTrue(line.matches(".* conn=[0-9a-f]{8} .*"), line);
+    }
+
+    @Test
+    void http2RequestsAreLoggedWithTheProtocolTheClientSpoke() throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("access_logs").put("enabled", true);
+        conf.putObject("http_server_options").put("enable_http2", true);
+        folder.writeConf(conf).writeApi("h2.json", ConfFolder.api("h2", "/h2/", upstream.url()));
+        Gateway gateway = cleanup.gateway(folder.conf);
+        HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+
+        // The first request upgrades the connection (h2c); the second is an HTTP/2 stream.
+        assertEquals(200, Net.get(http2, url(gateway.gatewayPort(), "/h2/first")).statusCode());
+        assertEquals(200, Net.get(http2, url(gateway.gatewayPort(), "/h2/second")).statusCode());
+
+        log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=h2 ", "\"GET /h2/second HTTP/2.0\"", "status=200");
     }
 
     @Test

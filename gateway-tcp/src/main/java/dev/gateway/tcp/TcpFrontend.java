@@ -194,8 +194,8 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                     report.upstreamToClientBytes(), report.spliced() ? ", spliced" : "",
                     report.cause() == null ? "" : " (" + report.cause() + ")");
             proxy.exchanges().onEnd(new ExchangeRecord(ExchangeRecord.Kind.TCP, client.id().asShortText(),
-                    ClientAddress.of(client), chosen.apiId(), "", 0, target.raw(), report.clientToUpstreamBytes(),
-                    report.upstreamToClientBytes(), duration, report.reason().name()));
+                    ClientAddress.of(client), chosen.apiId(), "", "", "", 0, target.raw(),
+                    report.clientToUpstreamBytes(), report.upstreamToClientBytes(), duration, report.reason().name()));
         });
     }
 

@@ -33,14 +33,14 @@ public final class AccessLog implements ExchangeListener {
         String upstream = record.upstream().isEmpty() ? "-" : record.upstream();
         String duration = micros / 1000 + "." + String.format("%03d", micros % 1000);
         switch (record.kind()) {
-            case PROXIED, LOCAL -> log.info("client={} conn={} api={} \"{}\" status={} bytes={} upstream={}"
-                    + " duration_ms={}{}", client, record.connectionId(), api, record.request(), record.status(),
-                    record.bytesToClient(), upstream, duration,
+            case PROXIED, LOCAL -> log.info("client={} conn={} api={} \"{} {} {}\" status={} bytes={} upstream={}"
+                    + " duration_ms={}{}", client, record.connectionId(), api, record.method(), record.target(),
+                    record.protocol(), record.status(), record.bytesToClient(), upstream, duration,
                     record.outcome().isEmpty() ? "" : " error=" + record.outcome());
             case WEBSOCKET, TCP -> log.info("client={} conn={} api={} {}{} bytes_in={} bytes={} upstream={}"
                     + " duration_ms={}{}", client, record.connectionId(), api,
                     record.kind() == ExchangeRecord.Kind.TCP ? "tcp" : "websocket",
-                    record.request().isEmpty() ? "" : " \"" + record.request() + "\"", record.bytesFromClient(),
+                    record.target().isEmpty() ? "" : " \"" + record.target() + "\"", record.bytesFromClient(),
                     record.bytesToClient(), upstream, duration,
                     record.outcome().isEmpty() ? "" : " end=" + record.outcome());
         }

@@ -9,18 +9,22 @@ import java.net.InetSocketAddress;
  * @param connectionId the client connection's id, as log lines name it ({@code conn=})
  * @param client the real client: after a PROXY protocol header, the one it named; {@code null} when unknown
  * @param apiId the API that served it; empty when none matched
- * @param request the request as the client sent it ({@code GET /path HTTP/1.1}); for a WebSocket its path; empty
- *     for a TCP relay
+ * @param method the request's method as the client sent it; empty for a WebSocket or TCP relay
+ * @param target the request target as the client sent it (before the listen path was stripped); for a WebSocket,
+ *     the target of its upgrade; empty for a TCP relay
+ * @param protocol {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2.0}; empty for a WebSocket or TCP relay
  * @param status the HTTP status the client got (101 or 200 for a switch); 0 for a WebSocket or TCP relay
  * @param upstream the upstream target as configured; empty when no upstream was reached
  * @param bytesFromClient body or payload bytes the client sent
  * @param bytesToClient body or payload bytes the client was sent
  * @param durationNanos from the request head (the accepted connection, for TCP) to the end
- * @param outcome empty when it ended as it should; otherwise why not: a failure's name ({@code UPSTREAM_TIMEOUT})
- *     or how a relay ended ({@code IDLE})
+ * @param outcome for an HTTP request, empty when it ended as it should, else its failure's name
+ *     ({@code UPSTREAM_TIMEOUT}); for a WebSocket or TCP relay, how it ended ({@code DONE}, {@code CLIENT_CLOSED},
+ *     {@code IDLE}, ...)
  */
-public record ExchangeRecord(Kind kind, String connectionId, InetSocketAddress client, String apiId, String request,
-        int status, String upstream, long bytesFromClient, long bytesToClient, long durationNanos, String outcome) {
+public record ExchangeRecord(Kind kind, String connectionId, InetSocketAddress client, String apiId,
+        String method, String target, String protocol, int status, String upstream, long bytesFromClient,
+        long bytesToClient, long durationNanos, String outcome) {
 
     /** What carried an exchange. */
     public enum Kind {
@@ -36,7 +40,9 @@ public record ExchangeRecord(Kind kind, String connectionId, InetSocketAddress c
 
     public ExchangeRecord {
         apiId = apiId == null ? "" : apiId;
-        request = request == null ? "" : request;
+        method = method == null ? "" : method;
+        target = target == null ? "" : target;
+        protocol = protocol == null ? "" : protocol;
         upstream = upstream == null ? "" : upstream;
         outcome = outcome == null ? "" : outcome;
     }

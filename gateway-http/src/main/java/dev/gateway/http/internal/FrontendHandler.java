@@ -512,11 +512,14 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     /** Answers the current request without an upstream, and reports the end of that exchange: the one place. */
     private void answerOwn(FullHttpResponse response, Route route, ProxyFailure failure) {
-        listener.exchanges().onEnd(new ExchangeRecord(ExchangeRecord.Kind.LOCAL, ctx.channel().id().asShortText(),
-                ClientAddress.of(ctx.channel()), route == null ? "" : route.apiId(),
-                request == null ? "" : request.method() + " " + request.uri() + " " + request.protocolVersion(),
-                response.status().code(), "", 0, response.content().readableBytes(), System.nanoTime() - headNanos,
-                failure == null ? "" : failure.name()));
+        if (listener.exchanges() != ExchangeListener.NONE) {
+            listener.exchanges().onEnd(new ExchangeRecord(ExchangeRecord.Kind.LOCAL, ctx.channel().id().asShortText(),
+                    ClientAddress.of(ctx.channel()), route == null ? "" : route.apiId(),
+                    request == null ? "" : request.method().name(), request == null ? "" : request.uri(),
+                    request == null ? "" : http2Stream ? ProxyExchange.HTTP_2 : request.protocolVersion().text(),
+                    response.status().code(), "", 0, response.content().readableBytes(),
+                    System.nanoTime() - headNanos, failure == null ? "" : failure.name()));
+        }
         answerLocally(response);
     }
 

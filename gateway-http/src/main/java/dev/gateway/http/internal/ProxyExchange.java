@@ -44,6 +44,9 @@ final class ProxyExchange {
     private final UpstreamEndpoint endpoint;
     private final HttpRequest request;
     /** The target and version the client sent, for logs; the request itself is rewritten for the upstream. */
+    /** An HTTP/2 stream's requests arrive in HTTP/1.1 form; reports name the protocol the client spoke. */
+    static final String HTTP_2 = "HTTP/2.0";
+
     private final String clientUri;
     private final HttpVersion clientVersion;
     private final boolean head;
@@ -394,9 +397,12 @@ final class ProxyExchange {
 
     /** The one report of this exchange's end, as the client saw it. */
     private void ended(int status, ProxyFailure failure) {
+        if (exchanges == ExchangeListener.NONE) {
+            return;
+        }
         exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
-                ClientAddress.of(client.channel()), route.apiId(),
-                request.method() + " " + clientUri + " " + clientVersion, status, target.raw(), requestBytes,
+                ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
+                frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, target.raw(), requestBytes,
                 toClient.bytes(), System.nanoTime() - startNanos, failure == null ? "" : failure.name()));
     }
 
