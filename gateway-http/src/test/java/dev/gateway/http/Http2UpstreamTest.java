@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -101,6 +103,23 @@ class Http2UpstreamTest {
 
             // curl: 92 is "HTTP/2 stream not closed cleanly", the reset it saw after the response headers.
             assertEquals(92, broken.exitCode(), broken.stderr());
+            assertEquals(0, fine.exitCode(), fine.stderr());
+            assertEquals("h2 /ok", fine.stdout(), "the shared upstream connection still serves");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/lying-length", "/api/pseudo-trailers"})
+    void anUpstreamResponseThatBreaksHttp2IsNeverPassedOnAsComplete(String path) throws Exception {
+        try (H2Upstream upstream = H2Upstream.cleartext(100);
+                ProxyUnderTest gateway = gateway("h2c://127.0.0.1:" + upstream.port())) {
+            Curl.Result broken = Curl.run("-sS", "--http2-prior-knowledge", "-o", "/dev/null",
+                    "http://127.0.0.1:" + gateway.port() + path);
+            Curl.Result fine = Curl.run("-sS", "--http2-prior-knowledge",
+                    "http://127.0.0.1:" + gateway.port() + "/api/ok");
+
+            // A stream reset after the head (curl 92), or a 502 before it; never a clean end.
+            assertTrue(broken.exitCode() != 0 || broken.stderr().contains("502"), broken.stderr());
             assertEquals(0, fine.exitCode(), fine.stderr());
             assertEquals("h2 /ok", fine.stdout(), "the shared upstream connection still serves");
         }

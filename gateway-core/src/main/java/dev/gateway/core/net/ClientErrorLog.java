@@ -1,7 +1,6 @@
 package dev.gateway.core.net;
 
 import io.netty.channel.Channel;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +26,8 @@ public final class ClientErrorLog {
 
     private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
 
+    private static final String LEFT_OUT = " ({} more like this were not logged)";
+
     private static final Map<Kind, Window> WINDOWS = new ConcurrentHashMap<>();
 
     private ClientErrorLog() {
@@ -43,16 +44,40 @@ public final class ClientErrorLog {
             return;
         }
         long leftOut = admit(format, ClientAddress.localPort(channel), System.nanoTime());
-        if (leftOut < 0) {
-            return;
-        }
         if (leftOut == 0) {
             log.info(format, args);
-        } else {
-            Object[] withCount = Arrays.copyOf(args, args.length + 1);
-            withCount[args.length] = leftOut;
-            log.info(format + " ({} more like this were not logged)", withCount);
+        } else if (leftOut > 0) {
+            log.info(format + LEFT_OUT, withCount(args, leftOut));
         }
+    }
+
+    /**
+     * As {@link #info}, at WARN, for what should not happen whatever a client sends: the stack trace, as the last
+     * argument, helps find why, and the same limit keeps a client that can set it off from filling a disk.
+     */
+    public static void warn(Logger log, Channel channel, String format, Object... args) {
+        if (!log.isWarnEnabled()) {
+            return;
+        }
+        long leftOut = admit(format, ClientAddress.localPort(channel), System.nanoTime());
+        if (leftOut == 0) {
+            log.warn(format, args);
+        } else if (leftOut > 0) {
+            log.warn(format + LEFT_OUT, withCount(args, leftOut));
+        }
+    }
+
+    /** The arguments with the count of left-out lines for {@link #LEFT_OUT}, before a trailing throwable. */
+    static Object[] withCount(Object[] args, long leftOut) {
+        boolean thrown = args.length > 0 && args[args.length - 1] instanceof Throwable;
+        int at = thrown ? args.length - 1 : args.length;
+        Object[] result = new Object[args.length + 1];
+        System.arraycopy(args, 0, result, 0, at);
+        result[at] = leftOut;
+        if (thrown) {
+            result[at + 1] = args[args.length - 1];
+        }
+        return result;
     }
 
     /**

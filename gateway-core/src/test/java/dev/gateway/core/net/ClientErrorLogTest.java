@@ -1,5 +1,6 @@
 package dev.gateway.core.net;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.concurrent.TimeUnit;
@@ -34,5 +35,14 @@ class ClientErrorLogTest {
 
         assertEquals(0, ClientErrorLog.admit(flooded, 3, 100), "another port");
         assertEquals(0, ClientErrorLog.admit("client={} another kind", 2, 100), "another kind");
+    }
+
+    @Test
+    void theCountOfLeftOutLinesGoesBeforeATrailingStackTrace() {
+        IllegalStateException cause = new IllegalStateException("bug");
+
+        assertArrayEquals(new Object[] {"a", "b", 5L, cause},
+                ClientErrorLog.withCount(new Object[] {"a", "b", cause}, 5));
+        assertArrayEquals(new Object[] {"a", 7L}, ClientErrorLog.withCount(new Object[] {"a"}, 7));
     }
 }

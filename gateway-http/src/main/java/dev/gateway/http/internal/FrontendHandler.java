@@ -632,7 +632,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         } else if (cause instanceof IOException) {
             log.debug("client={} connection error: {}", ClientAddress.of(ctx.channel()), cause.toString());
         } else {
-            log.warn("client={} unexpected error; closing the connection", ClientAddress.of(ctx.channel()), cause);
+            ClientErrorLog.warn(log, ctx.channel(), "client={} unexpected error; closing the connection",
+                    ClientAddress.of(ctx.channel()), cause);
         }
         ctx.close();
     }

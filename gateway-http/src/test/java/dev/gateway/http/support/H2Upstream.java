@@ -41,8 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A plain HTTP/2 upstream on Netty, for what gRPC servers do not show: non-gRPC requests over HTTP/2, a small
  * {@code SETTINGS_MAX_CONCURRENT_STREAMS}, and GOAWAY. It answers each request with {@code h2 <path>}; a path
- * ending in {@code /hold} is answered only when {@link #release()} is called, so streams stay open on demand, and
- * one ending in {@code /reset} gets response headers, then RST_STREAM.
+ * ending in {@code /hold} is answered only when {@link #release()} is called, so streams stay open on demand,
+ * one ending in {@code /reset} gets response headers, then RST_STREAM, and two break HTTP/2's rules for a response:
+ * {@code /lying-length} declares a {@code content-length} longer than its body, {@code /pseudo-trailers} ends with
+ * a pseudo-header in its trailers.
  */
 public final class H2Upstream implements AutoCloseable {
 
@@ -194,6 +196,15 @@ public final class H2Upstream implements AutoCloseable {
             if (path.endsWith("/reset")) {
                 ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
+            } else if (path.endsWith("/lying-length")) {
+                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+                        .setInt("content-length", 100)));
+                ctx.writeAndFlush(new DefaultHttp2DataFrame(ByteBufUtil.writeUtf8(ctx.alloc(), "short"), true));
+            } else if (path.endsWith("/pseudo-trailers")) {
+                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+                ctx.write(new DefaultHttp2DataFrame(ByteBufUtil.writeUtf8(ctx.alloc(), "body"), false));
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+                        .set("grpc-status", "0"), true));
             } else if (path.endsWith("/hold")) {
                 held.add(ctx.channel());
                 heldPermits.release();
