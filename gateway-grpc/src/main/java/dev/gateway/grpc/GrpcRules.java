@@ -38,6 +38,19 @@ public final class GrpcRules implements ProtocolRules {
     }
 
     @Override
+    public int rpcStatus(HttpHeaders headers) {
+        String status = headers.get(GRPC_STATUS);
+        if (status == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(status.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override
     public boolean isRpc(HttpRequest request) {
         return isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
     }

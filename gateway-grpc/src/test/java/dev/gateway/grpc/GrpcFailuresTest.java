@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.examples.grpc.GreeterService;
 import dev.gateway.examples.grpc.GrpcTestServers;
 import dev.gateway.examples.grpc.RouteGuideService;
@@ -24,8 +25,10 @@ import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +87,9 @@ class GrpcFailuresTest extends GrpcTestBase {
     @Test
     void aRequestFilterRefusingACallIsPermissionDeniedAndALaterYesReachesTheServer() throws Exception {
         GrpcTestServers server = server();
+        BlockingQueue<ExchangeRecord> ended = new LinkedBlockingQueue<>();
         ProxyUnderTest gateway = closeLater(grpcGateway()
+                .exchanges(ended::add)
                 .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
                         .stripListenPath(false))
                 .filters(api -> List.of(request -> request.head().headers().contains("x-let-in")
@@ -103,6 +108,16 @@ class GrpcFailuresTest extends GrpcTestBase {
         assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("disallowed"), e.getStatus().toString());
         assertEquals("Hello joe", reply);
+        // Each call's end is reported with the gRPC status its client got.
+        ExchangeRecord refused = ended.poll(10, TimeUnit.SECONDS);
+        ExchangeRecord served = ended.poll(10, TimeUnit.SECONDS);
+        assertEquals(ExchangeRecord.Kind.LOCAL, refused.kind());
+        assertEquals(Status.Code.PERMISSION_DENIED.value(), refused.grpcStatus());
+        assertEquals("ACCESS_DENIED", refused.outcome());
+        assertEquals(ExchangeRecord.Kind.PROXIED, served.kind());
+        assertEquals(0, served.grpcStatus());
+        assertEquals("HTTP/2.0", served.protocol());
+        assertEquals("/helloworld.Greeter/SayHello", served.target());
     }
 
     @Test

@@ -50,4 +50,12 @@ public interface ProtocolRules {
      * (HTTP/2); {@code null} resets the stream instead, which is all HTTP/1.1 can do.
      */
     HttpHeaders abortTrailers(HttpRequest request, ProxyFailure failure);
+
+    /**
+     * The status the protocol itself reports in a block of response headers or trailers (gRPC's
+     * {@code grpc-status}), for the exchange's record; -1 when the block carries none.
+     */
+    default int rpcStatus(HttpHeaders headers) {
+        return -1;
+    }
 }

@@ -156,7 +156,7 @@ public final class WebSockets implements ProtocolSwitch {
                     describe(report.reason()), report.clientToUpstreamBytes(), report.upstreamToClientBytes(),
                     TimeUnit.NANOSECONDS.toMillis(report.durationNanos()));
             exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.WEBSOCKET, client.id().asShortText(),
-                    ClientAddress.of(client), connection.apiId(), "", connection.uri(), "", 0, connection.target(),
+                    ClientAddress.of(client), connection.apiId(), "", connection.uri(), "", 0, -1, connection.target(),
                     report.clientToUpstreamBytes(), report.upstreamToClientBytes(), report.durationNanos(),
                     report.reason().name()));
         });

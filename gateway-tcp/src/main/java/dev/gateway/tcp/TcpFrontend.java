@@ -194,7 +194,7 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                     report.upstreamToClientBytes(), report.spliced() ? ", spliced" : "",
                     report.cause() == null ? "" : " (" + report.cause() + ")");
             proxy.exchanges().onEnd(new ExchangeRecord(ExchangeRecord.Kind.TCP, client.id().asShortText(),
-                    ClientAddress.of(client), chosen.apiId(), "", "", "", 0, target.raw(),
+                    ClientAddress.of(client), chosen.apiId(), "", "", "", 0, -1, target.raw(),
                     report.clientToUpstreamBytes(), report.upstreamToClientBytes(), duration, report.reason().name()));
         });
     }

@@ -14,6 +14,8 @@ import java.net.InetSocketAddress;
  *     the target of its upgrade; empty for a TCP relay
  * @param protocol {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2.0}; empty for a WebSocket or TCP relay
  * @param status the HTTP status the client got (101 or 200 for a switch); 0 for a WebSocket or TCP relay
+ * @param grpcStatus for a gRPC call, the {@code grpc-status} the client got (from the upstream's trailers, or the
+ *     gateway's own answer); -1 otherwise
  * @param upstream the upstream target as configured; empty when no upstream was reached
  * @param bytesFromClient body or payload bytes the client sent
  * @param bytesToClient body or payload bytes the client was sent
@@ -23,8 +25,8 @@ import java.net.InetSocketAddress;
  *     {@code IDLE}, ...)
  */
 public record ExchangeRecord(Kind kind, String connectionId, InetSocketAddress client, String apiId,
-        String method, String target, String protocol, int status, String upstream, long bytesFromClient,
-        long bytesToClient, long durationNanos, String outcome) {
+        String method, String target, String protocol, int status, int grpcStatus, String upstream,
+        long bytesFromClient, long bytesToClient, long durationNanos, String outcome) {
 
     /** What carried an exchange. */
     public enum Kind {

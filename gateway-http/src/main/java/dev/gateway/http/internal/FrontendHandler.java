@@ -517,7 +517,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
                     ClientAddress.of(ctx.channel()), route == null ? "" : route.apiId(),
                     request == null ? "" : request.method().name(), request == null ? "" : request.uri(),
                     request == null ? "" : http2Stream ? ProxyExchange.HTTP_2 : request.protocolVersion().text(),
-                    response.status().code(), "", 0, response.content().readableBytes(),
+                    response.status().code(), listener.rules().rpcStatus(response.headers()), "", 0,
+                    response.content().readableBytes(),
                     System.nanoTime() - headNanos, failure == null ? "" : failure.name()));
         }
         answerLocally(response);

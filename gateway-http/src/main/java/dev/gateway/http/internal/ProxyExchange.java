@@ -55,6 +55,8 @@ final class ProxyExchange {
     private final boolean clientHttp10;
     /** A call of a protocol over HTTP (gRPC): HTTP/2 to the upstream, and no silence timeout once answered. */
     private final boolean rpc;
+    /** The protocol's own status the client was sent (gRPC's), from the response head or its trailers; -1 none. */
+    private int rpcStatus = -1;
     /**
      * The request asks to switch protocols: it goes over HTTP/1.1, and a {@code 101} ends the exchange by handing
      * both connections to the {@link dev.gateway.http.ProtocolSwitch}.
@@ -311,6 +313,9 @@ final class ProxyExchange {
 
     private void startResponse(HttpResponse upstreamHead) {
         responseReceived = true;
+        if (rpc) {
+            rpcStatus = frontend.rules().rpcStatus(upstreamHead.headers()); // a Trailers-Only answer
+        }
         upstreamReusable = toClient.start(upstreamHead, frontend.draining());
         if (toClient.eventStream()) {
             // stream_idle_timeout may be shorter than proxy_default_timeout, whose check is the one scheduled.
@@ -338,6 +343,10 @@ final class ProxyExchange {
             part.release();
             fail(ProxyFailure.UPSTREAM_PROTOCOL, part.decoderResult().cause());
             return;
+        }
+        if (rpc && part instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
+            int status = frontend.rules().rpcStatus(end.trailingHeaders());
+            rpcStatus = status >= 0 ? status : rpcStatus;
         }
         if (toClient.write(part)) {
             complete();
@@ -402,7 +411,8 @@ final class ProxyExchange {
         }
         exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
                 ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
-                frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, target.raw(), requestBytes,
+                frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, rpcStatus, target.raw(),
+                requestBytes,
                 toClient.bytes(), System.nanoTime() - startNanos, failure == null ? "" : failure.name()));
     }
 

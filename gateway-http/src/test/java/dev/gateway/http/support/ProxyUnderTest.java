@@ -1,6 +1,7 @@
 package dev.gateway.http.support;
 
 import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.lb.HostHealth;
@@ -96,6 +97,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private HostHealth health = HostHealth.ALWAYS_UP;
         private Function<HttpSettings, ProtocolSwitch> switches = settings -> ProtocolSwitch.NONE;
         private RequestFilters filters = RequestFilters.NONE;
+        private ExchangeListener exchanges = ExchangeListener.NONE;
 
         private Builder(Path folder) {
             this.folder = folder;
@@ -149,6 +151,12 @@ public final class ProxyUnderTest implements AutoCloseable {
         }
 
         /** Which targets are up, as health checks would say; every one by default. */
+        /** Told of the end of every exchange. */
+        public Builder exchanges(ExchangeListener exchanges) {
+            this.exchanges = exchanges;
+            return this;
+        }
+
         /** The request filters of each API. */
         public Builder filters(RequestFilters filters) {
             this.filters = filters;
@@ -182,7 +190,7 @@ public final class ProxyUnderTest implements AutoCloseable {
             HttpSettings settings = tuning.apply(HttpSettings.from(report.config()));
             Transport transport = Transport.select();
             HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients(), rules,
-                    switches.apply(settings));
+                    switches.apply(settings), exchanges);
             EventLoopGroup acceptor = transport.newEventLoopGroup(1, "test-accept");
             EventLoopGroup workers = transport.newEventLoopGroup(WORKER_THREADS, "test-gateway");
             Map<Integer, Channel> listeners = new LinkedHashMap<>();
