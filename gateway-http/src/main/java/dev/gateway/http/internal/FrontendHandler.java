@@ -312,7 +312,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     private void proceed(Route route, RequestTarget target, boolean extendedConnect) {
         Target upstream = route.targets().next();
         if (upstream == null) {
-            log.warn("api={} client={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()));
+            log.warn("api={} client={} conn={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()),
+                    ctx.channel().id().asShortText());
             refuse(ProxyFailure.ALL_HOSTS_DOWN, keepAlive, route);
             return;
         }
@@ -320,8 +321,8 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
         if (Switchover.asked(request)) {
             ProtocolSwitch.Verdict verdict = listener.switches().verdict(request);
             if (verdict == ProtocolSwitch.Verdict.REFUSE || extendedConnect && verdict != ProtocolSwitch.Verdict.SWITCH) {
-                log.info("api={} client={} {} refused: {}", route.apiId(), ClientAddress.of(ctx.channel()),
-                        request.uri(), ProxyFailure.UPGRADE_DISABLED.message());
+                log.info("api={} client={} conn={} {} refused: {}", route.apiId(), ClientAddress.of(ctx.channel()),
+                        ctx.channel().id().asShortText(), request.uri(), ProxyFailure.UPGRADE_DISABLED.message());
                 refuse(ProxyFailure.UPGRADE_DISABLED, keepAlive, route);
                 return;
             }

@@ -473,11 +473,12 @@ final class ProxyExchange {
         finish();
         String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
         if (failure.status().code() >= 500) {
-            log.warn("api={} client={} upstream={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
-                    target, request.method(), clientUri, reason);
+            log.warn("api={} client={} conn={} upstream={} {} {}: {}", route.apiId(),
+                    ClientAddress.of(client.channel()), client.channel().id().asShortText(), target, request.method(),
+                    clientUri, reason);
         } else {
-            log.info("api={} client={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
-                    request.method(), clientUri, reason);
+            log.info("api={} client={} conn={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
+                    client.channel().id().asShortText(), request.method(), clientUri, reason);
         }
         ended(responseStarted ? toClient.status() : failure.status().code(), failure);
         if (responseStarted) {
