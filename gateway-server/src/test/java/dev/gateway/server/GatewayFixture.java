@@ -1,5 +1,6 @@
 package dev.gateway.server;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -31,6 +32,20 @@ abstract class GatewayFixture {
     @AfterEach
     void tearDownFixture() throws Exception {
         cleanup.closeAll();
+    }
+
+    /**
+     * A gateway whose own port speaks HTTP/2 as well (h2c, or h2 by ALPN over TLS with the test certificate), with
+     * one API at {@code /api/} in front of the fixture's upstream.
+     */
+    Gateway http2Gateway(boolean tls) throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("http_server_options").put("enable_http2", true);
+        if (tls) {
+            folder.serveTls(conf);
+        }
+        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
+        return cleanup.gateway(folder.conf);
     }
 
     static String url(int port, String path) {

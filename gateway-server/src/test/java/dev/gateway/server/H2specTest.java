@@ -3,7 +3,6 @@ package dev.gateway.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -42,25 +41,14 @@ class H2specTest extends GatewayFixture {
 
     @Test
     void cleartextPortPassesH2spec() throws Exception {
-        Gateway gateway = start(false);
+        Gateway gateway = http2Gateway(false);
         assertConformant(run(gateway.gatewayPort(), false));
     }
 
     @Test
     void tlsPortPassesH2spec() throws Exception {
-        Gateway gateway = start(true);
+        Gateway gateway = http2Gateway(true);
         assertConformant(run(gateway.gatewayPort(), true));
-    }
-
-    private Gateway start(boolean useSsl) throws Exception {
-        ObjectNode conf = ConfFolder.tykConf();
-        ObjectNode options = conf.putObject("http_server_options");
-        options.put("enable_http2", true);
-        if (useSsl) {
-            folder.serveTls(conf);
-        }
-        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
-        return cleanup.gateway(folder.conf);
     }
 
     /** The ids of the cases h2spec reports failed (as an error or a failure), from its JUnit report. */

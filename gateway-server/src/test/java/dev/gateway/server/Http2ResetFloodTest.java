@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.http.HttpSettings;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -54,28 +53,17 @@ class Http2ResetFloodTest extends GatewayFixture {
     @ParameterizedTest
     @EnumSource(Attack.class)
     void cleartextFloodEndsInGoAway(Attack attack) throws Exception {
-        Gateway gateway = start(false);
+        Gateway gateway = http2Gateway(false);
         flood(attack, () -> RawH2.h2c(gateway.gatewayPort()), Net.client(), url(gateway.gatewayPort(), "/api/ok"));
     }
 
     @ParameterizedTest
     @EnumSource(Attack.class)
     void tlsFloodEndsInGoAway(Attack attack) throws Exception {
-        Gateway gateway = start(true);
+        Gateway gateway = http2Gateway(true);
         SSLContext tls = Net.trustingTestCa();
         flood(attack, () -> RawH2.h2(gateway.gatewayPort(), tls), Net.client(tls),
                 "https://localhost:" + gateway.gatewayPort() + "/api/ok");
-    }
-
-    private Gateway start(boolean useSsl) throws Exception {
-        ObjectNode conf = ConfFolder.tykConf();
-        ObjectNode options = conf.putObject("http_server_options");
-        options.put("enable_http2", true);
-        if (useSsl) {
-            folder.serveTls(conf);
-        }
-        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
-        return cleanup.gateway(folder.conf);
     }
 
     private interface Connect {
