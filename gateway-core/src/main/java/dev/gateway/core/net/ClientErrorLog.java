@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 
 /**
@@ -40,14 +41,8 @@ public final class ClientErrorLog {
      * @param format an SLF4J format; it names the kind, so pass a constant
      */
     public static void info(Logger log, Channel channel, String format, Object... args) {
-        if (!log.isInfoEnabled()) {
-            return;
-        }
-        long leftOut = admit(format, ClientAddress.localPort(channel), System.nanoTime());
-        if (leftOut == 0) {
-            log.info(format, args);
-        } else if (leftOut > 0) {
-            log.info(format + LEFT_OUT, withCount(args, leftOut));
+        if (log.isInfoEnabled()) {
+            limited(log::info, channel, format, args);
         }
     }
 
@@ -56,14 +51,17 @@ public final class ClientErrorLog {
      * argument, helps find why, and the same limit keeps a client that can set it off from filling a disk.
      */
     public static void warn(Logger log, Channel channel, String format, Object... args) {
-        if (!log.isWarnEnabled()) {
-            return;
+        if (log.isWarnEnabled()) {
+            limited(log::warn, channel, format, args);
         }
+    }
+
+    private static void limited(BiConsumer<String, Object[]> sink, Channel channel, String format, Object[] args) {
         long leftOut = admit(format, ClientAddress.localPort(channel), System.nanoTime());
         if (leftOut == 0) {
-            log.warn(format, args);
+            sink.accept(format, args);
         } else if (leftOut > 0) {
-            log.warn(format + LEFT_OUT, withCount(args, leftOut));
+            sink.accept(format + LEFT_OUT, withCount(args, leftOut));
         }
     }
 
