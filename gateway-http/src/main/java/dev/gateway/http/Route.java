@@ -3,7 +3,6 @@ package dev.gateway.http;
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.lb.TargetGroup;
-import dev.gateway.http.internal.UpstreamEndpoint;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,0 +1,117 @@
+package dev.gateway.http.internal.client;
+
+import dev.gateway.http.UpstreamEndpoint;
+import dev.gateway.http.HttpSettings;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idle upstream connections of one event loop, by endpoint. Only its own event loop touches it, so it needs no
+ * locks; exchanges on that loop take the most recently used connection first, which keeps the rest idle long
+ * enough for the sweeper to close them.
+ */
+public final class UpstreamPool {
+
+    private final EventLoop loop;
+    private final UpstreamConnector connector;
+    private final int maxIdlePerEndpoint;
+    private final Map<UpstreamEndpoint, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Http2Upstreams http2;
+    private ScheduledFuture<?> sweeper;
+
+    public UpstreamPool(EventLoop loop, UpstreamConnector connector, int maxIdlePerEndpoint) {
+        this.loop = loop;
+        this.connector = connector;
+        this.maxIdlePerEndpoint = maxIdlePerEndpoint;
+        this.http2 = new Http2Upstreams(loop, connector);
+    }
+
+    /** An idle, open connection to the endpoint, or {@code null}; always {@code null} for HTTP/2 endpoints. */
+    public UpstreamConnection poll(UpstreamEndpoint endpoint) {
+        ArrayDeque<UpstreamConnection> connections = idle.get(endpoint);
+        if (connections == null) {
+            return null;
+        }
+        UpstreamConnection connection;
+        while ((connection = connections.pollLast()) != null) {
+            if (connection.channel().isActive()) {
+                return connection;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Opens a new connection to the endpoint on this pool's event loop, with {@code connection} as its last
+     * handler; for an HTTP/2 endpoint, a new stream on a shared connection instead.
+     */
+    public Future<?> connect(UpstreamEndpoint endpoint, UpstreamConnection connection) {
+        return endpoint.http2() ? http2.openStream(endpoint, connection) : connector.connect(loop, endpoint, connection);
+    }
+
+    public UpstreamConnection newConnection(UpstreamEndpoint endpoint) {
+        return new UpstreamConnection(endpoint, this);
+    }
+
+    /** Keeps a connection for reuse, or closes it when the endpoint already has enough idle ones. */
+    public void offer(UpstreamConnection connection) {
+        ArrayDeque<UpstreamConnection> connections =
+                idle.computeIfAbsent(connection.endpoint, e -> new ArrayDeque<>());
+        if (connections.size() >= maxIdlePerEndpoint) {
+            connection.channel().close();
+            return;
+        }
+        connection.idleSinceNanos = System.nanoTime();
+        connections.addLast(connection);
+        // Keep one read pending, so that an upstream closing an idle connection is noticed at once.
+        connection.channel().read();
+        if (sweeper == null) {
+            long period = HttpSettings.UPSTREAM_IDLE_TIMEOUT_NANOS / 4;
+            sweeper = loop.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Forgets a connection that closed. */
+    public void remove(UpstreamConnection connection) {
+        ArrayDeque<UpstreamConnection> connections = idle.get(connection.endpoint);
+        if (connections != null) {
+            connections.remove(connection);
+        }
+    }
+
+    private void sweep() {
+        long oldest = System.nanoTime() - HttpSettings.UPSTREAM_IDLE_TIMEOUT_NANOS;
+        for (Iterator<ArrayDeque<UpstreamConnection>> groups = idle.values().iterator(); groups.hasNext(); ) {
+            ArrayDeque<UpstreamConnection> connections = groups.next();
+            // Oldest first: the deque is ordered by the time each connection went idle.
+            UpstreamConnection first;
+            while ((first = connections.peekFirst()) != null && first.idleSinceNanos - oldest < 0) {
+                connections.pollFirst().channel().close();
+            }
+            if (connections.isEmpty()) {
+                groups.remove();
+            }
+        }
+        if (idle.isEmpty() && sweeper != null) {
+            sweeper.cancel(false);
+            sweeper = null;
+        }
+    }
+
+    /** Closes every idle connection; used when the gateway stops. */
+    public void closeAll() {
+        idle.values().forEach(connections -> connections.forEach(c -> c.channel().close()));
+        idle.clear();
+        http2.closeAll();
+        if (sweeper != null) {
+            sweeper.cancel(false);
+            sweeper = null;
+        }
+    }
+}

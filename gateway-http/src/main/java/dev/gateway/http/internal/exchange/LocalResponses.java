@@ -1,0 +1,39 @@
+package dev.gateway.http.internal.exchange;
+
+import dev.gateway.http.ProxyFailure;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** Responses the gateway writes itself: JSON errors and the status endpoint. */
+public final class LocalResponses {
+
+    private LocalResponses() {
+    }
+
+    /** {@code {"error": "..."}} with the failure's status. */
+    public static FullHttpResponse error(ByteBufAllocator alloc, ProxyFailure failure, boolean keepAlive) {
+        return json(alloc, failure.status(), "{\"error\": \"" + failure.message() + "\"}", keepAlive);
+    }
+
+    /** A JSON response with {@code Content-Length} and the {@code Connection} header the exchange needs. */
+    public static FullHttpResponse json(ByteBufAllocator alloc, HttpResponseStatus status, String json,
+            boolean keepAlive) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        ByteBuf body = alloc.buffer(bytes.length).writeBytes(bytes);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+}

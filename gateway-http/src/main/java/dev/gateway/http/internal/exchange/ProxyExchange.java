@@ -1,0 +1,566 @@
+package dev.gateway.http.internal.exchange;
+
+import dev.gateway.http.UpstreamEndpoint;
+import dev.gateway.http.internal.client.UpstreamConnection;
+import dev.gateway.http.internal.client.UpstreamExchange;
+import dev.gateway.http.internal.client.UpstreamPool;
+import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.ExchangeRecord;
+import dev.gateway.core.lb.Target;
+import dev.gateway.core.net.ClientAddress;
+import dev.gateway.http.ProxyFailure;
+import dev.gateway.http.Route;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, streamed between a client connection and an upstream connection. Everything
+ * runs on the client's event loop, which is also the upstream connection's.
+ *
+ * <p>Reads are demand-driven on both sides: the client is read while the upstream can take more, the upstream
+ * while the client can. Bytes therefore never pile up in the gateway beyond the water marks.
+ */
+public final class ProxyExchange implements UpstreamExchange {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final ExchangeClient frontend;
+    private final ExchangeSettings settings;
+    private final ChannelHandlerContext client;
+    private final UpstreamPool pool;
+    private final Route route;
+    private final Target target;
+    private final UpstreamEndpoint endpoint;
+    private final HttpRequest request;
+    /** The target and version the client sent, for logs; the request itself is rewritten for the upstream. */
+    /** An HTTP/2 stream's requests arrive in HTTP/1.1 form; reports name the protocol the client spoke. */
+    public static final String HTTP_2 = "HTTP/2.0";
+
+    private final String clientUri;
+    private final HttpVersion clientVersion;
+    private final boolean head;
+    /** Idempotent and without a body: may be sent again when a pooled connection proves dead. */
+    private final boolean replayable;
+    private final boolean clientHttp10;
+    /** A call of a protocol over HTTP (gRPC): HTTP/2 to the upstream, and no silence timeout once answered. */
+    private final boolean rpc;
+    /** The protocol's own status the client was sent (gRPC's), from the response head or its trailers; -1 none. */
+    private int rpcStatus = -1;
+    /**
+     * The request asks to switch protocols: it goes over HTTP/1.1, and a {@code 101} ends the exchange by handing
+     * both connections to the {@link dev.gateway.http.ProtocolSwitch}.
+     */
+    private final boolean switching;
+    /** The switch was asked for by HTTP/2 extended CONNECT: the client gets a 200 where the upstream said 101. */
+    private final boolean extendedConnect;
+    /** The upstream's 101 went to the client; the end of that response completes the switch. */
+    private boolean switchAnswered;
+    private final long proxyTimeoutNanos;
+    private final long streamIdleNanos;
+    private final long maxBodySize;
+    private final ExchangeListener exchanges;
+    private final long startNanos = System.nanoTime();
+
+    private UpstreamConnection upstream;
+    private boolean retried;
+    /** Request parts that arrived before the upstream connection was ready. */
+    private ArrayDeque<HttpContent> early;
+    private boolean requestComplete;
+    /**
+     * The request head waits on a pooled connection for the rest of the client's read: a bodyless request then
+     * goes out as one message, encoded once, instead of a head and an empty end.
+     */
+    private boolean headHeld;
+    private boolean requestSent;
+    /** When a request part last went to the upstream: once the request is sent, when it was sent. */
+    private long lastRequestWriteNanos;
+    private long requestBytes;
+
+    /** The response half: how the upstream's response reaches the client. */
+    private final ClientResponse toClient;
+    private boolean responseReceived;
+    private boolean skippingInformational;
+    private boolean upstreamReusable;
+
+    private long lastUpstreamReadNanos;
+    private boolean done;
+
+    /**
+     * @param switching the request asks to switch protocols, and the gateway carries that protocol
+     * @param extendedConnect the switch was asked for by HTTP/2 extended CONNECT, now rewritten as an upgrade
+     */
+    public ProxyExchange(ExchangeClient frontend, ChannelHandlerContext client, UpstreamPool pool, Route route,
+            Target target, HttpRequest request, boolean keepAlive, ExchangeSettings settings, boolean switching,
+            boolean extendedConnect) {
+        this.frontend = frontend;
+        this.settings = settings;
+        this.client = client;
+        this.pool = pool;
+        this.route = route;
+        this.target = target;
+        this.rpc = settings.rules().isRpc(request);
+        this.switching = switching;
+        this.extendedConnect = extendedConnect;
+        // An upgrade is an HTTP/1.1 mechanism: h2c:// and proxy_enable_http2 targets are asked over HTTP/1.1.
+        this.endpoint = switching ? route.endpoint(target, false).overHttp1() : route.endpoint(target, rpc);
+        this.request = request;
+        this.clientUri = request.uri();
+        this.clientVersion = request.protocolVersion();
+        this.head = request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
+        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) == 0;
+        this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
+        this.streamIdleNanos = settings.streamIdleNanos();
+        this.maxBodySize = settings.maxBodySize();
+        this.exchanges = settings.exchanges();
+        this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
+                settings.flushIntervalNanos());
+    }
+
+    private static boolean isIdempotent(HttpRequest request) {
+        String method = request.method().name();
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> false;
+        };
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    // ---- starting ---------------------------------------------------------------------------------------------
+
+    public void start() {
+        frontend.watchUpstream(startNanos + proxyTimeoutNanos);
+        UpstreamConnection pooled = pool.poll(endpoint);
+        if (pooled != null) {
+            attach(pooled);
+        } else {
+            connect();
+        }
+    }
+
+    private void connect() {
+        UpstreamConnection connection = pool.newConnection(endpoint);
+        pool.connect(endpoint, connection).addListener(f -> {
+            if (done) {
+                if (f.isSuccess()) {
+                    connection.discard();
+                }
+            } else if (f.isSuccess()) {
+                attach(connection);
+            } else {
+                fail(connectFailure(f.cause()), f.cause());
+            }
+        });
+    }
+
+    private void attach(UpstreamConnection connection) {
+        upstream = connection;
+        connection.attach(this);
+        Channel channel = connection.channel();
+        if (!requestComplete && early == null) {
+            // Attached while the client's read is still being decoded: the end of that read writes the head,
+            // unless the rest of the request comes first (see onRequestContent).
+            headHeld = true;
+            frontend.upstreamWritePending();
+        } else {
+            channel.write(request, channel.voidPromise());
+            boolean lastWritten = false;
+            if (early != null) {
+                HttpContent part;
+                while ((part = early.poll()) != null) {
+                    lastWritten |= part instanceof LastHttpContent;
+                    channel.write(part, channel.voidPromise());
+                }
+            }
+            if (requestComplete && !lastWritten) {
+                // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so
+                // an empty end completes it here; without one the codec would refuse the next request here.
+                channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+            }
+            channel.flush();
+        }
+        if (requestComplete) {
+            requestSent = true;
+        }
+        lastRequestWriteNanos = System.nanoTime();
+        channel.read();
+        frontend.requestDemandChanged();
+    }
+
+    // ---- request body, client to upstream ---------------------------------------------------------------------
+
+    /** True while more of the request body is wanted and the upstream can take it. */
+    public boolean wantsRequestBody() {
+        return !done && !requestComplete && upstream != null && upstream.channel().isWritable();
+    }
+
+    public boolean isRequestComplete() {
+        return requestComplete;
+    }
+
+    /** Takes ownership of one request part. */
+    public void onRequestContent(HttpContent part) {
+        if (done) {
+            part.release();
+            return;
+        }
+        requestBytes += part.content().readableBytes();
+        boolean last = part instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (maxBodySize > 0 && requestBytes > maxBodySize) {
+            part.release();
+            fail(ProxyFailure.BODY_TOO_LARGE, null);
+            return;
+        }
+        if (upstream == null) {
+            if (early == null) {
+                early = new ArrayDeque<>(4);
+            }
+            early.add(part);
+            return;
+        }
+        Channel channel = upstream.channel();
+        lastRequestWriteNanos = System.nanoTime();
+        if (last) {
+            requestSent = true;
+        }
+        if (headHeld) {
+            headHeld = false;
+            if (last) {
+                LastHttpContent end = (LastHttpContent) part;
+                channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                        end.content(), request.headers(), end.trailingHeaders()), channel.voidPromise());
+                return;
+            }
+            channel.write(request, channel.voidPromise());
+        }
+        channel.write(part, channel.voidPromise());
+    }
+
+    /** End of a client read: push what was written to the upstream. */
+    public void flushRequest() {
+        if (upstream != null && !done) {
+            if (headHeld) {
+                headHeld = false;
+                upstream.channel().write(request, upstream.channel().voidPromise());
+            }
+            upstream.channel().flush();
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged() {
+        frontend.requestDemandChanged();
+    }
+
+    // ---- response, upstream to client -------------------------------------------------------------------------
+
+    @Override
+    public void onUpstreamMessage(Object msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastUpstreamReadNanos = System.nanoTime();
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                fail(ProxyFailure.UPSTREAM_PROTOCOL, response.decoderResult().cause());
+                return;
+            }
+            if (response.status().code() == 101) {
+                if (!switching) {
+                    ReferenceCountUtil.release(msg);
+                    fail(ProxyFailure.UPSTREAM_PROTOCOL, new IllegalStateException("101 to a request that asked "
+                            + "for no protocol switch"));
+                    return;
+                }
+                answerSwitch(response);
+            } else if (isInformational(response.status())) {
+                // 100 Continue and friends: the gateway answers Expect itself, so these go no further.
+                skippingInformational = true;
+            } else {
+                startResponse(response);
+            }
+        }
+        if (msg instanceof HttpContent part) {
+            onResponseContent(part);
+        }
+    }
+
+    private static boolean isInformational(HttpResponseStatus status) {
+        return status.code() >= 100 && status.code() < 200 && status.code() != 101;
+    }
+
+    private void startResponse(HttpResponse upstreamHead) {
+        responseReceived = true;
+        if (rpc) {
+            rpcStatus = settings.rules().rpcStatus(upstreamHead.headers()); // a Trailers-Only answer
+        }
+        upstreamReusable = toClient.start(upstreamHead, settings.draining().getAsBoolean());
+        if (toClient.eventStream()) {
+            // stream_idle_timeout may be shorter than proxy_default_timeout, whose check is the one scheduled.
+            frontend.watchUpstream(lastUpstreamReadNanos + streamIdleNanos);
+        }
+    }
+
+    private void onResponseContent(HttpContent part) {
+        if (switchAnswered) {
+            // A 101 has no body: its end is where the new protocol's bytes start.
+            part.release();
+            if (part instanceof LastHttpContent) {
+                switchProtocols();
+            }
+            return;
+        }
+        if (skippingInformational) {
+            if (part instanceof LastHttpContent) {
+                skippingInformational = false;
+            }
+            part.release();
+            return;
+        }
+        if (part.decoderResult().isFailure()) {
+            part.release();
+            fail(ProxyFailure.UPSTREAM_PROTOCOL, part.decoderResult().cause());
+            return;
+        }
+        if (rpc && part instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
+            int status = settings.rules().rpcStatus(end.trailingHeaders());
+            rpcStatus = status >= 0 ? status : rpcStatus;
+        }
+        if (toClient.write(part)) {
+            complete();
+        }
+    }
+
+    /** Sends the upstream's 101 on to the client: as it is, or as the 200 that answers an extended CONNECT. */
+    private void answerSwitch(HttpResponse response) {
+        switchAnswered = true;
+        responseReceived = true;
+        if (extendedConnect) {
+            settings.switches().toConnectResponse(response);
+            client.write(response, client.voidPromise());
+        } else {
+            client.write(Switchover.switchingResponse(response), client.voidPromise());
+        }
+    }
+
+    /** The 101 is complete: both connections leave HTTP and go to the protocol switch. */
+    private void switchProtocols() {
+        done = true;
+        toClient.cancelFlush();
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        ended(extendedConnect ? 200 : 101, null);
+        frontend.switchProtocols(connection.switchProtocols(), route, target, clientUri);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (done) {
+            return;
+        }
+        toClient.readComplete();
+        if (client.channel().isWritable()) {
+            upstream.channel().read();
+        }
+    }
+
+    /** The client can take more: read on from the upstream. */
+    public void onClientWritable() {
+        if (!done && upstream != null && responseReceived) {
+            upstream.channel().read();
+        }
+    }
+
+    private void complete() {
+        done = true;
+        toClient.cancelFlush();
+        client.flush();
+        UpstreamConnection connection = upstream;
+        upstream = null;
+        // An upstream that answered before the whole request was sent still expects the rest of it.
+        connection.release(upstreamReusable && requestSent && !settings.closeConnections());
+        ended(toClient.status(), null);
+        frontend.exchangeFinished(toClient.keepAlive() && requestComplete);
+    }
+
+    /** The one report of this exchange's end, as the client saw it. */
+    private void ended(int status, ProxyFailure failure) {
+        if (exchanges == ExchangeListener.NONE) {
+            return;
+        }
+        exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
+                ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
+                frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, rpcStatus, target.raw(),
+                requestBytes,
+                toClient.bytes(), System.nanoTime() - startNanos, failure == null ? "" : failure.name()));
+    }
+
+    // ---- failures ---------------------------------------------------------------------------------------------
+
+    /** The upstream connection closed or failed before the response was complete. */
+    @Override
+    public void onUpstreamClosed(UpstreamConnection connection, Throwable cause) {
+        if (done || connection != upstream) {
+            return;
+        }
+        if (!responseReceived && replayable && connection.isReused() && !retried) {
+            // A pooled connection the upstream had already given up on: nothing was processed, send it again.
+            retried = true;
+            upstream = null;
+            connection.discard();
+            log.debug("api={} client={} pooled connection to {} was dead; retrying once", route.apiId(),
+                    ClientAddress.of(client.channel()), endpoint);
+            connect();
+            return;
+        }
+        fail(cause == null ? ProxyFailure.UPSTREAM_RESET : upstreamFailure(cause), cause);
+    }
+
+    /** The client went away: cancel the upstream request. */
+    public void cancel() {
+        if (!finish()) {
+            return;
+        }
+        log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
+                ClientAddress.of(client.channel()));
+    }
+
+    /** Ends the exchange and lets go of everything it holds; false when it had ended already. */
+    private boolean finish() {
+        if (done) {
+            return false;
+        }
+        done = true;
+        toClient.cancelFlush();
+        releaseEarly();
+        if (upstream != null) {
+            upstream.discard();
+            upstream = null;
+        }
+        return true;
+    }
+
+    /**
+     * Ends the exchange with a failure: a JSON error when nothing was sent to the client yet, otherwise a closed
+     * client connection, the only way HTTP/1.1 can say that a response broke off.
+     */
+    public void fail(ProxyFailure failure, Throwable cause) {
+        if (done) {
+            return;
+        }
+        // A head that never left still lets the client be told properly.
+        boolean responseStarted = toClient.abandon();
+        finish();
+        String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
+        if (failure.status().code() >= 500) {
+            log.warn("api={} client={} conn={} upstream={} {} {}: {}", route.apiId(),
+                    ClientAddress.of(client.channel()), client.channel().id().asShortText(), target, request.method(),
+                    clientUri, reason);
+        } else {
+            log.info("api={} client={} conn={} {} {}: {}", route.apiId(), ClientAddress.of(client.channel()),
+                    client.channel().id().asShortText(), request.method(), clientUri, reason);
+        }
+        ended(responseStarted ? toClient.status() : failure.status().code(), failure);
+        if (responseStarted) {
+            frontend.abortResponse(failure);
+        } else {
+            frontend.answerError(failure, toClient.keepAlive() && requestComplete);
+        }
+    }
+
+    /**
+     * When the upstream will have been silent for too long, as of {@code now}; the frontend's timer asks, and
+     * calls {@link #fail} when the moment has passed. Time spent waiting on the client never counts.
+     */
+    public long upstreamDeadline(long now) {
+        long deadline;
+        if (!responseReceived) {
+            if (upstream == null) {
+                deadline = startNanos + proxyTimeoutNanos;
+            } else if (!requestSent && upstream.channel().isWritable()) {
+                // The upstream takes the body as fast as it comes: an upload slower than proxy_default_timeout is
+                // not the upstream's fault, and a client that stops sending is read_timeout's business.
+                deadline = now + proxyTimeoutNanos;
+            } else {
+                // The upstream's time to answer runs from the end of the request, or from when it stopped taking
+                // the body.
+                deadline = lastRequestWriteNanos + proxyTimeoutNanos;
+            }
+        } else if (rpc || !client.channel().isWritable()) {
+            // Waiting on a slow client is the write timeout's business, not the upstream's; a call's stream may
+            // rest between messages for as long as its own deadline allows.
+            deadline = now + proxyTimeoutNanos;
+        } else {
+            // An event stream rests between events for as long as the stream idle timeout allows.
+            deadline = lastUpstreamReadNanos + (toClient.eventStream() ? streamIdleNanos : proxyTimeoutNanos);
+        }
+        return deadline;
+    }
+
+    /** The failure when {@link #upstreamDeadline} has passed: an event stream only ever rests too long. */
+    public ProxyFailure timeoutFailure() {
+        return responseReceived && toClient.eventStream() ? ProxyFailure.STREAM_IDLE : ProxyFailure.UPSTREAM_TIMEOUT;
+    }
+
+    private void releaseEarly() {
+        if (early != null) {
+            HttpContent part;
+            while ((part = early.poll()) != null) {
+                part.release();
+            }
+        }
+    }
+
+    private static ProxyFailure connectFailure(Throwable cause) {
+        if (cause instanceof ConnectTimeoutException) {
+            return ProxyFailure.UPSTREAM_TIMEOUT;
+        }
+        return cause instanceof ConnectException ? ProxyFailure.UPSTREAM_REFUSED : upstreamFailure(cause);
+    }
+
+    private static ProxyFailure upstreamFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return ProxyFailure.UPSTREAM_TLS;
+            }
+        }
+        if (cause instanceof DecoderException) {
+            return ProxyFailure.UPSTREAM_PROTOCOL;
+        }
+        return cause instanceof ConnectException ? ProxyFailure.UPSTREAM_REFUSED : ProxyFailure.UPSTREAM_RESET;
+    }
+
+    private static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return message == null ? root.getClass().getSimpleName() : message;
+    }
+}

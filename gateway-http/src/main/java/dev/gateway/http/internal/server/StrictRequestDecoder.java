@@ -1,0 +1,126 @@
+package dev.gateway.http.internal.server;
+
+import dev.gateway.http.HttpSettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
+
+/**
+ * Netty's request decoder, made strict about the shapes used for request smuggling that it would otherwise
+ * repair quietly. A request with both {@code Content-Length} and {@code Transfer-Encoding: chunked}, or with an
+ * obsolete line fold (a header line starting with a space or tab, RFC 9112 section 5.2), comes out with a failed
+ * {@link DecoderResult}, and the frontend answers 400 and closes.
+ */
+public final class StrictRequestDecoder extends HttpRequestDecoder {
+
+    /** The reason given for a request with both framing headers. */
+    public static final String BOTH_LENGTHS = "both Content-Length and Transfer-Encoding";
+
+    /** The reason given for a folded header line. */
+    public static final String OBS_FOLD = "obsolete line folding in a header";
+
+    /** True while the bytes ahead belong to a request head, which is where a fold can hide. */
+    private boolean inHead = true;
+    /**
+     * The request line has begun. Netty skips empty lines and other control characters before it (RFC 9112
+     * section 2.2); counting those as head lines would take two of them for the blank line that ends the head, and
+     * stop the scan before the real head.
+     */
+    private boolean headStarted;
+    /** The last head byte seen was a line feed (heads may arrive split across reads). */
+    private boolean afterLineFeed;
+    /** The line feed seen was followed by CR: the next LF ends the head. */
+    private boolean afterLineFeedCr;
+    private boolean foldSeen;
+    /**
+     * Bytes from the reader index on that were scanned already. The decoder leaves an unfinished line in the
+     * buffer for the next read, and those bytes must not be scanned twice.
+     */
+    private int scanned;
+
+    public StrictRequestDecoder() {
+        super(new HttpDecoderConfig()
+                .setMaxInitialLineLength(HttpSettings.MAX_REQUEST_LINE)
+                .setMaxHeaderSize(HttpSettings.MAX_REQUEST_HEADERS)
+                .setMaxChunkSize(HttpSettings.MAX_CHUNK)
+                .setValidateHeaders(true));
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (inHead) {
+            scanHead(buffer);
+        }
+        int before = out.size();
+        int readerBefore = buffer.readerIndex();
+        super.decode(ctx, buffer, out);
+        scanned = Math.max(0, scanned - (buffer.readerIndex() - readerBefore));
+        for (int i = before; i < out.size(); i++) {
+            Object msg = out.get(i);
+            if (msg instanceof HttpRequest request) {
+                if (foldSeen && request.decoderResult().isSuccess()) {
+                    request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(OBS_FOLD)));
+                }
+                foldSeen = false;
+            }
+            if (msg instanceof LastHttpContent) {
+                inHead = true;
+                headStarted = false;
+                afterLineFeed = false;
+                afterLineFeedCr = false;
+            }
+        }
+    }
+
+    /** Looks for a line feed followed by a space or tab before the blank line that ends the head. */
+    private void scanHead(ByteBuf buffer) {
+        int start = buffer.readerIndex();
+        int end = buffer.writerIndex();
+        for (int i = start + scanned; i < end; i++) {
+            scanned = i - start + 1;
+            byte b = buffer.getByte(i);
+            if (!headStarted) {
+                int c = b & 0xff;
+                if (Character.isISOControl(c) || Character.isWhitespace(c)) {
+                    continue;
+                }
+                headStarted = true;
+            }
+            if (afterLineFeed) {
+                afterLineFeed = false;
+                if (b == ' ' || b == '\t') {
+                    foldSeen = true;
+                } else if (b == '\n') {
+                    inHead = false;
+                    return;
+                } else if (b == '\r') {
+                    afterLineFeedCr = true;
+                    continue;
+                }
+            } else if (afterLineFeedCr) {
+                afterLineFeedCr = false;
+                if (b == '\n') {
+                    inHead = false;
+                    return;
+                }
+            }
+            if (b == '\n') {
+                afterLineFeed = true;
+            }
+        }
+    }
+
+    @Override
+    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+        // Netty would drop Content-Length and go on; a proxy that does so can be made to disagree with the
+        // upstream about where the request ends. Keep decoding as chunked, but mark the request failed.
+        super.handleTransferEncodingChunkedWithContentLength(message);
+        message.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(BOTH_LENGTHS)));
+    }
+}
