@@ -1,6 +1,7 @@
 package dev.gateway.http;
 
 
+
 /**
  * Handler names, in one place. The pipelines, in order:
  *
@@ -11,7 +12,7 @@ package dev.gateway.http;
  *   response-encoder   ProxyResponseEncoder: HttpResponse/HttpContent to bytes, HEAD-aware
  *   frontend           FrontendHandler: timeouts, routing, local answers, one ProxyExchange at a time
  *
- * the same listener once the client speaks HTTP/2 (see Http2Frontend)
+ * the same listener once the client speaks HTTP/2 (see Http2Negotiation)
  *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
  *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners), or
  *   [h2c-upgrade]      HttpServerUpgradeHandler, between response-encoder and frontend, answered Upgrade: h2c
@@ -32,7 +33,7 @@ package dev.gateway.http;
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
  *   client-codec       HttpClientCodec
- *   upstream           UpstreamConnection: hands the response to the exchange that owns the connection
+ *   upstream           UpstreamChannel: hands the response to the exchange that owns the connection
  *   after a 101, both go: [tls], then the Relay's handler
  *
  * upstream HTTP/2 connection (h2c:// targets; https:// ones that negotiate h2)

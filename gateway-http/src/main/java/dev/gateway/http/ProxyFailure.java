@@ -11,6 +11,7 @@ public enum ProxyFailure {
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long"),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large"),
     BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large"),
+    EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation"),
     HTTP_VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported"),
     UNSUPPORTED_TRANSFER_CODING(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer coding"),
     CLIENT_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time"),

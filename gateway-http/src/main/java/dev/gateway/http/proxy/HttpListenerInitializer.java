@@ -1,12 +1,13 @@
 package dev.gateway.http.proxy;
 
-import dev.gateway.http.HttpRoutes;
-import dev.gateway.http.StatusEndpoint;
 import dev.gateway.core.net.ProxyProtocol;
-import dev.gateway.http.internal.server.FrontendHandler;
-import dev.gateway.http.internal.server.Http2Frontend;
+import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.PipelineNames;
+import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
+import dev.gateway.http.internal.server.FrontendHandler;
+import dev.gateway.http.internal.server.Http2Negotiation;
+import dev.gateway.http.internal.server.ListenerContext;
 import dev.gateway.http.internal.server.StrictRequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
 public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
 
     private final HttpProxy proxy;
-    private final FrontendHandler.ListenerContext context;
+    private final ListenerContext context;
     private final Mapping<String, SslContext> sni;
     private final boolean http2;
     private boolean proxyProtocol;
@@ -38,7 +39,7 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     public HttpListenerInitializer(HttpProxy proxy, Supplier<HttpRoutes> routes, Mapping<String, SslContext> sni,
             StatusEndpoint status, boolean http2) {
         this.proxy = proxy;
-        this.context = new FrontendHandler.ListenerContext(proxy.settings(), routes, proxy.pools(), status,
+        this.context = new ListenerContext(proxy.settings(), routes, proxy.pools(), status,
                 sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules(), proxy.protocolSwitch(),
                 proxy.exchanges());
         this.sni = sni;
@@ -58,16 +59,16 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         if (sni != null) {
             pipeline.addLast(PipelineNames.TLS, new SniHandler(sni));
             if (http2) {
-                pipeline.addLast(PipelineNames.ALPN, new Http2Frontend.AlpnSwitch(context));
+                pipeline.addLast(PipelineNames.ALPN, new Http2Negotiation.AlpnSwitch(context));
             }
         } else if (http2) {
-            pipeline.addLast(PipelineNames.H2_PREFACE, new Http2Frontend.PrefaceSniffer(context));
+            pipeline.addLast(PipelineNames.H2_PREFACE, new Http2Negotiation.PrefaceSniffer(context));
         }
         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
         pipeline.addLast(PipelineNames.REQUEST_DECODER, new StrictRequestDecoder());
         pipeline.addLast(PipelineNames.RESPONSE_ENCODER, encoder);
         if (http2 && sni == null) {
-            pipeline.addLast(PipelineNames.H2C_UPGRADE, Http2Frontend.upgradeHandler(context));
+            pipeline.addLast(PipelineNames.H2C_UPGRADE, Http2Negotiation.upgradeHandler(context));
         }
         pipeline.addLast(PipelineNames.FRONTEND, new FrontendHandler(context, encoder));
         if (proxyProtocol) {

@@ -1,15 +1,15 @@
 package dev.gateway.http.proxy;
 
-import dev.gateway.http.HttpSettings;
-import dev.gateway.http.ProtocolRules;
-import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
-import dev.gateway.http.internal.server.FrontendHandler;
-import dev.gateway.http.internal.server.Http2Frontend;
+import dev.gateway.http.HttpSettings;
+import dev.gateway.http.ProtocolRules;
+import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.internal.client.UpstreamConnector;
 import dev.gateway.http.internal.client.UpstreamPools;
+import dev.gateway.http.internal.server.FrontendHandler;
+import dev.gateway.http.internal.server.Http2Negotiation;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -111,7 +111,7 @@ public final class HttpProxy implements AutoCloseable {
             FrontendHandler frontend = client.pipeline().get(FrontendHandler.class);
             if (frontend != null) {
                 client.eventLoop().execute(frontend::drain);
-            } else if (Http2Frontend.isHttp2(client)) {
+            } else if (Http2Negotiation.isHttp2(client)) {
                 // GOAWAY now; the connection closes once its open streams have finished.
                 client.close();
             }
@@ -123,8 +123,8 @@ public final class HttpProxy implements AutoCloseable {
     @Override
     public void close() {
         for (Channel client : connections) {
-            if (Http2Frontend.isHttp2(client)) {
-                client.eventLoop().execute(() -> Http2Frontend.closeNow(client));
+            if (Http2Negotiation.isHttp2(client)) {
+                client.eventLoop().execute(() -> Http2Negotiation.closeNow(client));
             }
         }
         connections.close().awaitUninterruptibly();

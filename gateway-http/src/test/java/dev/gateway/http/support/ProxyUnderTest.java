@@ -1,23 +1,23 @@
 package dev.gateway.http.support;
 
 import dev.gateway.core.config.ConfigLoader;
-import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
+import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
-import dev.gateway.http.proxy.HttpListenerInitializer;
-import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.RequestFilters;
 import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.proxy.HttpListenerInitializer;
+import dev.gateway.http.proxy.HttpProxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

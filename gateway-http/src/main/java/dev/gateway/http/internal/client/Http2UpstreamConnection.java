@@ -1,8 +1,8 @@
 package dev.gateway.http.internal.client;
 
+import dev.gateway.http.HttpSettings;
 import dev.gateway.http.PipelineNames;
 import dev.gateway.http.UpstreamEndpoint;
-import dev.gateway.http.HttpSettings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -38,7 +38,7 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(Http2UpstreamConnection.class);
 
     /** A stream asked for before the connection was ready. */
-    private record Waiting(UpstreamConnection handler, Promise<Void> opened) {
+    private record Waiting(UpstreamChannel handler, Promise<Void> opened) {
     }
 
     private final UpstreamEndpoint endpoint;
@@ -66,7 +66,7 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
         return !closed && !goingAway && streams < maxStreams;
     }
 
-    void openStream(UpstreamConnection handler, Promise<Void> opened) {
+    void openStream(UpstreamChannel handler, Promise<Void> opened) {
         streams++;
         handler.onSharedConnection = ready;
         if (ready) {
@@ -82,7 +82,7 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
         }
     }
 
-    private void open(UpstreamConnection handler, Promise<Void> opened) {
+    private void open(UpstreamChannel handler, Promise<Void> opened) {
         new Http2StreamChannelBootstrap(channel)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {

@@ -31,7 +31,7 @@ final class Http2Upstreams {
      *
      * @return completes when the stream can carry the request, or fails with why the connection could not be had
      */
-    Future<Void> openStream(UpstreamEndpoint endpoint, UpstreamConnection handler) {
+    Future<Void> openStream(UpstreamEndpoint endpoint, UpstreamChannel handler) {
         Promise<Void> opened = loop.newPromise();
         List<Http2UpstreamConnection> open = connections.computeIfAbsent(endpoint, e -> new ArrayList<>(2));
         Http2UpstreamConnection chosen = null;

@@ -1,10 +1,10 @@
 package dev.gateway.http.internal.client;
 
-import dev.gateway.http.PipelineNames;
-import dev.gateway.http.UpstreamEndpoint;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.PipelineNames;
+import dev.gateway.http.UpstreamEndpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -39,7 +39,7 @@ public final class UpstreamConnector {
         this.template = transport.upstreams(resolver, settings.proxyTimeoutNanos());
     }
 
-    ChannelFuture connect(EventLoop loop, UpstreamEndpoint endpoint, UpstreamConnection connection) {
+    ChannelFuture connect(EventLoop loop, UpstreamEndpoint endpoint, UpstreamChannel connection) {
         return template.clone(loop)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -20,5 +20,5 @@ public interface UpstreamExchange {
      *
      * @param cause why, or {@code null} for a plain close
      */
-    void onUpstreamClosed(UpstreamConnection connection, Throwable cause);
+    void onUpstreamClosed(UpstreamChannel connection, Throwable cause);
 }

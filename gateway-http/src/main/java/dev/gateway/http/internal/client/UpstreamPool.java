@@ -1,7 +1,7 @@
 package dev.gateway.http.internal.client;
 
-import dev.gateway.http.UpstreamEndpoint;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.UpstreamEndpoint;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -21,7 +21,7 @@ public final class UpstreamPool {
     private final EventLoop loop;
     private final UpstreamConnector connector;
     private final int maxIdlePerEndpoint;
-    private final Map<UpstreamEndpoint, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Map<UpstreamEndpoint, ArrayDeque<UpstreamChannel>> idle = new HashMap<>();
     private final Http2Upstreams http2;
     private ScheduledFuture<?> sweeper;
 
@@ -33,12 +33,12 @@ public final class UpstreamPool {
     }
 
     /** An idle, open connection to the endpoint, or {@code null}; always {@code null} for HTTP/2 endpoints. */
-    public UpstreamConnection poll(UpstreamEndpoint endpoint) {
-        ArrayDeque<UpstreamConnection> connections = idle.get(endpoint);
+    public UpstreamChannel poll(UpstreamEndpoint endpoint) {
+        ArrayDeque<UpstreamChannel> connections = idle.get(endpoint);
         if (connections == null) {
             return null;
         }
-        UpstreamConnection connection;
+        UpstreamChannel connection;
         while ((connection = connections.pollLast()) != null) {
             if (connection.channel().isActive()) {
                 return connection;
@@ -51,17 +51,17 @@ public final class UpstreamPool {
      * Opens a new connection to the endpoint on this pool's event loop, with {@code connection} as its last
      * handler; for an HTTP/2 endpoint, a new stream on a shared connection instead.
      */
-    public Future<?> connect(UpstreamEndpoint endpoint, UpstreamConnection connection) {
+    public Future<?> connect(UpstreamEndpoint endpoint, UpstreamChannel connection) {
         return endpoint.http2() ? http2.openStream(endpoint, connection) : connector.connect(loop, endpoint, connection);
     }
 
-    public UpstreamConnection newConnection(UpstreamEndpoint endpoint) {
-        return new UpstreamConnection(endpoint, this);
+    public UpstreamChannel newConnection(UpstreamEndpoint endpoint) {
+        return new UpstreamChannel(endpoint, this);
     }
 
     /** Keeps a connection for reuse, or closes it when the endpoint already has enough idle ones. */
-    public void offer(UpstreamConnection connection) {
-        ArrayDeque<UpstreamConnection> connections =
+    public void offer(UpstreamChannel connection) {
+        ArrayDeque<UpstreamChannel> connections =
                 idle.computeIfAbsent(connection.endpoint, e -> new ArrayDeque<>());
         if (connections.size() >= maxIdlePerEndpoint) {
             connection.channel().close();
@@ -78,8 +78,8 @@ public final class UpstreamPool {
     }
 
     /** Forgets a connection that closed. */
-    public void remove(UpstreamConnection connection) {
-        ArrayDeque<UpstreamConnection> connections = idle.get(connection.endpoint);
+    public void remove(UpstreamChannel connection) {
+        ArrayDeque<UpstreamChannel> connections = idle.get(connection.endpoint);
         if (connections != null) {
             connections.remove(connection);
         }
@@ -87,10 +87,10 @@ public final class UpstreamPool {
 
     private void sweep() {
         long oldest = System.nanoTime() - HttpSettings.UPSTREAM_IDLE_TIMEOUT_NANOS;
-        for (Iterator<ArrayDeque<UpstreamConnection>> groups = idle.values().iterator(); groups.hasNext(); ) {
-            ArrayDeque<UpstreamConnection> connections = groups.next();
+        for (Iterator<ArrayDeque<UpstreamChannel>> groups = idle.values().iterator(); groups.hasNext(); ) {
+            ArrayDeque<UpstreamChannel> connections = groups.next();
             // Oldest first: the deque is ordered by the time each connection went idle.
-            UpstreamConnection first;
+            UpstreamChannel first;
             while ((first = connections.peekFirst()) != null && first.idleSinceNanos - oldest < 0) {
                 connections.pollFirst().channel().close();
             }

@@ -1,20 +1,16 @@
 package dev.gateway.http.internal.exchange;
 
-import dev.gateway.http.UpstreamEndpoint;
-import dev.gateway.http.internal.client.UpstreamConnection;
-import dev.gateway.http.internal.client.UpstreamExchange;
-import dev.gateway.http.internal.client.UpstreamPool;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
-import io.netty.channel.Channel;
+import dev.gateway.http.UpstreamEndpoint;
+import dev.gateway.http.internal.client.UpstreamChannel;
+import dev.gateway.http.internal.client.UpstreamExchange;
+import dev.gateway.http.internal.client.UpstreamPool;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -23,9 +19,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.ConnectException;
-import java.util.ArrayDeque;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,20 +70,10 @@ public final class ProxyExchange implements UpstreamExchange {
     private final ExchangeListener exchanges;
     private final long startNanos = System.nanoTime();
 
-    private UpstreamConnection upstream;
+    private UpstreamChannel upstream;
     private boolean retried;
-    /** Request parts that arrived before the upstream connection was ready. */
-    private ArrayDeque<HttpContent> early;
-    private boolean requestComplete;
-    /**
-     * The request head waits on a pooled connection for the rest of the client's read: a bodyless request then
-     * goes out as one message, encoded once, instead of a head and an empty end.
-     */
-    private boolean headHeld;
-    private boolean requestSent;
-    /** When a request part last went to the upstream: once the request is sent, when it was sent. */
-    private long lastRequestWriteNanos;
-    private long requestBytes;
+    /** The request half: the request on its way to the upstream. */
+    private final UpstreamRequest toUpstream;
 
     /** The response half: how the upstream's response reaches the client. */
     private final ClientResponse toClient;
@@ -130,6 +113,7 @@ public final class ProxyExchange implements UpstreamExchange {
         this.streamIdleNanos = settings.streamIdleNanos();
         this.maxBodySize = settings.maxBodySize();
         this.exchanges = settings.exchanges();
+        this.toUpstream = new UpstreamRequest(request, settings.maxBodySize());
         this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
                 settings.flushIntervalNanos());
     }
@@ -150,7 +134,7 @@ public final class ProxyExchange implements UpstreamExchange {
 
     public void start() {
         frontend.watchUpstream(startNanos + proxyTimeoutNanos);
-        UpstreamConnection pooled = pool.poll(endpoint);
+        UpstreamChannel pooled = pool.poll(endpoint);
         if (pooled != null) {
             attach(pooled);
         } else {
@@ -159,7 +143,7 @@ public final class ProxyExchange implements UpstreamExchange {
     }
 
     private void connect() {
-        UpstreamConnection connection = pool.newConnection(endpoint);
+        UpstreamChannel connection = pool.newConnection(endpoint);
         pool.connect(endpoint, connection).addListener(f -> {
             if (done) {
                 if (f.isSuccess()) {
@@ -168,42 +152,20 @@ public final class ProxyExchange implements UpstreamExchange {
             } else if (f.isSuccess()) {
                 attach(connection);
             } else {
-                fail(connectFailure(f.cause()), f.cause());
+                fail(UpstreamFailures.ofConnect(f.cause()), f.cause());
             }
         });
     }
 
-    private void attach(UpstreamConnection connection) {
+    private void attach(UpstreamChannel connection) {
         upstream = connection;
         connection.attach(this);
-        Channel channel = connection.channel();
-        if (!requestComplete && early == null) {
+        if (toUpstream.attach(connection.channel())) {
             // Attached while the client's read is still being decoded: the end of that read writes the head,
-            // unless the rest of the request comes first (see onRequestContent).
-            headHeld = true;
+            // unless the rest of the request comes first.
             frontend.upstreamWritePending();
-        } else {
-            channel.write(request, channel.voidPromise());
-            boolean lastWritten = false;
-            if (early != null) {
-                HttpContent part;
-                while ((part = early.poll()) != null) {
-                    lastWritten |= part instanceof LastHttpContent;
-                    channel.write(part, channel.voidPromise());
-                }
-            }
-            if (requestComplete && !lastWritten) {
-                // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so
-                // an empty end completes it here; without one the codec would refuse the next request here.
-                channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
-            }
-            channel.flush();
         }
-        if (requestComplete) {
-            requestSent = true;
-        }
-        lastRequestWriteNanos = System.nanoTime();
-        channel.read();
+        connection.channel().read();
         frontend.requestDemandChanged();
     }
 
@@ -211,62 +173,26 @@ public final class ProxyExchange implements UpstreamExchange {
 
     /** True while more of the request body is wanted and the upstream can take it. */
     public boolean wantsRequestBody() {
-        return !done && !requestComplete && upstream != null && upstream.channel().isWritable();
+        return !done && !toUpstream.complete() && upstream != null && upstream.channel().isWritable();
     }
 
     public boolean isRequestComplete() {
-        return requestComplete;
+        return toUpstream.complete();
     }
 
     /** Takes ownership of one request part. */
     public void onRequestContent(HttpContent part) {
         if (done) {
             part.release();
-            return;
-        }
-        requestBytes += part.content().readableBytes();
-        boolean last = part instanceof LastHttpContent;
-        if (last) {
-            requestComplete = true;
-        }
-        if (maxBodySize > 0 && requestBytes > maxBodySize) {
-            part.release();
+        } else if (!toUpstream.add(part)) {
             fail(ProxyFailure.BODY_TOO_LARGE, null);
-            return;
         }
-        if (upstream == null) {
-            if (early == null) {
-                early = new ArrayDeque<>(4);
-            }
-            early.add(part);
-            return;
-        }
-        Channel channel = upstream.channel();
-        lastRequestWriteNanos = System.nanoTime();
-        if (last) {
-            requestSent = true;
-        }
-        if (headHeld) {
-            headHeld = false;
-            if (last) {
-                LastHttpContent end = (LastHttpContent) part;
-                channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-                        end.content(), request.headers(), end.trailingHeaders()), channel.voidPromise());
-                return;
-            }
-            channel.write(request, channel.voidPromise());
-        }
-        channel.write(part, channel.voidPromise());
     }
 
     /** End of a client read: push what was written to the upstream. */
     public void flushRequest() {
-        if (upstream != null && !done) {
-            if (headHeld) {
-                headHeld = false;
-                upstream.channel().write(request, upstream.channel().voidPromise());
-            }
-            upstream.channel().flush();
+        if (!done) {
+            toUpstream.flush();
         }
     }
 
@@ -372,7 +298,7 @@ public final class ProxyExchange implements UpstreamExchange {
     private void switchProtocols() {
         done = true;
         toClient.cancelFlush();
-        UpstreamConnection connection = upstream;
+        UpstreamChannel connection = upstream;
         upstream = null;
         ended(extendedConnect ? 200 : 101, null);
         frontend.switchProtocols(connection.switchProtocols(), route, target, clientUri);
@@ -400,12 +326,12 @@ public final class ProxyExchange implements UpstreamExchange {
         done = true;
         toClient.cancelFlush();
         client.flush();
-        UpstreamConnection connection = upstream;
+        UpstreamChannel connection = upstream;
         upstream = null;
         // An upstream that answered before the whole request was sent still expects the rest of it.
-        connection.release(upstreamReusable && requestSent && !settings.closeConnections());
+        connection.release(upstreamReusable && toUpstream.sent() && !settings.closeConnections());
         ended(toClient.status(), null);
-        frontend.exchangeFinished(toClient.keepAlive() && requestComplete);
+        frontend.exchangeFinished(toClient.keepAlive() && toUpstream.complete());
     }
 
     /** The one report of this exchange's end, as the client saw it. */
@@ -416,7 +342,7 @@ public final class ProxyExchange implements UpstreamExchange {
         exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
                 ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
                 frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, rpcStatus, target.raw(),
-                requestBytes,
+                toUpstream.bytes(),
                 toClient.bytes(), System.nanoTime() - startNanos, failure == null ? "" : failure.name()));
     }
 
@@ -424,7 +350,7 @@ public final class ProxyExchange implements UpstreamExchange {
 
     /** The upstream connection closed or failed before the response was complete. */
     @Override
-    public void onUpstreamClosed(UpstreamConnection connection, Throwable cause) {
+    public void onUpstreamClosed(UpstreamChannel connection, Throwable cause) {
         if (done || connection != upstream) {
             return;
         }
@@ -432,13 +358,14 @@ public final class ProxyExchange implements UpstreamExchange {
             // A pooled connection the upstream had already given up on: nothing was processed, send it again.
             retried = true;
             upstream = null;
+            toUpstream.detach();
             connection.discard();
             log.debug("api={} client={} pooled connection to {} was dead; retrying once", route.apiId(),
                     ClientAddress.of(client.channel()), endpoint);
             connect();
             return;
         }
-        fail(cause == null ? ProxyFailure.UPSTREAM_RESET : upstreamFailure(cause), cause);
+        fail(cause == null ? ProxyFailure.UPSTREAM_RESET : UpstreamFailures.of(cause), cause);
     }
 
     /** The client went away: cancel the upstream request. */
@@ -457,7 +384,7 @@ public final class ProxyExchange implements UpstreamExchange {
         }
         done = true;
         toClient.cancelFlush();
-        releaseEarly();
+        toUpstream.release();
         if (upstream != null) {
             upstream.discard();
             upstream = null;
@@ -476,7 +403,7 @@ public final class ProxyExchange implements UpstreamExchange {
         // A head that never left still lets the client be told properly.
         boolean responseStarted = toClient.abandon();
         finish();
-        String reason = cause == null ? failure.message() : failure.message() + ": " + describe(cause);
+        String reason = cause == null ? failure.message() : failure.message() + ": " + UpstreamFailures.describe(cause);
         if (failure.status().code() >= 500) {
             log.warn("api={} client={} conn={} upstream={} {} {}: {}", route.apiId(),
                     ClientAddress.of(client.channel()), client.channel().id().asShortText(), target, request.method(),
@@ -489,7 +416,7 @@ public final class ProxyExchange implements UpstreamExchange {
         if (responseStarted) {
             frontend.abortResponse(failure);
         } else {
-            frontend.answerError(failure, toClient.keepAlive() && requestComplete);
+            frontend.answerError(failure, toClient.keepAlive() && toUpstream.complete());
         }
     }
 
@@ -502,14 +429,14 @@ public final class ProxyExchange implements UpstreamExchange {
         if (!responseReceived) {
             if (upstream == null) {
                 deadline = startNanos + proxyTimeoutNanos;
-            } else if (!requestSent && upstream.channel().isWritable()) {
+            } else if (!toUpstream.sent() && upstream.channel().isWritable()) {
                 // The upstream takes the body as fast as it comes: an upload slower than proxy_default_timeout is
                 // not the upstream's fault, and a client that stops sending is read_timeout's business.
                 deadline = now + proxyTimeoutNanos;
             } else {
                 // The upstream's time to answer runs from the end of the request, or from when it stopped taking
                 // the body.
-                deadline = lastRequestWriteNanos + proxyTimeoutNanos;
+                deadline = toUpstream.lastWriteNanos() + proxyTimeoutNanos;
             }
         } else if (rpc || !client.channel().isWritable()) {
             // Waiting on a slow client is the write timeout's business, not the upstream's; a call's stream may
@@ -525,42 +452,5 @@ public final class ProxyExchange implements UpstreamExchange {
     /** The failure when {@link #upstreamDeadline} has passed: an event stream only ever rests too long. */
     public ProxyFailure timeoutFailure() {
         return responseReceived && toClient.eventStream() ? ProxyFailure.STREAM_IDLE : ProxyFailure.UPSTREAM_TIMEOUT;
-    }
-
-    private void releaseEarly() {
-        if (early != null) {
-            HttpContent part;
-            while ((part = early.poll()) != null) {
-                part.release();
-            }
-        }
-    }
-
-    private static ProxyFailure connectFailure(Throwable cause) {
-        if (cause instanceof ConnectTimeoutException) {
-            return ProxyFailure.UPSTREAM_TIMEOUT;
-        }
-        return cause instanceof ConnectException ? ProxyFailure.UPSTREAM_REFUSED : upstreamFailure(cause);
-    }
-
-    private static ProxyFailure upstreamFailure(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                return ProxyFailure.UPSTREAM_TLS;
-            }
-        }
-        if (cause instanceof DecoderException) {
-            return ProxyFailure.UPSTREAM_PROTOCOL;
-        }
-        return cause instanceof ConnectException ? ProxyFailure.UPSTREAM_REFUSED : ProxyFailure.UPSTREAM_RESET;
-    }
-
-    private static String describe(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null ? root.getClass().getSimpleName() : message;
     }
 }

@@ -1,7 +1,7 @@
 package dev.gateway.http.internal.exchange;
 
-import dev.gateway.http.PipelineNames;
 import dev.gateway.core.relay.Relay;
+import dev.gateway.http.PipelineNames;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;

@@ -1,36 +1,29 @@
 package dev.gateway.http.internal.server;
 
-import dev.gateway.http.internal.client.UpstreamPool;
-import dev.gateway.http.internal.client.UpstreamPools;
-import dev.gateway.http.internal.exchange.FilterRun;
-import dev.gateway.http.internal.exchange.HeaderRewriter;
-import dev.gateway.http.internal.exchange.LocalResponses;
-import dev.gateway.http.internal.exchange.ExchangeClient;
-import dev.gateway.http.internal.exchange.ExchangeSettings;
-import dev.gateway.http.internal.exchange.ProxyExchange;
-import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
-import dev.gateway.http.internal.exchange.RequestTarget;
-import dev.gateway.http.internal.exchange.Switchover;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilteredRequest;
-import dev.gateway.http.HttpRoutes;
-import dev.gateway.http.HttpSettings;
-import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
-import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.internal.client.UpstreamPool;
+import dev.gateway.http.internal.exchange.ExchangeClient;
+import dev.gateway.http.internal.exchange.ExchangeStarter;
+import dev.gateway.http.internal.exchange.FilterRun;
+import dev.gateway.http.internal.exchange.LocalResponses;
+import dev.gateway.http.internal.exchange.ProxyExchange;
+import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
+import dev.gateway.http.internal.exchange.RequestTarget;
+import dev.gateway.http.internal.exchange.Switchover;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -44,14 +37,11 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,24 +66,11 @@ public final class FrontendHandler extends ChannelDuplexHandler
         /** An exchange owns the current request. */
         PROXYING,
         /** Answered locally; reading and dropping the rest of the request body. */
-        DRAINING,
+        DISCARDING_BODY,
         /** Closing: everything read is dropped. */
         CLOSED,
         /** The connection switched protocols: this handler is on its way out. */
         SWITCHED
-    }
-
-    /** What the handler needs from its listener. */
-    public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-            StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
-            ProtocolSwitch switches, ExchangeListener exchanges, ExchangeSettings exchangeSettings) {
-
-        public ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-                StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
-                ProtocolSwitch switches, ExchangeListener exchanges) {
-            this(settings, routes, pools, status, scheme, draining, rules, switches, exchanges,
-                    ExchangeSettings.of(settings, rules, switches, draining, exchanges));
-        }
     }
 
     private final ListenerContext listener;
@@ -121,6 +98,8 @@ public final class FrontendHandler extends ChannelDuplexHandler
     private boolean wroteToUpstream;
 
     private ConnectionTimeouts timeouts;
+    private ExchangeStarter starter;
+    private final ExchangeStarter.Refusal refusal = (failure, route) -> refuse(failure, keepAlive, route);
     /** The client's address as text, formatted once per connection for logs and X-Forwarded-For. */
     private String clientIp;
 
@@ -146,6 +125,7 @@ public final class FrontendHandler extends ChannelDuplexHandler
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.pool = listener.pools().of(ctx.channel().eventLoop());
+        this.starter = new ExchangeStarter(this, ctx, pool, listener.exchangeSettings(), listener.scheme());
         this.timeouts = new ConnectionTimeouts(this, ctx.executor(), listener.settings().readTimeoutNanos(),
                 listener.settings().writeTimeoutNanos());
     }
@@ -214,52 +194,19 @@ public final class FrontendHandler extends ChannelDuplexHandler
         headRequest = request.method().equals(HttpMethod.HEAD);
         // An HTTP/2 stream carries one exchange: its end closes the stream, never the connection.
         keepAlive = !http2Stream && HttpUtil.isKeepAlive(request) && !listener.settings().closeConnections();
-        if (request.decoderResult().isFailure()) {
-            Throwable cause = request.decoderResult().cause();
-            ClientErrorLog.info(log, ctx.channel(), "client={} malformed request: {}", ClientAddress.of(ctx.channel()),
-                    cause.getMessage());
-            refuse(RequestChecks.decodeFailure(cause), false, null);
-            return;
+        RequestAdmission.Verdict verdict = listener.admission().admit(request, ctx.channel(), http2Stream);
+        if (verdict instanceof RequestAdmission.Routed routed) {
+            if (routed.route().filters().isEmpty()) {
+                proceed(routed.route(), routed.target(), routed.extendedConnect());
+            } else {
+                decide(routed.route(), routed.target(), routed.extendedConnect());
+            }
+        } else if (verdict instanceof RequestAdmission.Refused refused) {
+            refuse(refused.failure(), refused.keepAlive(), null);
+        } else if (verdict instanceof RequestAdmission.StatusAsked asked) {
+            answerOwn(LocalResponses.json(ctx.alloc(), HttpResponseStatus.OK, asked.status().body().get(), keepAlive),
+                    null, null);
         }
-        ProxyFailure invalid = RequestChecks.check(request, listener.settings().maxRequestBodySize());
-        if (invalid != null) {
-            log.info("client={} {} {} refused: {}", ClientAddress.of(ctx.channel()), request.method(),
-                    request.uri(), invalid.message());
-            refuse(invalid, false, null);
-            return;
-        }
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-            answerOwn(LocalResponses.json(ctx.alloc(), HttpResponseStatus.EXPECTATION_FAILED,
-                    "{\"error\": \"unsupported expectation\"}", false), null, null);
-            return;
-        }
-        boolean extendedConnect = http2Stream && Switchover.isExtendedConnect(request);
-        String uri = extendedConnect ? Switchover.connectPath(request) : request.uri();
-        RequestTarget target = uri == null ? null
-                : RequestTarget.parse(uri, request.headers().get(HttpHeaderNames.HOST));
-        if (target == null) {
-            ClientErrorLog.info(log, ctx.channel(), "client={} unusable request target '{}'",
-                    ClientAddress.of(ctx.channel()), request.uri());
-            refuse(ProxyFailure.BAD_REQUEST, false, null);
-            return;
-        }
-        StatusEndpoint status = listener.status();
-        if (status != null && target.path().equals(status.path())) {
-            answerOwn(LocalResponses.json(ctx.alloc(), HttpResponseStatus.OK, status.body().get(), keepAlive), null,
-                    null);
-            return;
-        }
-        Route route = listener.routes().get().match(target.host(), target.path());
-        if (route == null) {
-            refuse(ProxyFailure.NO_ROUTE, keepAlive, null);
-            return;
-        }
-        if (!route.filters().isEmpty()) {
-            decide(route, target, extendedConnect);
-            return;
-        }
-        proceed(route, target, extendedConnect);
     }
 
     /** The current request goes through its route's filters before it may {@link #proceed}. */
@@ -294,7 +241,7 @@ public final class FrontendHandler extends ChannelDuplexHandler
     private void decided(Runnable outcome) {
         deciding = null;
         outcome.run();
-        while (backlog != null && (state == State.PROXYING || state == State.DRAINING)
+        while (backlog != null && (state == State.PROXYING || state == State.DISCARDING_BODY)
                 && backlog.peek() instanceof HttpContent part && !(part instanceof HttpRequest)) {
             backlog.poll();
             onRequestContent(part);
@@ -311,47 +258,16 @@ public final class FrontendHandler extends ChannelDuplexHandler
         requestDemandChanged();
     }
 
-    /** The current request passed its checks and filters: to an upstream, unless every host is down. */
+    /** The current request passed its checks and filters: to an upstream, unless it is refused at the start. */
     private void proceed(Route route, RequestTarget target, boolean extendedConnect) {
-        Target upstream = route.targets().next();
-        if (upstream == null) {
-            log.warn("api={} client={} conn={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()),
-                    ctx.channel().id().asShortText());
-            refuse(ProxyFailure.ALL_HOSTS_DOWN, keepAlive, route);
+        ProxyExchange opened = starter.open(route, target, request, keepAlive, extendedConnect, clientIp(),
+                refusal);
+        if (opened == null) {
             return;
         }
-        boolean switching = false;
-        if (Switchover.asked(request)) {
-            ProtocolSwitch.Verdict verdict = listener.switches().verdict(request);
-            if (verdict == ProtocolSwitch.Verdict.REFUSE || extendedConnect && verdict != ProtocolSwitch.Verdict.SWITCH) {
-                log.info("api={} client={} conn={} {} refused: {}", route.apiId(), ClientAddress.of(ctx.channel()),
-                        ctx.channel().id().asShortText(), request.uri(), ProxyFailure.UPGRADE_DISABLED.message());
-                refuse(ProxyFailure.UPGRADE_DISABLED, keepAlive, route);
-                return;
-            }
-            switching = verdict == ProtocolSwitch.Verdict.SWITCH;
-        }
-        if (extendedConnect) {
-            listener.switches().toUpgradeRequest(request);
-        }
-        if (HttpUtil.is100ContinueExpected(request)) {
-            // Answered here, as nginx does: the client may send its body now, and the upstream never waits.
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
-                    ctx.voidPromise());
-            request.headers().remove(HttpHeaderNames.EXPECT);
-        }
         state = State.PROXYING;
-        // Created before the request is rewritten for the upstream: the exchange reads the client's protocol
-        // version, which the rewrite replaces with HTTP/1.1 (an HTTP/1.0 client must not get a chunked body).
-        exchange = new ProxyExchange(this, ctx, pool, route, upstream, request, keepAlive, listener.exchangeSettings(),
-                switching, extendedConnect);
-        String upgrade = switching ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
-        HeaderRewriter.prepareForUpstream(request, route, upstream, target, clientIp(), listener.scheme(),
-                listener.settings().closeConnections());
-        if (switching) {
-            Switchover.keepUpgrade(request.headers(), upgrade);
-        }
-        exchange.start();
+        exchange = opened;
+        opened.start();
         if (extendedConnect) {
             // The stream itself is the tunnel: the upgrade request ends with its head, and what the client sends
             // next waits for the switch.
@@ -424,7 +340,7 @@ public final class FrontendHandler extends ChannelDuplexHandler
                 exchange.onRequestContent(part);
                 wroteToUpstream = true;
             }
-            case DRAINING -> {
+            case DISCARDING_BODY -> {
                 part.release();
                 if (last) {
                     nextRequest();
@@ -462,7 +378,7 @@ public final class FrontendHandler extends ChannelDuplexHandler
     @Override
     public void requestDemandChanged() {
         boolean wants = switch (state) {
-            case AWAIT_HEAD, DRAINING -> backlog == null || backlog.isEmpty();
+            case AWAIT_HEAD, DISCARDING_BODY -> backlog == null || backlog.isEmpty();
             case PROXYING -> exchange != null && exchange.wantsRequestBody();
             case DECIDING, CLOSED, SWITCHED -> false;
         };
@@ -489,7 +405,7 @@ public final class FrontendHandler extends ChannelDuplexHandler
             return;
         }
         ctx.writeAndFlush(response, ctx.voidPromise());
-        state = State.DRAINING;
+        state = State.DISCARDING_BODY;
         if (requestComplete) {
             nextRequest();
         }
@@ -673,7 +589,7 @@ public final class FrontendHandler extends ChannelDuplexHandler
         if (state == State.AWAIT_HEAD) {
             return ConnectionTimeouts.Wait.HEAD;
         }
-        if (state == State.DRAINING || (state == State.PROXYING && exchange != null
+        if (state == State.DISCARDING_BODY || (state == State.PROXYING && exchange != null
                 && !exchange.isRequestComplete() && exchange.wantsRequestBody())) {
             return ConnectionTimeouts.Wait.BODY;
         }

@@ -1,8 +1,8 @@
 package dev.gateway.http.internal.client;
 
+import dev.gateway.core.relay.Relay;
 import dev.gateway.http.PipelineNames;
 import dev.gateway.http.UpstreamEndpoint;
-import dev.gateway.core.relay.Relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,7 +13,7 @@ import io.netty.util.ReferenceCountUtil;
  * goes to that exchange; while it sits idle in its pool, any byte from the upstream is a protocol error and a
  * close removes it from the pool.
  */
-public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+public final class UpstreamChannel extends ChannelInboundHandlerAdapter {
 
     final UpstreamEndpoint endpoint;
     private final UpstreamPool pool;
@@ -29,7 +29,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     boolean onSharedConnection;
 
-    public UpstreamConnection(UpstreamEndpoint endpoint, UpstreamPool pool) {
+    public UpstreamChannel(UpstreamEndpoint endpoint, UpstreamPool pool) {
         this.endpoint = endpoint;
         this.pool = pool;
     }

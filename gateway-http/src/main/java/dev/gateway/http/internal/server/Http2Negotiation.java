@@ -1,10 +1,10 @@
 package dev.gateway.http.internal.server;
 
-import dev.gateway.http.PipelineNames;
-import dev.gateway.http.internal.client.Http2Windows;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.PipelineNames;
+import dev.gateway.http.internal.client.Http2Windows;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +21,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
@@ -44,18 +43,18 @@ import org.slf4j.LoggerFactory;
  * frames into HTTP messages and back: routing, timeouts, backpressure (the stream's flow-control window, through
  * the child channel's writability and demand-driven reads) and errors are one implementation for both.
  */
-public final class Http2Frontend {
+public final class Http2Negotiation {
 
-    private static final Logger log = LoggerFactory.getLogger(Http2Frontend.class);
+    private static final Logger log = LoggerFactory.getLogger(Http2Negotiation.class);
 
     /** Largest body of an HTTP/1.1 request that asks to upgrade to h2c; larger ones get 413. */
     static final int MAX_UPGRADE_BODY = 64 * 1024;
 
-    private Http2Frontend() {
+    private Http2Negotiation() {
     }
 
     /** Switches a connection whose HTTP/1.1 pipeline is in place to HTTP/2. */
-    static void install(ChannelPipeline pipeline, FrontendHandler.ListenerContext listener) {
+    static void install(ChannelPipeline pipeline, ListenerContext listener) {
         removeHttp1(pipeline);
         if (pipeline.get(PipelineNames.H2C_UPGRADE) != null) {
             pipeline.remove(PipelineNames.H2C_UPGRADE);
@@ -83,7 +82,7 @@ public final class Http2Frontend {
         }
     }
 
-    private static Http2FrameCodec newFrameCodec(FrontendHandler.ListenerContext listener) {
+    private static Http2FrameCodec newFrameCodec(ListenerContext listener) {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(HttpSettings.H2_MAX_CONCURRENT_STREAMS)
                 .initialWindowSize(HttpSettings.H2_STREAM_WINDOW)
@@ -117,7 +116,7 @@ public final class Http2Frontend {
         connection.close();
     }
 
-    private static Http2MultiplexHandler newStreams(FrontendHandler.ListenerContext listener) {
+    private static Http2MultiplexHandler newStreams(ListenerContext listener) {
         return new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel stream) {
@@ -144,7 +143,7 @@ public final class Http2Frontend {
      * pass untouched. An upgrade request may carry a body of up to {@link #MAX_UPGRADE_BODY} bytes, which is
      * gathered first, as the upgrade needs it whole.
      */
-    public static HttpServerUpgradeHandler upgradeHandler(FrontendHandler.ListenerContext listener) {
+    public static HttpServerUpgradeHandler upgradeHandler(ListenerContext listener) {
         HttpServerUpgradeHandler.SourceCodec http1 = ctx -> removeHttp1(ctx.pipeline());
         HttpServerUpgradeHandler.UpgradeCodecFactory h2c = protocol -> {
             if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
@@ -169,7 +168,7 @@ public final class Http2Frontend {
     }
 
     /** Fires when the connection has neither read nor written for {@code read_timeout}. */
-    private static IdleStateHandler newIdleCheck(FrontendHandler.ListenerContext listener) {
+    private static IdleStateHandler newIdleCheck(ListenerContext listener) {
         return new IdleStateHandler(0, 0, listener.settings().readTimeoutNanos(), TimeUnit.NANOSECONDS);
     }
 
@@ -214,9 +213,9 @@ public final class Http2Frontend {
     /** After TLS: HTTP/2 when the client chose {@code h2} by ALPN, HTTP/1.1 otherwise. */
     public static final class AlpnSwitch extends ApplicationProtocolNegotiationHandler {
 
-        private final FrontendHandler.ListenerContext listener;
+        private final ListenerContext listener;
 
-        public AlpnSwitch(FrontendHandler.ListenerContext listener) {
+        public AlpnSwitch(ListenerContext listener) {
             super(ApplicationProtocolNames.HTTP_1_1);
             this.listener = listener;
         }
@@ -243,9 +242,9 @@ public final class Http2Frontend {
 
         private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
 
-        private final FrontendHandler.ListenerContext listener;
+        private final ListenerContext listener;
 
-        public PrefaceSniffer(FrontendHandler.ListenerContext listener) {
+        public PrefaceSniffer(ListenerContext listener) {
             this.listener = listener;
         }
 

@@ -1,0 +1,148 @@
+package dev.gateway.http.internal.exchange;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+
+/**
+ * The request half of an exchange: the request, rewritten for its upstream, on its way there. Parts that arrive
+ * before the upstream channel is ready wait here. A head that finds its channel ready while the client's read is
+ * still being decoded waits for that read's end, so that a bodyless request goes out as one message, encoded once,
+ * instead of a head and an empty end.
+ */
+final class UpstreamRequest {
+
+    private final HttpRequest request;
+    private final long maxBodySize;
+    /** The upstream channel, once attached. */
+    private Channel channel;
+    /** Parts that arrived before the upstream channel was ready. */
+    private ArrayDeque<HttpContent> early;
+    private boolean headHeld;
+    /** The client sent the whole request. */
+    private boolean complete;
+    /** The whole request went to the upstream. */
+    private boolean sent;
+    /** When a part last went to the upstream: once the request is sent, when it was sent. */
+    private long lastWriteNanos;
+    private long bytes;
+
+    /** @param maxBodySize bytes, 0 for no limit */
+    UpstreamRequest(HttpRequest request, long maxBodySize) {
+        this.request = request;
+        this.maxBodySize = maxBodySize;
+    }
+
+    /**
+     * Sends what has arrived so far on {@code upstream}, which is ready.
+     *
+     * @return true when the head waits for the end of the client's read, which must then {@link #flush}
+     */
+    boolean attach(Channel upstream) {
+        channel = upstream;
+        lastWriteNanos = System.nanoTime();
+        sent = complete;
+        if (!complete && early == null) {
+            headHeld = true;
+            return true;
+        }
+        upstream.write(request, upstream.voidPromise());
+        boolean lastWritten = false;
+        if (early != null) {
+            HttpContent part;
+            while ((part = early.poll()) != null) {
+                lastWritten |= part instanceof LastHttpContent;
+                upstream.write(part, upstream.voidPromise());
+            }
+        }
+        if (complete && !lastWritten) {
+            // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so an
+            // empty end completes it here; without one the codec would refuse the next request.
+            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+        }
+        upstream.flush();
+        return false;
+    }
+
+    /** The upstream channel proved dead before it answered: the request waits for another. */
+    void detach() {
+        channel = null;
+        headHeld = false;
+    }
+
+    /**
+     * Takes ownership of one request part and sends it on, or keeps it until the upstream channel is ready.
+     *
+     * @return false when the body grew past the limit; the part was released
+     */
+    boolean add(HttpContent part) {
+        bytes += part.content().readableBytes();
+        boolean last = part instanceof LastHttpContent;
+        complete |= last;
+        if (maxBodySize > 0 && bytes > maxBodySize) {
+            part.release();
+            return false;
+        }
+        if (channel == null) {
+            if (early == null) {
+                early = new ArrayDeque<>(4);
+            }
+            early.add(part);
+            return true;
+        }
+        lastWriteNanos = System.nanoTime();
+        sent |= last;
+        if (headHeld) {
+            headHeld = false;
+            if (last) {
+                LastHttpContent end = (LastHttpContent) part;
+                channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                        end.content(), request.headers(), end.trailingHeaders()), channel.voidPromise());
+                return true;
+            }
+            channel.write(request, channel.voidPromise());
+        }
+        channel.write(part, channel.voidPromise());
+        return true;
+    }
+
+    /** The end of a client read: pushes what was written to the upstream, the held head included. */
+    void flush() {
+        if (channel != null) {
+            if (headHeld) {
+                headHeld = false;
+                channel.write(request, channel.voidPromise());
+            }
+            channel.flush();
+        }
+    }
+
+    /** Lets go of parts that never reached an upstream. */
+    void release() {
+        if (early != null) {
+            HttpContent part;
+            while ((part = early.poll()) != null) {
+                part.release();
+            }
+        }
+    }
+
+    boolean complete() {
+        return complete;
+    }
+
+    boolean sent() {
+        return sent;
+    }
+
+    long lastWriteNanos() {
+        return lastWriteNanos;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.gateway.http.internal.server;
+
+import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.http.HttpRoutes;
+import dev.gateway.http.HttpSettings;
+import dev.gateway.http.ProtocolRules;
+import dev.gateway.http.ProtocolSwitch;
+import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.internal.client.UpstreamPools;
+import dev.gateway.http.internal.exchange.ExchangeSettings;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * What a listener's client connections share, built once per listener: settings, routes, pools, and the parts of
+ * the request path resolved from them.
+ *
+ * @param scheme {@code http} or {@code https}
+ * @param draining true once the gateway is stopping
+ */
+public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
+        StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
+        ProtocolSwitch switches, ExchangeListener exchanges, ExchangeSettings exchangeSettings,
+        RequestAdmission admission) {
+
+    public ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
+            StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
+            ProtocolSwitch switches, ExchangeListener exchanges) {
+        this(settings, routes, pools, status, scheme, draining, rules, switches, exchanges,
+                ExchangeSettings.of(settings, rules, switches, draining, exchanges),
+                new RequestAdmission(settings.maxRequestBodySize(), routes, status));
+    }
+}
