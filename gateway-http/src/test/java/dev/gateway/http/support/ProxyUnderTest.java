@@ -174,7 +174,11 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
-        public ProxyUnderTest start() throws Exception {
+        /** The files written and loaded, and the proxy every listener shares; the caller closes the proxy. */
+        private record Loaded(LoadReport report, GatewaySnapshot snapshot, HttpSettings settings, HttpProxy proxy) {
+        }
+
+        private Loaded load() throws Exception {
             Path confFile = folder.resolve("tyk.conf");
             Path apps = Files.createDirectories(folder.resolve("apps"));
             Files.writeString(confFile, conf.toJson(), StandardCharsets.UTF_8);
@@ -188,9 +192,31 @@ public final class ProxyUnderTest implements AutoCloseable {
                 throw new IllegalStateException("the test configuration does not load: " + errors);
             }
             HttpSettings settings = tuning.apply(HttpSettings.from(report.config()));
-            Transport transport = Transport.select();
-            HttpProxy proxy = new HttpProxy(settings, transport, TlsContexts.forClients(), rules,
+            HttpProxy proxy = new HttpProxy(settings, Transport.select(), TlsContexts.forClients(), rules,
                     switches.apply(settings), exchanges);
+            return new Loaded(report, snapshot, settings, proxy);
+        }
+
+        /**
+         * The gateway's own cleartext HTTP/1.1 port without a socket, for {@code EmbeddedChannel} tests: each
+         * channel given {@link Embedded#initializer} gets the pipeline an accepted connection gets.
+         */
+        public Embedded embedded() throws Exception {
+            Loaded loaded = load();
+            ListenerPlan plan = loaded.snapshot().listeners().values().stream().filter(ListenerPlan::gatewayPort)
+                    .findFirst().orElseThrow();
+            HttpRoutes routes = HttpRoutes.compile(plan, loaded.snapshot(), loaded.settings(), filters);
+            return new Embedded(loaded.proxy(), new HttpListenerInitializer(loaded.proxy(), () -> routes, null,
+                    status, false));
+        }
+
+        public ProxyUnderTest start() throws Exception {
+            Loaded loaded = load();
+            LoadReport report = loaded.report();
+            GatewaySnapshot snapshot = loaded.snapshot();
+            HttpSettings settings = loaded.settings();
+            HttpProxy proxy = loaded.proxy();
+            Transport transport = Transport.select();
             EventLoopGroup acceptor = transport.newEventLoopGroup(1, "test-accept");
             EventLoopGroup workers = transport.newEventLoopGroup(WORKER_THREADS, "test-gateway");
             Map<Integer, Channel> listeners = new LinkedHashMap<>();
@@ -225,6 +251,14 @@ public final class ProxyUnderTest implements AutoCloseable {
                 throw e;
             }
             return gateway;
+        }
+    }
+
+    /** A listener's pipeline without a socket, and the proxy behind it, which {@link #close} closes. */
+    public record Embedded(HttpProxy proxy, HttpListenerInitializer initializer) implements AutoCloseable {
+        @Override
+        public void close() {
+            proxy.close();
         }
     }
 

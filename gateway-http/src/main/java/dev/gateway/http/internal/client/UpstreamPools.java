@@ -7,6 +7,7 @@ import io.netty.util.concurrent.Promise;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@link UpstreamPool} of each event loop. The map is read once per exchange from the loop that owns the
@@ -29,14 +30,17 @@ public final class UpstreamPools {
                 maxIdlePerEndpoint));
     }
 
-    /** Closes every idle connection, each on its own loop; the future completes when all are closed. */
+    /**
+     * Closes every idle connection, each on its own loop (at once when that is the caller's, or stopped); the
+     * future completes when all are closed.
+     */
     public Future<?> closeAll() {
         List<UpstreamPool> all = List.copyOf(pools.values());
         Promise<Void> done = GlobalEventExecutor.INSTANCE.newPromise();
         if (all.isEmpty()) {
             return done.setSuccess(null);
         }
-        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(all.size());
+        AtomicInteger remaining = new AtomicInteger(all.size());
         pools.forEach((loop, pool) -> {
             Runnable close = () -> {
                 pool.closeAll();
@@ -44,7 +48,7 @@ public final class UpstreamPools {
                     done.trySuccess(null);
                 }
             };
-            if (loop.isShuttingDown()) {
+            if (loop.isShuttingDown() || loop.inEventLoop()) {
                 close.run();
             } else {
                 loop.execute(close);
