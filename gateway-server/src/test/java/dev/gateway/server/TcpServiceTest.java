@@ -7,8 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.core.testing.RedisServer;
 import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.testing.TestTls;
 import dev.gateway.core.transport.Transport;
+import dev.gateway.http.support.Clients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -38,26 +43,18 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /** {@code tcp} APIs through the whole gateway: a port of their own, relayed to the next upstream. */
@@ -142,10 +139,10 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void bytesGoThroughToABareHostPortTargetAndBack() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port)).writeApi("echo.json", tcpApi("echo", port, "127.0.0.1:" + echo.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
             client.setSoTimeout(10_000);
@@ -159,10 +156,10 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void bulkBytesGoThroughIntactAndAreSplicedWithNativeEpoll() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("bulk"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("bulk"));
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port)).writeApi("bulk.json", tcpApi("bulk", port, "127.0.0.1:" + echo.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         byte[] payload = new byte[64 * 1024 * 1024];
         new Random(7).nextBytes(payload);
 
@@ -191,10 +188,10 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void reloadWithoutTheApiClosesItsListenerWhileOpenRelaysKeepFlowing() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port)).writeApi("echo.json", tcpApi("echo", port, "127.0.0.1:" + echo.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         int bound = gateway.boundPort(port);
 
         try (Socket open = new Socket("127.0.0.1", bound)) {
@@ -214,15 +211,15 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void realRedisServerAnswersARealClientThroughTheGateway() throws Exception {
-        RedisServer redis = cleanup.add(RedisServer.start(dir));
+        RedisServer redis = closer.later(RedisServer.start(dir));
         int redisPort = redis.port();
-        int port = Net.freePort();
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port))
                 .writeApi("redis.json", tcpApi("redis", port, "127.0.0.1:" + redisPort));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
-        cleanup.add(client::shutdown);
+        closer.later(client::shutdown);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> redisCommands = connection.sync();
             assertEquals("PONG", redisCommands.ping());
@@ -252,7 +249,7 @@ class TcpServiceTest extends GatewayFixture {
      */
     private static SSLSocket tlsClient(int port, String sniName) throws IOException {
         Socket raw = new Socket("127.0.0.1", port);
-        SSLSocket socket = (SSLSocket) Net.trustingTestCa().getSocketFactory().createSocket(raw, sniName, port, true);
+        SSLSocket socket = (SSLSocket) TestTls.trustingTestCa().getSocketFactory().createSocket(raw, sniName, port, true);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName(sniName)));
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -264,10 +261,10 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void tlsServicesShareAPortByExactWildcardAndDefaultSni() throws Exception {
-        NamedEcho exact = cleanup.add(new NamedEcho("exact"));
-        NamedEcho wildcard = cleanup.add(new NamedEcho("wildcard"));
-        NamedEcho fallback = cleanup.add(new NamedEcho("default"));
-        int port = Net.freePort();
+        NamedEcho exact = closer.later(new NamedEcho("exact"));
+        NamedEcho wildcard = closer.later(new NamedEcho("wildcard"));
+        NamedEcho fallback = closer.later(new NamedEcho("default"));
+        int port = Ports.freePort();
         folder.copy(TestCerts.examplePem(), "certs/example.pem")
                 .copy(TestCerts.localhostPem(), "certs/localhost.pem")
                 .copy(TestCerts.localhostKey(), "certs/localhost.key")
@@ -278,7 +275,7 @@ class TcpServiceTest extends GatewayFixture {
                         "127.0.0.1:" + wildcard.port()))
                 .writeApi("default.json", tlsApi("default", port, "", "certs/localhost.pem",
                         "127.0.0.1:" + fallback.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         int bound = gateway.boundPort(port);
 
         for (String[] expected : new String[][] {{"api.example.com", "exact"}, {"eu.wild.example.com", "wildcard"},
@@ -293,13 +290,13 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void unknownSniWithoutADefaultServiceIsClosedAndLogged() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         folder.copy(TestCerts.examplePem(), "certs/example.pem")
                 .writeConf(confAllowingTls(port))
                 .writeApi("only.json", tlsApi("only", port, "api.example.com", "certs/example.pem",
                         "127.0.0.1:" + echo.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         assertThrows(IOException.class, () -> {
             try (SSLSocket client = tlsClient(gateway.boundPort(port), "other.test")) {
@@ -312,11 +309,11 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void plainBytesOnATlsPortAreClosedAndLogged() throws Exception {
-        int port = Net.freePort();
+        int port = Ports.freePort();
         folder.copy(TestCerts.examplePem(), "certs/example.pem")
                 .writeConf(confAllowingTls(port))
                 .writeApi("only.json", tlsApi("only", port, "", "certs/example.pem", "127.0.0.1:1"));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
             client.setSoTimeout(10_000);
@@ -345,13 +342,13 @@ class TcpServiceTest extends GatewayFixture {
     private Gateway proxyProtocolEcho(NamedEcho echo, int port) throws Exception {
         ObjectNode api = tcpApi("pp", port, "127.0.0.1:" + echo.port()).put("enable_proxy_protocol", true);
         folder.writeConf(confAllowingTcp(port)).writeApi("pp.json", api);
-        return cleanup.gateway(folder.conf);
+        return startGateway(folder.conf);
     }
 
     @Test
     void proxyProtocolV1And2NameTheClientInTheLog() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         Gateway gateway = proxyProtocolEcho(echo, port);
 
         for (byte[] header : List.of(PROXY_V1, proxyV2())) {
@@ -369,8 +366,8 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void malformedProxyHeaderIsClosedAndLogged() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         Gateway gateway = proxyProtocolEcho(echo, port);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
@@ -383,17 +380,17 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void proxyHeaderIsReadBeforeTlsSoSniStillRoutes() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         ObjectNode api = tlsApi("sni", port, "api.example.com", "certs/example.pem", "127.0.0.1:" + echo.port())
                 .put("enable_proxy_protocol", true);
         folder.copy(TestCerts.examplePem(), "certs/example.pem").writeConf(confAllowingTls(port))
                 .writeApi("sni.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket raw = new Socket("127.0.0.1", gateway.boundPort(port))) {
             raw.getOutputStream().write(PROXY_V1);
-            SSLSocket tls = (SSLSocket) Net.trustingTestCa().getSocketFactory()
+            SSLSocket tls = (SSLSocket) TestTls.trustingTestCa().getSocketFactory()
                     .createSocket(raw, "api.example.com", raw.getPort(), true);
             SSLParameters parameters = tls.getSSLParameters();
             parameters.setServerNames(List.of(new SNIHostName("api.example.com")));
@@ -407,13 +404,13 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void httpApiWithProxyProtocolForwardsTheHeadersClient() throws Exception {
-        int port = Net.freePort();
+        int port = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("http").putArray("ports").add(port);
-        ObjectNode api = ConfFolder.api("web", "/web/", upstream.url()).put("listen_port", port)
+        ObjectNode api = ConfFolder.api("web", "/web/", upstream.url("/")).put("listen_port", port)
                 .put("enable_proxy_protocol", true);
         folder.writeConf(conf).writeApi("web.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
             client.setSoTimeout(10_000);
@@ -423,21 +420,21 @@ class TcpServiceTest extends GatewayFixture {
             String response = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
         }
-        assertEquals("203.0.113.7", upstream.lastForwardedFor());
+        assertEquals("203.0.113.7", upstream.takeRequest().header("X-Forwarded-For"));
     }
 
     @Test
     void sendProxyProtocolTellsTheUpstreamTheRealClient() throws Exception {
-        ServerSocket v1Upstream = cleanup.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-        ServerSocket v2Upstream = cleanup.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-        int v1Port = Net.freePort();
-        int v2Port = Net.freePort();
+        ServerSocket v1Upstream = closer.later(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        ServerSocket v2Upstream = closer.later(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        int v1Port = Ports.freePort();
+        int v2Port = Ports.freePort();
         ObjectNode v1 = tcpApi("send-v1", v1Port, "127.0.0.1:" + v1Upstream.getLocalPort());
         ((ObjectNode) v1.get("proxy")).put("send_proxy_protocol", "v1");
         ObjectNode v2 = tcpApi("send-v2", v2Port, "127.0.0.1:" + v2Upstream.getLocalPort());
         ((ObjectNode) v2.get("proxy")).put("send_proxy_protocol", "v2");
         folder.writeConf(confAllowingTcp(v1Port, v2Port)).writeApi("v1.json", v1).writeApi("v2.json", v2);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         // The clients only connect: the header must reach the upstream before, and without, any client byte.
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(v1Port));
@@ -459,12 +456,12 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void sendProxyProtocolToATlsUpstreamGoesInTheClearBeforeTheHandshake() throws Exception {
-        ServerSocket tlsUpstream = cleanup.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-        int port = Net.freePort();
+        ServerSocket tlsUpstream = closer.later(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        int port = Ports.freePort();
         ObjectNode api = tcpApi("send-tls", port, "tls://127.0.0.1:" + tlsUpstream.getLocalPort());
         ((ObjectNode) api.get("proxy")).put("send_proxy_protocol", "v1");
         folder.writeConf(confAllowingTcp(port)).writeApi("send-tls.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port));
                 Socket server = tlsUpstream.accept()) {
@@ -548,12 +545,12 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void tyksSimplestTlsDefinitionFromTheDocsRelaysWithARealCertificate() throws Exception {
-        TlsEcho upstream = cleanup.add(new TlsEcho("tls-upstream"));
-        int port = Net.freePort();
+        TlsEcho upstream = closer.later(new TlsEcho("tls-upstream"));
+        int port = Ports.freePort();
         folder.copy(TestCerts.localhostPem(), "certs/server.pem").copy(TestCerts.localhostKey(), "certs/server.key")
                 .writeConf(confForTheTlsExample(port))
                 .writeApi("tls.json", tlsExampleFromTheDocs(port, upstream.port(), "certs/server.pem"));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (SSLSocket client = tlsClient(gateway.boundPort(port), "localhost")) {
             assertEquals("tls-upstream", line(client.getInputStream()), "TLS to the gateway, TLS to the upstream");
@@ -565,30 +562,30 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void tyksSimplestTlsDefinitionWithItsCertIdIsALoadErrorAndTheGatewayKeepsRunning() throws Exception {
-        TlsEcho upstream = cleanup.add(new TlsEcho("tls-upstream"));
-        int port = Net.freePort();
+        TlsEcho upstream = closer.later(new TlsEcho("tls-upstream"));
+        int port = Ports.freePort();
         folder.writeConf(confForTheTlsExample(port))
                 .writeApi("tls.json", tlsExampleFromTheDocs(port, upstream.port(), null));
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         log.assertLogged(Level.ERROR, "tls.json at /certificate/0", "'<cert-id>' is not a readable PEM file",
                 "expected a path to a PEM file", "(x.pem and x.key) or in the same file");
         assertEquals(List.of(), gateway.snapshot().apis());
         assertTrue(Net.refuses(port), "port " + port + " serves an API whose certificate is unusable");
-        assertEquals(200, Net.get(client, url(gateway.gatewayPort(), "/hello")).statusCode());
+        assertEquals(200, Clients.get(client, url(gateway.gatewayPort(), "/hello")).statusCode());
     }
 
     @Test
     void tcpApisWithDomainsRouteBySniWithoutTerminatingTls() throws Exception {
-        TlsEcho localhost = cleanup.add(new TlsEcho("localhost-upstream"));
-        TlsEcho other = cleanup.add(new TlsEcho("other-upstream"));
-        int port = Net.freePort();
+        TlsEcho localhost = closer.later(new TlsEcho("localhost-upstream"));
+        TlsEcho other = closer.later(new TlsEcho("other-upstream"));
+        int port = Ports.freePort();
         // No certificate anywhere in the gateway's configuration: TLS is between the client and the upstream.
         folder.writeConf(confAllowingTcp(port))
                 .writeApi("a.json", tcpApi("a", port, "127.0.0.1:" + localhost.port()).put("domain", "localhost"))
                 .writeApi("b.json", tcpApi("b", port, "127.0.0.1:" + other.port()).put("domain", "*.example.com"));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (SSLSocket client = tlsClient(gateway.boundPort(port), "localhost")) {
             assertEquals("localhost-upstream", line(client.getInputStream()));
@@ -625,11 +622,11 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void tlsUpstreamWhoseKeyMatchesAPinIsRelayed() throws Exception {
-        TlsEcho upstream = cleanup.add(new TlsEcho("pinned"));
-        int port = Net.freePort();
+        TlsEcho upstream = closer.later(new TlsEcho("pinned"));
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port))
                 .writeApi("pin.json", pinnedTlsUpstreamApi("pin", port, upstream, "AAAA, " + localhostPin()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
             client.setSoTimeout(10_000);
@@ -641,12 +638,12 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void tlsUpstreamWhoseKeyMatchesNoPinIsRefused() throws Exception {
-        TlsEcho upstream = cleanup.add(new TlsEcho("impostor"));
-        int port = Net.freePort();
+        TlsEcho upstream = closer.later(new TlsEcho("impostor"));
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port))
                 .writeApi("pin.json", pinnedTlsUpstreamApi("pin", port, upstream,
                         "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
             client.setSoTimeout(10_000);
@@ -657,9 +654,9 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void upstreamCertificatesArePresentedToUpstreamsThatRequireThem() throws Exception {
-        TlsEcho upstream = cleanup.add(new TlsEcho("mutual", true));
-        int with = Net.freePort();
-        int without = Net.freePort();
+        TlsEcho upstream = closer.later(new TlsEcho("mutual", true));
+        int with = Ports.freePort();
+        int without = Ports.freePort();
         ObjectNode presenting = tcpApi("presenting", with, "tls://127.0.0.1:" + upstream.port());
         ((ObjectNode) presenting.get("proxy")).putObject("transport").put("ssl_insecure_skip_verify", true);
         presenting.putObject("upstream_certificates").put("*", "certs/client.pem");
@@ -670,7 +667,7 @@ class TcpServiceTest extends GatewayFixture {
                 .writeConf(confAllowingTcp(with, without))
                 .writeApi("presenting.json", presenting)
                 .writeApi("bare.json", bare);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(with))) {
             client.setSoTimeout(10_000);
@@ -689,32 +686,8 @@ class TcpServiceTest extends GatewayFixture {
 
     /** A TLS client trusting the test CA that presents {@code certPem}/{@code keyPem} (PKCS#8), or nothing. */
     private static SSLSocket mutualTlsClient(int port, Path certPem, Path keyPem) throws Exception {
-        KeyManager[] keys = null;
-        if (certPem != null) {
-            String pem = Files.readString(keyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            PrivateKey key = KeyFactory.getInstance("RSA")
-                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
-            Certificate certificate;
-            try (InputStream in = Files.newInputStream(certPem)) {
-                certificate = CertificateFactory.getInstance("X.509").generateCertificate(in);
-            }
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setKeyEntry("client", key, new char[0], new Certificate[] {certificate});
-            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            factory.init(store, new char[0]);
-            keys = factory.getKeyManagers();
-        }
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        KeyStore anchors = KeyStore.getInstance("PKCS12");
-        anchors.load(null, null);
-        try (InputStream in = Files.newInputStream(TestCerts.caPem())) {
-            anchors.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        trust.init(anchors);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys, trust.getTrustManagers(), null);
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        SSLSocket socket = (SSLSocket) TestTls.presentingToTestCa(certPem, keyPem).getSocketFactory()
+                .createSocket("127.0.0.1", port);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName("api.example.com")));
         socket.setSSLParameters(parameters);
@@ -725,8 +698,8 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void mutualTlsAcceptsOnlyListedClientCertificates() throws Exception {
-        NamedEcho echo = cleanup.add(new NamedEcho("echo"));
-        int port = Net.freePort();
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        int port = Ports.freePort();
         ObjectNode api = tlsApi("mtls", port, "", "certs/example.pem", "127.0.0.1:" + echo.port())
                 .put("use_mutual_tls_auth", true);
         api.putArray("client_certificates").add("certs/client.pem");
@@ -734,7 +707,7 @@ class TcpServiceTest extends GatewayFixture {
                 .copy(TestCerts.selfSignedPem(), "certs/client.pem")
                 .writeConf(confAllowingTls(port))
                 .writeApi("mtls.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         int bound = gateway.boundPort(port);
 
         try (SSLSocket listed = mutualTlsClient(bound, TestCerts.selfSignedPem(), TestCerts.selfSignedKey())) {
@@ -757,14 +730,14 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void loadBalancingRotatesOverTcpTargets() throws Exception {
-        NamedEcho first = cleanup.add(new NamedEcho("first"));
-        NamedEcho second = cleanup.add(new NamedEcho("second"));
-        int port = Net.freePort();
+        NamedEcho first = closer.later(new NamedEcho("first"));
+        NamedEcho second = closer.later(new NamedEcho("second"));
+        int port = Ports.freePort();
         ObjectNode api = tcpApi("pair", port, "tcp://unused:1");
         ((ObjectNode) api.get("proxy")).put("enable_load_balancing", true).putArray("target_list")
                 .add("tcp://127.0.0.1:" + first.port()).add("127.0.0.1:" + second.port());
         folder.writeConf(confAllowingTcp(port)).writeApi("pair.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         List<String> names = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -786,10 +759,10 @@ class TcpServiceTest extends GatewayFixture {
                 Socket queued2 = new Socket()) {
             queued1.connect(silent.getLocalSocketAddress(), 2_000);
             queued2.connect(silent.getLocalSocketAddress(), 2_000);
-            int port = Net.freePort();
+            int port = Ports.freePort();
             folder.writeConf(confAllowingTcp(port).put("proxy_default_timeout", 1))
                     .writeApi("silent.json", tcpApi("silent", port, "127.0.0.1:" + silent.getLocalPort()));
-            Gateway gateway = cleanup.gateway(folder.conf);
+            Gateway gateway = startGateway(folder.conf);
 
             try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
                 client.setSoTimeout(10_000);
@@ -804,10 +777,10 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void refusedUpstreamClosesTheClientPromptly() throws Exception {
-        int dead = Net.freePort();
-        int port = Net.freePort();
+        int dead = Ports.freePort();
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port)).writeApi("dead.json", tcpApi("dead", port, "127.0.0.1:" + dead));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(port))) {
             client.setSoTimeout(10_000);
@@ -824,7 +797,7 @@ class TcpServiceTest extends GatewayFixture {
         api.remove("listen_port");
         folder.writeConf(ConfFolder.tykConf()).writeApi("portless.json", api);
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         log.assertLogged(Level.ERROR, "portless.json", "/listen_port", "needs its own listen_port");
         assertEquals(0, gateway.snapshot().apis().size());
@@ -832,12 +805,12 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void tcpApiOnTheGatewaysOwnPortIsRefused() throws Exception {
-        int own = Net.freePort();
+        int own = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.put("listen_port", own);
         folder.writeConf(conf).writeApi("clash.json", tcpApi("clash", own, "127.0.0.1:1"));
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         log.assertLogged(Level.ERROR, "clash.json", "cannot serve tcp", "the gateway's own port");
         assertEquals(0, gateway.snapshot().apis().size());
@@ -845,22 +818,22 @@ class TcpServiceTest extends GatewayFixture {
 
     @Test
     void secondTcpApiOnAPortIsRefusedNamingTheFirst() throws Exception {
-        int port = Net.freePort();
+        int port = Ports.freePort();
         folder.writeConf(confAllowingTcp(port))
                 .writeApi("a.json", tcpApi("a", port, "127.0.0.1:1"))
                 .writeApi("b.json", tcpApi("b", port, "127.0.0.1:2"));
 
-        cleanup.gateway(folder.conf);
+        startGateway(folder.conf);
 
         log.assertLogged(Level.ERROR, "b.json", "already serves API a");
     }
 
     @Test
     void portOutsideTheTcpWhitelistIsRefused() throws Exception {
-        int port = Net.freePort();
+        int port = Ports.freePort();
         folder.writeConf(ConfFolder.tykConf()).writeApi("out.json", tcpApi("out", port, "127.0.0.1:1"));
 
-        cleanup.gateway(folder.conf);
+        startGateway(folder.conf);
 
         log.assertLogged(Level.ERROR, "out.json", "not allowed for tcp by ports_whitelist");
     }
