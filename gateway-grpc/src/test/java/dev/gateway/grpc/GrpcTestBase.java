@@ -3,13 +3,13 @@ package dev.gateway.grpc;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.testing.Closer;
 import dev.gateway.examples.grpc.GrpcTestServers;
 import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.helloworld.HelloRequest;
 import dev.gateway.examples.grpc.routeguide.Point;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.examples.grpc.routeguide.RouteNote;
-import dev.gateway.http.support.Closer;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.ChannelCredentials;

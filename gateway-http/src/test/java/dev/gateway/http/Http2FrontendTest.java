@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.testing.TestTls;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.Curl;
 import dev.gateway.http.support.HeapWatch;
 import dev.gateway.http.support.PatternStream;
 import dev.gateway.http.support.ProxyUnderTest;
-import dev.gateway.http.support.TestTls;
 import dev.gateway.http.support.TestUpstream;
 import dev.gateway.http.support.TykApi;
 import java.io.InputStream;

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
 import dev.gateway.examples.tcp.TcpEchoServer;
 import dev.gateway.examples.websocket.WebSocketEchoServer;
+import dev.gateway.http.support.Clients;
 import dev.gateway.ssews.WsClient;
 import java.net.Socket;
 import java.net.URI;
@@ -30,8 +33,8 @@ class AccessLogSwitchTest extends GatewayFixture {
         ConfFolder own = new ConfFolder(dir.resolve(name));
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("access_logs").put("enabled", enabled);
-        own.writeConf(conf).writeApi(name + ".json", ConfFolder.api(name, "/" + name + "/", upstream.url()));
-        return cleanup.gateway(own.conf);
+        own.writeConf(conf).writeApi(name + ".json", ConfFolder.api(name, "/" + name + "/", upstream.url("/")));
+        return startGateway(own.conf);
     }
 
     private List<String> accessLines(String apiId) {
@@ -43,9 +46,9 @@ class AccessLogSwitchTest extends GatewayFixture {
         Gateway on = gatewayWithAccessLog("on", true);
         Gateway off = gatewayWithAccessLog("off", false);
 
-        assertEquals(200, Net.get(client, url(on.gatewayPort(), "/on/a")).statusCode());
-        assertEquals(200, Net.get(client, url(on.gatewayPort(), "/on/b?x=1")).statusCode());
-        assertEquals(200, Net.get(client, url(off.gatewayPort(), "/off/a")).statusCode());
+        assertEquals(200, Clients.get(client, url(on.gatewayPort(), "/on/a")).statusCode());
+        assertEquals(200, Clients.get(client, url(on.gatewayPort(), "/on/b?x=1")).statusCode());
+        assertEquals(200, Clients.get(client, url(off.gatewayPort(), "/off/a")).statusCode());
 
         log.awaitLogged(Level.INFO, ACCESS_LOGGER, "\"GET /on/b?x=1 HTTP/1.1\"", "status=200");
         assertEquals(2, accessLines("on").size(), String.join("\n", log.lines()));
@@ -57,8 +60,8 @@ class AccessLogSwitchTest extends GatewayFixture {
         Gateway off = gatewayWithAccessLog("off", false);
         Gateway on = gatewayWithAccessLog("on", true);
 
-        assertEquals(200, Net.get(client, url(off.gatewayPort(), "/off/a")).statusCode());
-        assertEquals(200, Net.get(client, url(on.gatewayPort(), "/on/a")).statusCode());
+        assertEquals(200, Clients.get(client, url(off.gatewayPort(), "/off/a")).statusCode());
+        assertEquals(200, Clients.get(client, url(on.gatewayPort(), "/on/a")).statusCode());
 
         // Written once the disabled gateway's exchange had ended, on an event loop; a line of that one would be in by
         // now, or very nearly.
@@ -70,7 +73,7 @@ class AccessLogSwitchTest extends GatewayFixture {
     void localAnswersAreLoggedWithTheirReason() throws Exception {
         Gateway on = gatewayWithAccessLog("on", true);
 
-        assertEquals(404, Net.get(client, url(on.gatewayPort(), "/nowhere")).statusCode());
+        assertEquals(404, Clients.get(client, url(on.gatewayPort(), "/nowhere")).statusCode());
 
         String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "\"GET /nowhere HTTP/1.1\"", "status=404");
         assertTrue(line.contains("api=- ") && line.contains("upstream=- ") && line.contains("error=NO_ROUTE"), line);
@@ -82,23 +85,23 @@ class AccessLogSwitchTest extends GatewayFixture {
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("access_logs").put("enabled", true);
         conf.putObject("http_server_options").put("enable_http2", true);
-        folder.writeConf(conf).writeApi("h2.json", ConfFolder.api("h2", "/h2/", upstream.url()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        folder.writeConf(conf).writeApi("h2.json", ConfFolder.api("h2", "/h2/", upstream.url("/")));
+        Gateway gateway = startGateway(folder.conf);
         HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
 
         // The first request upgrades the connection (h2c); the second is an HTTP/2 stream.
-        assertEquals(200, Net.get(http2, url(gateway.gatewayPort(), "/h2/first")).statusCode());
-        assertEquals(200, Net.get(http2, url(gateway.gatewayPort(), "/h2/second")).statusCode());
+        assertEquals(200, Clients.get(http2, url(gateway.gatewayPort(), "/h2/first")).statusCode());
+        assertEquals(200, Clients.get(http2, url(gateway.gatewayPort(), "/h2/second")).statusCode());
 
         log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=h2 ", "\"GET /h2/second HTTP/2.0\"", "status=200");
     }
 
     @Test
     void webSocketsAndTcpRelaysAreLoggedWhenTheyEnd() throws Exception {
-        WebSocketEchoServer echo = cleanup.add(WebSocketEchoServer.start(0, null));
+        WebSocketEchoServer echo = closer.later(WebSocketEchoServer.start(0, null));
         TcpEchoServer tcpEcho = TcpEchoServer.start(0);
-        cleanup.add(tcpEcho::close);
-        int tcpPort = Net.freePort();
+        closer.later(tcpEcho::close);
+        int tcpPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("access_logs").put("enabled", true);
         conf.putObject("http_server_options").put("enable_websockets", true);
@@ -108,7 +111,7 @@ class AccessLogSwitchTest extends GatewayFixture {
         tcp.putObject("proxy").put("target_url", "tcp://127.0.0.1:" + tcpEcho.port());
         folder.writeConf(conf).writeApi("ws.json", ConfFolder.api("ws", "/ws/", "ws://127.0.0.1:" + echo.port()))
                 .writeApi("echo.json", tcp);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         try (WsClient ws = WsClient.connect(URI.create("ws://127.0.0.1:" + gateway.gatewayPort() + "/ws/"))) {
             assertEquals("hello", ws.sendAndReceiveText("hello"));

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.http.support.Clients;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -32,14 +35,14 @@ class ClientAddressLogTest extends GatewayFixture {
 
     /** A gateway with one API on a port of its own that expects PROXY headers, proxying to a port nobody holds. */
     private int gatewayBehindBalancer(boolean http2) throws Exception {
-        int port = Net.freePort();
+        int port = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("http").putArray("ports").add(port);
         conf.putObject("http_server_options").put("enable_http2", http2);
-        String deadUpstream = "http://127.0.0.1:" + Net.freePort();
+        String deadUpstream = "http://127.0.0.1:" + Ports.freePort();
         folder.writeConf(conf).writeApi("dead.json", ConfFolder.api("dead", "/dead/", deadUpstream)
                 .put("listen_port", port).put("enable_proxy_protocol", true));
-        return cleanup.gateway(folder.conf).boundPort(port);
+        return startGateway(folder.conf).boundPort(port);
     }
 
     @Test
@@ -47,7 +50,7 @@ class ClientAddressLogTest extends GatewayFixture {
         int port = gatewayBehindBalancer(false);
 
         try (Socket balancer = new Socket("127.0.0.1", port)) {
-            balancer.setSoTimeout((int) Net.REQUEST_TIMEOUT.toMillis());
+            balancer.setSoTimeout((int) Clients.REQUEST_TIMEOUT.toMillis());
             balancer.getOutputStream().write(PROXY_V1);
             balancer.getOutputStream().write("GET /dead/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
@@ -63,7 +66,7 @@ class ClientAddressLogTest extends GatewayFixture {
         int port = gatewayBehindBalancer(true);
 
         try (Socket balancer = new Socket("127.0.0.1", port)) {
-            balancer.setSoTimeout((int) Net.REQUEST_TIMEOUT.toMillis());
+            balancer.setSoTimeout((int) Clients.REQUEST_TIMEOUT.toMillis());
             balancer.getOutputStream().write(PROXY_V1);
             balancer.getOutputStream().write(h2cGet("/dead/x"));
             assertNamesTheClient(log.awaitLogged(Level.WARN, "api=dead", "upstream="));

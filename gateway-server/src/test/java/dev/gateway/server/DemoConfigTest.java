@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import dev.gateway.core.config.LoadProblem;
+import dev.gateway.core.testing.Ports;
 import dev.gateway.examples.grpc.GrpcTestServers;
 import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.helloworld.HelloRequest;
 import dev.gateway.examples.tcp.TcpEchoServer;
+import dev.gateway.http.support.Clients;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -59,21 +61,21 @@ class DemoConfigTest extends GatewayFixture {
 
     @BeforeEach
     void startDemo() throws Exception {
-        grpc = cleanup.add(GrpcTestServers.start(0));
-        echo = cleanup.add(TcpEchoServer.start(0));
-        tcpApiPort = Net.freePort();
+        grpc = closer.later(GrpcTestServers.start(0));
+        echo = closer.later(TcpEchoServer.start(0));
+        tcpApiPort = Ports.freePort();
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         ports.put(DEMO_GRPC_PORT, grpc.port());
         ports.put(DEMO_TCP_ECHO_PORT, echo.port());
         ports.put(DEMO_TCP_API_PORT, tcpApiPort);
-        ports.put(DEMO_REDIS_API_PORT, Net.freePort());
+        ports.put(DEMO_REDIS_API_PORT, Ports.freePort());
         // Nobody listens there: the test must not talk to a redis-server that happens to run on this machine.
-        ports.put(LOCAL_REDIS_PORT, Net.freePort());
+        ports.put(LOCAL_REDIS_PORT, Ports.freePort());
         Path conf = copyShippedConfig(ports);
-        gateway = cleanup.gateway(conf);
+        gateway = startGateway(conf);
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
                 InsecureChannelCredentials.create()).build();
-        cleanup.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     }
 
     /**
@@ -148,7 +150,7 @@ class DemoConfigTest extends GatewayFixture {
     @Test
     void tcpApiEchoesThroughTheGatewayAndEndsOnHalfClose() throws Exception {
         try (Socket client = new Socket("127.0.0.1", gateway.boundPort(tcpApiPort))) {
-            client.setSoTimeout((int) Net.REQUEST_TIMEOUT.toMillis());
+            client.setSoTimeout((int) Clients.REQUEST_TIMEOUT.toMillis());
             OutputStream out = client.getOutputStream();
             InputStream in = client.getInputStream();
             out.write("hello\n".getBytes(StandardCharsets.US_ASCII));

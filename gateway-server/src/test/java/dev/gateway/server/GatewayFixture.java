@@ -1,37 +1,54 @@
 package dev.gateway.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.CapturedLog;
+import dev.gateway.core.testing.Closer;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.TestUpstream;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What in-process gateway tests share: a configuration folder, a captured log, one upstream, a client, and the
- * cleanup that stops whatever a test started.
+ * closer that stops whatever a test started.
  */
 abstract class GatewayFixture {
+
+    /** Grace an in-process gateway gets when a test ends; held requests were released by then or do not matter. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
     @TempDir
     Path dir;
 
-    final Cleanup cleanup = new Cleanup();
-    final HttpClient client = Net.client();
+    @RegisterExtension
+    final Closer closer = new Closer();
+    final HttpClient client = Clients.newClient();
     ConfFolder folder;
     CapturedLog log;
-    Upstream upstream;
+    TestUpstream upstream;
 
     @BeforeEach
     void setUpFixture() throws Exception {
         folder = new ConfFolder(dir);
-        log = cleanup.add(CapturedLog.attach());
-        upstream = cleanup.upstream("up");
+        log = closer.later(CapturedLog.attach());
+        upstream = closer.later(TestUpstream.namingPaths("up"));
     }
 
-    @AfterEach
-    void tearDownFixture() throws Exception {
-        cleanup.closeAll();
+    /** Starts an in-process gateway on an ephemeral port; it is stopped when the test ends. */
+    Gateway startGateway(Path conf) throws Exception {
+        return startGateway(closer, conf);
+    }
+
+    /** Starts an in-process gateway on an ephemeral port; {@code closer} stops it when the test ends. */
+    static Gateway startGateway(Closer closer, Path conf) throws Exception {
+        Gateway gateway = Gateway.start(conf, 0);
+        closer.later(() -> gateway.stop(STOP_GRACE));
+        return gateway;
     }
 
     /**
@@ -44,8 +61,8 @@ abstract class GatewayFixture {
         if (tls) {
             folder.serveTls(conf);
         }
-        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()));
-        return cleanup.gateway(folder.conf);
+        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")));
+        return startGateway(folder.conf);
     }
 
     static String url(int port, String path) {

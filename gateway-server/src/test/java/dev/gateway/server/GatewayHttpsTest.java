@@ -6,20 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.CapturedLog;
+import dev.gateway.core.testing.Closer;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
 import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.testing.TestTls;
+import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.Http1;
+import dev.gateway.http.support.RawClient;
+import dev.gateway.http.support.TestUpstream;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.cert.CertificateParsingException;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
+import java.security.GeneralSecurityException;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,11 +44,12 @@ class GatewayHttpsTest {
     @TempDir
     Path dir;
 
-    private final Cleanup cleanup = new Cleanup();
-    private final HttpClient client = Net.client(Net.trustingTestCa());
+    @RegisterExtension
+    final Closer closer = new Closer();
+    private final HttpClient client = Clients.newClient(TestTls.trustingTestCa());
     private ConfFolder folder;
     private CapturedLog log;
-    private Upstream upstream;
+    private TestUpstream upstream;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -51,13 +59,8 @@ class GatewayHttpsTest {
                 .copy(TestCerts.examplePem(), "certs/example.pem")
                 .copy(TestCerts.selfSignedPem(), "certs/selfsigned.pem")
                 .copy(TestCerts.selfSignedKey(), "certs/selfsigned.key");
-        log = cleanup.add(CapturedLog.attach());
-        upstream = cleanup.upstream("up");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cleanup.closeAll();
+        log = closer.later(CapturedLog.attach());
+        upstream = closer.later(TestUpstream.namingPaths("up"));
     }
 
     private static ObjectNode useSsl(ObjectNode conf) {
@@ -71,38 +74,35 @@ class GatewayHttpsTest {
     }
 
     /** The DNS names of the certificate the server chose for {@code sniName}, after a handshake trusting the CA. */
-    private List<String> servedNames(int port, String sniName) throws IOException, CertificateParsingException {
-        try (RawHttp connection = RawHttp.connectTls(port, sniName)) {
-            X509Certificate leaf = (X509Certificate) ((SSLSocket) connection.socket()).getSession()
-                    .getPeerCertificates()[0];
-            return dnsNames(leaf);
+    private List<String> servedNames(int port, String sniName) throws IOException, GeneralSecurityException {
+        try (RawClient connection = connectTls(port, sniName)) {
+            return TestTls.dnsNames(((SSLSocket) connection.socket()).getSession().getPeerCertificates()[0]);
         }
     }
 
-    private static List<String> dnsNames(X509Certificate certificate) throws CertificateParsingException {
-        List<String> names = new ArrayList<>();
-        for (List<?> san : certificate.getSubjectAlternativeNames()) {
-            if (Integer.valueOf(2).equals(san.get(0))) {
-                names.add(san.get(1).toString());
-            }
-        }
-        return names;
+    /** A TLS connection trusting only the test CA, with a fresh context: no session resumed across SNI names. */
+    private static RawClient connectTls(int port, String sniName) throws IOException {
+        return RawClient.connectTls(port, sniName, TestTls.trustingTestCa());
+    }
+
+    private Gateway startGateway(Path conf) throws Exception {
+        return GatewayFixture.startGateway(closer, conf);
     }
 
     @Test
     void useSslServesHttpsOnTheGatewayPort() throws Exception {
         ObjectNode conf = ConfFolder.tykConf();
         useSsl(conf);
-        folder.writeConf(conf).writeApi("svc.json", ConfFolder.api("svc", "/svc/", upstream.url()));
+        folder.writeConf(conf).writeApi("svc.json", ConfFolder.api("svc", "/svc/", upstream.url("/")));
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         String base = "https://localhost:" + gateway.gatewayPort();
 
         assertEquals("https", gateway.ports().get(gateway.gatewayPort()));
-        HttpResponse<String> hello = Net.get(client, base + "/hello");
+        HttpResponse<String> hello = Clients.get(client, base + "/hello");
         assertEquals(200, hello.statusCode());
         assertTrue(hello.body().contains("\"status\": \"pass\""), hello.body());
-        HttpResponse<String> proxied = Net.get(client, base + "/svc/x");
+        HttpResponse<String> proxied = Clients.get(client, base + "/svc/x");
         assertEquals(200, proxied.statusCode());
         assertEquals(upstream.bodyFor("/x"), proxied.body());
     }
@@ -113,19 +113,19 @@ class GatewayHttpsTest {
         useSsl(conf);
         folder.writeConf(conf);
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
-        assertThrows(IOException.class, () -> Net.get(Net.client(), "http://127.0.0.1:" + gateway.gatewayPort()
-                + "/hello"));
+        assertThrows(IOException.class,
+                () -> Clients.get(Clients.newClient(), "http://127.0.0.1:" + gateway.gatewayPort() + "/hello"));
     }
 
     @Test
     void sniPicksBetweenCertificatesAndSslCertificates() throws Exception {
         ObjectNode conf = ConfFolder.tykConf();
         useSsl(conf).putArray("ssl_certificates").add("certs/example.pem");
-        folder.writeConf(conf).writeApi("svc.json", ConfFolder.api("svc", "/svc/", upstream.url()));
+        folder.writeConf(conf).writeApi("svc.json", ConfFolder.api("svc", "/svc/", upstream.url("/")));
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         int port = gateway.gatewayPort();
 
         assertEquals(List.of(LOCALHOST), servedNames(port, LOCALHOST));
@@ -134,50 +134,50 @@ class GatewayHttpsTest {
         // No SNI (an IP literal) or an unknown name: the first certificate is the default.
         assertEquals(List.of(LOCALHOST), servedNames(port, null));
         assertEquals(List.of(LOCALHOST), servedNames(port, "unknown.test"));
-        try (RawHttp connection = RawHttp.connectTls(port, EXAMPLE)) {
-            RawHttp.Response response = connection.get(EXAMPLE, "/svc/by-sni");
+        try (RawClient connection = connectTls(port, EXAMPLE)) {
+            Http1.Response response = connection.get("/svc/by-sni", "Host: " + EXAMPLE);
             assertEquals(200, response.status());
-            assertEquals(upstream.bodyFor("/by-sni"), response.body());
+            assertEquals(upstream.bodyFor("/by-sni"), response.bodyText());
         }
     }
 
     @Test
     void httpsApiOnItsOwnPortServesWithItsCertificates() throws Exception {
-        int ownPort = Net.freePort();
+        int ownPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("https").putArray("ports").add(ownPort);
-        ObjectNode api = ConfFolder.api("secure", "/secure/", upstream.url()).put("listen_port", ownPort)
+        ObjectNode api = ConfFolder.api("secure", "/secure/", upstream.url("/")).put("listen_port", ownPort)
                 .put("protocol", "https");
         api.putArray("certificates").add("certs/localhost.pem");
         folder.writeConf(conf).writeApi("secure.json", api);
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         assertEquals("https", gateway.ports().get(ownPort));
         assertEquals("http", gateway.ports().get(gateway.gatewayPort()));
-        HttpResponse<String> response = Net.get(client, "https://localhost:" + ownPort + "/secure/x");
+        HttpResponse<String> response = Clients.get(client, "https://localhost:" + ownPort + "/secure/x");
         assertEquals(200, response.statusCode());
         assertEquals(upstream.bodyFor("/x"), response.body());
-        assertEquals(404, Net.get(Net.client(), "http://127.0.0.1:" + gateway.gatewayPort() + "/secure/x")
+        assertEquals(404, Clients.get(Clients.newClient(), "http://127.0.0.1:" + gateway.gatewayPort() + "/secure/x")
                 .statusCode());
     }
 
     @Test
     void singularCertificateAliasIsAccepted() throws Exception {
-        int ownPort = Net.freePort();
+        int ownPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("https").putArray("ports").add(ownPort);
-        ObjectNode api = ConfFolder.api("docs", "/docs/", upstream.url()).put("listen_port", ownPort)
+        ObjectNode api = ConfFolder.api("docs", "/docs/", upstream.url("/")).put("listen_port", ownPort)
                 .put("protocol", "https");
         // Tyk's documentation spells it "certificate", one string.
         api.put("certificate", "certs/example.pem");
         folder.writeConf(conf).writeApi("docs.json", api);
 
-        cleanup.gateway(folder.conf);
+        startGateway(folder.conf);
 
         assertEquals(List.of(EXAMPLE, "*.wild.example.com"), servedNames(ownPort, EXAMPLE));
-        try (RawHttp connection = RawHttp.connectTls(ownPort, EXAMPLE)) {
-            assertEquals(200, connection.get(EXAMPLE, "/docs/y").status());
+        try (RawClient connection = connectTls(ownPort, EXAMPLE)) {
+            assertEquals(200, connection.get("/docs/y", "Host: " + EXAMPLE).status());
         }
     }
 
@@ -189,44 +189,46 @@ class GatewayHttpsTest {
         options.putArray("ssl_certificates").add("certs/selfsigned.pem");
         folder.writeConf(conf);
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         assertThrows(SSLHandshakeException.class,
-                () -> Net.get(client, "https://localhost:" + gateway.gatewayPort() + "/hello"));
+                () -> Clients.get(client, "https://localhost:" + gateway.gatewayPort() + "/hello"));
     }
 
     @Test
     void httpsApiWithoutCertificatesIsNotServedWhileTheOthersAre() throws Exception {
-        int barePort = Net.freePort();
+        int barePort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.put("disable_ports_whitelist", true);
         folder.writeConf(conf)
-                .writeApi("bare.json", ConfFolder.api("bare", "/bare/", upstream.url()).put("listen_port", barePort)
+                .writeApi("bare.json", ConfFolder.api("bare", "/bare/", upstream.url("/")).put("listen_port", barePort)
                         .put("protocol", "https"))
-                .writeApi("fine.json", ConfFolder.api("fine", "/fine/", upstream.url()));
+                .writeApi("fine.json", ConfFolder.api("fine", "/fine/", upstream.url("/")));
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
-        assertEquals(200, Net.get(Net.client(), "http://127.0.0.1:" + gateway.gatewayPort() + "/fine/").statusCode());
+        assertEquals(200, Clients.get(Clients.newClient(), "http://127.0.0.1:" + gateway.gatewayPort() + "/fine/")
+                .statusCode());
         assertTrue(Net.refuses(barePort), "port " + barePort + " has no certificate");
         log.assertLogged(Level.ERROR, "[bare]", String.valueOf(barePort), "no certificate");
     }
 
     @Test
     void httpsApiWhoseCertificateIsMissingIsNotServedWhileTheOthersAre() throws Exception {
-        int brokenPort = Net.freePort();
+        int brokenPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.put("disable_ports_whitelist", true);
-        ObjectNode broken = ConfFolder.api("broken", "/broken/", upstream.url()).put("listen_port", brokenPort)
+        ObjectNode broken = ConfFolder.api("broken", "/broken/", upstream.url("/")).put("listen_port", brokenPort)
                 .put("protocol", "https");
         broken.putArray("certificates").add("certs/missing.pem");
         folder.writeConf(conf)
                 .writeApi("broken.json", broken)
-                .writeApi("fine.json", ConfFolder.api("fine", "/fine/", upstream.url()));
+                .writeApi("fine.json", ConfFolder.api("fine", "/fine/", upstream.url("/")));
 
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
-        assertEquals(200, Net.get(Net.client(), "http://127.0.0.1:" + gateway.gatewayPort() + "/fine/").statusCode());
+        assertEquals(200, Clients.get(Clients.newClient(), "http://127.0.0.1:" + gateway.gatewayPort() + "/fine/")
+                .statusCode());
         assertTrue(Net.refuses(brokenPort), "port " + brokenPort + " has no usable certificate");
         log.assertLogged(Level.ERROR, "broken.json", "/certificates/0", "missing.pem", "does not exist");
     }

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.examples.websocket.WebSocketEchoServer;
 import dev.gateway.ssews.WsClient;
 import com.sun.net.httpserver.HttpServer;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.http.support.Clients;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -40,7 +42,7 @@ class GatewayLongLivedTest extends GatewayFixture {
 
     @BeforeEach
     void startEcho() throws Exception {
-        echo = cleanup.add(WebSocketEchoServer.start(0, null));
+        echo = closer.later(WebSocketEchoServer.start(0, null));
     }
 
     private ObjectNode conf() {
@@ -54,13 +56,13 @@ class GatewayLongLivedTest extends GatewayFixture {
     }
 
     private WsClient open(Gateway gateway, String path) throws Exception {
-        return cleanup.add(WsClient.connect(URI.create("ws://127.0.0.1:" + gateway.gatewayPort() + path)));
+        return closer.later(WsClient.connect(URI.create("ws://127.0.0.1:" + gateway.gatewayPort() + path)));
     }
 
     @Test
     void openWebSocketsSurviveReloadsWhetherTheirApiChangedOrNot() throws Exception {
         folder.writeConf(conf()).writeApi("same.json", wsApi("same")).writeApi("changed.json", wsApi("changed"));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         WsClient unchanged = open(gateway, "/same/");
         WsClient changed = open(gateway, "/changed/");
 
@@ -77,7 +79,7 @@ class GatewayLongLivedTest extends GatewayFixture {
     @Test
     void aRemovedApisWebSocketsRunOnWhileNewOnesGet404() throws Exception {
         folder.writeConf(conf()).writeApi("gone.json", wsApi("gone"));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         WsClient open = open(gateway, "/gone/");
 
         folder.removeApi("gone.json");
@@ -127,16 +129,16 @@ class GatewayLongLivedTest extends GatewayFixture {
         ExecutorService streams = Executors.newCachedThreadPool();
         sse.setExecutor(streams);
         sse.start();
-        cleanup.add(() -> {
+        closer.later(() -> {
             sse.stop(0);
             streams.shutdownNow();
         });
         String target = "http://127.0.0.1:" + sse.getAddress().getPort();
         folder.writeConf(conf()).writeApi("changed.json", ConfFolder.api("changed", "/changed/", target))
                 .writeApi("gone.json", ConfFolder.api("gone", "/gone/", target));
-        Gateway gateway = cleanup.gateway(folder.conf);
-        EventStream changed = cleanup.add(EventStream.open(gateway.gatewayPort(), "/changed/one"));
-        EventStream gone = cleanup.add(EventStream.open(gateway.gatewayPort(), "/gone/two"));
+        Gateway gateway = startGateway(folder.conf);
+        EventStream changed = closer.later(EventStream.open(gateway.gatewayPort(), "/changed/one"));
+        EventStream gone = closer.later(EventStream.open(gateway.gatewayPort(), "/gone/two"));
         queue(events, "/one").add("a");
         queue(events, "/two").add("b");
         assertEquals("data: a", changed.nextData());
@@ -146,7 +148,7 @@ class GatewayLongLivedTest extends GatewayFixture {
         folder.removeApi("gone.json");
         gateway.reload();
 
-        assertEquals(404, Net.get(client, url(gateway.gatewayPort(), "/gone/three")).statusCode());
+        assertEquals(404, Clients.get(client, url(gateway.gatewayPort(), "/gone/three")).statusCode());
         queue(events, "/one").add("after the reload");
         queue(events, "/two").add("after the removal");
         assertEquals("data: after the reload", changed.nextData());

@@ -1,5 +1,7 @@
 package dev.gateway.server;
 
+import dev.gateway.core.testing.Ports;
+import dev.gateway.http.support.Clients;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -87,7 +89,7 @@ final class GatewayProcess implements AutoCloseable {
     static GatewayProcess startServing(Path logDir, String name, Path conf, String... extraArgs)
             throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("--conf", conf.toString(), "--port",
-                String.valueOf(Net.freePort())));
+                String.valueOf(Ports.freePort())));
         args.addAll(Arrays.asList(extraArgs));
         GatewayProcess gateway = launch(logDir, name, args.toArray(String[]::new));
         try {
@@ -121,7 +123,7 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Polls {@code GET /hello} until it answers 200; fails at once, with the output, if the process dies. */
     void awaitReady() throws InterruptedException {
-        HttpClient client = Net.client();
+        HttpClient client = Clients.newClient();
         Net.Deadline deadline = new Net.Deadline(START_TIMEOUT);
         while (true) {
             if (!process.isAlive()) {
@@ -129,7 +131,7 @@ final class GatewayProcess implements AutoCloseable {
                         + describeOutput());
             }
             try {
-                HttpResponse<String> response = Net.get(client, url("/hello"));
+                HttpResponse<String> response = Clients.get(client, url("/hello"));
                 if (response.statusCode() == 200) {
                     return;
                 }

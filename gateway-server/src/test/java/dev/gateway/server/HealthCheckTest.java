@@ -9,7 +9,11 @@ import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.core.testing.RedisServer;
 import dev.gateway.healthcheck.HealthMonitor;
+import dev.gateway.http.support.Clients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -108,18 +112,18 @@ class HealthCheckTest extends GatewayFixture {
     void tyksRedisExampleFromTheDocsReachesOnlyTheMasterAndFollowsAFailover() throws Exception {
         Logger monitor = (Logger) LoggerFactory.getLogger(HealthMonitor.class);
         monitor.setLevel(Level.DEBUG);
-        cleanup.add(() -> monitor.setLevel(null));
-        RedisServer first = cleanup.add(RedisServer.start(dir));
-        RedisServer second = cleanup.add(RedisServer.start(dir, "--replicaof", "127.0.0.1",
+        closer.later(() -> monitor.setLevel(null));
+        RedisServer first = closer.later(RedisServer.start(dir));
+        RedisServer second = closer.later(RedisServer.start(dir, "--replicaof", "127.0.0.1",
                 String.valueOf(first.port())));
-        int port = Net.freePort();
+        int port = Ports.freePort();
         folder.writeConf(conf(port)).writeApi("redis.json", redisExampleFromTheDocs(port, first.port(),
                 second.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         // Its id comes from the file name and its top-level fields reach proxy, with no error on the way.
         assertEquals(List.of(), gateway.snapshot().problems().stream().filter(p -> p.isError()).toList());
         RedisClient throughGateway = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
-        cleanup.add(throughGateway::shutdown);
+        closer.later(throughGateway::shutdown);
 
         // The replica fails its first check ("role:master" never comes) and is out at once; the master passes
         // its first check, which must come before the failover or it would count as the first result instead.
@@ -131,12 +135,12 @@ class HealthCheckTest extends GatewayFixture {
 
         // Failover: the replica becomes the master and the old master its replica.
         RedisClient direct = RedisClient.create(RedisURI.create("127.0.0.1", second.port()));
-        cleanup.add(direct::shutdown);
+        closer.later(direct::shutdown);
         try (StatefulRedisConnection<String, String> promoted = direct.connect()) {
             promoted.sync().replicaofNoOne();
         }
         RedisClient oldMaster = RedisClient.create(RedisURI.create("127.0.0.1", first.port()));
-        cleanup.add(oldMaster::shutdown);
+        closer.later(oldMaster::shutdown);
         long failedOver = System.nanoTime();
         try (StatefulRedisConnection<String, String> demoted = oldMaster.connect()) {
             demoted.sync().replicaof("127.0.0.1", second.port());
@@ -154,10 +158,10 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void tcpApiWhoseHostsAreAllDownClosesClientsPromptly() throws Exception {
-        RedisServer replica = cleanup.add(RedisServer.start(dir, "--replicaof", "127.0.0.1", "1"));
-        int port = Net.freePort();
+        RedisServer replica = closer.later(RedisServer.start(dir, "--replicaof", "127.0.0.1", "1"));
+        int port = Ports.freePort();
         folder.writeConf(conf(port)).writeApi("redis.json", redisApi(port, replica.port()));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         log.awaitLogged(Level.WARN, "api=redis", "host=127.0.0.1:" + replica.port(), "is down");
 
         try (Socket redisClient = new Socket("127.0.0.1", gateway.boundPort(port))) {
@@ -225,7 +229,7 @@ class HealthCheckTest extends GatewayFixture {
     private Set<String> upstreamsAnswering(Gateway gateway, int requests) throws Exception {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < requests; i++) {
-            HttpResponse<String> response = Net.get(client, url(gateway.gatewayPort(), "/web/x"));
+            HttpResponse<String> response = Clients.get(client, url(gateway.gatewayPort(), "/web/x"));
             assertEquals(200, response.statusCode(), response::body);
             seen.add(response.body());
         }
@@ -234,10 +238,10 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void httpUpstreamAnswering500IsTakenOutAndPutBack() throws Exception {
-        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
-        SwitchableUpstream b = cleanup.add(new SwitchableUpstream("b"));
+        SwitchableUpstream a = closer.later(new SwitchableUpstream("a"));
+        SwitchableUpstream b = closer.later(new SwitchableUpstream("b"));
         folder.writeConf(conf()).writeApi("web.json", httpApi(a, b));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         assertEquals(Set.of("a", "b"), upstreamsAnswering(gateway, 4));
 
         b.healthStatus.set(500);
@@ -251,13 +255,13 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void httpApiWhoseHostsAreAllDownAnswers503() throws Exception {
-        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        SwitchableUpstream a = closer.later(new SwitchableUpstream("a"));
         a.healthStatus.set(503);
         folder.writeConf(conf()).writeApi("web.json", httpApi(a));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         log.awaitLogged(Level.WARN, "api=web", "is down", "status 503");
 
-        HttpResponse<String> response = Net.get(client, url(gateway.gatewayPort(), "/web/x"));
+        HttpResponse<String> response = Clients.get(client, url(gateway.gatewayPort(), "/web/x"));
         assertEquals(503, response.statusCode());
         assertTrue(response.body().contains("all hosts are down"), response.body());
     }
@@ -273,11 +277,11 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void reloadStopsTheChecksOfRemovedTargetsAndStartsNewOnes() throws Exception {
-        SwitchableUpstream kept = cleanup.add(new SwitchableUpstream("kept"));
-        SwitchableUpstream removed = cleanup.add(new SwitchableUpstream("removed"));
-        SwitchableUpstream added = cleanup.add(new SwitchableUpstream("added"));
+        SwitchableUpstream kept = closer.later(new SwitchableUpstream("kept"));
+        SwitchableUpstream removed = closer.later(new SwitchableUpstream("removed"));
+        SwitchableUpstream added = closer.later(new SwitchableUpstream("added"));
         folder.writeConf(conf()).writeApi("web.json", httpApi(kept, removed));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         awaitChecks(kept, 0, 1);
         awaitChecks(removed, 0, 1);
 
@@ -331,14 +335,14 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void serviceDiscoveryFeedsTheTargetListAndKeepsTheLastGoodOne() throws Exception {
-        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
-        SwitchableUpstream b = cleanup.add(new SwitchableUpstream("b"));
-        Registry registry = cleanup.add(new Registry());
+        SwitchableUpstream a = closer.later(new SwitchableUpstream("a"));
+        SwitchableUpstream b = closer.later(new SwitchableUpstream("b"));
+        Registry registry = closer.later(new Registry());
         registry.serve(a);
         ObjectNode api = httpApi(a);
         ObjectNode proxy = (ObjectNode) api.get("proxy");
         proxy.put("check_host_against_uptime_tests", false);
-        proxy.putArray("target_list").add(upstream.url());
+        proxy.putArray("target_list").add(upstream.url("/"));
         api.remove("uptime_tests");
         proxy.putObject("service_discovery")
                 .put("use_discovery_service", true)
@@ -349,7 +353,7 @@ class HealthCheckTest extends GatewayFixture {
                 .put("endpoint_returns_list", true)
                 .put("cache_timeout", 1);
         folder.writeConf(conf()).writeApi("web.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         log.awaitLogged(Level.INFO, "api=web", "service discovery: targets now [http://127.0.0.1:" + a.port());
         assertEquals(Set.of("a"), upstreamsAnswering(gateway, 4));
@@ -371,12 +375,12 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void tcpApisUseServiceDiscoveryTooAndOpenConnectionsOutliveAChange() throws Exception {
-        RedisServer first = cleanup.add(RedisServer.start(dir));
-        RedisServer second = cleanup.add(RedisServer.start(dir));
-        Registry registry = cleanup.add(new Registry());
+        RedisServer first = closer.later(RedisServer.start(dir));
+        RedisServer second = closer.later(RedisServer.start(dir));
+        Registry registry = closer.later(new Registry());
         registry.answer = "[{\"Address\": \"127.0.0.1\", \"ServicePort\": " + first.port() + "}]";
-        int port = Net.freePort();
-        ObjectNode api = redisApi(port, Net.freePort());
+        int port = Ports.freePort();
+        ObjectNode api = redisApi(port, Ports.freePort());
         api.remove("uptime_tests");
         ((ObjectNode) api.get("proxy")).putObject("service_discovery")
                 .put("use_discovery_service", true)
@@ -387,10 +391,10 @@ class HealthCheckTest extends GatewayFixture {
                 .put("endpoint_returns_list", true)
                 .put("cache_timeout", 1);
         folder.writeConf(conf(port)).writeApi("redis.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         log.awaitLogged(Level.INFO, "api=redis", "targets now [tcp://127.0.0.1:" + first.port() + "]");
         RedisClient throughGateway = RedisClient.create(RedisURI.create("127.0.0.1", gateway.boundPort(port)));
-        cleanup.add(throughGateway::shutdown);
+        closer.later(throughGateway::shutdown);
 
         try (StatefulRedisConnection<String, String> open = throughGateway.connect()) {
             assertEquals("PONG", open.sync().ping());
@@ -405,13 +409,13 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void disabledUptimeTestsRunNoCheckAndGateNothing() throws Exception {
-        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
-        SwitchableUpstream b = cleanup.add(new SwitchableUpstream("b"));
+        SwitchableUpstream a = closer.later(new SwitchableUpstream("a"));
+        SwitchableUpstream b = closer.later(new SwitchableUpstream("b"));
         b.healthStatus.set(500);
         ObjectNode conf = conf();
         ((ObjectNode) conf.get("uptime_tests")).put("disable", true);
         folder.writeConf(conf).writeApi("web.json", httpApi(a, b));
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         // With checks on, both would be checked, and b taken out, within the first second: nothing to wait on
         // for something that must not happen, so the test waits that long.
@@ -422,14 +426,14 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void aHostThatIsDownIsRecheckedEveryRecheckWait() throws Exception {
-        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        SwitchableUpstream a = closer.later(new SwitchableUpstream("a"));
         a.healthStatus.set(500);
         ObjectNode conf = conf();
         ((ObjectNode) conf.get("uptime_tests").get("config")).put("time_wait", 30);
         ObjectNode api = httpApi(a);
         ((ObjectNode) api.get("uptime_tests")).putObject("config").put("recheck_wait", 1);
         folder.writeConf(conf).writeApi("web.json", api);
-        cleanup.gateway(folder.conf);
+        startGateway(folder.conf);
         log.awaitLogged(Level.WARN, "api=web", "is down", "status 500");
 
         a.healthStatus.set(200);
@@ -442,11 +446,11 @@ class HealthCheckTest extends GatewayFixture {
 
     @Test
     void aCheckThatCannotRunIsNamedAtLoadAndTheApiStillServes() throws Exception {
-        SwitchableUpstream a = cleanup.add(new SwitchableUpstream("a"));
+        SwitchableUpstream a = closer.later(new SwitchableUpstream("a"));
         ObjectNode api = httpApi(a);
         ((ArrayNode) api.get("uptime_tests").get("check_list")).addObject().put("url", "ftp://127.0.0.1:21/");
         folder.writeConf(conf()).writeApi("web.json", api);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
 
         log.awaitLogged(Level.WARN, "api=web", "uptime test 'ftp://127.0.0.1:21/' cannot run, skipped: scheme 'ftp'");
         assertEquals(Set.of("a"), upstreamsAnswering(gateway, 2));

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import dev.gateway.core.testing.TestTls;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.RawH2;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,15 +56,16 @@ class Http2ResetFloodTest extends GatewayFixture {
     @EnumSource(Attack.class)
     void cleartextFloodEndsInGoAway(Attack attack) throws Exception {
         Gateway gateway = http2Gateway(false);
-        flood(attack, () -> RawH2.h2c(gateway.gatewayPort()), Net.client(), url(gateway.gatewayPort(), "/api/ok"));
+        flood(attack, () -> RawH2.h2c(gateway.gatewayPort()), Clients.newClient(),
+                url(gateway.gatewayPort(), "/api/ok"));
     }
 
     @ParameterizedTest
     @EnumSource(Attack.class)
     void tlsFloodEndsInGoAway(Attack attack) throws Exception {
         Gateway gateway = http2Gateway(true);
-        SSLContext tls = Net.trustingTestCa();
-        flood(attack, () -> RawH2.h2(gateway.gatewayPort(), tls), Net.client(tls),
+        SSLContext tls = TestTls.trustingTestCa();
+        flood(attack, () -> RawH2.h2(gateway.gatewayPort(), tls), Clients.newClient(tls),
                 "https://localhost:" + gateway.gatewayPort() + "/api/ok");
     }
 
@@ -71,7 +74,7 @@ class Http2ResetFloodTest extends GatewayFixture {
     }
 
     private void flood(Attack attack, Connect connect, HttpClient goodClient, String goodUrl) throws Exception {
-        assertEquals(200, Net.get(goodClient, goodUrl).statusCode(), "the gateway serves before the attack");
+        assertEquals(200, Clients.get(goodClient, goodUrl).statusCode(), "the gateway serves before the attack");
         long heapBefore = heapAfterGc();
         long logBefore = log.chars();
 
@@ -80,7 +83,7 @@ class Http2ResetFloodTest extends GatewayFixture {
         Thread good = new Thread(() -> {
             while (attacking.get()) {
                 try {
-                    goodStatuses.add(Net.get(goodClient, goodUrl).statusCode());
+                    goodStatuses.add(Clients.get(goodClient, goodUrl).statusCode());
                 } catch (Exception e) {
                     goodStatuses.add(-1);
                 }
@@ -116,7 +119,7 @@ class Http2ResetFloodTest extends GatewayFixture {
             good.join(TimeUnit.SECONDS.toMillis(30));
         }
 
-        assertEquals(200, Net.get(goodClient, goodUrl).statusCode(), "the gateway serves after the attack");
+        assertEquals(200, Clients.get(goodClient, goodUrl).statusCode(), "the gateway serves after the attack");
         assertTrue(goodStatuses.stream().allMatch(status -> status == 200), "a good client failed: " + goodStatuses);
         log.awaitLogged(Level.INFO, "GOAWAY", "ENHANCE_YOUR_CALM");
         long logged = log.chars() - logBefore;

@@ -4,6 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.testing.Closer;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.Http1;
+import dev.gateway.http.support.RawClient;
+import dev.gateway.http.support.TestUpstream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,9 +20,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link Main}'s signals, sent to a gateway in its own JVM: SIGHUP reloads, SIGTERM drains and exits. */
@@ -27,24 +34,20 @@ class MainSignalsTest {
     @TempDir
     Path dir;
 
-    private final Cleanup cleanup = new Cleanup();
-    private final HttpClient client = Net.client();
+    @RegisterExtension
+    final Closer closer = new Closer();
+    private final HttpClient client = Clients.newClient();
     private ConfFolder folder;
-    private Upstream upstream;
+    private TestUpstream upstream;
 
     @BeforeEach
     void setUp() throws Exception {
         folder = new ConfFolder(dir);
-        upstream = cleanup.upstream("up");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cleanup.closeAll();
+        upstream = closer.later(TestUpstream.namingPaths("up"));
     }
 
     private GatewayProcess serve(String name, String... extraArgs) throws Exception {
-        return cleanup.add(GatewayProcess.startServing(dir, name, folder.conf, extraArgs));
+        return closer.later(GatewayProcess.startServing(dir, name, folder.conf, extraArgs));
     }
 
     private void reload(GatewayProcess gateway, int reloadsSoFar) throws Exception {
@@ -54,23 +57,24 @@ class MainSignalsTest {
 
     @Test
     void sighupReloadsTheApiDefinitions() throws Exception {
-        folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
+        folder.writeConf(ConfFolder.tykConf())
+                .writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url("/")));
         GatewayProcess gateway = serve("sighup");
-        assertEquals(404, Net.get(client, gateway.url("/second/x")).statusCode());
+        assertEquals(404, Clients.get(client, gateway.url("/second/x")).statusCode());
 
-        folder.writeApi("second.json", ConfFolder.api("second", "/second/", upstream.url()));
+        folder.writeApi("second.json", ConfFolder.api("second", "/second/", upstream.url("/")));
         reload(gateway, 0);
-        HttpResponse<String> added = Net.get(client, gateway.url("/second/x"));
+        HttpResponse<String> added = Clients.get(client, gateway.url("/second/x"));
         assertEquals(200, added.statusCode());
         assertEquals(upstream.bodyFor("/x"), added.body());
 
         folder.removeApi("second.json");
         reload(gateway, 1);
-        assertEquals(404, Net.get(client, gateway.url("/second/x")).statusCode());
+        assertEquals(404, Clients.get(client, gateway.url("/second/x")).statusCode());
 
         folder.writeApi("first.json", "{\"api_id\": \"first\"");
         reload(gateway, 2);
-        assertEquals(200, Net.get(client, gateway.url("/first/x")).statusCode());
+        assertEquals(200, Clients.get(client, gateway.url("/first/x")).statusCode());
         assertFalse(gateway.lines("WARN", "first.json", "last good version").isEmpty(), gateway.describeOutput());
 
         assertTrue(gateway.isAlive(), gateway.describeOutput());
@@ -78,32 +82,33 @@ class MainSignalsTest {
 
     @Test
     void sighupIgnoredByTheParentIsSaidOnceAtStartNamingTheFix() throws Exception {
-        folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
-        GatewayProcess gateway = cleanup.add(GatewayProcess.launchIgnoring("HUP", dir, "nohup", "--conf",
-                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        folder.writeConf(ConfFolder.tykConf())
+                .writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url("/")));
+        GatewayProcess gateway = closer.later(GatewayProcess.launchIgnoring("HUP", dir, "nohup", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Ports.freePort())));
         gateway.awaitReady();
         assertEquals(List.of(), gateway.lines("Gateway - reloaded: "));
 
-        folder.writeApi("second.json", ConfFolder.api("second", "/second/", upstream.url()));
+        folder.writeApi("second.json", ConfFolder.api("second", "/second/", upstream.url("/")));
         gateway.signal("HUP");
 
         // Either the reload happens after all, or the start-up said it would not: never silence.
         List<String> warnings = gateway.lines("WARN", "SIGHUP is ignored", "setsid");
         if (warnings.isEmpty()) {
             gateway.awaitLine(LOG_TIMEOUT, "Gateway - reloaded: ");
-            assertEquals(200, Net.get(client, gateway.url("/second/x")).statusCode(), gateway.describeOutput());
+            assertEquals(200, Clients.get(client, gateway.url("/second/x")).statusCode(), gateway.describeOutput());
         } else {
             assertEquals(1, warnings.size(), gateway.describeOutput());
             assertTrue(gateway.isAlive(), "the ignored SIGHUP did not end the process" + gateway.describeOutput());
-            assertEquals(200, Net.get(client, gateway.url("/first/x")).statusCode(), gateway.describeOutput());
+            assertEquals(200, Clients.get(client, gateway.url("/first/x")).statusCode(), gateway.describeOutput());
         }
     }
 
     @Test
     void sigtermIgnoredByTheParentIsSaidAtStartAndSigintStillStops() throws Exception {
         folder.writeConf(ConfFolder.tykConf());
-        GatewayProcess gateway = cleanup.add(GatewayProcess.launchIgnoring("TERM", dir, "no-term", "--conf",
-                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        GatewayProcess gateway = closer.later(GatewayProcess.launchIgnoring("TERM", dir, "no-term", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Ports.freePort())));
         gateway.awaitReady();
 
         assertEquals(1, gateway.lines("WARN", "SIGTERM is ignored", "kill -INT").size(), gateway.describeOutput());
@@ -121,23 +126,24 @@ class MainSignalsTest {
 
     @Test
     void sighupSentAsSoonAsThePortAcceptsReloadsInsteadOfEndingTheProcess() throws Exception {
-        folder.writeConf(ConfFolder.tykConf()).writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url()));
-        GatewayProcess gateway = cleanup.add(GatewayProcess.launch(dir, "sighup-early", "--conf",
-                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        folder.writeConf(ConfFolder.tykConf())
+                .writeApi("first.json", ConfFolder.api("first", "/first/", upstream.url("/")));
+        GatewayProcess gateway = closer.later(GatewayProcess.launch(dir, "sighup-early", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Ports.freePort())));
         awaitAccepting(gateway);
 
         gateway.signal("HUP");
 
         gateway.awaitLine(LOG_TIMEOUT, "Gateway - reloaded: ");
         gateway.awaitReady();
-        assertEquals(200, Net.get(client, gateway.url("/first/x")).statusCode());
+        assertEquals(200, Clients.get(client, gateway.url("/first/x")).statusCode());
     }
 
     @Test
     void sigtermSentAsSoonAsThePortAcceptsStopsGracefully() throws Exception {
         folder.writeConf(ConfFolder.tykConf());
-        GatewayProcess gateway = cleanup.add(GatewayProcess.launch(dir, "sigterm-early", "--conf",
-                folder.conf.toString(), "--port", String.valueOf(Net.freePort())));
+        GatewayProcess gateway = closer.later(GatewayProcess.launch(dir, "sigterm-early", "--conf",
+                folder.conf.toString(), "--port", String.valueOf(Ports.freePort())));
         awaitAccepting(gateway);
 
         gateway.terminate();
@@ -160,13 +166,13 @@ class MainSignalsTest {
 
     @Test
     void sigtermLetsTheRequestInFlightFinishThenExitsZero() throws Exception {
-        Upstream slow = cleanup.heldUpstream("slow");
-        folder.writeConf(ConfFolder.tykConf()).writeApi("slow.json", ConfFolder.api("slow", "/slow/", slow.url()));
+        TestUpstream slow = closer.later(TestUpstream.held("slow"));
+        folder.writeConf(ConfFolder.tykConf()).writeApi("slow.json", ConfFolder.api("slow", "/slow/", slow.url("/")));
         GatewayProcess gateway = serve("sigterm-in-flight", "--grace-seconds", "15");
         CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
-                HttpRequest.newBuilder(URI.create(gateway.url("/slow/report"))).timeout(Net.REQUEST_TIMEOUT).build(),
+                HttpRequest.newBuilder(URI.create(gateway.url("/slow/report"))).timeout(Clients.REQUEST_TIMEOUT).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals("/report", slow.awaitRequest(Net.REQUEST_TIMEOUT));
+        assertEquals("/report", slow.takeRequest(Clients.REQUEST_TIMEOUT).target());
 
         gateway.signal("TERM");
 
@@ -176,7 +182,7 @@ class MainSignalsTest {
         assertFalse(inFlight.isDone());
 
         slow.release();
-        HttpResponse<String> response = inFlight.get(Net.REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        HttpResponse<String> response = inFlight.get(Clients.REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(200, response.statusCode());
         assertEquals(slow.bodyFor("/report"), response.body());
         assertEquals(0, gateway.awaitExit(Duration.ofSeconds(15)), gateway.describeOutput());
@@ -190,10 +196,10 @@ class MainSignalsTest {
         folder.writeConf(ConfFolder.tykConf());
         // A grace period far longer than the exit may take: an idle connection must not use it up.
         GatewayProcess gateway = serve("sigterm-idle", "--grace-seconds", "60");
-        try (RawHttp idle = RawHttp.connect(gateway.port)) {
-            RawHttp.Response hello = idle.get("localhost", "/hello");
+        try (RawClient idle = RawClient.connect(gateway.port)) {
+            Http1.Response hello = idle.get("/hello", "Host: localhost");
             assertEquals(200, hello.status());
-            assertFalse("close".equalsIgnoreCase(hello.headers().get("connection")), hello.headers().toString());
+            assertFalse("close".equalsIgnoreCase(hello.header("connection")), hello.head().fields().toString());
 
             long signalled = System.nanoTime();
             gateway.signal("TERM");
@@ -201,7 +207,7 @@ class MainSignalsTest {
             assertEquals(0, gateway.awaitExit(Duration.ofSeconds(10)), gateway.describeOutput());
             Duration took = Duration.ofNanos(System.nanoTime() - signalled);
             assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "exit took " + took);
-            assertTrue(idle.closedByPeer(), "the idle connection is closed");
+            idle.awaitClosed(Clients.REQUEST_TIMEOUT); // the idle connection is closed
             assertEquals(List.of(), gateway.lines("grace period over"));
         }
     }

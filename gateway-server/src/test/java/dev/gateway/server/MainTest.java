@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.Closer;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.TestUpstream;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,28 +32,24 @@ class MainTest {
     Path dir;
 
     private ConfFolder folder;
-    private final Cleanup cleanup = new Cleanup();
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @BeforeEach
     void setUp() {
         folder = new ConfFolder(dir);
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        cleanup.closeAll();
-    }
-
     private GatewayProcess launch(String name, String... args) throws Exception {
-        return cleanup.add(GatewayProcess.launch(dir, name, args));
+        return closer.later(GatewayProcess.launch(dir, name, args));
     }
 
     private GatewayProcess serve(String name) throws Exception {
-        return cleanup.add(GatewayProcess.startServing(dir, name, folder.conf));
+        return closer.later(GatewayProcess.startServing(dir, name, folder.conf));
     }
 
-    private Upstream upstream(String name) throws Exception {
-        return cleanup.upstream(name);
+    private TestUpstream upstream(String name) throws Exception {
+        return closer.later(TestUpstream.namingPaths(name));
     }
 
     /** Runs a gateway that must refuse to start; returns its stderr. */
@@ -61,7 +61,7 @@ class MainTest {
     }
 
     private String refusedConf(String name) throws Exception {
-        return refusedStart(name, "--conf", folder.conf.toString(), "--port", String.valueOf(Net.freePort()));
+        return refusedStart(name, "--conf", folder.conf.toString(), "--port", String.valueOf(Ports.freePort()));
     }
 
     // --- command line ---
@@ -100,7 +100,7 @@ class MainTest {
         Path missing = dir.resolve("nowhere").resolve("tyk.conf");
 
         String stderr = refusedStart("missing-conf", "--conf", missing.toString(), "--port",
-                String.valueOf(Net.freePort()));
+                String.valueOf(Ports.freePort()));
 
         assertTrue(stderr.contains(missing.toString()), stderr);
         assertTrue(stderr.contains("does not exist"), stderr);
@@ -171,15 +171,16 @@ class MainTest {
 
     @Test
     void startUpLineNamesTransportPortsAndApis() throws Exception {
-        Upstream upstream = upstream("up");
-        int ownPort = Net.freePort();
+        TestUpstream upstream = upstream("up");
+        int ownPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("ports_whitelist").putObject("http").putArray("ports").add(ownPort);
         conf.put("io_threads", 3);
         folder.writeConf(conf)
-                .writeApi("alpha.json", ConfFolder.api("alpha", "/alpha/", upstream.url()))
-                .writeApi("beta.json", ConfFolder.api("beta", "/beta/", upstream.url()))
-                .writeApi("gamma.json", ConfFolder.api("gamma", "/gamma/", upstream.url()).put("listen_port", ownPort));
+                .writeApi("alpha.json", ConfFolder.api("alpha", "/alpha/", upstream.url("/")))
+                .writeApi("beta.json", ConfFolder.api("beta", "/beta/", upstream.url("/")))
+                .writeApi("gamma.json", ConfFolder.api("gamma", "/gamma/", upstream.url("/"))
+                        .put("listen_port", ownPort));
 
         GatewayProcess gateway = serve("start-up");
 
@@ -194,16 +195,16 @@ class MainTest {
 
     @Test
     void accessLogWritesOneLinePerProxiedRequestWhenEnabled() throws Exception {
-        Upstream upstream = upstream("up");
+        TestUpstream upstream = upstream("up");
         ObjectNode conf = ConfFolder.tykConf();
         conf.putObject("access_logs").put("enabled", true);
-        ObjectNode api = ConfFolder.api("orders", "/orders/", upstream.url());
+        ObjectNode api = ConfFolder.api("orders", "/orders/", upstream.url("/"));
         // The listen path is stripped for the upstream; the access log still shows what the client sent.
         ((ObjectNode) api.get("proxy")).put("strip_listen_path", true);
         folder.writeConf(conf).writeApi("orders.json", api);
         GatewayProcess gateway = serve("access-on");
 
-        HttpResponse<String> response = Net.get(Net.client(), gateway.url("/orders/42?x=1"));
+        HttpResponse<String> response = Clients.get(Clients.newClient(), gateway.url("/orders/42?x=1"));
         assertEquals(200, response.statusCode());
         stop(gateway);
 
@@ -218,12 +219,12 @@ class MainTest {
 
     @Test
     void accessLogIsSilentWhenNotEnabled() throws Exception {
-        Upstream upstream = upstream("up");
+        TestUpstream upstream = upstream("up");
         folder.writeConf(ConfFolder.tykConf()).writeApi("orders.json",
-                ConfFolder.api("orders", "/orders/", upstream.url()));
+                ConfFolder.api("orders", "/orders/", upstream.url("/")));
         GatewayProcess gateway = serve("access-off");
 
-        HttpResponse<String> response = Net.get(Net.client(), gateway.url("/orders/42"));
+        HttpResponse<String> response = Clients.get(Clients.newClient(), gateway.url("/orders/42"));
         assertEquals(200, response.statusCode());
         stop(gateway);
 

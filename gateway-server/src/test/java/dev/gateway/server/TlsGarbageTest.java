@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.core.testing.TestTls;
+import dev.gateway.http.support.Clients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -30,20 +34,20 @@ class TlsGarbageTest extends GatewayFixture {
 
     @Test
     void garbageInsteadOfClientHelloCostsAFewLinesWithoutStackTraces() throws Exception {
-        int tlsPort = Net.freePort();
+        int tlsPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         folder.serveTls(conf).put("enable_http2", true);
         conf.putObject("ports_whitelist").putObject("tls").putArray("ports").add(tlsPort);
         ObjectNode tls = ConfFolder.JSON.createObjectNode();
         tls.put("api_id", "secure").put("protocol", "tls").put("listen_port", tlsPort);
         tls.putArray("certificate").add("certs/localhost.pem");
-        tls.putObject("proxy").put("target_url", "tcp://127.0.0.1:" + Net.freePort());
+        tls.putObject("proxy").put("target_url", "tcp://127.0.0.1:" + Ports.freePort());
         folder.writeConf(conf)
-                .writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url()))
+                .writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")))
                 .writeApi("secure.json", tls);
-        Gateway gateway = cleanup.gateway(folder.conf);
+        Gateway gateway = startGateway(folder.conf);
         String good = "https://localhost:" + gateway.gatewayPort() + "/api/ok";
-        assertEquals(200, Net.get(Net.client(Net.trustingTestCa()), good).statusCode());
+        assertEquals(200, Clients.get(Clients.newClient(TestTls.trustingTestCa()), good).statusCode());
         long before = log.chars();
 
         for (int i = 0; i < CONNECTIONS; i++) {
@@ -54,7 +58,7 @@ class TlsGarbageTest extends GatewayFixture {
 
         log.awaitLogged(Level.INFO, "TLS handshake failed", "port " + gateway.gatewayPort());
         log.awaitLogged(Level.INFO, "TLS handshake failed", "port " + tlsPort);
-        assertEquals(200, Net.get(Net.client(Net.trustingTestCa()), good).statusCode());
+        assertEquals(200, Clients.get(Clients.newClient(TestTls.trustingTestCa()), good).statusCode());
         long logged = log.chars() - before;
         assertTrue(logged <= MAX_LOG_CHARS, 2 * CONNECTIONS + " garbage connections cost " + logged
                 + " chars of log:\n" + String.join("\n", log.lines()));

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.testing.Closer;
 import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.testing.TestTls;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.examples.websocket.WebSocketEchoServer;
-import dev.gateway.http.support.Closer;
 import dev.gateway.http.FilterDecision;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.support.ProxyUnderTest;
-import dev.gateway.http.support.TestTls;
 import dev.gateway.http.support.TykApi;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.ssl.SslContext;

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
 /** The JDK HTTP client, pinned to HTTP/1.1, for tests that speak ordinary HTTP to the gateway. */
 public final class Clients {
@@ -31,6 +32,15 @@ public final class Clients {
                 .build();
     }
 
+    /** A client of its own that trusts what {@code tls} trusts, for HTTPS to the gateway. */
+    public static HttpClient newClient(SSLContext tls) {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .sslContext(tls)
+                .build();
+    }
+
     public static HttpRequest.Builder request(URI uri) {
         return HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT);
     }
@@ -38,5 +48,10 @@ public final class Clients {
     /** GET with the shared client; the body as text. */
     public static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
         return HTTP.send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET with {@code client}; the body as text. */
+    public static HttpResponse<String> get(HttpClient client, String url) throws IOException, InterruptedException {
+        return client.send(request(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -52,12 +52,16 @@ public final class RawClient implements AutoCloseable {
         return new RawClient(socket);
     }
 
-    /** A TLS connection that sends {@code serverName} in SNI; the handshake is done when this returns. */
+    /**
+     * A TLS connection that sends {@code serverName} in SNI (none when {@code null}); the handshake is done when
+     * this returns, so {@link #socket()} tells which certificate the server chose.
+     */
     public static RawClient connectTls(int port, String serverName, SSLContext context) throws IOException {
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), (int) READ_TIMEOUT.toMillis());
         SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(java.util.List.of(new SNIHostName(serverName)));
+        parameters.setServerNames(serverName == null ? java.util.List.of()
+                : java.util.List.of(new SNIHostName(serverName)));
         socket.setSSLParameters(parameters);
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         socket.startHandshake();

@@ -1,4 +1,4 @@
-package dev.gateway.server;
+package dev.gateway.core.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.LoggerFactory;
 
 /**
- * The log lines of an in-process gateway, caught from the root logger while a test runs. Lines read
- * {@code LEVEL logger - message}, like the shipped pattern without the time and thread.
+ * The log lines of the code under test, caught from the logback root logger while a test runs. Lines read
+ * {@code LEVEL logger - message}, like the shipped pattern without the time and thread. Close it (a {@link Closer}
+ * does) to detach it.
  */
-final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
     private final Queue<String> lines = new ConcurrentLinkedQueue<>();
     private final AtomicLong chars = new AtomicLong();
@@ -25,7 +26,7 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
     private CapturedLog() {
     }
 
-    static CapturedLog attach() {
+    public static CapturedLog attach() {
         CapturedLog log = new CapturedLog();
         log.setContext(root().getLoggerContext());
         log.setName("captured-" + System.identityHashCode(log));
@@ -46,7 +47,7 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
     }
 
     /** Waits up to ten seconds for a line at {@code level} that contains every fragment; fails without one. */
-    String awaitLogged(Level level, String... fragments) throws InterruptedException {
+    public String awaitLogged(Level level, String... fragments) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         synchronized (this) {
             List<String> found;
@@ -65,16 +66,16 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
      * How much was logged, stack traces included: about the bytes the shipped pattern would write, less the time
      * and the thread.
      */
-    long chars() {
+    public long chars() {
         return chars.get();
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
     /** The lines at {@code level} that contain every fragment. */
-    List<String> find(Level level, String... fragments) {
+    public List<String> find(Level level, String... fragments) {
         return lines.stream()
                 .filter(line -> line.startsWith(level.toString() + " "))
                 .filter(line -> Arrays.stream(fragments).allMatch(line::contains))
@@ -82,7 +83,7 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
     }
 
     /** Fails unless some line at {@code level} contains every fragment. */
-    String assertLogged(Level level, String... fragments) {
+    public String assertLogged(Level level, String... fragments) {
         List<String> found = find(level, fragments);
         if (found.isEmpty()) {
             throw new AssertionError("no " + level + " line containing " + Arrays.toString(fragments)

@@ -1,8 +1,7 @@
-package dev.gateway.server;
+package dev.gateway.core.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gateway.core.testing.TestCerts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,15 +13,18 @@ import java.nio.file.StandardCopyOption;
  * files, and whatever certificate files the test copies in. Files are written whole, through a temporary file and
  * a rename, so a reload never reads half a file.
  */
-final class ConfFolder {
+public final class ConfFolder {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    final Path dir;
-    final Path conf;
-    final Path apps;
+    /** The folder itself; certificate paths in the files are relative to it. */
+    public final Path dir;
+    /** {@code tyk.conf}, what the gateway is started with. */
+    public final Path conf;
+    /** {@code apps/}, the {@code app_path} of {@link #tykConf()}. */
+    public final Path apps;
 
-    ConfFolder(Path dir) {
+    public ConfFolder(Path dir) {
         this.dir = dir;
         this.conf = dir.resolve("tyk.conf");
         this.apps = dir.resolve("apps");
@@ -34,14 +36,14 @@ final class ConfFolder {
     }
 
     /** A {@code tyk.conf} with {@code app_path} set to the apps folder; the test adds the rest. */
-    static ObjectNode tykConf() {
+    public static ObjectNode tykConf() {
         ObjectNode conf = JSON.createObjectNode();
         conf.put("app_path", "apps/");
         return conf;
     }
 
     /** A keyless HTTP API that strips its listen path and proxies to {@code targetUrl}. */
-    static ObjectNode api(String id, String listenPath, String targetUrl) {
+    public static ObjectNode api(String id, String listenPath, String targetUrl) {
         ObjectNode api = JSON.createObjectNode();
         api.put("api_id", id);
         api.put("name", "test API " + id);
@@ -53,26 +55,26 @@ final class ConfFolder {
         return api;
     }
 
-    ConfFolder writeConf(ObjectNode conf) {
+    public ConfFolder writeConf(ObjectNode conf) {
         return writeConf(conf.toPrettyString());
     }
 
-    ConfFolder writeConf(String text) {
+    public ConfFolder writeConf(String text) {
         write(conf, text);
         return this;
     }
 
     /** Writes {@code apps/<file>}. */
-    ConfFolder writeApi(String file, ObjectNode api) {
+    public ConfFolder writeApi(String file, ObjectNode api) {
         return writeApi(file, api.toPrettyString());
     }
 
-    ConfFolder writeApi(String file, String text) {
+    public ConfFolder writeApi(String file, String text) {
         write(apps.resolve(file), text);
         return this;
     }
 
-    ConfFolder removeApi(String file) {
+    public ConfFolder removeApi(String file) {
         try {
             Files.delete(apps.resolve(file));
         } catch (IOException e) {
@@ -82,7 +84,7 @@ final class ConfFolder {
     }
 
     /** Copies a test certificate file into {@code relative} (against the folder), keeping its name's meaning. */
-    ConfFolder copy(Path source, String relative) {
+    public ConfFolder copy(Path source, String relative) {
         try {
             Path target = dir.resolve(relative);
             Files.createDirectories(target.getParent());
@@ -95,11 +97,11 @@ final class ConfFolder {
 
     /**
      * Serves the gateway's own port of {@code conf} over TLS, with the test localhost certificate copied in as
-     * {@code certs/localhost.pem} and {@code .key}; clients trust it through {@link Net#trustingTestCa()}.
+     * {@code certs/localhost.pem} and {@code .key}; clients trust it through {@link TestTls#trustingTestCa()}.
      *
      * @return {@code conf}'s {@code http_server_options}, for more options
      */
-    ObjectNode serveTls(ObjectNode conf) {
+    public ObjectNode serveTls(ObjectNode conf) {
         copy(TestCerts.localhostPem(), "certs/localhost.pem").copy(TestCerts.localhostKey(), "certs/localhost.key");
         ObjectNode options = conf.has("http_server_options") ? (ObjectNode) conf.get("http_server_options")
                 : conf.putObject("http_server_options");

@@ -1,4 +1,4 @@
-package dev.gateway.server;
+package dev.gateway.http.support;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -22,17 +22,17 @@ import javax.net.ssl.SSLSocket;
  * notices when it closes the connection. Header blocks use only HPACK's static table and literals, so no encoder
  * state is needed.
  */
-final class RawH2 implements Closeable {
+public final class RawH2 implements Closeable {
 
-    static final int DATA = 0x0;
-    static final int HEADERS = 0x1;
-    static final int RST_STREAM = 0x3;
-    static final int SETTINGS = 0x4;
-    static final int GOAWAY = 0x7;
-    static final int WINDOW_UPDATE = 0x8;
+    public static final int DATA = 0x0;
+    public static final int HEADERS = 0x1;
+    public static final int RST_STREAM = 0x3;
+    public static final int SETTINGS = 0x4;
+    public static final int GOAWAY = 0x7;
+    public static final int WINDOW_UPDATE = 0x8;
 
-    static final int END_STREAM = 0x1;
-    static final int END_HEADERS = 0x4;
+    public static final int END_STREAM = 0x1;
+    public static final int END_HEADERS = 0x4;
 
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -57,12 +57,12 @@ final class RawH2 implements Closeable {
     }
 
     /** Cleartext HTTP/2 with prior knowledge. */
-    static RawH2 h2c(int port) throws IOException {
+    public static RawH2 h2c(int port) throws IOException {
         return new RawH2(new Socket("127.0.0.1", port));
     }
 
     /** HTTP/2 over TLS, chosen by ALPN. */
-    static RawH2 h2(int port, SSLContext tls) throws IOException {
+    public static RawH2 h2(int port, SSLContext tls) throws IOException {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", port);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setApplicationProtocols(new String[] {"h2"});
@@ -76,7 +76,7 @@ final class RawH2 implements Closeable {
     }
 
     /** A GET of {@code path} on stream {@code streamId}, ending the stream with the headers. */
-    void get(int streamId, String path) {
+    public void get(int streamId, String path) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         block.write(0x82); // :method GET (static index 2)
         block.write(0x86); // :scheme http (static index 6); the gateway does not mind it over TLS
@@ -86,24 +86,24 @@ final class RawH2 implements Closeable {
     }
 
     /** A WINDOW_UPDATE with {@code increment} on {@code streamId}; 0 is a stream error (RFC 9113, 6.9). */
-    void windowUpdate(int streamId, int increment) {
+    public void windowUpdate(int streamId, int increment) {
         frame(WINDOW_UPDATE, 0, streamId, new byte[] {
             (byte) (increment >>> 24), (byte) (increment >>> 16), (byte) (increment >>> 8), (byte) increment});
     }
 
     /** A DATA frame; after the stream has ended from this side it is a stream error (RFC 9113, 5.1). */
-    void data(int streamId, byte[] payload) {
+    public void data(int streamId, byte[] payload) {
         frame(DATA, 0, streamId, payload);
     }
 
     /** A RST_STREAM from the client: {@code CANCEL} is 0x8. */
-    void reset(int streamId, int errorCode) {
+    public void reset(int streamId, int errorCode) {
         frame(RST_STREAM, 0, streamId, new byte[] {
             (byte) (errorCode >>> 24), (byte) (errorCode >>> 16), (byte) (errorCode >>> 8), (byte) errorCode});
     }
 
     /** Sends what was written since the last flush; false once the server has closed the connection. */
-    boolean flush() {
+    public boolean flush() {
         try {
             batch.writeTo(out);
             out.flush();
@@ -115,23 +115,23 @@ final class RawH2 implements Closeable {
         }
     }
 
-    boolean awaitGoAway(long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean awaitGoAway(long timeout, TimeUnit unit) throws InterruptedException {
         return goAway.await(timeout, unit);
     }
 
-    boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean awaitClosed(long timeout, TimeUnit unit) throws InterruptedException {
         return closed.await(timeout, unit);
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed.getCount() == 0;
     }
 
-    int resets() {
+    public int resets() {
         return resets.get();
     }
 
-    long goAwayError() {
+    public long goAwayError() {
         return goAwayError.get();
     }
 

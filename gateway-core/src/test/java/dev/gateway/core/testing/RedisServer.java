@@ -1,4 +1,4 @@
-package dev.gateway.server;
+package dev.gateway.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A real {@code redis-server} process on a free port, without persistence; {@code bin/test} installs it. */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final Process process;
     private final int port;
@@ -21,8 +21,8 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts one and waits until it accepts connections; {@code extraArgs} are more {@code --option value}s. */
-    static RedisServer start(Path dir, String... extraArgs) throws IOException, InterruptedException {
-        int port = Net.freePort();
+    public static RedisServer start(Path dir, String... extraArgs) throws IOException, InterruptedException {
+        int port = Ports.freePort();
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind",
                 "127.0.0.1", "--save", "", "--appendonly", "no"));
         command.addAll(List.of(extraArgs));
@@ -45,12 +45,12 @@ final class RedisServer implements AutoCloseable {
         return server;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Waits until a started server accepts connections, failing if it exits first. */
-    static void awaitListening(int port, Process process) throws InterruptedException {
+    private static void awaitListening(int port, Process process) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try (Socket probe = new Socket("127.0.0.1", port)) {

@@ -1,4 +1,4 @@
-package dev.gateway.http.support;
+package dev.gateway.core.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +7,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * What a test started, closed after it in reverse order (so a client closes before the gateway, the gateway before
- * its upstream). Register it as a field: {@code @RegisterExtension final Closer closer = new Closer();}.
+ * its upstream). Every resource is closed even when an earlier one fails to; the first failure is thrown with the
+ * others suppressed. Register it as a field: {@code @RegisterExtension final Closer closer = new Closer();}. It
+ * runs before the leak check of {@link LeakWatch}, so what it closes has released its buffers by then.
  */
 public final class Closer implements AfterEachCallback {
 
