@@ -19,20 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * h2spec 2.2.0, the HTTP/2 conformance suite, against the gateway's cleartext (h2c) and TLS ({@code h2}) ports,
- * in front of a plain HTTP/1.1 API. Its 145 cases must pass but for the few listed in {@link #KNOWN_FAILURES},
- * and a listed case that starts to pass fails the test too, so the list only shrinks.
+ * in front of a plain HTTP/1.1 API: all 145 cases must pass.
  */
 class H2specTest extends GatewayFixture {
-
-    /**
-     * Where Netty's HTTP/2 decoder answers a HEADERS frame on a stream that is closed, half-closed or below the last
-     * one with a stream error (RST_STREAM), where RFC 9113 asks for STREAM_CLOSED, or a connection error. The stream
-     * is refused either way, and counts against the bound on resets. The HTTP-core rebuild takes these on.
-     */
-    private static final Set<String> KNOWN_FAILURES = Set.of(
-            "http2/5.1/6", // half closed (remote): HEADERS gets RST_STREAM PROTOCOL_ERROR, not STREAM_CLOSED
-            "http2/5.1/12", // closed: HEADERS gets RST_STREAM, not a connection error
-            "http2/5.1.1/2"); // a stream id below the last one gets RST_STREAM, not GOAWAY PROTOCOL_ERROR
 
     private static final String BINARY = "h2spec/2.2.0/h2spec_linux_amd64.tar.gz";
     private static final int CASES = 145;
@@ -92,12 +81,7 @@ class H2specTest extends GatewayFixture {
     }
 
     private static void assertConformant(Set<String> failed) {
-        Set<String> unexpected = new TreeSet<>(failed);
-        unexpected.removeAll(KNOWN_FAILURES);
-        Set<String> fixed = new TreeSet<>(KNOWN_FAILURES);
-        fixed.removeAll(failed);
-        assertTrue(unexpected.isEmpty(), "h2spec cases that fail: " + unexpected);
-        assertTrue(fixed.isEmpty(), "h2spec cases that pass now; take them off KNOWN_FAILURES: " + fixed);
+        assertTrue(failed.isEmpty(), "h2spec cases that fail: " + new TreeSet<>(failed));
     }
 
     private static int count(String text, String what) {

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,8 +20,8 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * An HTTP/2 client that writes frames byte by byte, as an attacker would: the preface, then whatever streams and
- * frames a test asks for, valid or not. A reader thread counts what the server answers (RST_STREAM, GOAWAY) and
- * notices when it closes the connection. Header blocks use only HPACK's static table and literals, so no encoder
+ * frames a test asks for, valid or not. A reader thread counts what the server answers (RST_STREAM, GOAWAY), notes
+ * how each stream ended, and notices when it closes the connection. Header blocks use only HPACK's static table and literals, so no encoder
  * state is needed.
  */
 public final class RawH2 implements Closeable {
@@ -43,6 +45,8 @@ public final class RawH2 implements Closeable {
     private final AtomicLong goAwayError = new AtomicLong(-1);
     private final CountDownLatch goAway = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** How the server ended each stream: {@code end} (a frame with END_STREAM) or {@code reset:<code>}. */
+    private final Map<Integer, String> endings = new HashMap<>();
     private final Thread reader;
 
     private RawH2(Socket socket) throws IOException {
@@ -123,6 +127,10 @@ public final class RawH2 implements Closeable {
         return closed.await(timeout, unit);
     }
 
+    public boolean goAwayReceived() {
+        return goAway.getCount() == 0;
+    }
+
     public boolean isClosed() {
         return closed.getCount() == 0;
     }
@@ -166,8 +174,12 @@ public final class RawH2 implements Closeable {
                 int type = header[3] & 0xff;
                 byte[] payload = new byte[length];
                 in.readFully(payload);
+                int streamId = int32(header, 5) & 0x7fffffff;
                 if (type == RST_STREAM) {
                     resets.incrementAndGet();
+                    ended(streamId, "reset:" + (int32(payload, 0) & 0xffffffffL));
+                } else if ((type == HEADERS || type == DATA) && (header[4] & END_STREAM) != 0) {
+                    ended(streamId, "end");
                 } else if (type == GOAWAY && length >= 8) {
                     goAwayError.set(int32(payload, 4) & 0xffffffffL);
                     goAway.countDown();
@@ -180,6 +192,24 @@ public final class RawH2 implements Closeable {
         } finally {
             closed.countDown();
         }
+    }
+
+    private synchronized void ended(int streamId, String how) {
+        endings.putIfAbsent(streamId, how);
+        notifyAll();
+    }
+
+    /**
+     * How the server ended {@code streamId}: {@code end} when it sent END_STREAM, {@code reset:<code>} when it
+     * reset the stream; {@code null} when it did neither within the timeout.
+     */
+    public synchronized String awaitEnd(int streamId, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long left;
+        while (!endings.containsKey(streamId) && (left = deadline - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return endings.get(streamId);
     }
 
     private static int int32(byte[] bytes, int offset) {

@@ -91,8 +91,10 @@ public final class Http2Negotiation {
             // RFC 8441: clients may open WebSockets on streams by extended CONNECT.
             settings.connectProtocolEnabled(true);
         }
-        return Http2FrameCodecBuilder.forServer()
+        Http2StreamRules streamRules = new Http2StreamRules();
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
+                .frameLogger(streamRules)
                 .validateHeaders(true)
                 // A request without :method, :scheme or :path is reset (RFC 9113, 8.3.1) instead of reaching a
                 // stream, where it hung until read_timeout.
@@ -105,6 +107,8 @@ public final class Http2Negotiation {
                 // stop's grace period ends the wait through closeNow.
                 .gracefulShutdownTimeoutMillis(-1)
                 .build();
+        streamRules.watch(codec.connection());
+        return codec;
     }
 
     /** Closes an HTTP/2 client connection without waiting any longer for its open streams; on its event loop. */
