@@ -12,6 +12,8 @@ import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.tls.certificates.ServerCertificates;
+import dev.gateway.core.tls.certificates.UpstreamCertificates;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.grpc.GrpcRules;
 import dev.gateway.healthcheck.HealthMonitor;
