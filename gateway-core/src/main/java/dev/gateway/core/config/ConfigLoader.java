@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A bad {@code tyk.conf} is fatal ({@link ConfigException}). A bad API file is skipped with a
  * {@link LoadProblem} and the others load. Unknown fields are ignored, as Tyk ignores them; known fields that
- * have no effect yet earn one warning each ({@link UnimplementedFields}). Checks that span several APIs
- * (duplicate ids, routes, ports) belong to {@link dev.gateway.core.snapshot.GatewaySnapshot}.
+ * have no effect yet earn one warning each ({@link UnimplementedFields}). An API's upstream targets are checked
+ * and read by {@link ApiTargets}. Checks that span several APIs (duplicate ids, routes, ports) belong to
+ * {@link dev.gateway.core.snapshot.GatewaySnapshot}.
  */
 public final class ConfigLoader {
 
@@ -36,12 +37,6 @@ public final class ConfigLoader {
 
     /** Protocols an API may name. */
     public static final Set<String> API_PROTOCOLS = Set.of("", "http", "https", "h2c", "tcp", "tls");
-
-    /**
-     * Upstream schemes of HTTP APIs: {@code h2c} is cleartext HTTP/2 with prior knowledge; {@code ws} and
-     * {@code wss} are HTTP and HTTPS, as Tyk maps them, for APIs that carry WebSockets.
-     */
-    private static final Set<String> HTTP_TARGET_SCHEMES = Set.of("http", "https", "h2c", "ws", "wss");
 
     /** Fields that work for tcp and tls APIs but not yet for HTTP ones, which still get the warning. */
     private static final Set<String> TCP_IMPLEMENTED = Set.of("/pinned_public_keys", "/upstream_certificates",
@@ -52,21 +47,6 @@ public final class ConfigLoader {
 
     /** API protocols whose listener terminates TLS with the API's own {@code certificates}. */
     private static final Set<String> TLS_TERMINATING_PROTOCOLS = Set.of("https", "tls");
-
-    /** Upstream schemes of TCP APIs. */
-    private static final Set<String> TCP_TARGET_SCHEMES = Set.of("tcp", "tls");
-
-    private static final String TARGET_URL = "/proxy/target_url";
-
-    /** An API with neither a target_url nor a list to balance over. */
-    static final String EMPTY_TARGET_URL = "target_url is empty; set it to the upstream's URL";
-
-    /**
-     * An API with a target_list but no load balancing: Tyk's TCP Proxy page puts {@code enable_load_balancing}
-     * beside {@code listen_port}, and a user who moves only some of it ends up here.
-     */
-    static final String EMPTY_TARGET_URL_BESIDE_LIST =
-            "target_url is empty; set proxy.enable_load_balancing to balance over target_list";
 
     /** Keys of {@code ports_whitelist}. */
     public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
@@ -257,7 +237,7 @@ public final class ConfigLoader {
         if (!listenPath.isEmpty() && !listenPath.startsWith("/")) {
             out.add(LoadProblem.error(file, "/proxy/listen_path", id, "must start with '/'"));
         }
-        checkTargets(api, file, ConfigLoader::checkHttpTarget, out);
+        ApiTargets.checkHttp(api, file, out);
     }
 
     /** A {@code tcp} API: its own port, and {@code tcp://}, {@code tls://} or bare {@code host:port} targets. */
@@ -272,7 +252,7 @@ public final class ConfigLoader {
             out.add(LoadProblem.error(file, "/listen_port", id,
                     "a " + api.protocol() + " API needs its own listen_port; the API is not served"));
         }
-        checkTargets(api, file, ConfigLoader::checkTcpTarget, out);
+        ApiTargets.checkTcp(api, file, out);
     }
 
     /**
@@ -315,73 +295,14 @@ public final class ConfigLoader {
         return field;
     }
 
-    /** Checks one target as written, at a JSON pointer; empty when it can be used. */
-    @FunctionalInterface
-    private interface TargetCheck {
-        Optional<LoadProblem> check(String raw, String file, String path, String id);
-    }
-
-    /**
-     * Checks the targets the API will use: {@code target_list} when it balances over one, else {@code target_url}.
-     * An empty {@code target_url} says so in words, and when a {@code target_list} is there it names the switch
-     * that is missing: the parser's own complaint about an empty URL ("Expected authority") names neither.
-     */
-    private static void checkTargets(ApiDefinition api, String file, TargetCheck check, List<LoadProblem> out) {
-        ApiDefinition.Proxy proxy = api.proxy();
-        String id = api.apiId();
-        if (proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()) {
-            for (int i = 0; i < proxy.targetList().size(); i++) {
-                check.check(proxy.targetList().get(i), file, "/proxy/target_list/" + i, id).ifPresent(out::add);
-            }
-        } else if (proxy.targetUrl().isEmpty()) {
-            out.add(LoadProblem.error(file, TARGET_URL, id, proxy.targetList().isEmpty() ? EMPTY_TARGET_URL
-                    : EMPTY_TARGET_URL_BESIDE_LIST));
-        } else {
-            check.check(proxy.targetUrl(), file, TARGET_URL, id).ifPresent(out::add);
-        }
-    }
-
-    private static Optional<LoadProblem> checkTcpTarget(String raw, String file, String path, String id) {
-        try {
-            Target target = tcpTarget(raw);
-            if (!TCP_TARGET_SCHEMES.contains(target.scheme())) {
-                return Optional.of(LoadProblem.error(file, path, id, "scheme '" + target.scheme()
-                        + "' is not a TCP target (expected tcp://, tls:// or host:port)"));
-            }
-            return Optional.empty();
-        } catch (IllegalArgumentException e) {
-            return Optional.of(LoadProblem.error(file, path, id, "target " + e.getMessage()));
-        }
-    }
-
-    /** A TCP target: a bare {@code host:port} means {@code tcp://host:port}, as in Tyk. */
-    private static Target tcpTarget(String raw) {
-        String trimmed = raw == null ? "" : raw.trim();
-        if (trimmed.isEmpty()) {
-            return Target.parse(trimmed); // "is empty", rather than what the parser says of a bare "tcp://"
-        }
-        return Target.parse(trimmed.contains("://") ? trimmed : "tcp://" + trimmed);
-    }
-
     /** Upstream targets of a {@code tcp} or {@code tls} API, as the relay will use them. */
     public static List<Target> tcpTargets(ApiDefinition api) {
-        ApiDefinition.Proxy proxy = api.proxy();
-        List<String> raw = proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()
-                ? proxy.targetList() : List.of(proxy.targetUrl());
-        return raw.stream().map(ConfigLoader::tcpTarget).toList();
+        return ApiTargets.tcp(api);
     }
 
-    private static Optional<LoadProblem> checkHttpTarget(String raw, String file, String path, String id) {
-        try {
-            Target target = Target.parse(raw);
-            if (!HTTP_TARGET_SCHEMES.contains(target.scheme())) {
-                return Optional.of(LoadProblem.error(file, path, id, "scheme '" + target.scheme()
-                        + "' is not supported yet (expected http://, https://, h2c://, ws:// or wss://)"));
-            }
-            return Optional.empty();
-        } catch (IllegalArgumentException e) {
-            return Optional.of(LoadProblem.error(file, path, id, "target " + e.getMessage()));
-        }
+    /** Upstream targets of an HTTP API, as the proxy will use them. */
+    public static List<Target> httpTargets(ApiDefinition api) {
+        return ApiTargets.http(api);
     }
 
     private static Optional<LoadProblem> checkPort(int port, String file, String path, String id) {
@@ -389,14 +310,6 @@ public final class ConfigLoader {
             return Optional.of(LoadProblem.error(file, path, id, port + " is not a TCP port"));
         }
         return Optional.empty();
-    }
-
-    /** Upstream targets of an HTTP API, as the proxy will use them. */
-    public static List<Target> httpTargets(ApiDefinition api) {
-        ApiDefinition.Proxy proxy = api.proxy();
-        List<String> raw = proxy.enableLoadBalancing() && !proxy.targetList().isEmpty()
-                ? proxy.targetList() : List.of(proxy.targetUrl());
-        return raw.stream().map(Target::parse).toList();
     }
 
     /** A parsed file, or the problem that stopped it: exactly one of the two is set. */

@@ -7,12 +7,12 @@ import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.lb.HostHealth;
-import dev.gateway.core.lb.Target;
 import dev.gateway.core.lb.TargetGroup;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
-import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.tls.certificates.ServerCertificates;
+import dev.gateway.core.tls.certificates.UpstreamCertificates;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.tcp.TcpProxy;
 import dev.gateway.tcp.TcpRoutes;
@@ -20,16 +20,12 @@ import dev.gateway.tcp.TcpService;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -39,9 +35,9 @@ import java.util.concurrent.TimeUnit;
  * and {@code tls} listener of the snapshot bound on {@code 127.0.0.1} port 0 with {@link TcpProxy#listener}. An
  * API's {@code listen_port} is only a name here; {@link #boundPort(int)} maps it to the bound port. Relative
  * certificate paths are resolved against the folder of {@code tyk.conf}, as the gateway does; the certificates of
- * a {@code tls} port and the {@code upstream_certificates} of an API are turned into contexts as the gateway's
- * {@code ServerCertificates} and {@code UpstreamCertificates} do, for API certificates only (the gateway's own
- * port is HTTP and not bound here). A configuration with load errors fails the test.
+ * a {@code tls} port and the {@code upstream_certificates} of an API are turned into contexts by the gateway's own
+ * {@link ServerCertificates} and {@link UpstreamCertificates}. A configuration with load errors fails the test, and
+ * so does a certificate that cannot be used (where the gateway would log it and refuse the port or the API).
  */
 public final class TcpProxyUnderTest implements AutoCloseable {
 
@@ -86,10 +82,10 @@ public final class TcpProxyUnderTest implements AutoCloseable {
                             || api.proxy().transport().sslInsecureSkipVerify();
                     TargetGroup targets = snapshot.targetGroup(api.apiId());
                     services.add(new TcpService(api, targets, insecure,
-                            upstreamCertificates(api, targets, insecure, confDir)));
+                            UpstreamCertificates.contexts(loaded, targets, insecure, confDir)));
                 }
                 Mapping<String, SslContext> certificates = plan.protocol().isTls()
-                        ? serverCertificates(plan, config, confDir) : null;
+                        ? ServerCertificates.mapping(plan, config, confDir) : null;
                 TcpRoutes routes = TcpRoutes.of(services, certificates);
                 Channel channel = transport.listener(gateway.acceptor, gateway.workers)
                         .childHandler(proxy.listener(() -> routes))
@@ -111,67 +107,6 @@ public final class TcpProxyUnderTest implements AutoCloseable {
                     + listeners.keySet());
         }
         return ((InetSocketAddress) channel.localAddress()).getPort();
-    }
-
-    /**
-     * The certificates of a {@code tls} port by SNI. Where some API asks for client certificates, each API's
-     * certificates get contexts of their own, requiring its {@code client_certificates} when it sets
-     * {@code use_mutual_tls_auth}.
-     */
-    private static Mapping<String, SslContext> serverCertificates(ListenerPlan plan, GatewayConfig config,
-            Path confDir) throws IOException {
-        int minVersion = config.httpServerOptions().minVersion();
-        if (plan.apis().stream().noneMatch(api -> api.definition().useMutualTlsAuth())) {
-            List<PemKeyPair> pairs = new ArrayList<>();
-            for (LoadedApi api : plan.apis()) {
-                for (String certificate : api.definition().certificates()) {
-                    pairs.add(PemKeyPair.fromPath(confDir.resolve(certificate)));
-                }
-            }
-            return TlsContexts.serverMapping(pairs, minVersion, false);
-        }
-        DomainWildcardMappingBuilder<SslContext> builder = null;
-        for (LoadedApi loaded : plan.apis()) {
-            ApiDefinition api = loaded.definition();
-            List<Path> allowed = api.clientCertificates().stream().map(confDir::resolve).toList();
-            for (String certificate : api.certificates()) {
-                PemKeyPair pair = PemKeyPair.fromPath(confDir.resolve(certificate));
-                SslContext context = api.useMutualTlsAuth()
-                        ? TlsContexts.serverRequiringClients(pair, minVersion, allowed)
-                        : TlsContexts.server(pair, minVersion);
-                if (builder == null) {
-                    builder = new DomainWildcardMappingBuilder<>(context);
-                }
-                for (String name : pair.names()) {
-                    builder.add(name.toLowerCase(Locale.ROOT), context);
-                }
-            }
-        }
-        if (builder == null) {
-            throw new IOException("port " + plan.port() + " serves tls but has no certificate");
-        }
-        return builder.build();
-    }
-
-    /** {@code upstream_certificates}: a presenting client context per {@code tls://} target with an entry. */
-    private static Map<Target, SslContext> upstreamCertificates(ApiDefinition api, TargetGroup targets,
-            boolean insecure, Path confDir) throws IOException {
-        Map<String, String> entries = api.upstreamCertificates();
-        Map<Target, SslContext> contexts = new HashMap<>();
-        for (Target target : targets.targets()) {
-            if (!target.tls() || entries.isEmpty()) {
-                continue;
-            }
-            String path = entries.get(target.host() + ":" + target.port());
-            if (path == null) {
-                path = entries.getOrDefault(target.host(), entries.get("*"));
-            }
-            if (path != null) {
-                contexts.put(target, TlsContexts.clientPresenting(PemKeyPair.fromPath(confDir.resolve(path)),
-                        insecure));
-            }
-        }
-        return contexts;
     }
 
     /** Closes the listeners, then every relay, then the event loops. */

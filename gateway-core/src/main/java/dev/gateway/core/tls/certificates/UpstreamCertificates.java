@@ -1,4 +1,4 @@
-package dev.gateway.server;
+package dev.gateway.core.tls.certificates;
 
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.LoadProblem;
@@ -18,7 +18,7 @@ import java.util.Map;
  * upstream's {@code host:port}, its host, or {@code *}. An entry is a PEM path like the API's own
  * {@code certificates}; relative paths are resolved against the folder of {@code tyk.conf}.
  */
-final class UpstreamCertificates {
+public final class UpstreamCertificates {
 
     private UpstreamCertificates() {
     }
@@ -28,8 +28,8 @@ final class UpstreamCertificates {
      *
      * @throws ConfigException naming the API and the entry when a certificate cannot be used
      */
-    static Map<Target, SslContext> contexts(LoadedApi loaded, TargetGroup targets, boolean insecure, Path confDir)
-            throws ConfigException {
+    public static Map<Target, SslContext> contexts(LoadedApi loaded, TargetGroup targets, boolean insecure,
+            Path confDir) throws ConfigException {
         Map<String, String> entries = loaded.definition().upstreamCertificates();
         Map<Target, SslContext> contexts = new HashMap<>();
         if (entries.isEmpty()) {

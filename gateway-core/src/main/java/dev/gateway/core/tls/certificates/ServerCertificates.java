@@ -1,4 +1,4 @@
-package dev.gateway.server;
+package dev.gateway.core.tls.certificates;
 
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.ConfigException;
@@ -25,12 +25,18 @@ import java.util.Locale;
  * ({@code certificates}, then {@code ssl_certificates}), then on any port the {@code certificates} of the APIs it
  * serves. Relative paths are resolved against the folder of {@code tyk.conf}.
  */
-final class ServerCertificates {
+public final class ServerCertificates {
 
     private ServerCertificates() {
     }
 
-    static Mapping<String, SslContext> mapping(ListenerPlan plan, GatewayConfig config, Path confDir)
+    /**
+     * The contexts of a listener by SNI name.
+     *
+     * @throws ConfigException naming the file and entry of a certificate that cannot be used, or the port when none
+     *     is configured for it
+     */
+    public static Mapping<String, SslContext> mapping(ListenerPlan plan, GatewayConfig config, Path confDir)
             throws ConfigException {
         List<PemKeyPair> pairs = new ArrayList<>();
         String confFile = "tyk.conf";
