@@ -134,23 +134,15 @@ final class Listeners {
             Map<Integer, BoundListener> kept) throws ConfigException, InterruptedException {
         HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings());
         BoundListener existing = bound.get(plan.port());
-        Mapping<String, SslContext> certificates = null;
-        if (plan.protocol().isTls()) {
-            try {
-                certificates = ServerCertificates.mapping(plan, config, confDir);
-            } catch (ConfigException e) {
-                if (starting && plan.gatewayPort()) {
-                    throw e;
-                }
-                // An API's unusable certificate refuses its port, not the whole load: the other listeners
-                // are still applied (and none is left bound but untracked). On a reload the port keeps
-                // serving as it was.
-                log.error("cannot serve {} for APIs {}: {}", describe(plan), apiIds(plan), e.getMessage());
-                if (existing != null) {
-                    kept.put(plan.port(), existing);
-                }
-                return;
+        Mapping<String, SslContext> certificates;
+        try {
+            certificates = certificates(plan);
+        } catch (ConfigException e) {
+            if (starting && plan.gatewayPort()) {
+                throw e;
             }
+            keepAsItWas(plan, existing, kept, e);
+            return;
         }
         if (existing != null && existing.plan.protocol() == plan.protocol()) {
             existing.routes.set(routes);
@@ -177,6 +169,23 @@ final class Listeners {
         }
     }
 
+    /** A TLS port's certificates by SNI name; {@code null} for a cleartext port. */
+    private Mapping<String, SslContext> certificates(ListenerPlan plan) throws ConfigException {
+        return plan.protocol().isTls() ? ServerCertificates.mapping(plan, config, confDir) : null;
+    }
+
+    /**
+     * An API's unusable certificate refuses its port, not the whole load: the other listeners are still applied
+     * (and none is left bound but untracked). On a reload the port keeps serving as it was.
+     */
+    private void keepAsItWas(ListenerPlan plan, BoundListener existing, Map<Integer, BoundListener> kept,
+            ConfigException unusable) {
+        log.error("cannot serve {} for APIs {}: {}", describe(plan), apiIds(plan), unusable.getMessage());
+        if (existing != null) {
+            kept.put(plan.port(), existing);
+        }
+    }
+
     /** A listener that stops serving: its open connections find no API for what they ask next. */
     private static void forget(BoundListener listener) {
         if (listener.routes != null) {
@@ -191,17 +200,12 @@ final class Listeners {
     private void applyTcp(ListenerPlan plan, GatewaySnapshot next, Map<Integer, BoundListener> kept)
             throws InterruptedException {
         BoundListener existing = bound.get(plan.port());
-        Mapping<String, SslContext> certificates = null;
-        if (plan.protocol().isTls()) {
-            try {
-                certificates = ServerCertificates.mapping(plan, config, confDir);
-            } catch (ConfigException e) {
-                log.error("cannot serve {} for APIs {}: {}", describe(plan), apiIds(plan), e.getMessage());
-                if (existing != null) {
-                    kept.put(plan.port(), existing);
-                }
-                return;
-            }
+        Mapping<String, SslContext> certificates;
+        try {
+            certificates = certificates(plan);
+        } catch (ConfigException e) {
+            keepAsItWas(plan, existing, kept, e);
+            return;
         }
         List<TcpService> services = new ArrayList<>();
         for (LoadedApi loaded : plan.apis()) {
