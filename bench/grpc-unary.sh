@@ -4,10 +4,15 @@
 # the upstream direct. See bench/README.md for what is measured and why.
 #
 #   bench/grpc-unary.sh                                   # full run (builds the jars if needed)
-#   ROUNDS=1 DURATION=3 WARMUP=2 bench/grpc-unary.sh      # quick check
+#   ROUNDS=1 DURATION=3 WARMUP=2 bench/grpc-unary.sh      # quick check (the JIT is not done: not a result)
+#   RATE=5000 SKIP_STREAM=1 bench/grpc-unary.sh           # unary at a fixed 5000 calls/s: CPU per call below saturation
 #
 # Environment (defaults in brackets):
-#   ROUNDS [3]  DURATION [10s]  WARMUP [5s]    h2load rounds, and the time per target per round and for warm-up
+#   ROUNDS [3]  DURATION [10s]  WARMUP [20s]   h2load rounds, and the time per target per round and for warm-up
+#                       (the warm-up always runs flat out, so the JIT has compiled the gateway's hot path)
+#   RATE [0]            0: unary rounds flat out (saturation); N: at a fixed N calls/s in total, h2load --rps
+#                       N / CONNECTIONS per client; the report then gives the rate reached, p50/p99 from h2load's
+#                       per-request log, and CPU per call
 #   CONNECTIONS [16]  STREAMS [32]  THREADS [2]   h2load -c (connections), -m (concurrent streams per
 #                                                 connection) and -t (threads)
 #   PORT_U [18090]  PORT_N [18091]  PORT_G [18092]   ports; a busy default moves to the next free port,
@@ -32,7 +37,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-5s}
+WARMUP=${WARMUP:-20s}
+RATE=${RATE:-0}
 CONNECTIONS=${CONNECTIONS:-16}
 STREAMS=${STREAMS:-32}
 THREADS=${THREADS:-2}
@@ -63,18 +69,6 @@ JAVA_READY_SECONDS=30
 # Ctrl-C from the terminal themselves.
 . "$ROOT/bench/lib.sh"
 
-# seconds DURATION: whole seconds (rounded up) of an h2load duration: a number with an optional h, m, s or ms.
-seconds() {
-    [[ $1 =~ ^([0-9]+)(ms|s|m|h)?$ ]] || return 1
-    local n=${BASH_REMATCH[1]}
-    case ${BASH_REMATCH[2]} in
-        ms) echo $(((n + 999) / 1000)) ;;
-        m) echo $((n * 60)) ;;
-        h) echo $((n * 3600)) ;;
-        *) echo "$n" ;;
-    esac
-}
-
 # h2load reads a bare number as seconds too; spell the unit out so the report says what ran.
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION="${DURATION}s"
 [[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP="${WARMUP}s"
@@ -83,12 +77,15 @@ for var in DURATION WARMUP; do
 done
 check_flags NGINX_REUSEPORT SKIP_STREAM SKIP_GATEWAY KEEP_TMP
 check_positive ROUNDS CONNECTIONS STREAMS THREADS PROXY_THREADS STREAM_COUNT
-for var in STREAM_NAME_BYTES STREAM_WARMUP; do
+for var in STREAM_NAME_BYTES STREAM_WARMUP RATE; do
     [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a non-negative integer, not '${!var}'"
 done
 ((THREADS <= CONNECTIONS)) || die "THREADS ($THREADS) must not exceed CONNECTIONS ($CONNECTIONS): h2load needs a connection per thread"
 UPSTREAM_KEEPALIVE=${UPSTREAM_KEEPALIVE:-$((CONNECTIONS * STREAMS))}
 check_positive UPSTREAM_KEEPALIVE
+RATE=$((10#$RATE))
+RPS_PER_CLIENT=""
+((RATE == 0)) || RPS_PER_CLIENT=$(per_client_rps "$RATE" "$CONNECTIONS")
 
 # ---------------------------------------------------------------------------------------------------
 # Tools
@@ -234,54 +231,21 @@ EOF
 
 # ---------------------------------------------------------------------------------------------------
 # Measuring
-# run_h2load NAME PORT DURATION OUTFILE. h2load stops its clients when the duration is over, even if a
-# target stops answering; timeout is only the backstop for an h2load that hangs anyway (--foreground keeps
-# it in our process group, so Ctrl-C still reaches it).
+# run_h2load NAME PORT DURATION OUTFILE [H2LOAD_ARGS...]. h2load stops its clients when the duration is over,
+# even if a target stops answering; timeout is only the backstop for an h2load that hangs anyway (--foreground
+# keeps it in our process group, so Ctrl-C still reaches it). The extra arguments are for the fixed rate
+# (--rps, --log-file).
 run_h2load() {
     local name=$1 port=$2 duration=$3 out=$4 limit
+    shift 4
     limit=$(($(seconds "$duration") + 30))
     pin "$LOAD_CPUS"
     if ! timeout --foreground -k 5 "$limit" "${PIN[@]}" h2load -D "$duration" -c "$CONNECTIONS" -m "$STREAMS" \
-        -t "$THREADS" --data="$WORK/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+        -t "$THREADS" "$@" --data="$WORK/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
         "http://127.0.0.1:$port$GREETER_PATH" >"$out" 2>&1; then
         cat "$out" >&2
         die "h2load failed against $name (exit status above; 124 means it ran past ${limit}s)"
     fi
-}
-
-# parse_h2load FILE: "req_per_sec mean_ms done ok_2xx problems" from h2load's summary. problems is the
-# largest of h2load's failed count (which includes errored and timed-out requests and HTTP-level failures),
-# the non-2xx responses, and the finished requests that were not 2xx.
-parse_h2load() {
-    awk '
-        function max(a, b) { return (a + 0 > b + 0) ? a + 0 : b + 0 }
-        function ms(v,    n, u) {
-            n = v; sub(/[a-z]+$/, "", n)
-            u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n / 1000
-            if (u == "ms") return n
-            if (u == "s")  return n * 1000
-            return -1
-        }
-        /^finished in / { rps = $4 }
-        /^requests: / {
-            for (i = 2; i < NF; i++) {
-                v = $i; w = $(i + 1); gsub(",", "", w)
-                if (w == "done") done = v
-                if (w == "failed" || w == "errored" || w == "timeout") bad = max(bad, v)
-            }
-        }
-        /^status codes: / {
-            for (i = 3; i < NF; i++) {
-                v = $i; w = $(i + 1); gsub(",", "", w)
-                if (w == "2xx") ok = v; else if (w ~ /^[0-9]xx$/) non2xx += v
-            }
-        }
-        /^time for request:/ { mean = ms($6) }
-        END {
-            if (rps == "" || done == "" || ok == "" || mean == "" || mean < 0) exit 1
-            printf "%.0f %.3f %d %d %d\n", rps, mean, done, ok, max(max(bad, non2xx), done - ok)
-        }' "$1"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -338,16 +302,26 @@ main() {
     local t
     for t in "${targets[@]}"; do
         : >"$WORK/results/$t.txt"
-        log "warm-up $t ($WARMUP)"
+        : >"$WORK/results/$t.lat"
+        log "warm-up $t ($WARMUP, flat out)"
         run_h2load "$t" "${port[$t]}" "$WARMUP" "$WORK/h2load/warmup-$t.txt"
     done
 
-    local round line before split rps mean done ok problems
+    # At a fixed rate h2load paces each client (--rps) and logs every request, for the percentiles.
+    local rate_args=()
+    if ((RATE > 0)); then
+        log "unary rounds at a fixed $RATE calls/s: h2load --rps=$RPS_PER_CLIENT per client, $CONNECTIONS clients"
+    else
+        log "unary rounds flat out (saturation)"
+    fi
+    local round line before after split cpu lat rps mean done ok problems
     for ((round = 1; round <= ROUNDS; round++)); do
         for t in "${targets[@]}"; do
-            before=$(worker_cpu "$t")
-            run_h2load "$t" "${port[$t]}" "$DURATION" "$WORK/h2load/round$round-$t.txt"
-            split=$(cpu_split "$before" "$(worker_cpu "$t")")
+            ((RATE > 0)) && rate_args=(--rps="$RPS_PER_CLIENT" --log-file="$WORK/h2load/round$round-$t.log")
+            before=$(cpu_sample "$t")
+            run_h2load "$t" "${port[$t]}" "$DURATION" "$WORK/h2load/round$round-$t.txt" "${rate_args[@]}"
+            after=$(cpu_sample "$t")
+            split=$(cpu_split "$before" "$after")
             [[ -n $split ]] && echo "$split" >>"$WORK/results/$t.split"
             line=$(parse_h2load "$WORK/h2load/round$round-$t.txt") || {
                 cat "$WORK/h2load/round$round-$t.txt" >&2
@@ -355,8 +329,15 @@ main() {
             }
             echo "$line" >>"$WORK/results/$t.txt"
             read -r rps mean done ok problems <<<"$line"
+            cpu=$(cpu_per_request "$before" "$after" "$done")
+            [[ -n $cpu ]] && echo "$cpu" >>"$WORK/results/$t.cpu"
+            lat=""
+            if ((RATE > 0)); then
+                lat=$(h2load_percentiles "$WORK/h2load/round$round-$t.log")
+                echo "$lat" >>"$WORK/results/$t.lat"
+            fi
             log "round $round/$ROUNDS $(printf '%-16s %9s req/s  mean %8s ms  2xx %9s of %9s  problems %s' \
-                "$t" "$rps" "$mean" "$ok" "$done" "$problems")${split:+  thread CPU ms $split}"
+                "$t" "$rps" "$mean" "$ok" "$done" "$problems")${lat:+  p50/p99 ms ${lat/ //}}${split:+  thread CPU ms $split}${cpu:+  CPU us/call threads/process ${cpu/ //}}"
             ((problems == 0)) || log "  $t: failed, errored, timed-out or non-2xx requests; see the h2load summary:" \
                 "$(grep -E '^(requests|status codes):' "$WORK/h2load/round$round-$t.txt" | paste -sd ' ')"
         done
@@ -421,7 +402,7 @@ main() {
         echo "- h2load: $(h2load --version 2>&1 | head -n 1)"
         echo "- java: $(java -version 2>&1 | head -n 1)"
         echo "- upstream: grpc-java GrpcDemoServers (examples.jar), plaintext h2c, helloworld.Greeter and routeguide.RouteGuide"
-        echo "- unary load: h2load -D $DURATION -c $CONNECTIONS -m $STREAMS -t $THREADS, POST $GREETER_PATH with HelloRequest{name: \"world\"} (12 bytes framed), $ROUNDS interleaved rounds after a $WARMUP warm-up per target"
+        echo "- unary load: h2load -D $DURATION -c $CONNECTIONS -m $STREAMS -t $THREADS$( ((RATE > 0)) && echo " --rps=$RPS_PER_CLIENT (a fixed $RATE calls/s in total)" || echo " flat out (saturation)"), POST $GREETER_PATH with HelloRequest{name: \"world\"} (12 bytes framed), $ROUNDS interleaved rounds after a $WARMUP warm-up per target (flat out)"
         echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads); nginx grpc_pass with upstream keepalive $UPSTREAM_KEEPALIVE"
         [[ -n $PROXY_CPUS$UPSTREAM_CPUS$LOAD_CPUS ]] &&
             echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstream ${UPSTREAM_CPUS:-none}, load ${LOAD_CPUS:-none}"
@@ -429,16 +410,21 @@ main() {
         echo
         echo "## Unary: helloworld.Greeter/SayHello"
         echo
-        echo "| target | req/s (median) | ratio to nginx-proxy | mean ms (median) | requests (sum) | failed or non-2xx (sum) | SayHello after load |"
-        echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+        ((RATE > 0)) && echo "At a fixed $RATE calls/s: p50 and p99 from h2load's per-request log; CPU per call is the proxy's CPU in the round over the calls it completed (worker threads: nginx's workers, the gateway's event loops; process: all of it, the JVM's GC and JIT threads included)." ||
+            echo "Flat out (saturation). CPU per call is the proxy's CPU in the round over the calls it completed (worker threads: nginx's workers, the gateway's event loops; process: all of it, the JVM's GC and JIT threads included)."
+        echo
+        echo "| target | req/s (median) | ratio to nginx-proxy | mean ms (median) | p50 ms (median) | p99 ms (median) | CPU us/call, worker threads (median) | CPU us/call, process (median) | requests (sum) | failed or non-2xx (sum) | SayHello after load |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
         for t in "${targets[@]}"; do
             med_rps[$t]=$(col "$WORK/results/$t.txt" 1 | median)
             sum_problems[$t]=$(col "$WORK/results/$t.txt" 5 | total)
         done
         for t in "${targets[@]}"; do
-            printf '| %s | %.0f | %.2fx | %.3f | %d | %d | %s |\n' "$t" "${med_rps[$t]}" \
+            printf '| %s | %.0f | %.2fx | %.3f | %s | %s | %s | %s | %d | %d | %s |\n' "$t" "${med_rps[$t]}" \
                 "$(awk -v a="${med_rps[$t]}" -v b="${med_rps[nginx-proxy]}" 'BEGIN { print (b > 0) ? a / b : 0 }')" \
                 "$(col "$WORK/results/$t.txt" 2 | median)" \
+                "$(median_or_dash "$WORK/results/$t.lat" 1 %.3f)" "$(median_or_dash "$WORK/results/$t.lat" 2 %.3f)" \
+                "$(median_or_dash "$WORK/results/$t.cpu" 1 %.1f)" "$(median_or_dash "$WORK/results/$t.cpu" 2 %.1f)" \
                 "$(col "$WORK/results/$t.txt" 3 | total)" \
                 "${sum_problems[$t]}" "${after_ok[$t]}"
         done
@@ -449,14 +435,26 @@ main() {
             echo "Gateway skipped (SKIP_GATEWAY=1): no gateway/nginx ratio."
         else
             awk -v gr="${med_rps[gateway]}" -v nr="${med_rps[nginx-proxy]}" -v gp="${sum_problems[gateway]}" \
-                -v np="${sum_problems[nginx-proxy]}" -v ga="${after_ok[gateway]}" 'BEGIN {
+                -v np="${sum_problems[nginx-proxy]}" -v ga="${after_ok[gateway]}" -v rate="$RATE" 'BEGIN {
                 rr = (nr > 0) ? gr / nr : 0
                 verdict = (rr >= 1.0) ? "met" : "NOT met"
                 if (gp > 0) verdict = "NOT met (the gateway had " gp " failed or non-2xx requests)"
                 else if (ga != "yes") verdict = "NOT met (the gateway no longer answered SayHello correctly after the load)"
-                printf "- gateway/nginx req/s: %.2fx (target >= 1.00x): %s\n", rr, verdict
+                if (rate > 0) {
+                    # The load sets the rate: the ratio only shows whether both proxies kept up with it.
+                    printf "- calls/s reached at the fixed rate of %d: nginx %.1f%%, gateway %.1f%%%s\n", rate,
+                        100 * nr / rate, 100 * gr / rate, (gr < 0.98 * rate || nr < 0.98 * rate) ? " (one fell more than 2% short: it did not keep up)" : ""
+                    if (gp > 0 || ga != "yes") printf "- gateway: %s\n", verdict
+                } else
+                    printf "- gateway/nginx req/s: %.2fx (target >= 1.00x): %s\n", rr, verdict
                 if (np > 0) printf "- note: nginx-proxy had %d failed or non-2xx requests; its req/s is not comparable\n", np
             }'
+            cpu_ratio_line call "$WORK/results/gateway.cpu" "$WORK/results/nginx-proxy.cpu"
+            if ((RATE > 0)); then
+                awk -v g="$(median_or_dash "$WORK/results/gateway.lat" 2 %.3f)" \
+                    -v n="$(median_or_dash "$WORK/results/nginx-proxy.lat" 2 %.3f)" \
+                    'BEGIN { if (n > 0) printf "- gateway/nginx p99 at the fixed rate: %.2fx (%s against %s ms)\n", g / n, g, n }'
+            fi
         fi
         if [[ $SKIP_STREAM != 1 ]]; then
             echo

@@ -4,9 +4,15 @@
 #
 #   bench/http1-keepalive.sh                          # full run (builds the gateway if needed)
 #   SKIP_GATEWAY=1 ROUNDS=1 DURATION=3 bench/http1-keepalive.sh
+#   RATE=5000 bench/http1-keepalive.sh                # at a fixed 5000 req/s: CPU per request below saturation
 #
 # Environment (defaults in brackets):
-#   ROUNDS [3]  DURATION [10s]  WARMUP [5s]  CONNECTIONS [64]  THREADS [2]
+#   ROUNDS [3]  DURATION [10s]  WARMUP [20s]  CONNECTIONS [64]  THREADS [2]
+#                       the warm-up is wrk flat out per target in both modes, so the JIT has compiled the
+#                       gateway's hot path
+#   RATE [0]            0: the rounds run wrk flat out (saturation); N: they run h2load --h1 at a fixed N req/s in
+#                       total (--rps N / CONNECTIONS per connection, -m 1: no pipelining), since wrk cannot hold a
+#                       rate; p50/p99 then come from h2load's per-request log
 #   PORT_U [18080]  PORT_N [18081]  PORT_G [18082]   ports; a busy default moves to the next free port,
 #                                                     a busy port given explicitly is an error
 #   PROXY_THREADS [2]   threads each proxy runs: nginx worker_processes and the gateway's io_threads
@@ -24,7 +30,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-5s}
+WARMUP=${WARMUP:-20s}
+RATE=${RATE:-0}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 PROXY_THREADS=${PROXY_THREADS:-2}
@@ -52,6 +59,14 @@ GATEWAY_READY_SECONDS=30
 
 check_flags NGINX_REUSEPORT
 check_positive ROUNDS CONNECTIONS THREADS PROXY_THREADS
+[[ $RATE =~ ^[0-9]+$ ]] || die "RATE must be a non-negative integer (requests/s in total), not '$RATE'"
+RATE=$((10#$RATE))
+RPS_PER_CLIENT=""
+if ((RATE > 0)); then
+    RPS_PER_CLIENT=$(per_client_rps "$RATE" "$CONNECTIONS")
+    ((THREADS <= CONNECTIONS)) || die "THREADS ($THREADS) must not exceed CONNECTIONS ($CONNECTIONS) for h2load"
+    seconds "$DURATION" >/dev/null || die "with RATE, DURATION must be an h2load duration (10, 10s, 1m), not '$DURATION'"
+fi
 
 # ---------------------------------------------------------------------------------------------------
 # Tools
@@ -59,6 +74,7 @@ install_missing() {
     local pkgs=()
     [[ -n $(nginx_bin) ]] || pkgs+=("$(nginx_package)")
     command -v wrk >/dev/null || pkgs+=(wrk)
+    ((RATE == 0)) || command -v h2load >/dev/null || pkgs+=(nghttp2-client)
     ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
 }
 
@@ -164,7 +180,20 @@ run_wrk() {
     }
 }
 
-# parse_wrk FILE: "req_per_sec p50_ms p99_ms errors" from wrk --latency output.
+# run_h2load NAME URL DURATION OUTFILE LOGFILE: the fixed-rate load, HTTP/1.1 keep-alive GETs (-m 1: one request
+# at a time per connection, as wrk sends them). timeout is only a backstop; --foreground lets Ctrl-C reach it.
+run_h2load() {
+    local url=$2 duration=$3 out=$4 limit
+    limit=$(($(seconds "$duration") + 30))
+    pin "$WRK_CPUS"
+    timeout --foreground -k 5 "$limit" "${PIN[@]}" h2load --h1 -D "$duration" -c "$CONNECTIONS" -t "$THREADS" -m 1 \
+        --rps="$RPS_PER_CLIENT" --log-file="$5" "$url" >"$out" 2>&1 || {
+        cat "$out" >&2
+        die "h2load failed against $1 (124 means it ran past ${limit}s)"
+    }
+}
+
+# parse_wrk FILE: "req_per_sec p50_ms p99_ms errors requests" from wrk --latency output.
 parse_wrk() {
     awk '
         function ms(v,    n, u) {
@@ -181,10 +210,20 @@ parse_wrk() {
         /^[ \t]+99%/                 { p99 = ms($2) }
         /Socket errors:/             { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
         /Non-2xx or 3xx responses:/  { errors += $5 }
+        / requests in /              { requests = $1 }
         END {
-            if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0) exit 1
-            printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors
+            if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0 || requests == "") exit 1
+            printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, errors, requests
         }' "$1"
+}
+
+# parse_h2load_h1 FILE LOGFILE: the same five columns from h2load's summary and per-request log, errors being the
+# failed, errored, timed-out and non-2xx requests.
+parse_h2load_h1() {
+    local rps mean done ok problems
+    read -r rps mean done ok problems < <(parse_h2load "$1") || return 1
+    [[ -n $done ]] || return 1
+    echo "$rps $(h2load_percentiles "$2") $problems $done"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -209,7 +248,7 @@ main() {
     PORT_G=$(pick_port PORT_G 18082 "$PORT_U" "$PORT_N")
 
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-http1.XXXXXX")
-    mkdir -p "$WORK/results" "$WORK/wrk"
+    mkdir -p "$WORK/results" "$WORK/wrk" "$WORK/h2load"
 
     local targets=(upstream-direct nginx-proxy)
     local -A url=(
@@ -236,24 +275,43 @@ main() {
     done
 
     for t in "${targets[@]}"; do
-        log "warm-up $t ($WARMUP)"
+        log "warm-up $t ($WARMUP, wrk flat out)"
         run_wrk "$t" "${url[$t]}" "$WARMUP" "$WORK/wrk/warmup-$t.txt"
     done
 
-    local round line before split
+    if ((RATE > 0)); then
+        log "rounds at a fixed $RATE req/s: h2load --h1 --rps=$RPS_PER_CLIENT per connection, $CONNECTIONS connections"
+    else
+        log "rounds flat out (saturation): wrk"
+    fi
+    local round line before after split cpu raw rps p50 p99 errors requests
     for ((round = 1; round <= ROUNDS; round++)); do
         for t in "${targets[@]}"; do
-            before=$(worker_cpu "$t")
-            run_wrk "$t" "${url[$t]}" "$DURATION" "$WORK/wrk/round$round-$t.txt"
-            split=$(cpu_split "$before" "$(worker_cpu "$t")")
+            before=$(cpu_sample "$t")
+            if ((RATE > 0)); then
+                raw=$WORK/h2load/round$round-$t.txt
+                run_h2load "$t" "${url[$t]}" "$DURATION" "$raw" "$WORK/h2load/round$round-$t.log"
+            else
+                raw=$WORK/wrk/round$round-$t.txt
+                run_wrk "$t" "${url[$t]}" "$DURATION" "$raw"
+            fi
+            after=$(cpu_sample "$t")
+            split=$(cpu_split "$before" "$after")
             [[ -n $split ]] && echo "$split" >>"$WORK/results/$t.split"
-            line=$(parse_wrk "$WORK/wrk/round$round-$t.txt") || {
-                cat "$WORK/wrk/round$round-$t.txt" >&2
-                die "could not parse wrk output for $t"
+            if ((RATE > 0)); then
+                line=$(parse_h2load_h1 "$raw" "$WORK/h2load/round$round-$t.log") || line=""
+            else
+                line=$(parse_wrk "$raw") || line=""
+            fi
+            [[ -n $line ]] || {
+                cat "$raw" >&2
+                die "could not parse the load generator's output for $t"
             }
             echo "$line" >>"$WORK/results/$t.txt"
-            read -r rps p50 p99 errors <<<"$line"
-            log "round $round/$ROUNDS $(printf '%-16s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s' "$t" "$rps" "$p50" "$p99" "$errors")${split:+  thread CPU ms $split}"
+            read -r rps p50 p99 errors requests <<<"$line"
+            cpu=$(cpu_per_request "$before" "$after" "$requests")
+            [[ -n $cpu ]] && echo "$cpu" >>"$WORK/results/$t.cpu"
+            log "round $round/$ROUNDS $(printf '%-16s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s' "$t" "$rps" "$p50" "$p99" "$errors")${split:+  thread CPU ms $split}${cpu:+  CPU us/req threads/process ${cpu/ //}}"
         done
     done
 
@@ -273,20 +331,29 @@ main() {
         echo "- nginx: $("$NGINX" -v 2>&1 | head -n 1)"
         echo "- wrk: $(wrk -v 2>&1 | head -n 1 || true)"
         echo "- java: $(java -version 2>&1 | head -n 1 || echo 'not found')"
-        echo "- load: wrk -t $THREADS -c $CONNECTIONS -d $DURATION --latency, $ROUNDS interleaved rounds after a $WARMUP warm-up per target"
+        if ((RATE > 0)); then
+            echo "- h2load: $(h2load --version 2>&1 | head -n 1)"
+            echo "- load: h2load --h1 -t $THREADS -c $CONNECTIONS -m 1 -D $DURATION --rps=$RPS_PER_CLIENT (a fixed $RATE req/s in total), $ROUNDS interleaved rounds after a $WARMUP wrk warm-up (flat out) per target; p50/p99 from h2load's per-request log"
+        else
+            echo "- load: wrk -t $THREADS -c $CONNECTIONS -d $DURATION --latency (flat out, saturation), $ROUNDS interleaved rounds after a $WARMUP warm-up per target"
+        fi
         echo "- upstream: nginx, worker_processes 1, fixed 64-byte body"
         echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads); nginx upstream keepalive 64"
         [[ -n $PROXY_CPUS$UPSTREAM_CPUS$WRK_CPUS ]] &&
             echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstream ${UPSTREAM_CPUS:-none}, wrk ${WRK_CPUS:-none}"
         [[ $SKIP_GATEWAY != 1 ]] && echo "- JAVA_OPTS: ${JAVA_OPTS:-(none)}"
         echo
-        echo "| target | req/s (median) | p50 ms (median) | p99 ms (median) | errors (sum) |"
-        echo "| --- | ---: | ---: | ---: | ---: |"
+        echo "CPU per request: the proxy's CPU in the round over the requests it completed (worker threads: nginx's workers, the gateway's event loops; process: all of it, the JVM's GC and JIT threads included)."
+        echo
+        echo "| target | req/s (median) | p50 ms (median) | p99 ms (median) | CPU us/req, worker threads (median) | CPU us/req, process (median) | requests (sum) | errors (sum) |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         for t in "${targets[@]}"; do
             med_rps[$t]=$(col "$WORK/results/$t.txt" 1 | median)
             med_p99[$t]=$(col "$WORK/results/$t.txt" 3 | median)
-            printf '| %s | %.0f | %.3f | %.3f | %d |\n' "$t" "${med_rps[$t]}" \
-                "$(col "$WORK/results/$t.txt" 2 | median)" "${med_p99[$t]}" "$(col "$WORK/results/$t.txt" 4 | total)"
+            printf '| %s | %.0f | %.3f | %.3f | %s | %s | %d | %d |\n' "$t" "${med_rps[$t]}" \
+                "$(col "$WORK/results/$t.txt" 2 | median)" "${med_p99[$t]}" \
+                "$(median_or_dash "$WORK/results/$t.cpu" 1 %.1f)" "$(median_or_dash "$WORK/results/$t.cpu" 2 %.1f)" \
+                "$(col "$WORK/results/$t.txt" 5 | total)" "$(col "$WORK/results/$t.txt" 4 | total)"
         done
         echo
         cpu_split_report
@@ -294,12 +361,18 @@ main() {
         if [[ $SKIP_GATEWAY == 1 ]]; then
             echo "Gateway skipped (SKIP_GATEWAY=1): no gateway/nginx ratios."
         else
-            awk -v gr="${med_rps[gateway]}" -v nr="${med_rps[nginx-proxy]}" \
+            awk -v gr="${med_rps[gateway]}" -v nr="${med_rps[nginx-proxy]}" -v rate="$RATE" \
                 -v gp="${med_p99[gateway]}" -v np="${med_p99[nginx-proxy]}" 'BEGIN {
                 rr = gr / nr; pr = (np > 0) ? gp / np : 0
-                printf "- gateway/nginx req/s: %.2fx (target >= 0.90x): %s\n", rr, (rr >= 0.9 ? "met" : "NOT met")
+                if (rate > 0)
+                    # The load sets the rate: this only shows whether both proxies kept up with it.
+                    printf "- req/s reached at the fixed rate of %d: nginx %.1f%%, gateway %.1f%%%s\n", rate,
+                        100 * nr / rate, 100 * gr / rate, (gr < 0.98 * rate || nr < 0.98 * rate) ? " (one fell more than 2% short: it did not keep up)" : ""
+                else
+                    printf "- gateway/nginx req/s: %.2fx (target >= 0.90x): %s\n", rr, (rr >= 0.9 ? "met" : "NOT met")
                 printf "- gateway/nginx p99:   %.2fx (target <= 1.20x): %s\n", pr, (pr <= 1.2 ? "met" : "NOT met")
             }'
+            cpu_ratio_line request "$WORK/results/gateway.cpu" "$WORK/results/nginx-proxy.cpu"
         fi
     } | tee "$report"
     log "report written to ${report#"$ROOT"/}"

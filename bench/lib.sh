@@ -213,9 +213,11 @@ worker_cpu() {
     fi
 }
 
-# cpu_split BEFORE AFTER: each worker's CPU milliseconds between two worker_cpu samples, as "1234/2345".
+# cpu_split BEFORE AFTER: each worker's CPU milliseconds between two worker_cpu (or cpu_sample) samples, as
+# "1234/2345".
 cpu_split() {
-    join <(sort <<<"$1") <(sort <<<"$2") | awk 'NF == 3 { printf "%s%.0f", (n++ ? "/" : ""), ($3 - $2) / 1e6 }'
+    join <(sort <<<"$1") <(sort <<<"$2") |
+        awk 'NF == 3 && $1 != "process" { printf "%s%.0f", (n++ ? "/" : ""), ($3 - $2) / 1e6 }'
 }
 
 # cpu_split_report: for the report, one line per proxy with the cpu_split of each round, from
@@ -226,6 +228,129 @@ cpu_split_report() {
         [[ -s $WORK/results/$t.split ]] || continue
         echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
     done
+}
+
+# CPU per request. Each round samples the proxy's CPU twice: its worker threads (worker_cpu, nanoseconds from
+# schedstat) and its whole process (proxy_process_cpu), and divides by the requests the round completed.
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# proxy_process_cpu TARGET: the CPU nanoseconds (utime + stime, clock-tick resolution) of the proxy's
+# processes: for nginx the master and its workers, for the gateway the JVM with every thread, exited ones too
+# (the JIT's compiler threads come and go), so garbage collection, the JIT and timers count as well as the
+# event loops. Nothing for a target that is not a proxy.
+proxy_process_cpu() {
+    local pid=${PROXY_PID[$1]:-} p
+    [[ -n $pid ]] || return 0
+    for p in "$pid" $(pgrep -P "$pid"); do
+        # The command name in field 2 may hold spaces: cut it off; utime and stime are then fields 12 and 13.
+        sed 's/^.*) //' /proc/"$p"/stat 2>/dev/null || true
+    done | awk -v hz="$CLK_TCK" '{ t += $12 + $13 } END { printf "%.0f\n", t * 1e9 / hz }'
+}
+
+# cpu_sample TARGET: one sample for cpu_per_request: the worker threads' schedstat lines, then a line
+# "process NS". Empty for a target that is not a proxy.
+cpu_sample() {
+    local threads
+    threads=$(worker_cpu "$1")
+    [[ -n $threads ]] || return 0
+    echo "$threads"
+    echo "process $(proxy_process_cpu "$1")"
+}
+
+# cpu_per_request BEFORE AFTER REQUESTS: "WORKER_US PROCESS_US", the microseconds of CPU per request between two
+# cpu_sample samples: of the worker threads (nginx's workers, the gateway's event loops) and of the whole
+# process(es). Nothing when the samples are empty or no request completed.
+cpu_per_request() {
+    [[ -n $1 && -n $2 ]] || return 0
+    join <(sort <<<"$1") <(sort <<<"$2") | awk -v n="$3" '
+        NF == 3 && $1 == "process" { p = $3 - $2; next }
+        NF == 3 { w += $3 - $2 }
+        END { if (n > 0) printf "%.2f %.2f\n", w / n / 1000, p / n / 1000 }'
+}
+
+# median_or_dash FILE COLUMN FORMAT: the median of a column of per-round values, printf'd, or "-" when there are
+# none (a target without that measure, such as the upstream's CPU).
+median_or_dash() {
+    if [[ -s $1 ]]; then col "$1" "$2" | median | xargs printf "$3"; else printf -- -; fi
+}
+
+# cpu_ratio_line WHAT GATEWAY_FILE NGINX_FILE: the verdict line on CPU per request (target: gateway <= 1.00x
+# nginx), from the per-round "WORKER_US PROCESS_US" files: the medians over rounds, whole process first (what
+# the machine pays), worker threads second (the event loops against nginx's workers).
+cpu_ratio_line() {
+    local what=$1 gw gp nw np
+    [[ -s $2 && -s $3 ]] || { echo "- gateway/nginx CPU per $what: not measured"; return 0; }
+    gw=$(col "$2" 1 | median); gp=$(col "$2" 2 | median)
+    nw=$(col "$3" 1 | median); np=$(col "$3" 2 | median)
+    awk -v what="$what" -v gw="$gw" -v gp="$gp" -v nw="$nw" -v np="$np" 'BEGIN {
+        rp = (np > 0) ? gp / np : 0; rw = (nw > 0) ? gw / nw : 0
+        printf "- gateway/nginx CPU per %s: %.2fx whole process (%.1f against %.1f us), %.2fx worker threads (%.1f against %.1f us) (target <= 1.00x): %s\n",
+            what, rp, gp, np, rw, gw, nw, (rp <= 1.0 ? "met" : "NOT met")
+    }'
+}
+
+# ---------------------------------------------------------------------------------------------------
+# h2load (the grpc script's load, and the http1 script's fixed-rate load)
+# seconds DURATION: whole seconds (rounded up) of an h2load duration: a number with an optional h, m, s or ms.
+seconds() {
+    [[ $1 =~ ^([0-9]+)(ms|s|m|h)?$ ]] || return 1
+    local n=${BASH_REMATCH[1]}
+    case ${BASH_REMATCH[2]} in
+        ms) echo $(((n + 999) / 1000)) ;;
+        m) echo $((n * 60)) ;;
+        h) echo $((n * 3600)) ;;
+        *) echo "$n" ;;
+    esac
+}
+
+# per_client_rps RATE CONNECTIONS: h2load's --rps is per client (connection); the total RATE split over them.
+per_client_rps() { awk -v r="$1" -v c="$2" 'BEGIN { printf "%.3f\n", r / c }'; }
+
+# parse_h2load FILE: "req_per_sec mean_ms done ok_2xx problems" from h2load's summary. problems is the
+# largest of h2load's failed count (which includes errored and timed-out requests and HTTP-level failures),
+# the non-2xx responses, and the finished requests that were not 2xx.
+parse_h2load() {
+    awk '
+        function max(a, b) { return (a + 0 > b + 0) ? a + 0 : b + 0 }
+        function ms(v,    n, u) {
+            n = v; sub(/[a-z]+$/, "", n)
+            u = v; sub(/^[0-9.]+/, "", u)
+            if (u == "us") return n / 1000
+            if (u == "ms") return n
+            if (u == "s")  return n * 1000
+            return -1
+        }
+        /^finished in / { rps = $4 }
+        /^requests: / {
+            for (i = 2; i < NF; i++) {
+                v = $i; w = $(i + 1); gsub(",", "", w)
+                if (w == "done") done = v
+                if (w == "failed" || w == "errored" || w == "timeout") bad = max(bad, v)
+            }
+        }
+        /^status codes: / {
+            for (i = 3; i < NF; i++) {
+                v = $i; w = $(i + 1); gsub(",", "", w)
+                if (w == "2xx") ok = v; else if (w ~ /^[0-9]xx$/) non2xx += v
+            }
+        }
+        /^time for request:/ { mean = ms($6) }
+        END {
+            if (rps == "" || done == "" || ok == "" || mean == "" || mean < 0) exit 1
+            printf "%.0f %.3f %d %d %d\n", rps, mean, done, ok, max(max(bad, non2xx), done - ok)
+        }' "$1"
+}
+
+# h2load_percentiles LOGFILE: "p50_ms p99_ms" of the request times in an h2load --log-file (third column,
+# microseconds; failed requests, status -1, left out). h2load itself prints only min, max, mean and sd.
+h2load_percentiles() {
+    awk -F'\t' '$2 != -1 { print $3 }' "$1" | sort -n | awk '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "nan nan"; exit }
+            i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
+            printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000
+        }'
 }
 
 # Unless SKIP_GATEWAY=1, starts the gateway (the script's start_gateway) and records its pid in PROXY_PID; $1
