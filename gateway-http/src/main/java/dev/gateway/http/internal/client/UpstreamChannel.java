@@ -29,13 +29,32 @@ public final class UpstreamChannel extends ChannelInboundHandlerAdapter {
      */
     boolean onSharedConnection;
 
-    public UpstreamChannel(UpstreamEndpoint endpoint, UpstreamPool pool) {
+    UpstreamChannel(UpstreamEndpoint endpoint, UpstreamPool pool) {
         this.endpoint = endpoint;
         this.pool = pool;
     }
 
-    public Channel channel() {
+    Channel channel() {
         return channel;
+    }
+
+    /** Writes a request part, to go out with the next {@link #flush}. */
+    public void write(Object part) {
+        channel.write(part, channel.voidPromise());
+    }
+
+    public void flush() {
+        channel.flush();
+    }
+
+    /** Asks for the next part of the response. */
+    public void read() {
+        channel.read();
+    }
+
+    /** Whether the upstream takes more of the request now; when it does again, the owner hears of it. */
+    public boolean isWritable() {
+        return channel.isWritable();
     }
 
     public boolean isReused() {

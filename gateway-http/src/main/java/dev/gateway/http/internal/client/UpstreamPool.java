@@ -25,7 +25,7 @@ public final class UpstreamPool {
     private final Http2Upstreams http2;
     private ScheduledFuture<?> sweeper;
 
-    public UpstreamPool(EventLoop loop, UpstreamConnector connector, int maxIdlePerEndpoint) {
+    UpstreamPool(EventLoop loop, UpstreamConnector connector, int maxIdlePerEndpoint) {
         this.loop = loop;
         this.connector = connector;
         this.maxIdlePerEndpoint = maxIdlePerEndpoint;
@@ -60,7 +60,7 @@ public final class UpstreamPool {
     }
 
     /** Keeps a connection for reuse, or closes it when the endpoint already has enough idle ones. */
-    public void offer(UpstreamChannel connection) {
+    void offer(UpstreamChannel connection) {
         ArrayDeque<UpstreamChannel> connections =
                 idle.computeIfAbsent(connection.endpoint, e -> new ArrayDeque<>());
         if (connections.size() >= maxIdlePerEndpoint) {
@@ -78,7 +78,7 @@ public final class UpstreamPool {
     }
 
     /** Forgets a connection that closed. */
-    public void remove(UpstreamChannel connection) {
+    void remove(UpstreamChannel connection) {
         ArrayDeque<UpstreamChannel> connections = idle.get(connection.endpoint);
         if (connections != null) {
             connections.remove(connection);
@@ -105,7 +105,7 @@ public final class UpstreamPool {
     }
 
     /** Closes every idle connection; used when the gateway stops. */
-    public void closeAll() {
+    void closeAll() {
         idle.values().forEach(connections -> connections.forEach(c -> c.channel().close()));
         idle.clear();
         http2.closeAll();

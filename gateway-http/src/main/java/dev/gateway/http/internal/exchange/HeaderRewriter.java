@@ -21,7 +21,7 @@ import java.util.List;
  * and every header it lists, {@code Keep-Alive}, {@code Proxy-*}, {@code TE} except {@code trailers},
  * {@code Transfer-Encoding} (the encoder frames the body again) and {@code Upgrade}.
  */
-public final class HeaderRewriter {
+final class HeaderRewriter {
 
     /** Netty deprecates its constant because HTTP/2 forbids the header; HTTP/1.1 peers still send it. */
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
@@ -36,7 +36,7 @@ public final class HeaderRewriter {
     }
 
     /** Removes hop-by-hop headers. Keeps {@code TE: trailers}, the one TE value that crosses a proxy. */
-    public static void stripHopByHop(HttpHeaders headers) {
+    static void stripHopByHop(HttpHeaders headers) {
         // Most messages carry none, or only Connection: one pass over the names decides.
         if (!hasHopByHopName(headers)) {
             return;
@@ -125,7 +125,7 @@ public final class HeaderRewriter {
      * {@code X-Forwarded-*} appended, {@code Host} set to the target's unless the API preserves it, the path
      * joined onto the target's, and HTTP/1.1 towards the upstream.
      */
-    public static void prepareForUpstream(HttpRequest request, Route route, Target upstream, RequestTarget target,
+    static void prepareForUpstream(HttpRequest request, Route route, Target upstream, RequestTarget target,
             String clientIp, String scheme, boolean closeConnections) {
         HttpHeaders headers = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -146,7 +146,7 @@ public final class HeaderRewriter {
     }
 
     /** Appends the client, scheme and original host to the {@code X-Forwarded-*} lists. */
-    public static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String originalHost) {
+    private static void addForwarded(HttpHeaders headers, String clientIp, String scheme, String originalHost) {
         append(headers, X_FORWARDED_FOR, clientIp);
         append(headers, X_FORWARDED_PROTO, scheme);
         if (originalHost != null) {

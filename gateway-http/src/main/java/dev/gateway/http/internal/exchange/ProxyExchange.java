@@ -160,12 +160,12 @@ public final class ProxyExchange implements UpstreamExchange {
     private void attach(UpstreamChannel connection) {
         upstream = connection;
         connection.attach(this);
-        if (toUpstream.attach(connection.channel())) {
+        if (toUpstream.attach(connection)) {
             // Attached while the client's read is still being decoded: the end of that read writes the head,
             // unless the rest of the request comes first.
             frontend.upstreamWritePending();
         }
-        connection.channel().read();
+        connection.read();
         frontend.requestDemandChanged();
     }
 
@@ -173,7 +173,7 @@ public final class ProxyExchange implements UpstreamExchange {
 
     /** True while more of the request body is wanted and the upstream can take it. */
     public boolean wantsRequestBody() {
-        return !done && !toUpstream.complete() && upstream != null && upstream.channel().isWritable();
+        return !done && !toUpstream.complete() && upstream != null && upstream.isWritable();
     }
 
     public boolean isRequestComplete() {
@@ -311,14 +311,14 @@ public final class ProxyExchange implements UpstreamExchange {
         }
         toClient.readComplete();
         if (client.channel().isWritable()) {
-            upstream.channel().read();
+            upstream.read();
         }
     }
 
     /** The client can take more: read on from the upstream. */
     public void onClientWritable() {
         if (!done && upstream != null && responseReceived) {
-            upstream.channel().read();
+            upstream.read();
         }
     }
 
@@ -429,7 +429,7 @@ public final class ProxyExchange implements UpstreamExchange {
         if (!responseReceived) {
             if (upstream == null) {
                 deadline = startNanos + proxyTimeoutNanos;
-            } else if (!toUpstream.sent() && upstream.channel().isWritable()) {
+            } else if (!toUpstream.sent() && upstream.isWritable()) {
                 // The upstream takes the body as fast as it comes: an upload slower than proxy_default_timeout is
                 // not the upstream's fault, and a client that stops sending is read_timeout's business.
                 deadline = now + proxyTimeoutNanos;

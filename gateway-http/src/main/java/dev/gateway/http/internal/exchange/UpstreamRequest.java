@@ -1,6 +1,6 @@
 package dev.gateway.http.internal.exchange;
 
-import io.netty.channel.Channel;
+import dev.gateway.http.internal.client.UpstreamChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -18,7 +18,7 @@ final class UpstreamRequest {
     private final HttpRequest request;
     private final long maxBodySize;
     /** The upstream channel, once attached. */
-    private Channel channel;
+    private UpstreamChannel channel;
     /** Parts that arrived before the upstream channel was ready. */
     private ArrayDeque<HttpContent> early;
     private boolean headHeld;
@@ -41,7 +41,7 @@ final class UpstreamRequest {
      *
      * @return true when the head waits for the end of the client's read, which must then {@link #flush}
      */
-    boolean attach(Channel upstream) {
+    boolean attach(UpstreamChannel upstream) {
         channel = upstream;
         lastWriteNanos = System.nanoTime();
         sent = complete;
@@ -49,19 +49,19 @@ final class UpstreamRequest {
             headHeld = true;
             return true;
         }
-        upstream.write(request, upstream.voidPromise());
+        upstream.write(request);
         boolean lastWritten = false;
         if (early != null) {
             HttpContent part;
             while ((part = early.poll()) != null) {
                 lastWritten |= part instanceof LastHttpContent;
-                upstream.write(part, upstream.voidPromise());
+                upstream.write(part);
             }
         }
         if (complete && !lastWritten) {
             // A retry: the request's end went to the dead connection. Only bodyless requests are retried, so an
             // empty end completes it here; without one the codec would refuse the next request.
-            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         upstream.flush();
         return false;
@@ -100,12 +100,12 @@ final class UpstreamRequest {
             if (last) {
                 LastHttpContent end = (LastHttpContent) part;
                 channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-                        end.content(), request.headers(), end.trailingHeaders()), channel.voidPromise());
+                        end.content(), request.headers(), end.trailingHeaders()));
                 return true;
             }
-            channel.write(request, channel.voidPromise());
+            channel.write(request);
         }
-        channel.write(part, channel.voidPromise());
+        channel.write(part);
         return true;
     }
 
@@ -114,7 +114,7 @@ final class UpstreamRequest {
         if (channel != null) {
             if (headHeld) {
                 headHeld = false;
-                channel.write(request, channel.voidPromise());
+                channel.write(request);
             }
             channel.flush();
         }
