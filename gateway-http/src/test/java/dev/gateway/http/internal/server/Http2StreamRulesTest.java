@@ -33,6 +33,12 @@ class Http2StreamRulesTest {
                 .start();
     }
 
+    /** A GET on {@code streamId}, sent now. */
+    private static void get(RawH2 client, int streamId, String path) {
+        client.get(streamId, path);
+        client.flush();
+    }
+
     private static String end(RawH2 client, int streamId) throws InterruptedException {
         return client.awaitEnd(streamId, 10, TimeUnit.SECONDS);
     }
@@ -42,12 +48,10 @@ class Http2StreamRulesTest {
         try (TestUpstream upstream = TestUpstream.start("up");
                 ProxyUnderTest gateway = gateway(upstream);
                 RawH2 client = RawH2.h2c(gateway.port())) {
-            client.get(1, "/api/x");
-            client.flush();
+            get(client, 1, "/api/x");
             assertEquals("end", end(client, 1));
 
-            client.get(1, "/api/x");
-            client.flush();
+            get(client, 1, "/api/x");
 
             assertTrue(client.awaitGoAway(10, TimeUnit.SECONDS), "no GOAWAY");
             assertEquals(STREAM_CLOSED, client.goAwayError());
@@ -60,12 +64,10 @@ class Http2StreamRulesTest {
         try (TestUpstream upstream = TestUpstream.start("up");
                 ProxyUnderTest gateway = gateway(upstream);
                 RawH2 client = RawH2.h2c(gateway.port())) {
-            client.get(5, "/api/x");
-            client.flush();
+            get(client, 5, "/api/x");
             assertEquals("end", end(client, 5));
 
-            client.get(3, "/api/x");
-            client.flush();
+            get(client, 3, "/api/x");
 
             assertTrue(client.awaitGoAway(10, TimeUnit.SECONDS), "no GOAWAY");
             assertEquals(PROTOCOL_ERROR, client.goAwayError());
@@ -77,17 +79,14 @@ class Http2StreamRulesTest {
         try (TestUpstream held = TestUpstream.held("held");
                 ProxyUnderTest gateway = gateway(held);
                 RawH2 client = RawH2.h2c(gateway.port())) {
-            client.get(1, "/api/x");
-            client.flush();
+            get(client, 1, "/api/x");
             held.takeRequest();
 
-            client.get(1, "/api/x"); // a second HEADERS with END_STREAM: the client ended the stream already
-            client.flush();
+            get(client, 1, "/api/x"); // a second HEADERS with END_STREAM: the client ended the stream already
 
             assertEquals("reset:" + STREAM_CLOSED, end(client, 1));
             held.release();
-            client.get(3, "/api/y");
-            client.flush();
+            get(client, 3, "/api/y");
             assertEquals("end", end(client, 3));
             assertFalse(client.goAwayReceived());
         }
@@ -100,13 +99,11 @@ class Http2StreamRulesTest {
                 RawH2 client = RawH2.h2c(gateway.port())) {
             client.get(1, "/api/x");
             client.reset(1, (int) CANCEL);
-            client.get(1, "/api/x");
-            client.flush();
+            get(client, 1, "/api/x");
 
             assertEquals("reset:" + STREAM_CLOSED, end(client, 1));
             held.release();
-            client.get(3, "/api/y");
-            client.flush();
+            get(client, 3, "/api/y");
             assertEquals("end", end(client, 3));
             assertFalse(client.goAwayReceived());
         }
