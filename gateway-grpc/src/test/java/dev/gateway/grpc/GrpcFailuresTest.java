@@ -18,6 +18,7 @@ import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.Context;
 import io.grpc.Metadata;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
@@ -118,6 +119,25 @@ class GrpcFailuresTest extends GrpcTestBase {
         assertEquals(0, served.grpcStatus());
         assertEquals("HTTP/2.0", served.protocol());
         assertEquals("/helloworld.Greeter/SayHello", served.target());
+    }
+
+    @Test
+    void aRefusalsOwnHeadersReachTheCallerInItsTrailersOnlyAnswer() throws Exception {
+        GrpcTestServers server = server();
+        ProxyUnderTest gateway = closeLater(grpcGateway()
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .filters(api -> List.of(request -> FilterDecision.refuse(ProxyFailure.ACCESS_DENIED,
+                        new DefaultHttpHeaders().add("retry-after", "7").add("content-length", "99"))))
+                .start());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> greeter(channel(gateway.port())).sayHello(hello("joe")));
+
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertEquals("7", e.getTrailers().get(Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER)));
+        assertEquals(null, e.getTrailers().get(Metadata.Key.of("content-length", Metadata.ASCII_STRING_MARSHALLER)),
+                "a filter's framing header was sent");
     }
 
     @Test

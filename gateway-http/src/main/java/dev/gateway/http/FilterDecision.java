@@ -1,21 +1,43 @@
 package dev.gateway.http;
 
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What a {@link RequestFilter} decided: go on to the next filter and then the upstream, refuse the request with a
- * {@link ProxyFailure} (a JSON error, or a gRPC status for gRPC calls), or decide later.
+ * What a {@link RequestFilter} decided: go on to the next filter and then the upstream; refuse the request with a
+ * {@link ProxyFailure} (a JSON error, or a gRPC status for gRPC calls), with headers of its own if it likes; answer
+ * the request itself; or decide later.
  */
 public final class FilterDecision {
 
-    private static final FilterDecision PROCEED = new FilterDecision(null, null);
+    private static final FilterDecision PROCEED = new FilterDecision(null, EmptyHttpHeaders.INSTANCE, null, null);
+
+    /**
+     * A filter's own answer in place of the upstream's.
+     *
+     * @param body sent as UTF-8; empty for none
+     */
+    public record Answer(HttpResponseStatus status, HttpHeaders headers, String body) {
+        public Answer {
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(headers, "headers");
+            Objects.requireNonNull(body, "body");
+        }
+    }
 
     private final ProxyFailure refusal;
+    private final HttpHeaders headers;
+    private final Answer answer;
     private final CompletionStage<FilterDecision> later;
 
-    private FilterDecision(ProxyFailure refusal, CompletionStage<FilterDecision> later) {
+    private FilterDecision(ProxyFailure refusal, HttpHeaders headers, Answer answer,
+            CompletionStage<FilterDecision> later) {
         this.refusal = refusal;
+        this.headers = headers;
+        this.answer = answer;
         this.later = later;
     }
 
@@ -26,7 +48,27 @@ public final class FilterDecision {
 
     /** The request is answered with {@code failure} and goes no further. */
     public static FilterDecision refuse(ProxyFailure failure) {
-        return new FilterDecision(Objects.requireNonNull(failure, "failure"), null);
+        return refuse(failure, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /**
+     * The request is answered with {@code failure}, whose answer also carries {@code headers}: a
+     * {@code Retry-After}, a {@code WWW-Authenticate}. A gRPC call gets them in its Trailers-Only answer. The
+     * gateway keeps the framing headers ({@code Content-Length}, {@code Transfer-Encoding}, {@code Connection}
+     * and the other hop-by-hop ones) to itself.
+     */
+    public static FilterDecision refuse(ProxyFailure failure, HttpHeaders headers) {
+        return new FilterDecision(Objects.requireNonNull(failure, "failure"), Objects.requireNonNull(headers,
+                "headers"), null, null);
+    }
+
+    /**
+     * The filter answers the request itself, in place of the upstream (Tyk's mock responses): {@code status},
+     * {@code headers} (framing ones excepted, as for {@link #refuse(ProxyFailure, HttpHeaders)}) and {@code body}
+     * in UTF-8. Every client gets it as written, gRPC callers included.
+     */
+    public static FilterDecision answer(HttpResponseStatus status, HttpHeaders headers, String body) {
+        return new FilterDecision(null, EmptyHttpHeaders.INSTANCE, new Answer(status, headers, body), null);
     }
 
     /**
@@ -34,17 +76,28 @@ public final class FilterDecision {
      * with {@link ProxyFailure#FILTER_FAILED}.
      */
     public static FilterDecision later(CompletionStage<FilterDecision> decision) {
-        return new FilterDecision(null, Objects.requireNonNull(decision, "decision"));
+        return new FilterDecision(null, EmptyHttpHeaders.INSTANCE, null, Objects.requireNonNull(decision,
+                "decision"));
     }
 
     /** Whether the request goes on. */
     public boolean proceeds() {
-        return refusal == null && later == null;
+        return refusal == null && answer == null && later == null;
     }
 
     /** The refusal; {@code null} unless the request is refused. */
     public ProxyFailure refusal() {
         return refusal;
+    }
+
+    /** The headers a refusal adds to its answer; empty for none. */
+    public HttpHeaders headers() {
+        return headers;
+    }
+
+    /** The filter's own answer; {@code null} unless it answered. */
+    public Answer answer() {
+        return answer;
     }
 
     /** The decision to wait for; {@code null} unless the filter decides later. */

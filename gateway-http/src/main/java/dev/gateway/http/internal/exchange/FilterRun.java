@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request through its route's {@link RequestFilter}s, in order, until one refuses it or all let it go on. A
+ * One request through its route's {@link RequestFilter}s, in order, until one refuses or answers it, or all let it
+ * go on. A
  * filter that decides later is waited for without blocking: its answer comes back to the connection's event loop,
  * always as a task of its own (never inside the call that started the run), and only while the connection still
  * waits for this run. A decision that takes longer than {@code proxy_default_timeout} refuses the request, so a
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class FilterRun {
 
     private static final Logger log = LoggerFactory.getLogger(FilterRun.class);
+    private static final FilterDecision FILTER_FAILED = FilterDecision.refuse(ProxyFailure.FILTER_FAILED);
 
     /** Where a run ends: the connection that waits for it. */
     public interface Ending {
@@ -31,8 +33,8 @@ public final class FilterRun {
         /** Every filter let the request go on. */
         void proceed();
 
-        /** A filter refused the request, or failed. */
-        void refuse(ProxyFailure failure);
+        /** A filter refused or answered the request ({@code decision} says which), or failed. */
+        void stop(FilterDecision decision);
     }
 
     private final List<RequestFilter> filters;
@@ -78,8 +80,8 @@ public final class FilterRun {
 
     /** Acts on one filter's decision; true when the run goes on to the next filter. */
     private boolean decide(FilterDecision decision, int index) {
-        if (decision.refusal() != null) {
-            ending.refuse(decision.refusal());
+        if (decision.refusal() != null || decision.answer() != null) {
+            ending.stop(decision);
             return false;
         }
         if (decision.later() != null) {
@@ -119,13 +121,13 @@ public final class FilterRun {
         if (ending.waitsFor(this)) {
             log.warn("api={} client={} conn={} a request filter did not decide within proxy_default_timeout",
                     request.route().apiId(), request.client(), request.connectionId());
-            ending.refuse(ProxyFailure.FILTER_FAILED);
+            ending.stop(FILTER_FAILED);
         }
     }
 
     private void failed(int index, Throwable error) {
         log.warn("api={} client={} conn={} request filter {} failed: {}", request.route().apiId(), request.client(),
                 request.connectionId(), filters.get(index).getClass().getName(), error.toString());
-        ending.refuse(ProxyFailure.FILTER_FAILED);
+        ending.stop(FILTER_FAILED);
     }
 }

@@ -5,6 +5,7 @@ import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
+import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.ProxyFailure;
@@ -26,6 +27,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -227,8 +229,8 @@ public final class FrontendHandler extends ChannelDuplexHandler
                     }
 
                     @Override
-                    public void refuse(ProxyFailure failure) {
-                        decided(() -> FrontendHandler.this.refuse(failure, keepAlive, route));
+                    public void stop(FilterDecision decision) {
+                        decided(() -> FrontendHandler.this.stop(decision, route));
                     }
                 });
         deciding.start();
@@ -424,9 +426,24 @@ public final class FrontendHandler extends ChannelDuplexHandler
 
     /** As {@link #answerError}, for a request the gateway refuses before any exchange: its end is reported here. */
     private void refuse(ProxyFailure failure, boolean keepAlive, Route route) {
+        refuse(failure, keepAlive, route, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** As {@link #refuse(ProxyFailure, boolean, Route)}, with a filter's headers in the answer. */
+    private void refuse(ProxyFailure failure, boolean keepAlive, Route route, HttpHeaders headers) {
         exchange = null;
         this.keepAlive = keepAlive && this.keepAlive;
-        answerOwn(errorReply(failure), route, failure);
+        answerOwn(LocalResponses.withHeaders(errorReply(failure), headers), route, failure);
+    }
+
+    /** A filter refused the current request, or answered it itself. */
+    private void stop(FilterDecision decision, Route route) {
+        if (decision.answer() == null) {
+            refuse(decision.refusal(), keepAlive, route, decision.headers());
+            return;
+        }
+        exchange = null;
+        answerOwn(LocalResponses.answer(ctx.alloc(), decision.answer(), keepAlive), route, null);
     }
 
     private FullHttpResponse errorReply(ProxyFailure failure) {

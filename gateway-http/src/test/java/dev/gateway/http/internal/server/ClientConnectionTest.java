@@ -14,6 +14,9 @@ import dev.gateway.http.support.TykApi;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -128,6 +131,46 @@ class ClientConnectionTest {
             assertTrue(answers.contains(ProxyFailure.ACCESS_DENIED.message()), answers);
             assertEquals(List.of("api", ""), records.stream().map(ExchangeRecord::apiId).toList());
             assertEquals("ACCESS_DENIED", records.get(0).outcome());
+            assertFalse(channel.finish());
+        }
+    }
+
+    @Test
+    void aRefusalCarriesTheFiltersHeadersButNotItsFraming() throws Exception {
+        HttpHeaders headers = new DefaultHttpHeaders().add("Retry-After", "7").add("Content-Length", "999")
+                .add("Connection", "close");
+        try (ProxyUnderTest.Embedded listener = listener(
+                request -> FilterDecision.refuse(ProxyFailure.ACCESS_DENIED, headers))) {
+            EmbeddedChannel channel = new EmbeddedChannel(listener.initializer());
+            send(channel, "GET /api/x HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+
+            String answers = written(channel);
+            assertTrue(answers.startsWith("HTTP/1.1 403 Forbidden"), answers);
+            assertTrue(answers.contains("retry-after: 7") || answers.contains("Retry-After: 7"), answers);
+            String body = "{\"error\": \"" + ProxyFailure.ACCESS_DENIED.message() + "\"}";
+            assertTrue(answers.contains("content-length: " + body.length()), answers);
+            assertFalse(answers.contains("999"), answers);
+            assertTrue(answers.contains("HTTP/1.1 200 OK"), "the filter's Connection: close was obeyed: " + answers);
+            assertTrue(channel.isOpen());
+            assertEquals(3, headers.size(), "the filter's headers were changed");
+            assertFalse(channel.finish());
+        }
+    }
+
+    @Test
+    void aFiltersOwnAnswerGoesOutAsWrittenAndIsReportedOnce() throws Exception {
+        try (ProxyUnderTest.Embedded listener = listener(request -> FilterDecision.answer(HttpResponseStatus.CREATED,
+                new DefaultHttpHeaders().add("X-Mock", "yes"), "{\"mocked\": \"é\"}"))) {
+            EmbeddedChannel channel = new EmbeddedChannel(listener.initializer());
+            send(channel, "GET /api/x HTTP/1.1\r\nHost: a\r\n\r\n");
+
+            String answer = new String(written(channel).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 201 Created"), answer);
+            assertTrue(answer.contains("X-Mock: yes") || answer.contains("x-mock: yes"), answer);
+            assertTrue(answer.contains("content-length: 16"), answer);
+            assertTrue(answer.endsWith("{\"mocked\": \"é\"}"), answer);
+            assertEquals(List.of(201), records.stream().map(ExchangeRecord::status).toList());
+            assertEquals("", records.get(0).outcome());
             assertFalse(channel.finish());
         }
     }
