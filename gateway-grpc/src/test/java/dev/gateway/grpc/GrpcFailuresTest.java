@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.examples.grpc.GreeterService;
 import dev.gateway.examples.grpc.GrpcTestServers;
@@ -13,15 +14,21 @@ import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.routeguide.Feature;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.http.FilterDecision;
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
+import dev.gateway.http.RequestFilter;
+import dev.gateway.http.RequestFilters;
+import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TykApi;
 import io.grpc.Context;
 import io.grpc.Metadata;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.Iterator;
@@ -31,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,6 +146,47 @@ class GrpcFailuresTest extends GrpcTestBase {
         assertEquals("7", e.getTrailers().get(Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER)));
         assertEquals(null, e.getTrailers().get(Metadata.Key.of("content-length", Metadata.ASCII_STRING_MARSHALLER)),
                 "a filter's framing header was sent");
+    }
+
+    @Test
+    void aResponseFilterSeesACallsTrailersAndTheCallerGetsItsChanges() throws Exception {
+        GrpcTestServers server = server();
+        ResponseFilter echoStatus = new ResponseFilter() {
+            @Override
+            public void onHead(FilteredRequest request, HttpResponse head) {
+                head.headers().set("x-head-seen", "yes");
+            }
+
+            @Override
+            public void onTrailers(FilteredRequest request, HttpHeaders trailers) {
+                trailers.set("x-status-seen", trailers.get("grpc-status"));
+            }
+        };
+        ProxyUnderTest gateway = closeLater(grpcGateway()
+                .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
+                        .stripListenPath(false))
+                .filters(new RequestFilters() {
+                    @Override
+                    public List<RequestFilter> of(ApiDefinition api) {
+                        return List.of();
+                    }
+
+                    @Override
+                    public List<ResponseFilter> responseFilters(ApiDefinition api) {
+                        return List.of(echoStatus);
+                    }
+                })
+                .start());
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+        String reply = greeter(channel(gateway.port()))
+                .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+                .sayHello(hello("joe")).getMessage();
+
+        assertEquals("Hello joe", reply);
+        assertEquals("yes", headers.get().get(Metadata.Key.of("x-head-seen", Metadata.ASCII_STRING_MARSHALLER)));
+        assertEquals("0", trailers.get().get(Metadata.Key.of("x-status-seen", Metadata.ASCII_STRING_MARSHALLER)));
     }
 
     @Test

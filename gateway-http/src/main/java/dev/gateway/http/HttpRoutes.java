@@ -54,7 +54,8 @@ public final class HttpRoutes {
         for (LoadedApi loaded : plan.apis()) {
             TargetGroup group = snapshot.targetGroup(loaded.definition().apiId());
             Route route = new Route(loaded.definition(), ListenPaths.normalize(loaded.definition().proxy().listenPath()),
-                    group, settings.insecureSkipVerify(), settings.proxyHttp2(), filters.of(loaded.definition()));
+                    group, settings.insecureSkipVerify(), settings.proxyHttp2(), filters.of(loaded.definition()),
+                    filters.responseFilters(loaded.definition()));
             String domain = route.domain();
             if (domain.isEmpty()) {
                 any.add(route);

@@ -31,14 +31,16 @@ public final class Route {
     /** The request path goes upstream as it came: nothing stripped, nothing to join. */
     private final boolean passThrough;
     private final List<RequestFilter> filters;
+    private final List<ResponseFilter> responseFilters;
 
     /**
      * @param proxyHttp2 {@code proxy_enable_http2}: every request to an {@code https} target goes over HTTP/2
      */
     Route(ApiDefinition api, String listenPath, TargetGroup targets, boolean insecureSkipVerify, boolean proxyHttp2,
-            List<RequestFilter> filters) {
+            List<RequestFilter> filters, List<ResponseFilter> responseFilters) {
         this.api = api;
         this.filters = List.copyOf(filters);
+        this.responseFilters = List.copyOf(responseFilters);
         this.domain = api.domain();
         this.listenPath = listenPath;
         this.targets = targets;
@@ -68,6 +70,11 @@ public final class Route {
     /** The API's request chain, in order; empty for most. */
     public List<RequestFilter> filters() {
         return filters;
+    }
+
+    /** The API's response chain, in order; empty for most. */
+    public List<ResponseFilter> responseFilters() {
+        return responseFilters;
     }
 
     public String apiId() {

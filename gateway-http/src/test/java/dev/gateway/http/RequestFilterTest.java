@@ -3,6 +3,7 @@ package dev.gateway.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TestUpstream;
@@ -55,6 +56,69 @@ class RequestFilterTest {
 
     private static HttpClient client(Version version) {
         return HttpClient.newBuilder().version(version.client).connectTimeout(Clients.REQUEST_TIMEOUT).build();
+    }
+
+    /** Response filters for the API {@code api} only. */
+    private ProxyUnderTest gatewayWithResponseFilters(TestUpstream upstream, ResponseFilter... filters)
+            throws Exception {
+        return ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true))
+                .api(TykApi.keyless("api", "/api", upstream.url()))
+                .api(TykApi.keyless("open", "/open", upstream.url()))
+                .filters(new RequestFilters() {
+                    @Override
+                    public List<RequestFilter> of(ApiDefinition api) {
+                        return List.of();
+                    }
+
+                    @Override
+                    public List<ResponseFilter> responseFilters(ApiDefinition api) {
+                        return api.apiId().equals("api") ? List.of(filters) : List.of();
+                    }
+                })
+                .start();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Version.class)
+    void responseFiltersChangeTheHeadTheClientSeesOnTheirApiOnly(Version version) throws Exception {
+        ResponseFilter first = (request, head) -> head.headers().set("x-seen-by",
+                request.route().apiId() + " " + head.status().code() + " " + request.head().uri());
+        ResponseFilter second = (request, head) -> head.headers().add("x-second", head.headers().get("x-seen-by"));
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = gatewayWithResponseFilters(upstream, first, second)) {
+            HttpResponse<String> filtered = client(version).send(Clients.request(gateway.uri("/api/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> open = client(version).send(Clients.request(gateway.uri("/open/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(200, filtered.statusCode());
+            assertEquals("up", filtered.body());
+            // The request as it went upstream: the listen path stripped.
+            assertEquals("api 200 /x", filtered.headers().firstValue("x-seen-by").orElse(null));
+            assertEquals("api 200 /x", filtered.headers().firstValue("x-second").orElse(null));
+            assertTrue(open.headers().firstValue("x-seen-by").isEmpty(), "another API's response was filtered");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Version.class)
+    void aResponseFilterThatThrowsFailsTheExchangeWith500AndTheConnectionGoesOn(Version version) throws Exception {
+        ResponseFilter broken = (request, head) -> {
+            throw new IllegalStateException("bug in a response filter");
+        };
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = gatewayWithResponseFilters(upstream, broken)) {
+            HttpClient client = client(version);
+            HttpResponse<String> failed = client.send(Clients.request(gateway.uri("/api/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> next = client.send(Clients.request(gateway.uri("/open/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(500, failed.statusCode());
+            assertTrue(failed.body().contains(ProxyFailure.FILTER_FAILED.message()), failed.body());
+            assertEquals(200, next.statusCode());
+        }
     }
 
     @ParameterizedTest

@@ -4,7 +4,9 @@ import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
+import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.Route;
 import dev.gateway.http.UpstreamEndpoint;
 import dev.gateway.http.internal.client.UpstreamChannel;
@@ -12,6 +14,7 @@ import dev.gateway.http.internal.client.UpstreamExchange;
 import dev.gateway.http.internal.client.UpstreamPool;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -241,6 +244,9 @@ public final class ProxyExchange implements UpstreamExchange {
     }
 
     private void startResponse(HttpResponse upstreamHead) {
+        if (!route.responseFilters().isEmpty() && !filterResponse(upstreamHead, null)) {
+            return;
+        }
         responseReceived = true;
         if (rpc) {
             rpcStatus = settings.rules().rpcStatus(upstreamHead.headers()); // a Trailers-Only answer
@@ -253,6 +259,10 @@ public final class ProxyExchange implements UpstreamExchange {
     }
 
     private void onResponseContent(HttpContent part) {
+        if (done) {
+            part.release(); // the head's part of a whole response, after a response filter failed the exchange
+            return;
+        }
         if (switchAnswered) {
             // A 101 has no body: its end is where the new protocol's bytes start.
             part.release();
@@ -273,6 +283,11 @@ public final class ProxyExchange implements UpstreamExchange {
             fail(ProxyFailure.UPSTREAM_PROTOCOL, part.decoderResult().cause());
             return;
         }
+        if (!route.responseFilters().isEmpty() && part instanceof LastHttpContent end
+                && !end.trailingHeaders().isEmpty() && !filterResponse(null, end.trailingHeaders())) {
+            part.release();
+            return;
+        }
         if (rpc && part instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
             int status = settings.rules().rpcStatus(end.trailingHeaders());
             rpcStatus = status >= 0 ? status : rpcStatus;
@@ -280,6 +295,28 @@ public final class ProxyExchange implements UpstreamExchange {
         if (toClient.write(part)) {
             complete();
         }
+    }
+
+    /**
+     * Runs the route's response filters on the head, or on the trailers; false when one threw, which failed the
+     * exchange.
+     */
+    private boolean filterResponse(HttpResponse head, HttpHeaders trailers) {
+        FilteredRequest filtered = new FilteredRequest(request, route, ClientAddress.of(client.channel()),
+                client.channel().id().asShortText());
+        for (ResponseFilter filter : route.responseFilters()) {
+            try {
+                if (head != null) {
+                    filter.onHead(filtered, head);
+                } else {
+                    filter.onTrailers(filtered, trailers);
+                }
+            } catch (RuntimeException e) {
+                fail(ProxyFailure.FILTER_FAILED, e);
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Sends the upstream's 101 on to the client: as it is, or as the 200 that answers an extended CONNECT. */
