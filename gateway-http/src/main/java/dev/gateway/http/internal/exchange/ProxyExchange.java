@@ -4,9 +4,7 @@ import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
-import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
-import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.Route;
 import dev.gateway.http.UpstreamEndpoint;
 import dev.gateway.http.internal.client.UpstreamChannel;
@@ -297,26 +295,13 @@ public final class ProxyExchange implements UpstreamExchange {
         }
     }
 
-    /**
-     * Runs the route's response filters on the head, or on the trailers; false when one threw, which failed the
-     * exchange.
-     */
+    /** Runs the route's response filters; false when one threw, which failed the exchange. */
     private boolean filterResponse(HttpResponse head, HttpHeaders trailers) {
-        FilteredRequest filtered = new FilteredRequest(request, route, ClientAddress.of(client.channel()),
-                client.channel().id().asShortText());
-        for (ResponseFilter filter : route.responseFilters()) {
-            try {
-                if (head != null) {
-                    filter.onHead(filtered, head);
-                } else {
-                    filter.onTrailers(filtered, trailers);
-                }
-            } catch (RuntimeException e) {
-                fail(ProxyFailure.FILTER_FAILED, e);
-                return false;
-            }
+        RuntimeException broken = ResponseChain.run(route, request, client.channel(), head, trailers);
+        if (broken != null) {
+            fail(ProxyFailure.FILTER_FAILED, broken);
         }
-        return true;
+        return broken == null;
     }
 
     /** Sends the upstream's 101 on to the client: as it is, or as the 200 that answers an extended CONNECT. */
