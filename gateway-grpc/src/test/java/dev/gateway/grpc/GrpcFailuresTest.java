@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.examples.grpc.GreeterService;
 import dev.gateway.examples.grpc.GrpcTestServers;
@@ -16,7 +15,6 @@ import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
-import dev.gateway.http.RequestFilter;
 import dev.gateway.http.RequestFilters;
 import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.support.ProxyUnderTest;
@@ -165,17 +163,7 @@ class GrpcFailuresTest extends GrpcTestBase {
         ProxyUnderTest gateway = closeLater(grpcGateway()
                 .api(TykApi.keyless("greeter", "/helloworld.Greeter", "h2c://127.0.0.1:" + server.port())
                         .stripListenPath(false))
-                .filters(new RequestFilters() {
-                    @Override
-                    public List<RequestFilter> of(ApiDefinition api) {
-                        return List.of();
-                    }
-
-                    @Override
-                    public List<ResponseFilter> responseFilters(ApiDefinition api) {
-                        return List.of(echoStatus);
-                    }
-                })
+                .filters(RequestFilters.of(api -> List.of(), api -> List.of(echoStatus)))
                 .start());
         AtomicReference<Metadata> headers = new AtomicReference<>();
         AtomicReference<Metadata> trailers = new AtomicReference<>();

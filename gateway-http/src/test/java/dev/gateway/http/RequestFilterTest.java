@@ -3,7 +3,6 @@ package dev.gateway.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.ProxyUnderTest;
 import dev.gateway.http.support.TestUpstream;
@@ -65,17 +64,8 @@ class RequestFilterTest {
                 .conf(c -> c.http("enable_http2", true))
                 .api(TykApi.keyless("api", "/api", upstream.url()))
                 .api(TykApi.keyless("open", "/open", upstream.url()))
-                .filters(new RequestFilters() {
-                    @Override
-                    public List<RequestFilter> of(ApiDefinition api) {
-                        return List.of();
-                    }
-
-                    @Override
-                    public List<ResponseFilter> responseFilters(ApiDefinition api) {
-                        return api.apiId().equals("api") ? List.of(filters) : List.of();
-                    }
-                })
+                .filters(RequestFilters.of(api -> List.of(),
+                        api -> api.apiId().equals("api") ? List.of(filters) : List.of()))
                 .start();
     }
 
