@@ -85,11 +85,13 @@ class ArchitectureTest {
                 .layer("server").definedBy("dev.gateway.http.internal.server..")
                 .layer("exchange").definedBy("dev.gateway.http.internal.exchange..")
                 .layer("client").definedBy("dev.gateway.http.internal.client..")
+                .layer("codec").definedBy("dev.gateway.http.internal.codec..")
                 .layer("model").definedBy("dev.gateway.http")
                 .whereLayer("proxy").mayNotBeAccessedByAnyLayer()
                 .whereLayer("server").mayOnlyBeAccessedByLayers("proxy")
                 .whereLayer("exchange").mayOnlyBeAccessedByLayers("proxy", "server")
                 .whereLayer("client").mayOnlyBeAccessedByLayers("proxy", "server", "exchange")
+                .whereLayer("codec").mayOnlyBeAccessedByLayers("proxy", "server", "exchange", "client")
                 .check(GATEWAY);
     }
 }

@@ -3,6 +3,7 @@ package dev.gateway.http.internal.client;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.PipelineNames;
 import dev.gateway.http.UpstreamEndpoint;
+import dev.gateway.http.internal.codec.Http2StreamCodec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,7 +14,6 @@ import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -89,7 +89,7 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC,
-                                new Http2StreamFrameToHttpObjectCodec(false));
+                                new Http2StreamCodec(false));
                         stream.pipeline().addLast(PipelineNames.UPSTREAM, handler);
                     }
                 })

@@ -57,6 +57,11 @@ public final class UpstreamChannel extends ChannelInboundHandlerAdapter {
         return channel.isWritable();
     }
 
+    /** Whether this is an HTTP/2 stream, rather than an HTTP/1.1 connection. */
+    public boolean isHttp2() {
+        return endpoint.http2();
+    }
+
     public boolean isReused() {
         return served > 0 || onSharedConnection;
     }

@@ -74,6 +74,18 @@ final class ClientResponse {
         if (closeAfter) {
             keepAlive = false;
         }
+        // An HTTP/2 stream frames the body and ends itself: no connection or framing fields go to its client.
+        if (encoder != null) {
+            frameForHttp1(response, bodyless, hasLength);
+        }
+        heldHead = response;
+        started = true;
+        return upstreamReusable;
+    }
+
+    /** The framing and connection fields of the head for the HTTP/1.x client, and its version. */
+    private void frameForHttp1(HttpResponse response, boolean bodyless, boolean hasLength) {
+        HttpHeaders headers = response.headers();
         if (!bodyless && !hasLength) {
             if (clientHttp10) {
                 keepAlive = false;
@@ -87,12 +99,7 @@ final class ClientResponse {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(clientHttp10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
-        if (encoder != null) {
-            encoder.answeringHead(head);
-        }
-        heldHead = response;
-        started = true;
-        return upstreamReusable;
+        encoder.answeringHead(head);
     }
 
     /**

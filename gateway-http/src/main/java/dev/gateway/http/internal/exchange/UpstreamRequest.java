@@ -1,7 +1,9 @@
 package dev.gateway.http.internal.exchange;
 
 import dev.gateway.http.internal.client.UpstreamChannel;
+import dev.gateway.http.internal.codec.Http2BackedHeaders;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -15,7 +17,7 @@ import java.util.ArrayDeque;
  */
 final class UpstreamRequest {
 
-    private final HttpRequest request;
+    private HttpRequest request;
     private final long maxBodySize;
     /** The upstream channel, once attached. */
     private UpstreamChannel channel;
@@ -43,6 +45,11 @@ final class UpstreamRequest {
      */
     boolean attach(UpstreamChannel upstream) {
         channel = upstream;
+        if (!upstream.isHttp2() && request.headers() instanceof Http2BackedHeaders view) {
+            // An HTTP/2 client's request to an HTTP/1.1 upstream: its header block becomes HTTP/1.1 fields.
+            request = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                    view.toHttp1());
+        }
         lastWriteNanos = System.nanoTime();
         sent = complete;
         if (!complete && early == null) {

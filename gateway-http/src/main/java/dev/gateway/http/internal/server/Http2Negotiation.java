@@ -5,6 +5,7 @@ import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.PipelineNames;
 import dev.gateway.http.internal.client.Http2Windows;
+import dev.gateway.http.internal.codec.Http2StreamCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +22,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * HTTP/1.1 handlers make way for the HTTP/2
  * frame codec and one child channel per stream.
  *
- * <p>Each stream runs the same {@link FrontendHandler} as an HTTP/1.1 connection, behind a codec that turns
- * frames into HTTP messages and back: routing, timeouts, backpressure (the stream's flow-control window, through
+ * <p>Each stream runs the same {@link FrontendHandler} as an HTTP/1.1 connection, behind a codec
+ * ({@link Http2StreamCodec}) that reads frames as the exchange's messages, without converting header blocks: routing, timeouts, backpressure (the stream's flow-control window, through
  * the child channel's writability and demand-driven reads) and errors are one implementation for both.
  */
 public final class Http2Negotiation {
@@ -127,7 +127,7 @@ public final class Http2Negotiation {
                 // Each stream reads on demand, as an HTTP/1.1 connection does; the stream's window stays closed
                 // while the exchange cannot pass bytes on.
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamCodec(true));
                 stream.pipeline().addLast(PipelineNames.FRONTEND, new FrontendHandler(listener, null));
             }
         });
