@@ -20,7 +20,8 @@ package dev.gateway.http;
  *                      the pseudo-headers every request must have
  *   h2-client-errors   Http2ClientErrors: resets a stream the client broke with the error's code; logs GOAWAYs
  *   h2-streams         Http2MultiplexHandler: one child channel per stream, whose pipeline is
- *                        h2-stream-codec  Http2StreamFrameToHttpObjectCodec: frames to HTTP messages and back
+ *                        h2-stream-codec  Http2StreamCodec: frames to the exchange's messages and back, header
+ *                                         blocks read in place (Http2BackedHeaders), never converted
  *                        frontend         FrontendHandler, as on an HTTP/1.1 connection
  *                      after a WebSocket by extended CONNECT (RFC 8441) switched, the stream's pipeline is
  *                        h2-stream-bytes  Http2StreamBytes: DATA frames to bytes and back
@@ -33,14 +34,15 @@ package dev.gateway.http;
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
  *   client-codec       HttpClientCodec
- *   upstream           UpstreamChannel: hands the response to the exchange that owns the connection
+ *   upstream           Http1UpstreamConnection: hands the response to the exchange that owns the connection
  *   after a 101, both go: [tls], then the Relay's handler
  *
  * upstream HTTP/2 connection (h2c:// targets; https:// ones that negotiate h2)
  *   [tls]              as above, offering ALPN h2
  *   h2-codec           Http2FrameCodec
- *   h2-streams         Http2MultiplexHandler; each stream's channel has h2-stream-codec and upstream
- *   h2-upstream        Http2UpstreamConnection: settings, GOAWAY, keep-alive PINGs, idle close
+ *   (unnamed)          IdleStateHandler: the keep-alive PING interval
+ *   h2-upstream        Http2UpstreamConnection: settings, GOAWAY, keep-alive PINGs, idle close; its streams are
+ *                      plain Http2UpstreamStream objects, not channels, handed their frames by stream id
  * </pre>
  */
 public final class PipelineNames {

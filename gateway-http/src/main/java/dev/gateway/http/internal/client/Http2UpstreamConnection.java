@@ -1,24 +1,30 @@
 package dev.gateway.http.internal.client;
 
 import dev.gateway.http.HttpSettings;
-import dev.gateway.http.PipelineNames;
 import dev.gateway.http.UpstreamEndpoint;
-import dev.gateway.http.internal.codec.Http2StreamCodec;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
+import dev.gateway.http.internal.codec.Http2Messages;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
@@ -29,21 +35,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/2 connection to an upstream, shared by the exchanges of one event loop, and the last handler of its
- * pipeline. It counts the streams it carries against the upstream's limit, stops taking new ones on GOAWAY, and
- * keeps itself honest with PINGs: a connection silent for {@link HttpSettings#upstreamPingIntervalNanos()} is
- * pinged, closed if it stays silent as long again, and closed when it has carried no stream that long.
+ * pipeline, right after the frame codec. Its streams are plain {@link Http2UpstreamStream} objects, not channels:
+ * it hands each one its frames, its writability and its close. It counts the streams it carries against the
+ * upstream's limit, stops taking new ones on GOAWAY, and keeps itself honest with PINGs: a connection silent for
+ * {@link HttpSettings#upstreamPingIntervalNanos()} is pinged, closed if it stays silent as long again, and closed
+ * when it has carried no stream that long.
  */
-final class Http2UpstreamConnection extends ChannelDuplexHandler {
+final class Http2UpstreamConnection extends Http2ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(Http2UpstreamConnection.class);
 
     /** A stream asked for before the connection was ready. */
-    private record Waiting(UpstreamChannel handler, Promise<Void> opened) {
+    private record Waiting(Http2UpstreamStream stream, Promise<Void> opened) {
     }
 
     private final UpstreamEndpoint endpoint;
     private final Http2Upstreams owner;
-    private Channel channel;
+    private final Http2Messages messages;
+    private ChannelHandlerContext ctx;
+    private Http2Connection http2;
     private boolean ready;
     private boolean closed;
     private boolean goingAway;
@@ -52,10 +62,15 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
     private int streams;
     private long maxStreams = HttpSettings.H2_UPSTREAM_STREAMS_BEFORE_SETTINGS;
     private List<Waiting> waiting = new ArrayList<>(4);
+    /** Streams the upstream knows, by id. */
+    private final IntObjectMap<Http2UpstreamStream> active = new IntObjectHashMap<>();
+    /** Streams that got frames in the current read, told of its end. */
+    private final List<Http2UpstreamStream> inRead = new ArrayList<>();
 
     Http2UpstreamConnection(UpstreamEndpoint endpoint, Http2Upstreams owner) {
         this.endpoint = endpoint;
         this.owner = owner;
+        this.messages = new Http2Messages(false, endpoint.tls());
     }
 
     UpstreamEndpoint endpoint() {
@@ -66,46 +81,77 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
         return !closed && !goingAway && streams < maxStreams;
     }
 
-    void openStream(UpstreamChannel handler, Promise<Void> opened) {
+    void openStream(Http2UpstreamStream stream, Promise<Void> opened) {
         streams++;
-        handler.onSharedConnection = ready;
         if (ready) {
-            open(handler, opened);
+            stream.open(this, newStream(), true);
+            opened.trySuccess(null);
         } else {
-            waiting.add(new Waiting(handler, opened));
+            waiting.add(new Waiting(stream, opened));
         }
     }
 
     void close() {
-        if (channel != null) {
-            channel.close();
+        if (ctx != null) {
+            ctx.close();
         }
     }
 
-    private void open(UpstreamChannel handler, Promise<Void> opened) {
-        new Http2StreamChannelBootstrap(channel)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel stream) {
-                        stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC,
-                                new Http2StreamCodec(false));
-                        stream.pipeline().addLast(PipelineNames.UPSTREAM, handler);
-                    }
-                })
-                .open()
-                .addListener(f -> {
-                    if (f.isSuccess()) {
-                        ((Channel) f.getNow()).closeFuture().addListener(c -> streamClosed());
-                        opened.trySuccess(null);
-                    } else {
-                        streamClosed();
-                        opened.tryFailure(f.cause());
-                    }
-                });
+    // ---- for the streams --------------------------------------------------------------------------------------
+
+    Http2Messages messages() {
+        return messages;
     }
 
-    private void streamClosed() {
+    EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    ChannelFuture write(Http2StreamFrame frame) {
+        return ctx.write(frame);
+    }
+
+    void flush() {
+        ctx.flush();
+    }
+
+    /** A stream's first frame went out: it has an id, and the upstream's frames for it find it. */
+    void register(Http2UpstreamStream stream) {
+        active.put(stream.id(), stream);
+    }
+
+    /** Gives DATA the exchange has passed on back to the stream's window, which may send a WINDOW_UPDATE. */
+    void consume(Http2FrameStream frameStream, int bytes) {
+        Http2Stream stream = http2.stream(frameStream.id());
+        if (stream == null) {
+            return; // closed: the codec gave its unconsumed bytes back to the connection's window
+        }
+        try {
+            if (http2.local().flowController().consumeBytes(stream, bytes)) {
+                ctx.flush();
+            }
+        } catch (Http2Exception e) {
+            log.debug("HTTP/2 connection to {}: window update failed: {}", endpoint, e.toString());
+        }
+    }
+
+    boolean isWritable(Http2FrameStream frameStream) {
+        if (!ctx.channel().isWritable()) {
+            return false;
+        }
+        Http2Stream stream = frameStream.id() < 0 ? null : http2.stream(frameStream.id());
+        return stream == null || http2.remote().flowController().isWritable(stream);
+    }
+
+    /** The stream is gone: it no longer counts against the upstream's limit. */
+    void forget(Http2UpstreamStream stream) {
+        if (stream.isGone()) {
+            return;
+        }
+        stream.markGone();
+        if (stream.id() > 0) {
+            active.remove(stream.id());
+        }
         streams--;
         if (goingAway && streams == 0) {
             close();
@@ -118,11 +164,12 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
         List<Waiting> queued = waiting;
         waiting = null;
         for (Waiting w : queued) {
-            open(w.handler(), w.opened());
+            w.stream().open(this, newStream(), false);
+            w.opened().trySuccess(null);
         }
     }
 
-    /** The connection could not be had: every stream asked for fails with {@code cause}. */
+    /** The connection could not be had, or is lost: every stream asked for or open fails with {@code cause}. */
     void failed(Throwable cause) {
         closed = true;
         owner.remove(this);
@@ -134,13 +181,20 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
                 w.opened().tryFailure(cause);
             }
         }
+        if (!active.isEmpty()) {
+            for (Http2UpstreamStream stream : new ArrayList<>(active.values())) {
+                stream.inRead = false; // no end of read is coming to tell it later
+                stream.lost(null);
+            }
+        }
     }
 
     // ---- the connection's events ------------------------------------------------------------------------------
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        channel = ctx.channel();
+    protected void handlerAdded0(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.http2 = ctx.pipeline().get(Http2FrameCodec.class).connection();
     }
 
     @Override
@@ -156,7 +210,16 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof SslHandshakeCompletionEvent handshake) {
+        if (event instanceof Http2FrameStreamEvent streamEvent) {
+            Http2UpstreamStream stream = active.get(streamEvent.stream().id());
+            if (stream != null) {
+                if (streamEvent.type() == Http2FrameStreamEvent.Type.Writability) {
+                    stream.onWritabilityChanged();
+                } else if (streamEvent.stream().state() == Http2Stream.State.CLOSED) {
+                    stream.onClosed();
+                }
+            }
+        } else if (event instanceof SslHandshakeCompletionEvent handshake) {
             if (!handshake.isSuccess()) {
                 failed(handshake.cause());
                 ctx.close();
@@ -191,7 +254,16 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         pingOutstanding = false;
         try {
-            if (msg instanceof Http2SettingsFrame settings) {
+            if (msg instanceof Http2StreamFrame frame && frame.stream() != null) {
+                Http2UpstreamStream stream = active.get(frame.stream().id());
+                if (stream != null) {
+                    if (!stream.inRead) {
+                        stream.inRead = true;
+                        inRead.add(stream);
+                    }
+                    stream.onFrame(frame);
+                }
+            } else if (msg instanceof Http2SettingsFrame settings) {
                 Long limit = settings.settings().maxConcurrentStreams();
                 if (limit != null) {
                     maxStreams = limit;
@@ -212,13 +284,47 @@ final class Http2UpstreamConnection extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        endRead();
+    }
+
+    /** Tells the streams that got frames in this read that it is over, and those lost in it that they are. */
+    private void endRead() {
+        for (int i = 0; i < inRead.size(); i++) {
+            Http2UpstreamStream stream = inRead.get(i);
+            stream.inRead = false;
+            stream.onReadComplete();
+        }
+        inRead.clear();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!active.isEmpty()) {
+            for (Http2UpstreamStream stream : new ArrayList<>(active.values())) {
+                stream.onWritabilityChanged();
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        endRead();
         failed(new ClosedChannelException());
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2FrameStreamException streamError) {
+            // One stream broke the protocol; the codec has reset it, and the connection serves on.
+            Http2UpstreamStream stream = active.get(streamError.stream().id());
+            if (stream != null) {
+                stream.lost(streamError.getCause() != null ? streamError.getCause() : streamError);
+            }
+            return;
+        }
         log.debug("HTTP/2 connection to {} failed: {}", endpoint, cause.toString());
         failed(cause);
         ctx.close();

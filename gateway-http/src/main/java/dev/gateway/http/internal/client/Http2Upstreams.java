@@ -27,11 +27,11 @@ final class Http2Upstreams {
     }
 
     /**
-     * Opens a stream to the endpoint whose pipeline ends in {@code handler}.
+     * Opens {@code stream} to the endpoint.
      *
      * @return completes when the stream can carry the request, or fails with why the connection could not be had
      */
-    Future<Void> openStream(UpstreamEndpoint endpoint, UpstreamChannel handler) {
+    Future<Void> openStream(UpstreamEndpoint endpoint, Http2UpstreamStream stream) {
         Promise<Void> opened = loop.newPromise();
         List<Http2UpstreamConnection> open = connections.computeIfAbsent(endpoint, e -> new ArrayList<>(2));
         Http2UpstreamConnection chosen = null;
@@ -46,7 +46,7 @@ final class Http2Upstreams {
             open.add(chosen);
             connector.connectHttp2(loop, endpoint, chosen);
         }
-        chosen.openStream(handler, opened);
+        chosen.openStream(stream, opened);
         return opened;
     }
 

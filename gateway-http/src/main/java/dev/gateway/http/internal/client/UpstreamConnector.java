@@ -8,14 +8,12 @@ import dev.gateway.http.UpstreamEndpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
@@ -39,7 +37,7 @@ public final class UpstreamConnector {
         this.template = transport.upstreams(resolver, settings.proxyTimeoutNanos());
     }
 
-    ChannelFuture connect(EventLoop loop, UpstreamEndpoint endpoint, UpstreamChannel connection) {
+    ChannelFuture connect(EventLoop loop, UpstreamEndpoint endpoint, Http1UpstreamConnection connection) {
         return template.clone(loop)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -79,9 +77,6 @@ public final class UpstreamConnector {
                                         .maxHeaderListSize(HttpSettings.MAX_RESPONSE_HEADERS))
                                 .validateHeaders(true)
                                 .build());
-                        // No handler for streams the upstream opens: with push disabled there are none.
-                        ch.pipeline().addLast(PipelineNames.H2_STREAMS, new Http2MultiplexHandler(
-                                new ChannelInboundHandlerAdapter()));
                         ch.pipeline().addLast(new IdleStateHandler(pingIntervalNanos, 0, 0,
                                 TimeUnit.NANOSECONDS));
                         ch.pipeline().addLast(PipelineNames.H2_UPSTREAM, connection);

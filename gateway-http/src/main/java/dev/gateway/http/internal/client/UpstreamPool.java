@@ -21,7 +21,7 @@ public final class UpstreamPool {
     private final EventLoop loop;
     private final UpstreamConnector connector;
     private final int maxIdlePerEndpoint;
-    private final Map<UpstreamEndpoint, ArrayDeque<UpstreamChannel>> idle = new HashMap<>();
+    private final Map<UpstreamEndpoint, ArrayDeque<Http1UpstreamConnection>> idle = new HashMap<>();
     private final Http2Upstreams http2;
     private ScheduledFuture<?> sweeper;
 
@@ -34,11 +34,11 @@ public final class UpstreamPool {
 
     /** An idle, open connection to the endpoint, or {@code null}; always {@code null} for HTTP/2 endpoints. */
     public UpstreamChannel poll(UpstreamEndpoint endpoint) {
-        ArrayDeque<UpstreamChannel> connections = idle.get(endpoint);
+        ArrayDeque<Http1UpstreamConnection> connections = idle.get(endpoint);
         if (connections == null) {
             return null;
         }
-        UpstreamChannel connection;
+        Http1UpstreamConnection connection;
         while ((connection = connections.pollLast()) != null) {
             if (connection.channel().isActive()) {
                 return connection;
@@ -48,20 +48,24 @@ public final class UpstreamPool {
     }
 
     /**
-     * Opens a new connection to the endpoint on this pool's event loop, with {@code connection} as its last
-     * handler; for an HTTP/2 endpoint, a new stream on a shared connection instead.
+     * Opens what {@link #newConnection} made: a new connection to the endpoint on this pool's event loop, or, for
+     * an HTTP/2 endpoint, a new stream on a shared connection.
+     *
+     * @return completes when it can carry the request
      */
     public Future<?> connect(UpstreamEndpoint endpoint, UpstreamChannel connection) {
-        return endpoint.http2() ? http2.openStream(endpoint, connection) : connector.connect(loop, endpoint, connection);
+        return connection instanceof Http2UpstreamStream stream ? http2.openStream(endpoint, stream)
+                : connector.connect(loop, endpoint, (Http1UpstreamConnection) connection);
     }
 
+    /** A connection (or, for an HTTP/2 endpoint, a stream) to the endpoint, not yet open. */
     public UpstreamChannel newConnection(UpstreamEndpoint endpoint) {
-        return new UpstreamChannel(endpoint, this);
+        return endpoint.http2() ? new Http2UpstreamStream() : new Http1UpstreamConnection(endpoint, this);
     }
 
     /** Keeps a connection for reuse, or closes it when the endpoint already has enough idle ones. */
-    void offer(UpstreamChannel connection) {
-        ArrayDeque<UpstreamChannel> connections =
+    void offer(Http1UpstreamConnection connection) {
+        ArrayDeque<Http1UpstreamConnection> connections =
                 idle.computeIfAbsent(connection.endpoint, e -> new ArrayDeque<>());
         if (connections.size() >= maxIdlePerEndpoint) {
             connection.channel().close();
@@ -78,8 +82,8 @@ public final class UpstreamPool {
     }
 
     /** Forgets a connection that closed. */
-    void remove(UpstreamChannel connection) {
-        ArrayDeque<UpstreamChannel> connections = idle.get(connection.endpoint);
+    void remove(Http1UpstreamConnection connection) {
+        ArrayDeque<Http1UpstreamConnection> connections = idle.get(connection.endpoint);
         if (connections != null) {
             connections.remove(connection);
         }
@@ -87,10 +91,10 @@ public final class UpstreamPool {
 
     private void sweep() {
         long oldest = System.nanoTime() - HttpSettings.UPSTREAM_IDLE_TIMEOUT_NANOS;
-        for (Iterator<ArrayDeque<UpstreamChannel>> groups = idle.values().iterator(); groups.hasNext(); ) {
-            ArrayDeque<UpstreamChannel> connections = groups.next();
+        for (Iterator<ArrayDeque<Http1UpstreamConnection>> groups = idle.values().iterator(); groups.hasNext(); ) {
+            ArrayDeque<Http1UpstreamConnection> connections = groups.next();
             // Oldest first: the deque is ordered by the time each connection went idle.
-            UpstreamChannel first;
+            Http1UpstreamConnection first;
             while ((first = connections.peekFirst()) != null && first.idleSinceNanos - oldest < 0) {
                 connections.pollFirst().channel().close();
             }
