@@ -1,6 +1,7 @@
 package dev.gateway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.gateway.http.support.Curl;
 import dev.gateway.http.support.HeapWatch;
 import dev.gateway.http.support.PatternStream;
 import dev.gateway.http.support.ProxyUnderTest;
+import dev.gateway.http.support.RawH2;
 import dev.gateway.http.support.TestUpstream;
 import dev.gateway.http.support.TykApi;
 import java.io.InputStream;
@@ -27,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -212,6 +215,30 @@ class Http2FrontendTest {
 
             long waitedMillis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(waitedMillis >= 900 && waitedMillis < 5_000, "closed after " + waitedMillis + " ms");
+        }
+    }
+
+    @Test
+    void aStreamWhoseBodyStallsIsAnsweredAfterReadTimeoutAndTheConnectionServesOn() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                        .conf(c -> c.http("enable_http2", true).http("read_timeout", 1))
+                        .api(TykApi.keyless("api", "/api", upstream.url()))
+                        .start();
+                RawH2 client = RawH2.h2c(gateway.port())) {
+            long start = System.nanoTime();
+            client.post(1, "/api/upload");
+            client.data(1, "the first part, and then nothing".getBytes(StandardCharsets.US_ASCII));
+            client.flush();
+
+            // 408 with END_STREAM once read_timeout passed without more of the body; the connection stays.
+            assertEquals("end", client.awaitEnd(1, 5, TimeUnit.SECONDS));
+            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waitedMillis >= 900, "answered after " + waitedMillis + " ms");
+            client.get(3, "/api/after");
+            client.flush();
+            assertEquals("end", client.awaitEnd(3, 5, TimeUnit.SECONDS));
+            assertFalse(client.goAwayReceived());
         }
     }
 

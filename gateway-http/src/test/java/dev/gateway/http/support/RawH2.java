@@ -89,6 +89,16 @@ public final class RawH2 implements Closeable {
         frame(HEADERS, END_HEADERS | END_STREAM, streamId, block.toByteArray());
     }
 
+    /** A POST of {@code path} on stream {@code streamId} whose body is still to come: the stream stays open. */
+    public void post(int streamId, String path) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.write(0x83); // :method POST (static index 3)
+        block.write(0x86); // :scheme http
+        literal(block, 4, path);
+        literal(block, 1, "localhost");
+        frame(HEADERS, END_HEADERS, streamId, block.toByteArray());
+    }
+
     /** A WINDOW_UPDATE with {@code increment} on {@code streamId}; 0 is a stream error (RFC 9113, 6.9). */
     public void windowUpdate(int streamId, int increment) {
         frame(WINDOW_UPDATE, 0, streamId, new byte[] {

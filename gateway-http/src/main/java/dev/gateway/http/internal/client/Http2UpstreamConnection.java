@@ -5,6 +5,7 @@ import dev.gateway.http.UpstreamEndpoint;
 import dev.gateway.http.internal.codec.Http2Messages;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.Http2Connection;
@@ -54,6 +55,7 @@ final class Http2UpstreamConnection extends Http2ChannelDuplexHandler {
     private final Http2Messages messages;
     private ChannelHandlerContext ctx;
     private Http2Connection http2;
+    private VoidChannelPromise quiet;
     private boolean ready;
     private boolean closed;
     private boolean goingAway;
@@ -109,6 +111,11 @@ final class Http2UpstreamConnection extends Http2ChannelDuplexHandler {
 
     ChannelFuture write(Http2StreamFrame frame) {
         return ctx.write(frame);
+    }
+
+    /** Writes without a promise to complete; a failure is not fired down the pipeline, where it would end us. */
+    void writeQuietly(Http2StreamFrame frame) {
+        ctx.write(frame, quiet);
     }
 
     void flush() {
@@ -195,6 +202,7 @@ final class Http2UpstreamConnection extends Http2ChannelDuplexHandler {
     protected void handlerAdded0(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.http2 = ctx.pipeline().get(Http2FrameCodec.class).connection();
+        this.quiet = new VoidChannelPromise(ctx.channel(), false);
     }
 
     @Override

@@ -79,7 +79,13 @@ final class Http2UpstreamStream implements UpstreamChannel, ChannelFutureListene
             Http2StreamFrame frame = ((Http2StreamFrame) frames.get(i)).stream(stream);
             localEnded |= frame instanceof Http2HeadersFrame h && h.isEndStream()
                     || frame instanceof Http2DataFrame d && d.isEndStream();
-            connection.write(frame).addListener(this);
+            if (opening && i == 0) {
+                // Opening the stream may fail (a GOAWAY not yet read, a closed connection), and must be told.
+                connection.write(frame).addListener(this);
+            } else {
+                // Later frames need no promise: a stream that fails them is reset or closed, which it hears of.
+                connection.writeQuietly(frame);
+            }
         }
         if (opening && stream.id() > 0) {
             connection.register(this);
@@ -134,7 +140,7 @@ final class Http2UpstreamStream implements UpstreamChannel, ChannelFutureListene
         if (stream.id() < 0) {
             connection.forget(this); // never sent: the upstream never knew of it
         } else if (!(localEnded && remoteEnded) && stream.state() != Http2Stream.State.CLOSED) {
-            connection.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(stream));
+            connection.writeQuietly(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(stream));
             connection.flush();
         }
     }
@@ -174,7 +180,7 @@ final class Http2UpstreamStream implements UpstreamChannel, ChannelFutureListene
             connection.messages().decode(frame, messages);
         } catch (Http2Exception e) {
             messages.forEach(ReferenceCountUtil::release);
-            connection.write(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR).stream(stream));
+            connection.writeQuietly(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR).stream(stream));
             connection.flush();
             lost(e);
             return;

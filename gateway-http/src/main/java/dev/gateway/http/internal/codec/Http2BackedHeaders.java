@@ -241,7 +241,15 @@ public final class Http2BackedHeaders extends HttpHeaders {
 
     @Override
     public boolean isEmpty() {
-        return size() == 0;
+        if (chunked) {
+            return false;
+        }
+        for (Map.Entry<CharSequence, CharSequence> field : block) {
+            if (!isPseudo(field.getKey())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -148,7 +148,10 @@ public final class FrontendHandler extends ChannelDuplexHandler
         }
         timeouts.headStarts();
         ctx.read();
-        timeouts.rearm();
+        if (!http2Stream) {
+            // A stream opens with its head, which is being read: its timer waits for a body, if one is missing.
+            timeouts.rearm();
+        }
         ctx.fireChannelActive();
     }
 
@@ -367,6 +370,9 @@ public final class FrontendHandler extends ChannelDuplexHandler
                 exchange.flushRequest();
             }
         }
+        if (http2Stream && !requestComplete) {
+            timeouts.rearm();
+        }
         requestDemandChanged();
     }
 
@@ -469,6 +475,13 @@ public final class FrontendHandler extends ChannelDuplexHandler
     @Override
     public void exchangeFinished(boolean keepAlive) {
         exchange = null;
+        if (http2Stream) {
+            // The stream ended with the response's last frame, already flushed: the stream channel goes. (An empty
+            // buffer written first, as on a connection, is no frame: the stream channel failed it, with an exception.)
+            state = State.CLOSED;
+            ctx.close();
+            return;
+        }
         if (!keepAlive || listener.draining().getAsBoolean()) {
             state = State.CLOSED;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
