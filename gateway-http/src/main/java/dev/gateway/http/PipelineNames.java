@@ -16,6 +16,7 @@ package dev.gateway.http;
  *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
  *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners), or
  *   [h2c-upgrade]      HttpServerUpgradeHandler, between response-encoder and frontend, answered Upgrade: h2c
+ *   h2-flush           FlushConsolidationHandler: the flushes of many streams in one pass of the loop, one write
  *   h2-codec           Http2FrameCodec: frames, settings, flow control, bounds on resets (GOAWAY past them),
  *                      the pseudo-headers every request must have
  *   h2-client-errors   Http2ClientErrors: resets a stream the client broke with the error's code; logs GOAWAYs
@@ -39,6 +40,7 @@ package dev.gateway.http;
  *
  * upstream HTTP/2 connection (h2c:// targets; https:// ones that negotiate h2)
  *   [tls]              as above, offering ALPN h2
+ *   h2-flush           FlushConsolidationHandler, as on client connections
  *   h2-codec           Http2FrameCodec
  *   (unnamed)          IdleStateHandler: the keep-alive PING interval
  *   h2-upstream        Http2UpstreamConnection: settings, GOAWAY, keep-alive PINGs, idle close; its streams are
@@ -56,6 +58,7 @@ public final class PipelineNames {
     public static final String ALPN = "alpn";
     public static final String H2_PREFACE = "h2-preface";
     public static final String H2C_UPGRADE = "h2c-upgrade";
+    public static final String H2_FLUSH = "h2-flush";
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_CLIENT_ERRORS = "h2-client-errors";
     public static final String H2_STREAMS = "h2-streams";

@@ -70,6 +70,7 @@ public final class UpstreamConnector {
                             ch.pipeline().addLast(PipelineNames.TLS, tls.http2Client(endpoint.insecureSkipVerify())
                                     .newHandler(ch.alloc(), endpoint.sniHost(), endpoint.port()));
                         }
+                        ch.pipeline().addLast(PipelineNames.H2_FLUSH, Http2Windows.flushConsolidation());
                         ch.pipeline().addLast(PipelineNames.H2_CODEC, Http2FrameCodecBuilder.forClient()
                                 .initialSettings(Http2Settings.defaultSettings()
                                         .pushEnabled(false)

@@ -59,6 +59,7 @@ public final class Http2Negotiation {
         if (pipeline.get(PipelineNames.H2C_UPGRADE) != null) {
             pipeline.remove(PipelineNames.H2C_UPGRADE);
         }
+        pipeline.addLast(PipelineNames.H2_FLUSH, Http2Windows.flushConsolidation());
         pipeline.addLast(PipelineNames.H2_CODEC, newFrameCodec(listener));
         pipeline.addLast(PipelineNames.H2_CLIENT_ERRORS, new Http2ClientErrors());
         pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
@@ -158,6 +159,8 @@ public final class Http2Negotiation {
                 @Override
                 public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {
                     super.upgradeTo(ctx, upgradeRequest);
+                    ctx.pipeline().addBefore(ctx.pipeline().context(Http2FrameCodec.class).name(),
+                            PipelineNames.H2_FLUSH, Http2Windows.flushConsolidation());
                     Http2Windows.widenConnectionWindow(ctx.channel());
                     readContinuously(ctx.channel());
                 }
