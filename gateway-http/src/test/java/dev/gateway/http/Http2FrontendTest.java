@@ -192,13 +192,17 @@ class Http2FrontendTest {
         }
     }
 
+    private ProxyUnderTest gatewayWithOneSecondReadTimeout(TestUpstream upstream) throws Exception {
+        return ProxyUnderTest.builder(dir)
+                .conf(c -> c.http("enable_http2", true).http("read_timeout", 1))
+                .api(TykApi.keyless("api", "/api", upstream.url()))
+                .start();
+    }
+
     @Test
     void idleHttp2ConnectionClosesAfterReadTimeout() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
-                        .conf(c -> c.http("enable_http2", true).http("read_timeout", 1))
-                        .api(TykApi.keyless("api", "/api", upstream.url()))
-                        .start();
+                ProxyUnderTest gateway = gatewayWithOneSecondReadTimeout(upstream);
                 Socket socket = new Socket("127.0.0.1", gateway.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -221,10 +225,7 @@ class Http2FrontendTest {
     @Test
     void aStreamWhoseBodyStallsIsAnsweredAfterReadTimeoutAndTheConnectionServesOn() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
-                        .conf(c -> c.http("enable_http2", true).http("read_timeout", 1))
-                        .api(TykApi.keyless("api", "/api", upstream.url()))
-                        .start();
+                ProxyUnderTest gateway = gatewayWithOneSecondReadTimeout(upstream);
                 RawH2 client = RawH2.h2c(gateway.port())) {
             long start = System.nanoTime();
             client.post(1, "/api/upload");
