@@ -380,7 +380,12 @@ main() {
             before=$(thread_cpu "$t")
             run_redis "$t" "${redis_port[$t]}" "$REDIS_REQUESTS" "$WORK/redis/round$round-$t.csv"
             split=$(cpu_split "$before" "$(thread_cpu "$t")")
-            [[ -n $split ]] && echo "$split" >>"$WORK/results/$t.redis.split"
+            if [[ -n $split ]]; then
+                echo "$split" >>"$WORK/results/$t.redis.split"
+                # CPU per request: every proxy thread's CPU in the round over the requests of its four tests.
+                awk -F/ -v n=$((REDIS_REQUESTS * ${#REDIS_TESTS[@]})) '{ s = 0; for (i = 1; i <= NF; i++) s += $i
+                    printf "%.2f\n", s * 1000 / n }' <<<"$split" >>"$WORK/results/$t.redis.cpu"
+            fi
             line=$(parse_redis "$WORK/redis/round$round-$t.csv") || {
                 cat "$WORK/redis/round$round-$t.csv" "$WORK/redis/round$round-$t.csv.err" >&2
                 die "could not parse redis-benchmark output for $t"
@@ -483,6 +488,7 @@ main() {
         for t in haproxy gateway; do
             if [[ -s $WORK/results/$t.redis.split ]]; then
                 echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.redis.split" | sed 's/ /, /g')"
+                echo "- $t CPU µs per request (all its threads), by round: $(paste -sd ' ' "$WORK/results/$t.redis.cpu" | sed 's/ /, /g'); median $(median <"$WORK/results/$t.redis.cpu")"
             fi
         done
         echo
@@ -496,7 +502,12 @@ main() {
             for test_name in "${REDIS_TESTS[@]}"; do
                 per_test+="$test_name $(ratio "${med_rps[gateway:$test_name]}" "${med_rps[haproxy:$test_name]}")x, "
             done
-            awk -v gh="$(ratio "${med_gbps[gateway]}" "${med_gbps[haproxy]}")" \
+            local cpu_ratio=""
+            if [[ -s $WORK/results/gateway.redis.cpu && -s $WORK/results/haproxy.redis.cpu ]]; then
+                cpu_ratio=$(ratio "$(median <"$WORK/results/gateway.redis.cpu")" \
+                    "$(median <"$WORK/results/haproxy.redis.cpu")")
+            fi
+            awk -v gh="$(ratio "${med_gbps[gateway]}" "${med_gbps[haproxy]}")" -v cr="$cpu_ratio" \
                 -v gd="$(ratio "${med_gbps[gateway]}" "${med_gbps[direct]}")" -v rr="${redis_ratio[gateway]}" \
                 -v per="${per_test%, }" -v after="${after_ok[gateway]}" -v problems="$gateway_problems" \
                 -v tests="${REDIS_VERDICT_TESTS[*]}" 'BEGIN {
@@ -508,6 +519,10 @@ main() {
                 v = (rr >= 1.0) ? "met" : "NOT met"
                 printf "- gateway/haproxy redis-benchmark, median over %s: %.2fx (target >= 1.00x): %s%s\n", tests, rr, v, suffix
                 printf "- gateway/haproxy redis-benchmark per test: %s\n", per
+                if (cr != "") {
+                    v = (cr <= 1.0) ? "met" : "NOT met"
+                    printf "- gateway/haproxy redis-benchmark CPU per request (median of rounds): %.2fx (target <= 1.00x): %s\n", cr, v
+                }
                 printf "- gateway log: %d WARN/ERROR lines\n", problems
             }'
         fi
