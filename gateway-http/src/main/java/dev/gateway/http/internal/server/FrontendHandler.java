@@ -25,6 +25,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -504,6 +505,13 @@ public final class FrontendHandler extends ChannelDuplexHandler
             LastHttpContent end = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
             end.trailingHeaders().set(trailers);
             ctx.writeAndFlush(end).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (http2Stream) {
+            // What was written goes out in a write of its own before the reset: a client may drop DATA that arrives
+            // with the RST_STREAM (the JDK's does), and the connection's flushes are consolidated. An empty DATA
+            // frame carries the flush; the reset follows once it has reached the socket.
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         // What the upstream sent before it broke off may still wait for the end of its read to be flushed (the
