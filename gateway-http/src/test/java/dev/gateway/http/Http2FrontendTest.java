@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import dev.gateway.core.testing.CapturedLog;
 import dev.gateway.core.testing.TestCerts;
 import dev.gateway.core.testing.TestTls;
 import dev.gateway.core.tls.PemKeyPair;
@@ -240,6 +242,32 @@ class Http2FrontendTest {
             client.flush();
             assertEquals("end", client.awaitEnd(3, 5, TimeUnit.SECONDS));
             assertFalse(client.goAwayReceived());
+        }
+    }
+
+    @Test
+    void malformedRequestsResetTheirStreamsAndTheConnectionServesOn() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = cleartextGateway(upstream, true);
+                CapturedLog log = CapturedLog.attach();
+                RawH2 client = RawH2.h2c(gateway.port())) {
+            // A line break in a field value: Netty's HPACK decoding refuses it before any stream exists.
+            client.get(1, "/api/x", "x-note", "a\r\nx-injected: yes");
+            // A host that contradicts :authority: the stream codec refuses it (RFC 9113, 8.3.1).
+            client.get(3, "/api/x", "host", "elsewhere.example");
+            client.flush();
+
+            for (int stream : new int[] {1, 3}) {
+                String ending = client.awaitEnd(stream, 5, TimeUnit.SECONDS);
+                assertTrue(ending != null && ending.startsWith("reset:"), "stream " + stream + " ended by " + ending);
+            }
+            client.get(5, "/api/after");
+            client.flush();
+            assertEquals("end", client.awaitEnd(5, 5, TimeUnit.SECONDS));
+            assertFalse(client.goAwayReceived());
+            log.awaitLogged(Level.INFO, "malformed HTTP/2 request", "host");
+            assertTrue(log.find(Level.WARN, "FrontendHandler").isEmpty(), String.join("\n", log.lines()));
+            assertTrue(log.chars() < 2_000, "no stack trace: " + log.chars() + " chars logged");
         }
     }
 

@@ -81,11 +81,23 @@ public final class RawH2 implements Closeable {
 
     /** A GET of {@code path} on stream {@code streamId}, ending the stream with the headers. */
     public void get(int streamId, String path) {
+        get(streamId, path, null, null);
+    }
+
+    /** As {@link #get(int, String)}, with one more header field, sent as it is, whatever its value holds. */
+    public void get(int streamId, String path, String name, String value) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         block.write(0x82); // :method GET (static index 2)
         block.write(0x86); // :scheme http (static index 6); the gateway does not mind it over TLS
         literal(block, 4, path); // :path, name from static index 4
         literal(block, 1, "localhost"); // :authority, name from static index 1
+        if (name != null) {
+            block.write(0); // a literal field without indexing, its name literal too (RFC 7541, 6.2.2)
+            block.write(name.length());
+            block.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
+            block.write(value.length());
+            block.writeBytes(value.getBytes(StandardCharsets.US_ASCII));
+        }
         frame(HEADERS, END_HEADERS | END_STREAM, streamId, block.toByteArray());
     }
 

@@ -41,6 +41,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -596,6 +597,11 @@ public final class FrontendHandler extends ChannelDuplexHandler
                     ClientAddress.localPort(ctx.channel()), tls.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("client={} connection error: {}", ClientAddress.of(ctx.channel()), cause.toString());
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof Http2Exception malformed) {
+            // A request the stream codec refused (a line break in a field value, a host against :authority):
+            // routine bad input, one line; closing the stream resets it.
+            ClientErrorLog.info(log, ctx.channel(), "client={} conn={} malformed HTTP/2 request: {}",
+                    ClientAddress.of(ctx.channel()), ctx.channel().id().asShortText(), malformed.getMessage());
         } else {
             ClientErrorLog.warn(log, ctx.channel(), "client={} unexpected error; closing the connection",
                     ClientAddress.of(ctx.channel()), cause);
