@@ -10,7 +10,7 @@ package dev.gateway.http;
  *   [tls]              SniHandler, https only: picks the certificate by SNI, then replaces itself with SslHandler
  *   request-decoder    StrictRequestDecoder: bytes to HttpRequest/HttpContent, refusing smuggling shapes
  *   response-encoder   ProxyResponseEncoder: HttpResponse/HttpContent to bytes, HEAD-aware
- *   frontend           FrontendHandler: timeouts, routing, local answers, one ProxyExchange at a time
+ *   frontend           FrontendHandler: timeouts; its RequestCycle routes, answers locally, one ProxyExchange at a time
  *
  * the same listener once the client speaks HTTP/2 (see Http2Negotiation)
  *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
