@@ -34,7 +34,8 @@ package dev.gateway.http;
  *
  * upstream connection
  *   [tls]              SslHandler, https targets only: SNI and host name verification
- *   client-codec       HttpClientCodec
+ *   client-encoder     HttpRequestEncoder
+ *   client-decoder     UpstreamResponseDecoder: Netty's response decoder, told when a response answers HEAD
  *   upstream           Http1UpstreamConnection: hands the response to the exchange that owns the connection
  *   after a 101, both go: [tls], then the Relay's handler
  *
@@ -53,7 +54,8 @@ public final class PipelineNames {
     public static final String REQUEST_DECODER = "request-decoder";
     public static final String RESPONSE_ENCODER = "response-encoder";
     public static final String FRONTEND = "frontend";
-    public static final String CLIENT_CODEC = "client-codec";
+    public static final String CLIENT_ENCODER = "client-encoder";
+    public static final String CLIENT_DECODER = "client-decoder";
     public static final String UPSTREAM = "upstream";
     public static final String ALPN = "alpn";
     public static final String H2_PREFACE = "h2-preface";

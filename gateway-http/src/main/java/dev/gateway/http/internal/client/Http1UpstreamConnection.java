@@ -6,6 +6,7 @@ import dev.gateway.http.UpstreamEndpoint;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -18,6 +19,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     final UpstreamEndpoint endpoint;
     private final UpstreamPool pool;
     private Channel channel;
+    private UpstreamResponseDecoder decoder;
     private UpstreamExchange owner;
     /** When the connection went back to the pool, for idle eviction. */
     long idleSinceNanos;
@@ -34,6 +36,9 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void write(Object part) {
+        if (part instanceof HttpRequest request) {
+            decoder.requestSent(request);
+        }
         channel.write(part, channel.voidPromise());
     }
 
@@ -92,13 +97,15 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         Relay.holdSwitching(channel);
         // This handler first: the codec's leftover bytes must reach the hold, not an exchange.
         channel.pipeline().remove(this);
-        channel.pipeline().remove(PipelineNames.CLIENT_CODEC);
+        channel.pipeline().remove(PipelineNames.CLIENT_DECODER);
+        channel.pipeline().remove(PipelineNames.CLIENT_ENCODER);
         return channel;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        decoder = (UpstreamResponseDecoder) ctx.pipeline().get(PipelineNames.CLIENT_DECODER);
     }
 
     @Override

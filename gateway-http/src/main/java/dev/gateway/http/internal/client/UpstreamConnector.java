@@ -11,8 +11,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -46,10 +45,8 @@ public final class UpstreamConnector {
                             ch.pipeline().addLast(PipelineNames.TLS, tls.client(endpoint.insecureSkipVerify())
                                     .newHandler(ch.alloc(), endpoint.sniHost(), endpoint.port()));
                         }
-                        ch.pipeline().addLast(PipelineNames.CLIENT_CODEC, new HttpClientCodec(new HttpDecoderConfig()
-                                .setMaxInitialLineLength(HttpSettings.MAX_REQUEST_LINE)
-                                .setMaxHeaderSize(HttpSettings.MAX_RESPONSE_HEADERS)
-                                .setMaxChunkSize(HttpSettings.MAX_CHUNK), false, false));
+                        ch.pipeline().addLast(PipelineNames.CLIENT_ENCODER, new HttpRequestEncoder());
+                        ch.pipeline().addLast(PipelineNames.CLIENT_DECODER, new UpstreamResponseDecoder());
                         ch.pipeline().addLast(PipelineNames.UPSTREAM, connection);
                     }
                 })

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ByteProcessor;
 import java.util.List;
 
 /**
@@ -43,6 +44,7 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
      * buffer for the next read, and those bytes must not be scanned twice.
      */
     private int scanned;
+    private final ByteProcessor headScanner = this::scanHeadByte;
 
     public StrictRequestDecoder() {
         super(new HttpDecoderConfig()
@@ -78,42 +80,52 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         }
     }
 
-    /** Looks for a line feed followed by a space or tab before the blank line that ends the head. */
+    /**
+     * Looks for a line feed followed by a space or tab before the blank line that ends the head. One pass of a
+     * {@link ByteProcessor} over the new bytes: the buffer's bounds and reference count are checked once, not
+     * per byte.
+     */
     private void scanHead(ByteBuf buffer) {
-        int start = buffer.readerIndex();
-        int end = buffer.writerIndex();
-        for (int i = start + scanned; i < end; i++) {
-            scanned = i - start + 1;
-            byte b = buffer.getByte(i);
-            if (!headStarted) {
-                int c = b & 0xff;
-                if (Character.isISOControl(c) || Character.isWhitespace(c)) {
-                    continue;
-                }
-                headStarted = true;
+        int from = buffer.readerIndex() + scanned;
+        int length = buffer.writerIndex() - from;
+        if (length <= 0) {
+            return;
+        }
+        int stop = buffer.forEachByte(from, length, headScanner);
+        scanned = (stop < 0 ? buffer.writerIndex() : stop + 1) - buffer.readerIndex();
+    }
+
+    /** One head byte; false at the blank line that ends the head. */
+    private boolean scanHeadByte(byte b) {
+        if (!headStarted) {
+            int c = b & 0xff;
+            if (Character.isISOControl(c) || Character.isWhitespace(c)) {
+                return true;
             }
-            if (afterLineFeed) {
-                afterLineFeed = false;
-                if (b == ' ' || b == '\t') {
-                    foldSeen = true;
-                } else if (b == '\n') {
-                    inHead = false;
-                    return;
-                } else if (b == '\r') {
-                    afterLineFeedCr = true;
-                    continue;
-                }
-            } else if (afterLineFeedCr) {
-                afterLineFeedCr = false;
-                if (b == '\n') {
-                    inHead = false;
-                    return;
-                }
+            headStarted = true;
+        }
+        if (afterLineFeed) {
+            afterLineFeed = false;
+            if (b == ' ' || b == '\t') {
+                foldSeen = true;
+            } else if (b == '\n') {
+                inHead = false;
+                return false;
+            } else if (b == '\r') {
+                afterLineFeedCr = true;
+                return true;
             }
+        } else if (afterLineFeedCr) {
+            afterLineFeedCr = false;
             if (b == '\n') {
-                afterLineFeed = true;
+                inHead = false;
+                return false;
             }
         }
+        if (b == '\n') {
+            afterLineFeed = true;
+        }
+        return true;
     }
 
     @Override
