@@ -81,6 +81,7 @@ nginx_package() {
 }
 
 port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
+port_busy() { ! port_free "$1"; }
 
 # pick_port NAME DEFAULT [TAKEN...]: the port given in $NAME must be free; otherwise the first free
 # port from DEFAULT up that is not already TAKEN by another target.
