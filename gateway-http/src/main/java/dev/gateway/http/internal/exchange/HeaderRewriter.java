@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.HttpConversionUtil;
@@ -143,6 +144,35 @@ final class HeaderRewriter {
         }
         request.setUri(route.upstreamUri(upstream, target.path(), target.query()));
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /**
+     * Frames an upstream's response head for an HTTP/1.x client, in place: chunked when the upstream gave no length
+     * (HTTP/1.0 has no chunks, so such a body ends with the connection instead), {@code Connection} to match, and
+     * the client's version.
+     *
+     * @param bodyless the response has no body (an answer to HEAD, a 204 or a 304)
+     * @param keepAlive whether the client connection is to stay open after this response
+     * @return whether it still can
+     */
+    static boolean frameForHttp1(HttpResponse response, boolean bodyless, boolean hasLength, boolean http10,
+            boolean keepAlive) {
+        HttpHeaders headers = response.headers();
+        boolean open = keepAlive;
+        if (!bodyless && !hasLength) {
+            if (http10) {
+                open = false;
+            } else {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        if (!open) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        return open;
     }
 
     /** Appends the client, scheme and original host to the {@code X-Forwarded-*} lists. */

@@ -12,13 +12,8 @@ import dev.gateway.http.internal.client.UpstreamExchange;
 import dev.gateway.http.internal.client.UpstreamPool;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +24,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads are demand-driven on both sides: the client is read while the upstream can take more, the upstream
  * while the client can. Bytes therefore never pile up in the gateway beyond the water marks.
+ *
+ * <p>The request half is {@link UpstreamRequest}, the response half {@link ClientResponse}; this class keeps what
+ * spans both: the upstream connection and its one retry, the end of the exchange, its failures, timeout and report.
  */
-public final class ProxyExchange implements UpstreamExchange {
+public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exchange {
+
+    /** An HTTP/2 stream's requests arrive in HTTP/1.1 form; reports name the protocol the client spoke. */
+    public static final String HTTP_2 = "HTTP/2.0";
 
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
 
@@ -43,44 +44,19 @@ public final class ProxyExchange implements UpstreamExchange {
     private final UpstreamEndpoint endpoint;
     private final HttpRequest request;
     /** The target and version the client sent, for logs; the request itself is rewritten for the upstream. */
-    /** An HTTP/2 stream's requests arrive in HTTP/1.1 form; reports name the protocol the client spoke. */
-    public static final String HTTP_2 = "HTTP/2.0";
-
     private final String clientUri;
     private final HttpVersion clientVersion;
-    private final boolean head;
-    /** Idempotent and without a body: may be sent again when a pooled connection proves dead. */
-    private final boolean replayable;
-    private final boolean clientHttp10;
     /** A call of a protocol over HTTP (gRPC): HTTP/2 to the upstream, and no silence timeout once answered. */
     private final boolean rpc;
-    /** The protocol's own status the client was sent (gRPC's), from the response head or its trailers; -1 none. */
-    private int rpcStatus = -1;
-    /**
-     * The request asks to switch protocols: it goes over HTTP/1.1, and a {@code 101} ends the exchange by handing
-     * both connections to the {@link dev.gateway.http.ProtocolSwitch}.
-     */
-    private final boolean switching;
-    /** The switch was asked for by HTTP/2 extended CONNECT: the client gets a 200 where the upstream said 101. */
-    private final boolean extendedConnect;
-    /** The upstream's 101 went to the client; the end of that response completes the switch. */
-    private boolean switchAnswered;
-    private final long proxyTimeoutNanos;
-    private final long streamIdleNanos;
-    private final long maxBodySize;
-    private final ExchangeListener exchanges;
     private final long startNanos = System.nanoTime();
 
     private UpstreamChannel upstream;
-    private boolean retried;
     /** The request half: the request on its way to the upstream. */
     private final UpstreamRequest toUpstream;
 
     /** The response half: how the upstream's response reaches the client. */
     private final ClientResponse toClient;
     private boolean responseReceived;
-    private boolean skippingInformational;
-    private boolean upstreamReusable;
 
     private long lastUpstreamReadNanos;
     private boolean done;
@@ -99,32 +75,15 @@ public final class ProxyExchange implements UpstreamExchange {
         this.route = route;
         this.target = target;
         this.rpc = settings.rules().isRpc(request);
-        this.switching = switching;
-        this.extendedConnect = extendedConnect;
         // An upgrade is an HTTP/1.1 mechanism: h2c:// and proxy_enable_http2 targets are asked over HTTP/1.1.
         this.endpoint = switching ? route.endpoint(target, false).overHttp1() : route.endpoint(target, rpc);
         this.request = request;
         this.clientUri = request.uri();
         this.clientVersion = request.protocolVersion();
-        this.head = request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
-        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
-                && HttpUtil.getContentLength(request, 0L) == 0;
-        this.proxyTimeoutNanos = settings.proxyTimeoutNanos();
-        this.streamIdleNanos = settings.streamIdleNanos();
-        this.maxBodySize = settings.maxBodySize();
-        this.exchanges = settings.exchanges();
         this.toUpstream = new UpstreamRequest(request, settings.maxBodySize());
-        this.toClient = new ClientResponse(client, frontend.encoder(), head, clientHttp10, keepAlive,
-                settings.flushIntervalNanos());
-    }
-
-    private static boolean isIdempotent(HttpRequest request) {
-        String method = request.method().name();
-        return switch (method) {
-            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
-            default -> false;
-        };
+        // A switch's answer is one object more, only for the requests that ask for one.
+        this.toClient = new ClientResponse(this, client, frontend.encoder(), route, request, keepAlive, settings, rpc,
+                switching ? new SwitchingResponse(client, settings.switches(), extendedConnect) : null);
     }
 
     public Route route() {
@@ -134,7 +93,7 @@ public final class ProxyExchange implements UpstreamExchange {
     // ---- starting ---------------------------------------------------------------------------------------------
 
     public void start() {
-        frontend.watchUpstream(startNanos + proxyTimeoutNanos);
+        frontend.watchUpstream(startNanos + settings.proxyTimeoutNanos());
         UpstreamChannel pooled = pool.poll(endpoint);
         if (pooled != null) {
             attach(pooled);
@@ -211,118 +170,27 @@ public final class ProxyExchange implements UpstreamExchange {
             return;
         }
         lastUpstreamReadNanos = System.nanoTime();
-        if (msg instanceof HttpResponse response) {
-            if (response.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(msg);
-                fail(ProxyFailure.UPSTREAM_PROTOCOL, response.decoderResult().cause());
-                return;
-            }
-            if (response.status().code() == 101) {
-                if (!switching) {
-                    ReferenceCountUtil.release(msg);
-                    fail(ProxyFailure.UPSTREAM_PROTOCOL, new IllegalStateException("101 to a request that asked "
-                            + "for no protocol switch"));
-                    return;
-                }
-                answerSwitch(response);
-            } else if (isInformational(response.status())) {
-                // 100 Continue and friends: the gateway answers Expect itself, so these go no further.
-                skippingInformational = true;
-            } else {
-                startResponse(response);
-            }
-        }
-        if (msg instanceof HttpContent part) {
-            onResponseContent(part);
-        }
+        toClient.read(msg);
     }
 
-    private static boolean isInformational(HttpResponseStatus status) {
-        return status.code() >= 100 && status.code() < 200 && status.code() != 101;
-    }
-
-    private void startResponse(HttpResponse upstreamHead) {
-        if (!route.responseFilters().isEmpty() && !filterResponse(upstreamHead, null)) {
-            return;
-        }
+    /** For the response half: the upstream answered, and its response is read on as the client takes it. */
+    @Override
+    public void responseStarted() {
         responseReceived = true;
-        if (rpc) {
-            rpcStatus = settings.rules().rpcStatus(upstreamHead.headers()); // a Trailers-Only answer
-        }
-        upstreamReusable = toClient.start(upstreamHead, settings.draining().getAsBoolean());
         if (toClient.eventStream()) {
             // stream_idle_timeout may be shorter than proxy_default_timeout, whose check is the one scheduled.
-            frontend.watchUpstream(lastUpstreamReadNanos + streamIdleNanos);
+            frontend.watchUpstream(lastUpstreamReadNanos + settings.streamIdleNanos());
         }
     }
 
-    private void onResponseContent(HttpContent part) {
-        if (done) {
-            part.release(); // the head's part of a whole response, after a response filter failed the exchange
-            return;
-        }
-        if (switchAnswered) {
-            // A 101 has no body: its end is where the new protocol's bytes start.
-            part.release();
-            if (part instanceof LastHttpContent) {
-                switchProtocols();
-            }
-            return;
-        }
-        if (skippingInformational) {
-            if (part instanceof LastHttpContent) {
-                skippingInformational = false;
-            }
-            part.release();
-            return;
-        }
-        if (part.decoderResult().isFailure()) {
-            part.release();
-            fail(ProxyFailure.UPSTREAM_PROTOCOL, part.decoderResult().cause());
-            return;
-        }
-        if (!route.responseFilters().isEmpty() && part instanceof LastHttpContent end
-                && !end.trailingHeaders().isEmpty() && !filterResponse(null, end.trailingHeaders())) {
-            part.release();
-            return;
-        }
-        if (rpc && part instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
-            int status = settings.rules().rpcStatus(end.trailingHeaders());
-            rpcStatus = status >= 0 ? status : rpcStatus;
-        }
-        if (toClient.write(part)) {
-            complete();
-        }
-    }
-
-    /** Runs the route's response filters; false when one threw, which failed the exchange. */
-    private boolean filterResponse(HttpResponse head, HttpHeaders trailers) {
-        RuntimeException broken = ResponseChain.run(route, request, client.channel(), head, trailers);
-        if (broken != null) {
-            fail(ProxyFailure.FILTER_FAILED, broken);
-        }
-        return broken == null;
-    }
-
-    /** Sends the upstream's 101 on to the client: as it is, or as the 200 that answers an extended CONNECT. */
-    private void answerSwitch(HttpResponse response) {
-        switchAnswered = true;
-        responseReceived = true;
-        if (extendedConnect) {
-            settings.switches().toConnectResponse(response);
-            client.write(response, client.voidPromise());
-        } else {
-            client.write(Switchover.switchingResponse(response), client.voidPromise());
-        }
-    }
-
-    /** The 101 is complete: both connections leave HTTP and go to the protocol switch. */
-    private void switchProtocols() {
+    /** For the response half: the 101 is complete, and both connections leave HTTP for the protocol switch. */
+    @Override
+    public void switchComplete() {
         done = true;
         toClient.cancelFlush();
         UpstreamChannel connection = upstream;
         upstream = null;
-        ended(extendedConnect ? 200 : 101, null);
+        ended(toClient.status(), null);
         frontend.switchProtocols(connection.switchProtocols(), route, target, clientUri);
     }
 
@@ -344,28 +212,31 @@ public final class ProxyExchange implements UpstreamExchange {
         }
     }
 
-    private void complete() {
+    /** For the response half: the whole response went to the client. */
+    @Override
+    public void responseComplete() {
         done = true;
         toClient.cancelFlush();
         client.flush();
         UpstreamChannel connection = upstream;
         upstream = null;
         // An upstream that answered before the whole request was sent still expects the rest of it.
-        connection.release(upstreamReusable && toUpstream.sent() && !settings.closeConnections());
+        connection.release(toClient.upstreamReusable() && toUpstream.sent() && !settings.closeConnections());
         ended(toClient.status(), null);
         frontend.exchangeFinished(toClient.keepAlive() && toUpstream.complete());
     }
 
     /** The one report of this exchange's end, as the client saw it. */
     private void ended(int status, ProxyFailure failure) {
+        ExchangeListener exchanges = settings.exchanges();
         if (exchanges == ExchangeListener.NONE) {
             return;
         }
         exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
                 ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
-                frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, rpcStatus, target.raw(),
-                toUpstream.bytes(),
-                toClient.bytes(), System.nanoTime() - startNanos, failure == null ? "" : failure.name()));
+                frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, toClient.rpcStatus(),
+                target.raw(), toUpstream.bytes(), toClient.bytes(), System.nanoTime() - startNanos,
+                failure == null ? "" : failure.name()));
     }
 
     // ---- failures ---------------------------------------------------------------------------------------------
@@ -376,12 +247,9 @@ public final class ProxyExchange implements UpstreamExchange {
         if (done || connection != upstream) {
             return;
         }
-        if (!responseReceived && replayable && connection.isReused() && !retried) {
+        if (!responseReceived && toUpstream.retryAfter(connection)) {
             // A pooled connection the upstream had already given up on: nothing was processed, send it again.
-            retried = true;
             upstream = null;
-            toUpstream.detach();
-            connection.discard();
             log.debug("api={} client={} pooled connection to {} was dead; retrying once", route.apiId(),
                     ClientAddress.of(client.channel()), endpoint);
             connect();
@@ -418,6 +286,7 @@ public final class ProxyExchange implements UpstreamExchange {
      * Ends the exchange with a failure: a JSON error when nothing was sent to the client yet, otherwise a closed
      * client connection, the only way HTTP/1.1 can say that a response broke off.
      */
+    @Override
     public void fail(ProxyFailure failure, Throwable cause) {
         if (done) {
             return;
@@ -447,6 +316,7 @@ public final class ProxyExchange implements UpstreamExchange {
      * calls {@link #fail} when the moment has passed. Time spent waiting on the client never counts.
      */
     public long upstreamDeadline(long now) {
+        long proxyTimeoutNanos = settings.proxyTimeoutNanos();
         long deadline;
         if (!responseReceived) {
             if (upstream == null) {
@@ -466,7 +336,8 @@ public final class ProxyExchange implements UpstreamExchange {
             deadline = now + proxyTimeoutNanos;
         } else {
             // An event stream rests between events for as long as the stream idle timeout allows.
-            deadline = lastUpstreamReadNanos + (toClient.eventStream() ? streamIdleNanos : proxyTimeoutNanos);
+            deadline = lastUpstreamReadNanos
+                    + (toClient.eventStream() ? settings.streamIdleNanos() : proxyTimeoutNanos);
         }
         return deadline;
     }

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 
@@ -19,6 +20,9 @@ final class UpstreamRequest {
 
     private HttpRequest request;
     private final long maxBodySize;
+    /** Idempotent and without a body: may be sent again when a pooled connection proves dead. */
+    private final boolean replayable;
+    private boolean retried;
     /** The upstream channel, once attached. */
     private UpstreamChannel channel;
     /** Parts that arrived before the upstream channel was ready. */
@@ -32,10 +36,23 @@ final class UpstreamRequest {
     private long lastWriteNanos;
     private long bytes;
 
-    /** @param maxBodySize bytes, 0 for no limit */
+    /**
+     * @param request the request as the client sent it, to be rewritten for the upstream before it is attached
+     * @param maxBodySize bytes, 0 for no limit
+     */
     UpstreamRequest(HttpRequest request, long maxBodySize) {
         this.request = request;
         this.maxBodySize = maxBodySize;
+        this.replayable = isIdempotent(request) && !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) == 0;
+    }
+
+    private static boolean isIdempotent(HttpRequest request) {
+        String method = request.method().name();
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -74,10 +91,21 @@ final class UpstreamRequest {
         return false;
     }
 
-    /** The upstream channel proved dead before it answered: the request waits for another. */
-    void detach() {
+    /**
+     * The upstream channel closed before it answered. A channel that had served before may have met an upstream
+     * that gave up on it unseen, so a replayable request lets go of it and waits for another, once.
+     *
+     * @return true when the request waits for another channel; false when it cannot go again, and nothing changed
+     */
+    boolean retryAfter(UpstreamChannel dead) {
+        if (!replayable || !dead.isReused() || retried) {
+            return false;
+        }
+        retried = true;
         channel = null;
         headHeld = false;
+        dead.discard();
+        return true;
     }
 
     /**
