@@ -266,6 +266,7 @@ class Http2FrontendTest {
             assertEquals("end", client.awaitEnd(5, 5, TimeUnit.SECONDS));
             assertFalse(client.goAwayReceived());
             log.awaitLogged(Level.INFO, "malformed HTTP/2 request", "host");
+            log.awaitLogged(Level.INFO, "HTTP/2 stream 1 refused before any route", "conn=");
             assertTrue(log.find(Level.WARN, "FrontendHandler").isEmpty(), String.join("\n", log.lines()));
             assertTrue(log.chars() < 2_000, "no stack trace: " + log.chars() + " chars logged");
         }

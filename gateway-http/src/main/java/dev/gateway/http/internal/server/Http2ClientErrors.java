@@ -70,7 +70,7 @@ final class Http2ClientErrors extends ChannelInboundHandlerAdapter {
         ctx.fireExceptionCaught(cause);
     }
 
-    private static String name(long errorCode) {
+    static String name(long errorCode) {
         Http2Error error = Http2Error.valueOf(errorCode);
         return error == null ? "0x" + Long.toHexString(errorCode) : error.name();
     }

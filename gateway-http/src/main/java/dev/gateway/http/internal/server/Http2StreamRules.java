@@ -1,5 +1,7 @@
 package dev.gateway.http.internal.server;
 
+import dev.gateway.core.net.ClientAddress;
+import dev.gateway.core.net.ClientErrorLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -9,6 +11,8 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.logging.LogLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rules of RFC 9113 section 5.1 for a HEADERS frame on a stream that is not open, where Netty's decoder answers
@@ -30,6 +34,8 @@ import io.netty.handler.logging.LogLevel;
  * the connection's header compression state is intact.
  */
 final class Http2StreamRules extends Http2FrameLogger {
+
+    private static final Logger log = LoggerFactory.getLogger(Http2StreamRules.class);
 
     /** How many gaps in the client's stream ids are remembered; a client that skips more is not usual. */
     private static final int SKIPPED_RANGES = 16;
@@ -84,6 +90,13 @@ final class Http2StreamRules extends Http2FrameLogger {
         super.logRstStream(direction, ctx, streamId, errorCode);
         if (direction == Direction.INBOUND) {
             rememberReset(streamId);
+        } else if (connection != null && connection.remote().isValidStreamId(streamId)
+                && streamId > connection.remote().lastStreamCreated()) {
+            // A stream refused before it opened: its header block failed HPACK decoding or Netty's field checks (a
+            // line break in a value). The codec says so only at DEBUG, and no exchange ever starts to log it.
+            ClientErrorLog.info(log, ctx.channel(), "client={} conn={} HTTP/2 stream {} refused before any route: "
+                    + "its headers could not be decoded (RST_STREAM {})", ClientAddress.of(ctx.channel()),
+                    ctx.channel().id().asShortText(), streamId, Http2ClientErrors.name(errorCode));
         }
     }
 
