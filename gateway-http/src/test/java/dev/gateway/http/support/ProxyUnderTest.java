@@ -207,7 +207,7 @@ public final class ProxyUnderTest implements AutoCloseable {
                     .findFirst().orElseThrow();
             HttpRoutes routes = HttpRoutes.compile(plan, loaded.snapshot(), loaded.settings(), filters);
             return new Embedded(loaded.proxy(), new HttpListenerInitializer(loaded.proxy(), () -> routes, null,
-                    status, false));
+                    status, false), routes);
         }
 
         public ProxyUnderTest start() throws Exception {
@@ -254,8 +254,12 @@ public final class ProxyUnderTest implements AutoCloseable {
         }
     }
 
-    /** A listener's pipeline without a socket, and the proxy behind it, which {@link #close} closes. */
-    public record Embedded(HttpProxy proxy, HttpListenerInitializer initializer) implements AutoCloseable {
+    /**
+     * A listener's pipeline without a socket, its compiled routes, and the proxy behind it, which {@link #close}
+     * closes.
+     */
+    public record Embedded(HttpProxy proxy, HttpListenerInitializer initializer, HttpRoutes routes)
+            implements AutoCloseable {
         @Override
         public void close() {
             proxy.close();
