@@ -116,9 +116,13 @@ for i in "${!LABELS[@]}"; do
     mkdir -p "$dir/apps"
     port=$(pick_port AB_PORT_$i $((19310 + i)) "${taken[@]}")
     taken+=("$port")
+    # HTTP/2 only for the gRPC arm: on a cleartext port it adds the h2c upgrade handler to every HTTP/1.1
+    # connection, which bench/http1-keepalive.sh's gateway does not have either.
+    http2=false
+    [[ $WORKLOAD == grpc ]] && http2=true
     cat >"$dir/tyk.conf" <<EOF
 {"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS,
- "http_server_options": {"enable_http2": true}}
+ "http_server_options": {"enable_http2": $http2}}
 EOF
     cat >"$dir/apps/api.json" <<EOF
 {"api_id": "ab", "name": "ab", "use_keyless": true, "active": true,
