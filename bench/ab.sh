@@ -185,8 +185,13 @@ load() {
     local port=$1 seconds=$2 rate=$3 out=$4 url=http://127.0.0.1:$1$REQUEST_PATH rps=()
     ((rate == 0)) || rps=(--rps="$(per_client_rps "$rate" "$CONNECTIONS")")
     if [[ $WORKLOAD == tcp ]]; then
-        # A count, not a duration: redis-benchmark runs REQUESTS GETs each time, the warm-up too.
+        # A count, not a duration: redis-benchmark runs REQUESTS GETs at a time; a warm-up (SECONDS given) repeats
+        # it until SECONDS have passed.
+        local until=$((SECONDS + seconds))
         redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$REQUESTS" -c "$CONNECTIONS" -q >"$out" 2>&1
+        while [[ $out == */warmup* ]] && ((SECONDS < until)); do
+            redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$REQUESTS" -c "$CONNECTIONS" -q >"$out" 2>&1
+        done
         tr '\r' '\n' <"$out" | awk -v n="$REQUESTS" '
             /^ *GET: [0-9.]+ requests per second/ { ok = 1; rps = $2 } END { printf "%d %s\n", ok ? n : 0, rps }'
     elif [[ $WORKLOAD == http1 && $rate == 0 ]]; then
