@@ -90,10 +90,11 @@ final class Http2StreamRules extends Http2FrameLogger {
         super.logRstStream(direction, ctx, streamId, errorCode);
         if (direction == Direction.INBOUND) {
             rememberReset(streamId);
-        } else if (connection != null && connection.remote().isValidStreamId(streamId)
+        } else if (connection != null && !connection.goAwaySent() && connection.remote().isValidStreamId(streamId)
                 && streamId > connection.remote().lastStreamCreated()) {
             // A stream refused before it opened: its header block failed HPACK decoding or Netty's field checks (a
             // line break in a value). The codec says so only at DEBUG, and no exchange ever starts to log it.
+            // After a GOAWAY every new stream is refused, for that reason alone, which the GOAWAY's line said.
             ClientErrorLog.info(log, ctx.channel(), "client={} conn={} HTTP/2 stream {} refused before any route: "
                     + "its headers could not be decoded (RST_STREAM {})", ClientAddress.of(ctx.channel()),
                     ctx.channel().id().asShortText(), streamId, Http2ClientErrors.name(errorCode));
