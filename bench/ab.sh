@@ -7,6 +7,7 @@
 #   RATE=5000 bench/ab.sh grpc base=/tmp/base.jar new=gateway-server/target/gateway.jar
 #   bench/ab.sh http1 'adaptive=gateway-server/target/gateway.jar' \
 #                     'pooled=gateway-server/target/gateway.jar|-Dio.netty.allocator.type=pooled'
+#   bench/ab.sh tcp 'uring=gateway-server/target/gateway.jar' 'epoll=gateway-server/target/gateway.jar||epoll'
 #
 # Workload (first argument):
 #   http1   HTTP/1.1 keep-alive GETs to an nginx upstream (a fixed 64-byte body): wrk flat out, or h2load --h1
@@ -15,7 +16,8 @@
 #           or at RATE calls/s
 #   tcp     redis GETs through a `tcp` API to a redis-server: redis-benchmark -t get -c CONNECTIONS, REQUESTS per
 #           round (no RATE: redis-benchmark cannot hold one)
-# Arms: LABEL=JAR or LABEL=JAR|JAVA OPTIONS (the options split on spaces). The same jar may appear twice.
+# Arms: LABEL=JAR[|JAVA OPTIONS[|TRANSPORT]]: the options split on spaces; TRANSPORT is tyk.conf's `transport`
+# (auto, io_uring, epoll or nio; auto when absent). The same jar may appear twice.
 #
 # Environment (defaults in brackets):
 #   ROUNDS [4]  DURATION [10]  WARMUP [25]  seconds; every arm is warmed flat out before the first round
@@ -41,7 +43,7 @@ PROXY_CPUS=""
 
 . "$ROOT/bench/lib.sh"
 
-(($# >= 2)) || die "usage: bench/ab.sh http1|grpc|tcp LABEL=JAR[|JAVA_OPTS] LABEL=JAR[|JAVA_OPTS]..."
+(($# >= 2)) || die "usage: bench/ab.sh http1|grpc|tcp LABEL=JAR[|JAVA_OPTS[|TRANSPORT]] LABEL=JAR[|JAVA_OPTS[|TRANSPORT]]..."
 WORKLOAD=$1
 shift
 case $WORKLOAD in
@@ -61,17 +63,18 @@ check_positive ROUNDS DURATION WARMUP PROXY_THREADS CONNECTIONS
 LABELS=()
 JARS=()
 OPTS=()
+TRANSPORTS=()
 for arm; do
-    [[ $arm == *=* ]] || die "an arm is LABEL=JAR[|JAVA_OPTS], not '$arm'"
+    [[ $arm == *=* ]] || die "an arm is LABEL=JAR[|JAVA_OPTS[|TRANSPORT]], not '$arm'"
     label=${arm%%=*}
-    rest=${arm#*=}
-    jar=${rest%%|*}
-    opts=""
-    [[ $rest == *'|'* ]] && opts=${rest#*|}
+    IFS='|' read -r jar opts transport <<<"${arm#*=}"
     [[ -f $jar ]] || die "arm $label: no jar at $jar"
+    transport=${transport:-auto}
+    [[ $transport =~ ^(auto|io_uring|epoll|nio)$ ]] || die "arm $label: transport '$transport' is not auto, io_uring, epoll or nio"
     LABELS+=("$label")
     JARS+=("$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")")
     OPTS+=("$opts")
+    TRANSPORTS+=("$transport")
 done
 
 command -v h2load >/dev/null || apt_install nghttp2-client
@@ -146,7 +149,7 @@ for i in "${!LABELS[@]}"; do
     [[ $WORKLOAD == grpc ]] && http2=true
     if [[ $WORKLOAD == tcp ]]; then
         cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS,
+{"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS, "transport": "${TRANSPORTS[$i]}",
  "ports_whitelist": {"tcp": {"ports": [$tcp_port]}}}
 EOF
         cat >"$dir/apps/api.json" <<EOF
@@ -155,7 +158,7 @@ EOF
 EOF
     else
         cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS,
+{"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS, "transport": "${TRANSPORTS[$i]}",
  "http_server_options": {"enable_http2": $http2}}
 EOF
         cat >"$dir/apps/api.json" <<EOF
@@ -171,7 +174,7 @@ EOF
         port=$tcp_port
     fi
     ARM_PORT+=("$port")
-    log "arm ${LABELS[$i]}: ${JARS[$i]} ${OPTS[$i]:+(${OPTS[$i]})} on port $port"
+    log "arm ${LABELS[$i]}: ${JARS[$i]} ${OPTS[$i]:+(${OPTS[$i]}) }transport ${TRANSPORTS[$i]}, port $port"
 done
 
 # ---------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #   PORT_U [18090]  PORT_N [18091]  PORT_G [18092]   ports; a busy default moves to the next free port,
 #                                                     a busy port given explicitly is an error
 #   PROXY_THREADS [2]   threads each proxy runs: nginx worker_processes and the gateway's io_threads
+#   TRANSPORT [auto]    the gateway's tyk.conf `transport`: auto (io_uring where the kernel allows it), epoll, nio
 #   NGINX_REUSEPORT [1] 1: the nginx proxy listens with reuseport (connections spread over its workers)
 #   UPSTREAM_KEEPALIVE [CONNECTIONS*STREAMS]   nginx's upstream keepalive cache per worker. nginx's grpc_pass
 #                       sends one request per upstream connection at a time, so anything smaller than the
@@ -217,7 +218,7 @@ start_gateway() {
     local dir=$WORK/gateway
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "http_server_options": {"enable_http2": true}}
+{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "transport": "$TRANSPORT", "http_server_options": {"enable_http2": true}}
 EOF
     cat >"$dir/apps/greeter.json" <<EOF
 {"api_id":"greeter","name":"greeter","use_keyless":true,"active":true,"proxy":{"listen_path":"/helloworld.Greeter","strip_listen_path":false,"target_url":"h2c://127.0.0.1:$PORT_U"}}
@@ -403,7 +404,7 @@ main() {
         echo "- java: $(java -version 2>&1 | head -n 1)"
         echo "- upstream: grpc-java GrpcDemoServers (examples.jar), plaintext h2c, helloworld.Greeter and routeguide.RouteGuide"
         echo "- unary load: h2load -D $DURATION -c $CONNECTIONS -m $STREAMS -t $THREADS$( ((RATE > 0)) && echo " --rps=$RPS_PER_CLIENT (a fixed $RATE calls/s in total)" || echo " flat out (saturation)"), POST $GREETER_PATH with HelloRequest{name: \"world\"} (12 bytes framed), $ROUNDS interleaved rounds after a $WARMUP warm-up per target (flat out)"
-        echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads); nginx grpc_pass with upstream keepalive $UPSTREAM_KEEPALIVE"
+        echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads, transport $TRANSPORT); nginx grpc_pass with upstream keepalive $UPSTREAM_KEEPALIVE"
         [[ -n $PROXY_CPUS$UPSTREAM_CPUS$LOAD_CPUS ]] &&
             echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstream ${UPSTREAM_CPUS:-none}, load ${LOAD_CPUS:-none}"
         [[ $SKIP_GATEWAY != 1 ]] && echo "- JAVA_OPTS: ${JAVA_OPTS:-(none)}"

@@ -21,6 +21,7 @@
 #   PORT_TCP [18120]        first listen port of the tcp APIs (one per API, per gateway)
 #                           a busy default moves to the next free port, a busy port given explicitly is an error
 #   PROXY_THREADS [2]       the gateways' io_threads
+#   TRANSPORT [auto]    the gateway's tyk.conf `transport`: auto (io_uring where the kernel allows it), epoll, nio
 #   PROXY_CPUS, UPSTREAM_CPUS   optional taskset CPU lists for the gateways and for redis-server plus nginx
 #   JAVA_OPTS               extra JVM options for both gateways
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]
@@ -129,7 +130,7 @@ write_gateway() {
     shift 3
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $http_port, "app_path": "apps/", "io_threads": $PROXY_THREADS,
+{"listen_port": $http_port, "app_path": "apps/", "io_threads": $PROXY_THREADS, "transport": "$TRANSPORT",
  "uptime_tests": {"config": {"failure_trigger_sample_size": $FAILURE_TRIGGER_SAMPLE_SIZE, "time_wait": $TIME_WAIT}},
  "ports_whitelist": {"tcp": {"ports": [$(IFS=,; echo "$*")]}}}
 EOF
@@ -446,7 +447,7 @@ main() {
             echo
         fi
         echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); nproc: $(nproc); kernel $(uname -r)"
-        echo "- java: $(java -version 2>&1 | head -n 1); JAVA_OPTS: ${JAVA_OPTS:-(none)}; gateway io_threads $PROXY_THREADS"
+        echo "- java: $(java -version 2>&1 | head -n 1); JAVA_OPTS: ${JAVA_OPTS:-(none)}; gateway io_threads $PROXY_THREADS, transport $TRANSPORT"
         echo "- gateway: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), jar built $JAR_BUILT"
         echo "- nginx: $("$NGINX" -v 2>&1 | head -n 1 | sed 's/^nginx version: //'); redis: $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
         echo "- targets: $TARGETS, each its own 127.0.y.z address: $N_TCP TCP checks (Tyk's Redis example: PING, +PONG, info replication, role:master, QUIT) against one redis-server, $N_HTTP HTTP checks (GET /health, 200) against one nginx; $TARGETS_PER_API targets per API ($TCP_APIS tcp, $HTTP_APIS http APIs), load balancing gated by the checks"

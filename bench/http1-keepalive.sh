@@ -16,6 +16,7 @@
 #   PORT_U [18080]  PORT_N [18081]  PORT_G [18082]   ports; a busy default moves to the next free port,
 #                                                     a busy port given explicitly is an error
 #   PROXY_THREADS [2]   threads each proxy runs: nginx worker_processes and the gateway's io_threads
+#   TRANSPORT [auto]    the gateway's tyk.conf `transport`: auto (io_uring where the kernel allows it), epoll, nio
 #   NGINX_REUSEPORT [1] 1: the nginx proxy listens with reuseport, so the kernel spreads connections over
 #                       its workers as the gateway spreads them over its event loops; 0: nginx's default
 #                       accept, which may leave every connection on one worker (the report shows the split)
@@ -149,7 +150,7 @@ start_gateway() {
     local dir=$WORK/gateway
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS}
+{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "transport": "$TRANSPORT"}
 EOF
     cat >"$dir/apps/bench.json" <<EOF
 {
@@ -338,7 +339,7 @@ main() {
             echo "- load: wrk -t $THREADS -c $CONNECTIONS -d $DURATION --latency (flat out, saturation), $ROUNDS interleaved rounds after a $WARMUP warm-up per target"
         fi
         echo "- upstream: nginx, worker_processes 1, fixed 64-byte body"
-        echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads); nginx upstream keepalive 64"
+        echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport"), gateway io_threads, transport $TRANSPORT); nginx upstream keepalive 64"
         [[ -n $PROXY_CPUS$UPSTREAM_CPUS$WRK_CPUS ]] &&
             echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstream ${UPSTREAM_CPUS:-none}, wrk ${WRK_CPUS:-none}"
         [[ $SKIP_GATEWAY != 1 ]] && echo "- JAVA_OPTS: ${JAVA_OPTS:-(none)}"

@@ -5,6 +5,11 @@
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
+# The gateway's socket transport, tyk.conf's `transport`, for every script that writes a tyk.conf (ab.sh sets it
+# per arm instead).
+TRANSPORT=${TRANSPORT:-auto}
+[[ $TRANSPORT =~ ^(auto|io_uring|epoll|nio)$ ]] || die "TRANSPORT is auto, io_uring, epoll or nio, not '$TRANSPORT'"
+
 # check_flags VAR...: each must be 0 or 1. check_positive VAR...: each must be a positive integer.
 check_flags() {
     local var

@@ -18,6 +18,7 @@
 #   PORT_G [18106]                                the gateway's own HTTP port (/hello)
 #                       a busy default moves to the next free port, a busy port given explicitly is an error
 #   PROXY_THREADS [2]   threads each proxy runs: HAProxy nbthread and the gateway's io_threads
+#   TRANSPORT [auto]    the gateway's tyk.conf `transport`: auto (io_uring where the kernel allows it), epoll, nio
 #   PROXY_CPUS, UPSTREAM_CPUS, LOAD_CPUS   optional taskset CPU lists (LOAD_CPUS: iperf3 -c, redis-benchmark)
 #   JAVA_OPTS           extra JVM options for the gateway
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]
@@ -169,7 +170,7 @@ start_gateway() {
     local dir=$WORK/gateway
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS,
+{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "transport": "$TRANSPORT",
  "ports_whitelist": {"tcp": {"ports": [$PORT_G_IPERF, $PORT_G_REDIS]}}}
 EOF
     cat >"$dir/apps/iperf.json" <<EOF
@@ -444,7 +445,7 @@ main() {
         fi
         echo "- iperf3: -t $DURATION -P $IPERF_STREAMS$( ((IPERF_REVERSE)) && echo " -R (server sends)"), $ROUNDS interleaved rounds after a ${WARMUP}s warm-up per target"
         echo "- redis-benchmark: -t ping,set,get -n $REDIS_REQUESTS -c $REDIS_CLIENTS -P $REDIS_PIPELINE, same rounds, after a -n $REDIS_WARMUP warm-up per target"
-        echo "- proxies: $PROXY_THREADS threads each (haproxy nbthread, mode tcp, option splice-auto; gateway io_threads, protocol tcp APIs)"
+        echo "- proxies: $PROXY_THREADS threads each (haproxy nbthread, mode tcp, option splice-auto; gateway io_threads, transport $TRANSPORT, protocol tcp APIs)"
         if [[ -n $PROXY_CPUS$UPSTREAM_CPUS$LOAD_CPUS ]]; then
             echo "- CPU pinning: proxies ${PROXY_CPUS:-none}, upstreams ${UPSTREAM_CPUS:-none}, load ${LOAD_CPUS:-none}"
         fi

@@ -20,6 +20,7 @@
 #   PORT_U [18120]  PORT_N [18121]  PORT_G [18122]   ports; a busy default moves to the next free port,
 #                                                     a busy port given explicitly is an error
 #   PROXY_THREADS [2]   threads each proxy runs: nginx worker_processes and the gateway's io_threads
+#   TRANSPORT [auto]    the gateway's tyk.conf `transport`: auto (io_uring where the kernel allows it), epoll, nio
 #   NGINX_REUSEPORT [1] 1: the nginx proxy listens with reuseport (connections spread over its workers)
 #   PROXY_CPUS, UPSTREAM_CPUS, LOAD_CPUS   optional taskset CPU lists (LOAD_CPUS: the WsLoad client)
 #   JAVA_OPTS           extra JVM options for the gateway (none by default: the heap a user gets)
@@ -140,7 +141,7 @@ start_gateway() {
     local dir=$WORK/gateway
     mkdir -p "$dir/apps"
     cat >"$dir/tyk.conf" <<EOF
-{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS,
+{"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "transport": "$TRANSPORT",
  "http_server_options": {"enable_websockets": true}}
 EOF
     cat >"$dir/apps/echo.json" <<EOF
@@ -393,7 +394,7 @@ main() {
         echo "- upstream: WebSocketEchoServer (examples.jar, Netty NIO), every frame echoed as sent"
         echo "- client: WsLoad (examples.jar, Netty NIO); binary messages of $MESSAGE_SIZE bytes"
         echo "- proxies: $PROXY_THREADS threads each (nginx worker_processes$( ((NGINX_REUSEPORT)) && echo " with reuseport")," \
-            "gateway io_threads); nginx proxy_http_version 1.1 with Upgrade and Connection passed on," \
+            "gateway io_threads, transport $TRANSPORT); nginx proxy_http_version 1.1 with Upgrade and Connection passed on," \
             "proxy_read_timeout 3600s"
         echo "- open-files limit: $fd_limit"
         [[ -n $PROXY_CPUS$UPSTREAM_CPUS$LOAD_CPUS ]] &&

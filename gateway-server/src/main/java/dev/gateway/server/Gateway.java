@@ -93,9 +93,9 @@ public final class Gateway {
     public static Gateway start(Path confFile, int gatewayPort)
             throws ConfigException, InterruptedException, SSLException {
         LoadReport report = ConfigLoader.load(confFile);
-        Transport transport = Transport.select();
+        Transport transport = transport(report.config(), confFile);
         if (!transport.fallbackReason().isEmpty()) {
-            log.info("native epoll unavailable ({}); using NIO", transport.fallbackReason());
+            log.info("{}; using {}", transport.fallbackReason(), transport.name());
         }
         Gateway gateway = new Gateway(confFile, report.config(), transport, gatewayPort);
         try {
@@ -106,6 +106,16 @@ public final class Gateway {
         }
         gateway.logStarted();
         return gateway;
+    }
+
+    /** The transport {@code tyk.conf} asks for; one named that cannot load here is a load error. */
+    private static Transport transport(GatewayConfig config, Path confFile) throws ConfigException {
+        try {
+            return Transport.select(config.transport());
+        } catch (IllegalStateException e) {
+            throw new ConfigException(LoadProblem.error(confFile.getFileName().toString(), "/transport", "",
+                    e.getMessage()));
+        }
     }
 
     /** The ports bound now, for tests and the start-up line. */

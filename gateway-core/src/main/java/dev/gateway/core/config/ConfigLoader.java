@@ -109,6 +109,11 @@ public final class ConfigLoader {
             throw new ConfigException(LoadProblem.error(file, "/io_threads", "",
                     "must be from 0 (one per processor) to " + MAX_IO_THREADS + ", not " + config.ioThreads()));
         }
+        if (!GatewayConfig.TRANSPORTS.contains(config.transport())) {
+            throw new ConfigException(LoadProblem.error(file, "/transport", "",
+                    "must be one of " + String.join(", ", GatewayConfig.TRANSPORTS) + ", not '"
+                            + config.transport() + "'"));
+        }
         HttpServerOptions http = config.httpServerOptions();
         if (http.minVersion() < TLS_MIN_CODE || http.minVersion() > TLS_MAX_CODE) {
             throw new ConfigException(LoadProblem.error(file, "/http_server_options/min_version", "",

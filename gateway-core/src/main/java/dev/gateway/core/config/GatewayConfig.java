@@ -22,6 +22,9 @@ import java.util.Map;
  *     Tyk has no such limit); 0 means {@value #DEFAULT_TCP_IDLE_TIMEOUT_SECONDS}
  * @param ioThreads event-loop threads that serve every connection (not a Tyk field); 0 means one per processor
  *     the JVM sees, like Envoy's {@code --concurrency} and HAProxy's {@code nbthread} defaults
+ * @param transport the socket transport (not a Tyk field): {@value #TRANSPORT_AUTO} (the default: io_uring where
+ *     the kernel allows it, then native epoll, then NIO), or one of them by name, {@code io_uring}, {@code epoll},
+ *     {@code nio}
  */
 public record GatewayConfig(
         String listenAddress,
@@ -40,7 +43,8 @@ public record GatewayConfig(
         UptimeTestsGlobal uptimeTests,
         AccessLogs accessLogs,
         Integer tcpIdleTimeout,
-        Integer ioThreads) {
+        Integer ioThreads,
+        String transport) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
     public static final String DEFAULT_APP_PATH = "apps/";
@@ -49,6 +53,9 @@ public record GatewayConfig(
     public static final String DEFAULT_HEALTH_CHECK_ENDPOINT_NAME = "hello";
     /** An hour, as Envoy's TCP proxy: long enough for pooled database and cache connections. */
     public static final int DEFAULT_TCP_IDLE_TIMEOUT_SECONDS = 3600;
+    public static final String TRANSPORT_AUTO = "auto";
+    /** The values {@code transport} may take. */
+    public static final List<String> TRANSPORTS = List.of(TRANSPORT_AUTO, "io_uring", "epoll", "nio");
 
     public GatewayConfig {
         listenAddress = listenAddress == null ? "" : listenAddress;
@@ -68,6 +75,7 @@ public record GatewayConfig(
         tcpIdleTimeout = tcpIdleTimeout == null || tcpIdleTimeout <= 0 ? DEFAULT_TCP_IDLE_TIMEOUT_SECONDS
                 : tcpIdleTimeout;
         ioThreads = ioThreads == null ? 0 : ioThreads;
+        transport = transport == null || transport.isEmpty() ? TRANSPORT_AUTO : transport;
     }
 
     /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
@@ -78,7 +86,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */

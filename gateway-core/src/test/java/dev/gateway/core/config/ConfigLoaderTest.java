@@ -267,6 +267,26 @@ class ConfigLoaderTest {
         assertEquals(3, given.effectiveIoThreads());
     }
 
+    @Test
+    void transportDefaultsToAutoAndTakesEachName() throws Exception {
+        assertEquals("auto", ConfigLoader.loadGatewayConfig(conf("{}"), new ArrayList<>()).transport());
+        for (String name : List.of("auto", "io_uring", "epoll", "nio")) {
+            GatewayConfig given = ConfigLoader.load(conf("{\"transport\": \"" + name + "\"}")).config();
+            assertEquals(name, given.transport());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"kqueue", "EPOLL", "uring"})
+    void unknownTransportStopsStartUpNamingTheField(String name) throws Exception {
+        Path conf = conf("{\"transport\": \"" + name + "\"}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf));
+
+        assertEquals("/transport", e.problem().jsonPath());
+        assertTrue(e.getMessage().contains("not '" + name + "'"), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {768, 773, 12})
     void unknownMinVersionStopsStartUpNamingTheField(int version) throws Exception {

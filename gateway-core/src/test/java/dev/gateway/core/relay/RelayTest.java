@@ -57,9 +57,14 @@ class RelayTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        transport = Transport.select();
+        transport = transport();
         group = transport.newEventLoopGroup(1, "relay-test");
         upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    /** The transport the proxy runs on: the best that loads here; {@link RelayOverEpollTest} runs them on epoll. */
+    Transport transport() {
+        return Transport.select();
     }
 
     @AfterEach
@@ -77,7 +82,7 @@ class RelayTest {
      */
     enum Mode {
         COPY,
-        /** Spliced with native epoll; on NIO this is COPY again. */
+        /** Spliced with native epoll; on io_uring and NIO this is COPY again. */
         SPLICE
     }
 

@@ -1,7 +1,7 @@
 package dev.gateway.core.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.bootstrap.Bootstrap;
@@ -18,6 +18,9 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -34,29 +37,72 @@ class TransportTest {
 
     private static final int TIMEOUT_SECONDS = 10;
 
+    /**
+     * On Linux x86_64 the best transport is io_uring where the kernel lets this process use it (the machines the
+     * tests run on do), and epoll with the reason otherwise (a container whose seccomp profile forbids io_uring).
+     */
     @Test
     @EnabledOnOs(value = OS.LINUX, architectures = {"amd64", "x86_64"})
-    void selectsEpollOnLinuxX86() {
+    void selectsIoUringOnLinuxX86WhereTheKernelAllowsItAndEpollOtherwise() {
         Transport transport = Transport.select();
 
-        assertEquals("epoll", transport.name());
-        assertEquals("", transport.fallbackReason());
-        assertEquals(EpollServerSocketChannel.class, transport.serverChannelClass());
-        assertEquals(EpollSocketChannel.class, transport.channelClass());
+        if (IoUring.isAvailable()) {
+            assertEquals("io_uring", transport.name());
+            assertEquals("", transport.fallbackReason());
+            assertEquals(IoUringServerSocketChannel.class, transport.serverChannelClass());
+            assertEquals(IoUringSocketChannel.class, transport.channelClass());
+        } else {
+            assertEquals("epoll", transport.name());
+            assertTrue(transport.fallbackReason().startsWith("io_uring unavailable ("), transport.fallbackReason());
+        }
+        assertEquals(transport.name(), Transport.select("auto").name());
     }
 
     @Test
-    void nioIsTheFallback() {
+    @EnabledOnOs(value = OS.LINUX, architectures = {"amd64", "x86_64"})
+    void epollIsNamedAndLoadsOnLinuxX86() {
+        Transport epoll = Transport.select("epoll");
+
+        assertEquals("epoll", epoll.name());
+        assertEquals("", epoll.fallbackReason(), "a transport asked for by name skipped nothing");
+        assertEquals(EpollServerSocketChannel.class, epoll.serverChannelClass());
+        assertEquals(EpollSocketChannel.class, epoll.channelClass());
+    }
+
+    @Test
+    void aTransportNamedThatCannotLoadIsAnErrorNotAFallback() {
+        if (IoUring.isAvailable()) {
+            assertEquals("io_uring", Transport.select("io_uring").name());
+        } else {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Transport.select("io_uring"));
+            assertTrue(e.getMessage().startsWith("transport io_uring: unavailable here ("), e.getMessage());
+        }
+        assertEquals("nio", Transport.select("nio").name());
+        assertThrows(IllegalArgumentException.class, () -> Transport.select("kqueue"));
+    }
+
+    @Test
+    void nioLoadsEverywhere() {
         Transport nio = Transport.nio();
 
         assertEquals("nio", nio.name());
         assertEquals(NioServerSocketChannel.class, nio.serverChannelClass());
         assertEquals(NioSocketChannel.class, nio.channelClass());
-        assertFalse(nio.fallbackReason().isEmpty(), "a fallback says why");
+        assertEquals("", nio.fallbackReason(), "NIO asked for by name skipped nothing");
     }
 
+    /** Every transport that loads here: io_uring and epoll on the test machines, NIO everywhere. */
     static Stream<Transport> transports() {
-        return Stream.of(Transport.select(), Transport.nio());
+        return Stream.of("io_uring", "epoll", "nio").filter(TransportTest::loads).map(Transport::select);
+    }
+
+    private static boolean loads(String name) {
+        try {
+            Transport.select(name);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     /** The server and the upstream-style client share one event loop and one channel family, as the relay will. */
