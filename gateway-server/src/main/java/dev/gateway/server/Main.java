@@ -47,24 +47,11 @@ public final class Main {
         if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
             System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
         }
-        Path conf = Path.of("tyk.conf");
-        Duration grace = DEFAULT_GRACE;
-        int port = -1;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--conf", "-c" -> conf = Path.of(requireValue(args, ++i, "--conf"));
-                case "--port", "-p" -> port = (int) requireNumber(args, ++i, "--port", 0, 65535);
-                case "--grace-seconds" -> grace = Duration.ofSeconds(requireNumber(args, ++i, "--grace-seconds", 0,
-                        Long.MAX_VALUE / 1000));
-                case "--help", "-h" -> {
-                    System.out.println("usage: java -jar gateway.jar --conf PATH [--port N] [--grace-seconds N]\n"
-                            + "  --port N           listen on N instead of tyk.conf's listen_port (0: any free port)\n"
-                            + "  --grace-seconds N  time in-flight requests get to finish after SIGTERM (default 10)");
-                    return;
-                }
-                default -> exit("unknown argument '" + args[i] + "' (try --help)");
-            }
+        Options options = Options.parse(args);
+        if (options == null) {
+            return;
         }
+        Path conf = options.conf();
         if (!Files.isRegularFile(conf)) {
             exit("configuration file " + conf.toAbsolutePath() + " does not exist");
         }
@@ -92,7 +79,7 @@ public final class Main {
         Signals.on("INT", stopRequested::countDown);
         Gateway gateway;
         try {
-            gateway = Gateway.start(conf, port);
+            gateway = Gateway.start(conf, options.port());
         } catch (ConfigException e) {
             exit("cannot start: " + e.getMessage());
             return;
@@ -110,8 +97,37 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        gateway.stop(grace);
+        gateway.stop(options.grace());
         System.exit(0);
+    }
+
+    /** The command line: the conf file, the port override (-1: none) and the drain time after SIGTERM. */
+    private record Options(Path conf, int port, Duration grace) {
+
+        /** The options given, or {@code null} after printing the usage for {@code --help}; exits on a bad one. */
+        static Options parse(String[] args) {
+            Path conf = Path.of("tyk.conf");
+            Duration grace = DEFAULT_GRACE;
+            int port = -1;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--conf", "-c" -> conf = Path.of(requireValue(args, ++i, "--conf"));
+                    case "--port", "-p" -> port = (int) requireNumber(args, ++i, "--port", 0, 65535);
+                    case "--grace-seconds" -> grace = Duration.ofSeconds(requireNumber(args, ++i, "--grace-seconds",
+                            0, Long.MAX_VALUE / 1000));
+                    case "--help", "-h" -> {
+                        System.out.println("usage: java -jar gateway.jar --conf PATH [--port N] [--grace-seconds N]\n"
+                                + "  --port N           listen on N instead of tyk.conf's listen_port (0: any free"
+                                + " port)\n"
+                                + "  --grace-seconds N  time in-flight requests get to finish after SIGTERM"
+                                + " (default 10)");
+                        return null;
+                    }
+                    default -> exit("unknown argument '" + args[i] + "' (try --help)");
+                }
+            }
+            return new Options(conf, port, grace);
+        }
     }
 
     private static String requireValue(String[] args, int index, String flag) {

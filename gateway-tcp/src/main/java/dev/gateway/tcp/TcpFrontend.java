@@ -21,6 +21,7 @@ import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.util.Set;
@@ -130,27 +131,7 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
         }
         long started = System.nanoTime();
         ChannelFuture connecting = proxy.upstreams().clone(client.eventLoop())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel upstream) {
-                        if (!chosen.api().proxy().sendProxyProtocol().isEmpty()) {
-                            // First in the pipeline, so the header goes out before the TLS handshake.
-                            upstream.pipeline().addLast(HAProxyMessageEncoder.INSTANCE,
-                                    new ProxyHeaderFirst(chosen, client));
-                        }
-                        if (target.tls()) {
-                            SslContext context = chosen.clientCertificates().get(target);
-                            if (context == null) {
-                                context = proxy.tls().client(chosen.insecureSkipVerify());
-                            }
-                            upstream.pipeline().addLast(context.newHandler(upstream.alloc(), target.host(),
-                                    target.port()));
-                        }
-                        // Held like the client: a server that speaks first loses nothing, and both sides count
-                        // their bytes, which splicing needs.
-                        Relay.hold(upstream);
-                    }
-                })
+                .handler(upstreamPipeline(chosen, target, client))
                 .connect(target.host(), target.port());
         connecting.addListener(f -> {
             Channel upstream = connecting.channel();
@@ -162,25 +143,54 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                 upstream.close();
             } else if (target.tls()) {
                 // The relay starts once the upstream's TLS is up and its key matches the pins, if any.
-                upstream.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
-                    if (!h.isSuccess()) {
-                        log.warn("api={} client={} upstream={} TLS handshake failed: {}; closing", chosen.apiId(),
-                                ClientAddress.of(client), target, h.cause().getMessage());
-                        closeBoth(client, upstream);
-                    } else if (!pinsMatch(chosen, target, upstream)) {
-                        log.warn("api={} client={} upstream={} presented a public key that matches no pinned key;"
-                                + " closing", chosen.apiId(), ClientAddress.of(client), target);
-                        closeBoth(client, upstream);
-                    } else if (!client.isActive()) {
-                        upstream.close();
-                    } else {
-                        relay(ctx, chosen, target, client, upstream, started);
-                    }
-                });
+                upstream.pipeline().get(SslHandler.class).handshakeFuture()
+                        .addListener(h -> handshaken(h, ctx, chosen, target, upstream, started));
             } else {
                 relay(ctx, chosen, target, client, upstream, started);
             }
         });
+    }
+
+    /** The upstream connection's handlers: the PROXY header if the API sends one, TLS to a TLS target. */
+    private ChannelInitializer<Channel> upstreamPipeline(TcpService chosen, Target target, Channel client) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel upstream) {
+                if (!chosen.api().proxy().sendProxyProtocol().isEmpty()) {
+                    // First in the pipeline, so the header goes out before the TLS handshake.
+                    upstream.pipeline().addLast(HAProxyMessageEncoder.INSTANCE, new ProxyHeaderFirst(chosen, client));
+                }
+                if (target.tls()) {
+                    SslContext context = chosen.clientCertificates().get(target);
+                    if (context == null) {
+                        context = proxy.tls().client(chosen.insecureSkipVerify());
+                    }
+                    upstream.pipeline().addLast(context.newHandler(upstream.alloc(), target.host(), target.port()));
+                }
+                // Held like the client: a server that speaks first loses nothing, and both sides count their
+                // bytes, which splicing needs.
+                Relay.hold(upstream);
+            }
+        };
+    }
+
+    /** The upstream's TLS handshake ended: the relay starts if it succeeded and the key matches the pins. */
+    private void handshaken(Future<?> handshake, ChannelHandlerContext ctx, TcpService chosen, Target target,
+            Channel upstream, long started) {
+        Channel client = ctx.channel();
+        if (!handshake.isSuccess()) {
+            log.warn("api={} client={} upstream={} TLS handshake failed: {}; closing", chosen.apiId(),
+                    ClientAddress.of(client), target, handshake.cause().getMessage());
+            closeBoth(client, upstream);
+        } else if (!pinsMatch(chosen, target, upstream)) {
+            log.warn("api={} client={} upstream={} presented a public key that matches no pinned key; closing",
+                    chosen.apiId(), ClientAddress.of(client), target);
+            closeBoth(client, upstream);
+        } else if (!client.isActive()) {
+            upstream.close();
+        } else {
+            relay(ctx, chosen, target, client, upstream, started);
+        }
     }
 
     private void relay(ChannelHandlerContext ctx, TcpService chosen, Target target, Channel client, Channel upstream,
