@@ -45,7 +45,13 @@ final class GatewayProcess implements AutoCloseable {
      * @param port the value of {@code --port} found in {@code args}, or -1, for {@link #awaitReady()}
      */
     static GatewayProcess launch(Path logDir, String name, String... args) throws IOException {
-        return launch(List.of(), logDir, name, args);
+        return launch(List.of(), List.of(), logDir, name, args);
+    }
+
+    /** As {@link #launch(Path, String, String...)}, with JVM options (system properties) for the gateway's JVM. */
+    static GatewayProcess launchWithJvmOptions(List<String> jvmOptions, Path logDir, String name, String... args)
+            throws IOException {
+        return launch(List.of(), jvmOptions, logDir, name, args);
     }
 
     /**
@@ -54,20 +60,21 @@ final class GatewayProcess implements AutoCloseable {
      * disposition is inherited as it is.
      */
     static GatewayProcess launchIgnoring(String signal, Path logDir, String name, String... args) throws IOException {
-        return launch(List.of("/bin/sh", "-c", "trap '' " + signal + "; exec \"$@\"", "sh"), logDir, name, args);
+        return launch(List.of("/bin/sh", "-c", "trap '' " + signal + "; exec \"$@\"", "sh"), List.of(), logDir, name,
+                args);
     }
 
-    private static GatewayProcess launch(List<String> wrapper, Path logDir, String name, String... args)
-            throws IOException {
+    private static GatewayProcess launch(List<String> wrapper, List<String> jvmOptions, Path logDir, String name,
+            String... args) throws IOException {
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // A small, quick JVM: these processes live for seconds.
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 // As in the test JVM: Netty logs a leak as an ERROR "LEAK:" line, which tests check for.
-                "-Dio.netty.leakDetection.level=paranoid",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.gateway.server.Main"));
+                "-Dio.netty.leakDetection.level=paranoid"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.gateway.server.Main"));
         command.addAll(Arrays.asList(args));
         Path out = logDir.resolve(name + ".out");
         Path err = logDir.resolve(name + ".err");
@@ -88,10 +95,16 @@ final class GatewayProcess implements AutoCloseable {
     /** Starts the gateway on {@code conf} and a free port, and waits until it answers {@code /hello}. */
     static GatewayProcess startServing(Path logDir, String name, Path conf, String... extraArgs)
             throws IOException, InterruptedException {
+        return startServing(List.of(), logDir, name, conf, extraArgs);
+    }
+
+    /** As {@link #startServing(Path, String, Path, String...)}, with JVM options for the gateway's JVM. */
+    static GatewayProcess startServing(List<String> jvmOptions, Path logDir, String name, Path conf,
+            String... extraArgs) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("--conf", conf.toString(), "--port",
                 String.valueOf(Ports.freePort())));
         args.addAll(Arrays.asList(extraArgs));
-        GatewayProcess gateway = launch(logDir, name, args.toArray(String[]::new));
+        GatewayProcess gateway = launch(List.of(), jvmOptions, logDir, name, args.toArray(String[]::new));
         try {
             gateway.awaitReady();
         } catch (Throwable e) {

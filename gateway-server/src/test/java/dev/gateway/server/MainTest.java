@@ -211,6 +211,41 @@ class MainTest {
         assertEquals(200, response.statusCode(), gateway.describeOutput());
     }
 
+    /** Netty's switch that stands for a kernel or container that allows neither native transport. */
+    private static final List<String> NO_NATIVE_TRANSPORT = List.of("-Dio.netty.transport.noNative=true");
+
+    @Test
+    void autoTransportFallsBackToNioWithTheReasonsWhereNoNativeOneLoads() throws Exception {
+        TestUpstream upstream = upstream("up");
+        folder.writeConf(ConfFolder.tykConf()).writeApi("alpha.json",
+                ConfFolder.api("alpha", "/alpha/", upstream.url("/")));
+
+        GatewayProcess gateway = closer.later(GatewayProcess.startServing(NO_NATIVE_TRANSPORT, dir, "no-native",
+                folder.conf));
+
+        HttpResponse<String> response = Clients.get(Clients.newClient(), gateway.url("/alpha/"));
+        assertEquals(200, response.statusCode(), gateway.describeOutput());
+        List<String> fallback = gateway.lines("using nio");
+        assertEquals(1, fallback.size(), gateway.describeOutput());
+        assertTrue(fallback.get(0).contains("io_uring unavailable (") && fallback.get(0).contains(
+                "native epoll unavailable ("), fallback.get(0));
+        assertTrue(gateway.lines("gateway started:").get(0).contains("transport=nio "), gateway.describeOutput());
+    }
+
+    @Test
+    void transportNamedThatCannotLoadStopsStartUpWithTheReason() throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.put("transport", "io_uring");
+        folder.writeConf(conf);
+
+        GatewayProcess process = closer.later(GatewayProcess.launchWithJvmOptions(NO_NATIVE_TRANSPORT, dir,
+                "io-uring-refused", "--conf", folder.conf.toString(), "--port", String.valueOf(Ports.freePort())));
+
+        assertEquals(CONFIG_ERROR, process.awaitExit(GatewayProcess.EXIT_TIMEOUT), process.describeOutput());
+        assertTrue(process.stderr().contains("at /transport: transport io_uring: unavailable here ("),
+                process.describeOutput());
+    }
+
     @Test
     void accessLogWritesOneLinePerProxiedRequestWhenEnabled() throws Exception {
         TestUpstream upstream = upstream("up");
