@@ -4,7 +4,6 @@ import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilterDecision;
-import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
@@ -15,7 +14,6 @@ import dev.gateway.http.internal.exchange.LocalResponses;
 import dev.gateway.http.internal.exchange.ProxyExchange;
 import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
 import dev.gateway.http.internal.exchange.RequestTarget;
-import dev.gateway.http.internal.exchange.Switchover;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -174,11 +172,8 @@ final class RequestCycle implements ExchangeClient {
     /** The current request goes through its route's filters before it may {@link #proceed}. */
     private void decide(Route route, RequestTarget target, boolean extendedConnect) {
         state = State.DECIDING;
-        FilteredRequest filtered = new FilteredRequest(request, route, ClientAddress.of(ctx.channel()),
-                ctx.channel().id().asShortText());
-        deciding = new FilterRun(route.filters(), filtered, ctx.executor(), listener.settings().proxyTimeoutNanos(),
-                new FilterWait(this, route, target, extendedConnect));
-        deciding.start();
+        deciding = FilterWait.start(this, ctx, listener.settings().proxyTimeoutNanos(), request, route, target,
+                extendedConnect);
     }
 
     /** Whether this cycle still waits for {@code run}; false once it closed or moved on. */
@@ -409,18 +404,8 @@ final class RequestCycle implements ExchangeClient {
         state = State.SWITCHED;
         exchange = null;
         timeouts.cancel();
-        Channel client = ctx.channel();
-        Switchover.clientToBytes(client, ctx.handler(), http2Stream);
-        if (!backlog.passTo(upstream, http2Stream)) {
-            log.info("api={} client={} sent data before the switch of protocols was answered; closing",
-                    route.apiId(), ClientAddress.of(client));
-            client.close();
-            upstream.close();
-            return;
-        }
-        client.flush();
-        listener.switches().switched(new ProtocolSwitch.Switched(client, upstream, route.apiId(), clientIp(), uri,
-                target.raw()));
+        ProtocolHandoff.handOver(ctx, listener, backlog, http2Stream,
+                new ProtocolSwitch.Switched(ctx.channel(), upstream, route.apiId(), clientIp(), uri, target.raw()));
     }
 
     // ---- the connection's events --------------------------------------------------------------------------------
