@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * @param websockets {@code enable_websockets}: upgrade requests (and HTTP/2 extended CONNECT) become WebSockets
  * @param streamIdleTimeoutNanos {@code stream_idle_timeout}: a WebSocket silent both ways, or an event stream whose
  *     upstream is silent, this long is closed
+ * @param readHeaderTimeoutNanos {@code read_header_timeout}: a request head that began must end within this, or
+ *     the client gets 408 and the connection closes
  */
 public record HttpSettings(
         long readTimeoutNanos,
@@ -39,7 +41,8 @@ public record HttpSettings(
         boolean proxyHttp2,
         long upstreamPingIntervalNanos,
         boolean websockets,
-        long streamIdleTimeoutNanos) {
+        long streamIdleTimeoutNanos,
+        long readHeaderTimeoutNanos) {
 
     /**
      * Longest request line. Longer gets 414. Matches nginx's default {@code large_client_header_buffers} of 8k.
@@ -118,20 +121,21 @@ public record HttpSettings(
                 config.proxyEnableHttp2(),
                 DEFAULT_UPSTREAM_PING_INTERVAL_NANOS,
                 http.enableWebsockets(),
-                TimeUnit.SECONDS.toNanos(http.streamIdleTimeout()));
+                TimeUnit.SECONDS.toNanos(http.streamIdleTimeout()),
+                TimeUnit.SECONDS.toNanos(http.readHeaderTimeout()));
     }
 
     /** These settings with another upstream PING interval (tests use a short one). */
     public HttpSettings withUpstreamPingInterval(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
                 maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, http2, proxyHttp2,
-                nanos, websockets, streamIdleTimeoutNanos);
+                nanos, websockets, streamIdleTimeoutNanos, readHeaderTimeoutNanos);
     }
 
     /** These settings with another stream idle timeout (tests use a short one). */
     public HttpSettings withStreamIdleTimeout(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
                 maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, http2, proxyHttp2,
-                upstreamPingIntervalNanos, websockets, nanos);
+                upstreamPingIntervalNanos, websockets, nanos, readHeaderTimeoutNanos);
     }
 }

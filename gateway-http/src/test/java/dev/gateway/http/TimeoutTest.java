@@ -1,6 +1,7 @@
 package dev.gateway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.http.support.HeapWatch;
@@ -14,10 +15,14 @@ import dev.gateway.http.support.TykApi;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,13 +53,93 @@ class TimeoutTest {
     }
 
     @Test
-    void clientStallingInsideTheRequestHeadIsDisconnected() throws Exception {
+    void clientStallingInsideTheRequestHeadGets408AndIsDisconnected() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
                 ProxyUnderTest gateway = start(upstream.url());
                 RawClient client = RawClient.connect(gateway.port())) {
+            long start = System.nanoTime();
             client.send("GET /api/x HTTP/1.1\r\nHost: x\r\nX-Half: ");
-            assertAboutOneSecond(client.awaitClosed(AT_MOST.plusSeconds(5)), "closed");
+            Http1.Response response = client.readResponse();
+            assertAboutOneSecond(Duration.ofNanos(System.nanoTime() - start), "answered");
+            assertEquals(408, response.status());
+            assertEquals("{\"error\": \"request not received in time\"}", response.bodyText());
+            client.awaitClosed(AT_MOST);
             assertEquals(0, upstream.requestCount());
+        }
+    }
+
+    /**
+     * Slowloris: a head sent a byte every 100 ms would take seconds to end; {@code read_header_timeout} (1 s here,
+     * against a {@code read_timeout} of 60 s) cuts it a second after its first byte, with 408.
+     */
+    @Test
+    void requestHeadTrickledAByteAtATimeGets408AtReadHeaderTimeout() throws Exception {
+        byte[] head = ("GET /api/x HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(200) + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                        .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
+                        .api(TykApi.keyless("api", "/api", upstream.url()))
+                        .start();
+                RawClient client = RawClient.connect(gateway.port())) {
+            AtomicInteger sent = new AtomicInteger();
+            long start = System.nanoTime();
+            trickle.scheduleAtFixedRate(() -> {
+                int i = sent.getAndIncrement();
+                try {
+                    if (i < head.length) {
+                        client.send(new byte[] {head[i]});
+                    }
+                } catch (IOException closed) {
+                    throw new IllegalStateException(closed); // ends the schedule
+                }
+            }, 0, 100, TimeUnit.MILLISECONDS);
+            Http1.Response response = client.readResponse();
+            assertAboutOneSecond(Duration.ofNanos(System.nanoTime() - start), "answered");
+            assertEquals(408, response.status());
+            assertTrue(sent.get() < head.length, "the head was cut before its end: " + sent.get() + " bytes sent");
+            client.awaitClosed(AT_MOST);
+            assertEquals(0, upstream.requestCount());
+        } finally {
+            trickle.shutdownNow();
+        }
+    }
+
+    /** Half a head pipelined behind a whole request: its read_header_timeout runs from the end of the first. */
+    @Test
+    void halfAHeadPipelinedBehindARequestGets408AtReadHeaderTimeout() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                        .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
+                        .api(TykApi.keyless("api", "/api", upstream.url()))
+                        .start();
+                RawClient client = RawClient.connect(gateway.port())) {
+            long start = System.nanoTime();
+            client.send("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\nGET /api/y HTTP/1.1\r\nHost: x\r\nX-Half: ");
+            assertEquals(200, client.readResponse().status());
+            Http1.Response second = client.readResponse();
+            assertAboutOneSecond(Duration.ofNanos(System.nanoTime() - start), "the half head answered");
+            assertEquals(408, second.status());
+            client.awaitClosed(AT_MOST);
+            assertEquals(1, upstream.requestCount());
+        }
+    }
+
+    /** Between requests the connection waits for a first byte: {@code read_timeout}'s, not read_header_timeout's. */
+    @Test
+    void idleKeepAliveConnectionOutlivesReadHeaderTimeout() throws Exception {
+        try (TestUpstream upstream = TestUpstream.start("up");
+                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
+                        .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
+                        .api(TykApi.keyless("api", "/api", upstream.url()))
+                        .start();
+                RawClient client = RawClient.connect(gateway.port())) {
+            assertEquals(200, client.get("/api/x").status());
+            // Nothing may arrive, a close included, for twice read_header_timeout.
+            client.socket().setSoTimeout(2000);
+            assertThrows(SocketTimeoutException.class, () -> client.in().read());
+            assertEquals(200, client.get("/api/y").status());
         }
     }
 

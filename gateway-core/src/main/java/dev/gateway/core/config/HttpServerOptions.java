@@ -20,6 +20,9 @@ import java.util.List;
  * @param streamIdleTimeout not Tyk's: seconds a WebSocket may stay silent in both directions, or an event stream
  *     ({@code text/event-stream}) may go without a byte from its upstream, before the gateway closes it; 0 means
  *     {@value #DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS}
+ * @param readHeaderTimeout not Tyk's: seconds a request head may take from its first byte to its end (a client
+ *     that trickles a head, Slowloris, gets 408 and a close); 0 means {@value #DEFAULT_READ_HEADER_TIMEOUT_SECONDS}.
+ *     Waiting for the first byte is {@code readTimeout}'s
  */
 public record HttpServerOptions(
         Integer readTimeout,
@@ -32,15 +35,21 @@ public record HttpServerOptions(
         boolean enableHttp2,
         boolean enableWebsockets,
         Long maxRequestBodySize,
-        Integer streamIdleTimeout) {
+        Integer streamIdleTimeout,
+        Integer readHeaderTimeout) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;
     /** An hour, as HAProxy setups commonly give {@code timeout tunnel}: chat-like WebSockets rest for minutes. */
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 3600;
+    /**
+     * Go's servers are often given 10 s of {@code ReadHeaderTimeout}, HAProxy's {@code timeout http-request} is
+     * commonly 10 s: a real client sends its head in one packet, or a few within milliseconds.
+     */
+    public static final int DEFAULT_READ_HEADER_TIMEOUT_SECONDS = 10;
     public static final int TLS_1_2 = 771;
     public static final int TLS_1_3 = TlsContexts.TYK_TLS_1_3;
     public static final HttpServerOptions DEFAULTS =
-            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null);
+            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null, null);
 
     public HttpServerOptions {
         readTimeout = readTimeout == null || readTimeout <= 0 ? DEFAULT_TIMEOUT_SECONDS : readTimeout;
@@ -52,6 +61,8 @@ public record HttpServerOptions(
         maxRequestBodySize = maxRequestBodySize == null || maxRequestBodySize < 0 ? 0L : maxRequestBodySize;
         streamIdleTimeout = streamIdleTimeout == null || streamIdleTimeout <= 0 ? DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
                 : streamIdleTimeout;
+        readHeaderTimeout = readHeaderTimeout == null || readHeaderTimeout <= 0 ? DEFAULT_READ_HEADER_TIMEOUT_SECONDS
+                : readHeaderTimeout;
     }
 
     /** One entry of {@code certificates}: a domain and its PEM certificate and key files. */

@@ -164,6 +164,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readHeaderTimeoutLoadsWithoutWarningsAndDefaultsToTenSeconds() throws Exception {
+        Path conf = conf("{\"http_server_options\": {\"read_header_timeout\": 3}}");
+        Files.createDirectories(dir.resolve("apps"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        assertEquals(3, report.config().httpServerOptions().readHeaderTimeout());
+        assertEquals(10, ConfigLoader.load(conf("{}")).config().httpServerOptions().readHeaderTimeout());
+    }
+
+    @Test
     void unimplementedApiFieldEarnsExactlyOneWarningNamingFieldAndApi() throws Exception {
         Path conf = conf("{}");
         api("pp.json", """

@@ -65,12 +65,13 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
             pipeline.addLast(PipelineNames.H2_PREFACE, new Http2Negotiation.PrefaceSniffer(context));
         }
         ProxyResponseEncoder encoder = new ProxyResponseEncoder();
-        pipeline.addLast(PipelineNames.REQUEST_DECODER, new StrictRequestDecoder());
+        StrictRequestDecoder decoder = new StrictRequestDecoder();
+        pipeline.addLast(PipelineNames.REQUEST_DECODER, decoder);
         pipeline.addLast(PipelineNames.RESPONSE_ENCODER, encoder);
         if (http2 && sni == null) {
             pipeline.addLast(PipelineNames.H2C_UPGRADE, Http2Negotiation.upgradeHandler(context));
         }
-        pipeline.addLast(PipelineNames.FRONTEND, new FrontendHandler(context, encoder));
+        pipeline.addLast(PipelineNames.FRONTEND, new FrontendHandler(context, encoder, decoder));
         if (proxyProtocol) {
             // In front of everything, TLS included; the frontend's first read starts it.
             ProxyProtocol.expect(ch);

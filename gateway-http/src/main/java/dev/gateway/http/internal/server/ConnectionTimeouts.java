@@ -4,6 +4,7 @@ import dev.gateway.http.internal.exchange.ProxyExchange;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The timeouts of one client connection, on two timers that move instead of being scheduled per request:
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code read_timeout}: the whole request head must arrive within it (idle keep-alive time included), and
  *       a body may not stall for longer;</li>
+ *   <li>{@code read_header_timeout}: once part of a head has arrived, the rest must follow within it;</li>
  *   <li>{@code write_timeout}: how long the client may refuse bytes we have for it;</li>
  *   <li>{@code proxy_default_timeout}: asked of the current exchange, which knows what the upstream owes.</li>
  * </ul>
@@ -42,8 +44,13 @@ final class ConnectionTimeouts {
     private final EventExecutor executor;
     private final long readTimeoutNanos;
     private final long writeTimeoutNanos;
+    private final long readHeaderTimeoutNanos;
+    /** Whether part of a request head is buffered in the decoder; always false on an HTTP/2 stream. */
+    private final BooleanSupplier headInProgress;
 
     private long headStartNanos = System.nanoTime();
+    /** When part of the awaited request head arrived, or -1 while none has. */
+    private long headBytesNanos = -1;
     private long lastReadNanos = headStartNanos;
     private long unwritableSinceNanos = -1;
     private ScheduledFuture<?> timer;
@@ -55,16 +62,36 @@ final class ConnectionTimeouts {
     private ScheduledFuture<?> upstreamTimer;
     private long upstreamTimerDeadline;
 
-    ConnectionTimeouts(Watched connection, EventExecutor executor, long readTimeoutNanos, long writeTimeoutNanos) {
+    ConnectionTimeouts(Watched connection, EventExecutor executor, long readTimeoutNanos, long writeTimeoutNanos,
+            long readHeaderTimeoutNanos, BooleanSupplier headInProgress) {
         this.connection = connection;
         this.executor = executor;
         this.readTimeoutNanos = readTimeoutNanos;
         this.writeTimeoutNanos = writeTimeoutNanos;
+        this.readHeaderTimeoutNanos = readHeaderTimeoutNanos;
+        this.headInProgress = headInProgress;
     }
 
-    /** A new request head may start arriving now. */
+    /**
+     * A new request head may start arriving now. Part of it may be here already (pipelined behind the request just
+     * answered): then {@code read_header_timeout} runs from now.
+     */
     void headStarts() {
         headStartNanos = System.nanoTime();
+        headBytesNanos = headInProgress.getAsBoolean() ? headStartNanos : -1;
+    }
+
+    /** Part of the awaited request head arrived: from its first read on, {@code read_header_timeout} runs. */
+    void headBytesArrived() {
+        if (headBytesNanos < 0) {
+            headBytesNanos = System.nanoTime();
+            rearm();
+        }
+    }
+
+    /** When part of the awaited head arrived, or -1. */
+    long headBytesNanos() {
+        return headBytesNanos;
     }
 
     /** Bytes came from the client. */
@@ -123,7 +150,8 @@ final class ConnectionTimeouts {
     /** The next moment a client timeout could fire, or {@code Long.MAX_VALUE} when none is running. */
     private long nextDeadline() {
         long deadline = switch (connection.waitingFor()) {
-            case HEAD -> headStartNanos + readTimeoutNanos;
+            case HEAD -> headBytesNanos < 0 ? headStartNanos + readTimeoutNanos
+                    : Math.min(headStartNanos + readTimeoutNanos, headBytesNanos + readHeaderTimeoutNanos);
             case BODY -> lastReadNanos + readTimeoutNanos;
             case NOTHING -> Long.MAX_VALUE;
         };

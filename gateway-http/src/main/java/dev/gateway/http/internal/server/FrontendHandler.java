@@ -1,6 +1,7 @@
 package dev.gateway.http.internal.server;
 
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.internal.exchange.ProxyExchange;
 import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
 import io.netty.channel.ChannelDuplexHandler;
@@ -23,23 +24,28 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     private final ListenerContext listener;
     /** The HTTP/1.1 encoder; {@code null} on an HTTP/2 stream. */
     private final ProxyResponseEncoder encoder;
+    /** The HTTP/1.1 request decoder; {@code null} on an HTTP/2 stream, whose heads arrive whole. */
+    private final StrictRequestDecoder decoder;
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
     private RequestCycle cycle;
 
     /**
      * @param encoder the connection's response encoder; {@code null} when the handler serves an HTTP/2 stream
+     * @param decoder the connection's request decoder; {@code null} when the handler serves an HTTP/2 stream
      */
-    public FrontendHandler(ListenerContext listener, ProxyResponseEncoder encoder) {
+    public FrontendHandler(ListenerContext listener, ProxyResponseEncoder encoder, StrictRequestDecoder decoder) {
         this.listener = listener;
         this.encoder = encoder;
+        this.decoder = decoder;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = new ConnectionTimeouts(this, ctx.executor(), listener.settings().readTimeoutNanos(),
-                listener.settings().writeTimeoutNanos());
+                listener.settings().writeTimeoutNanos(), listener.settings().readHeaderTimeoutNanos(),
+                decoder == null ? () -> false : decoder::headInProgress);
         this.cycle = new RequestCycle(ctx, listener, encoder, timeouts);
     }
 
@@ -78,6 +84,9 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (decoder != null && decoder.headInProgress() && cycle.state() == RequestCycle.State.AWAIT_HEAD) {
+            timeouts.headBytesArrived();
+        }
         cycle.readComplete();
     }
 
@@ -134,6 +143,12 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     @Override
     public void readTimedOut(ConnectionTimeouts.Wait what) {
         if (what == ConnectionTimeouts.Wait.BODY && cycle.bodyTimedOut()) {
+            return;
+        }
+        if (what == ConnectionTimeouts.Wait.HEAD && decoder != null && decoder.headInProgress()) {
+            ClientErrorLog.info(log, ctx.channel(), "client={} conn={} sent part of a request head and not the rest"
+                    + " in time; 408", ClientAddress.of(ctx.channel()), ctx.channel().id().asShortText());
+            cycle.headTimedOut(timeouts.headBytesNanos());
             return;
         }
         log.debug("client={} sent no complete request within read_timeout; closing", ClientAddress.of(ctx.channel()));

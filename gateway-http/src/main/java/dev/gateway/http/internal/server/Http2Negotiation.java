@@ -129,7 +129,7 @@ public final class Http2Negotiation {
                 // while the exchange cannot pass bytes on.
                 stream.config().setAutoRead(false);
                 stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamCodec(true));
-                stream.pipeline().addLast(PipelineNames.FRONTEND, new FrontendHandler(listener, null));
+                stream.pipeline().addLast(PipelineNames.FRONTEND, new FrontendHandler(listener, null, null));
             }
         });
     }

@@ -431,6 +431,18 @@ final class RequestCycle implements ExchangeClient {
         return true;
     }
 
+    /**
+     * Part of a request head came and not the rest within {@code read_header_timeout} (or {@code read_timeout}):
+     * 408, reported as an exchange answered locally, and the connection closes.
+     */
+    void headTimedOut(long headBytesNanos) {
+        FullHttpResponse response = LocalResponses.error(ctx.alloc(), ProxyFailure.CLIENT_TIMEOUT, false);
+        answers.report(null, response, null, ProxyFailure.CLIENT_TIMEOUT,
+                headBytesNanos < 0 ? System.nanoTime() : headBytesNanos);
+        state = State.CLOSED;
+        answers.write(response, false, false);
+    }
+
     /** The connection closes, or has closed: the exchange is cancelled and everything held is let go. */
     void close() {
         state = State.CLOSED;

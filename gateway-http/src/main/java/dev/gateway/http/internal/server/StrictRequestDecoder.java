@@ -128,6 +128,14 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
         return true;
     }
 
+    /**
+     * Part of a request head has arrived and not its end: the connection waits inside a head, where
+     * {@code read_header_timeout} applies, not between requests.
+     */
+    public boolean headInProgress() {
+        return inHead && headStarted;
+    }
+
     @Override
     protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
         // Netty would drop Content-Length and go on; a proxy that does so can be made to disagree with the
