@@ -47,6 +47,14 @@ class TimeoutTest {
                 .start();
     }
 
+    /** {@code read_header_timeout} at 1 s, and a {@code read_timeout} far beyond any test's wait. */
+    private ProxyUnderTest startWithHeaderTimeout(String upstreamUrl) throws Exception {
+        return ProxyUnderTest.builder(dir)
+                .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
+                .api(TykApi.keyless("api", "/api", upstreamUrl))
+                .start();
+    }
+
     private static void assertAboutOneSecond(Duration took, String what) {
         assertTrue(took.compareTo(AT_LEAST) >= 0 && took.compareTo(AT_MOST) <= 0,
                 what + " after " + took.toMillis() + " ms; read_timeout is 1 s");
@@ -78,10 +86,7 @@ class TimeoutTest {
                 .getBytes(StandardCharsets.US_ASCII);
         ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
-                        .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
-                        .api(TykApi.keyless("api", "/api", upstream.url()))
-                        .start();
+                ProxyUnderTest gateway = startWithHeaderTimeout(upstream.url());
                 RawClient client = RawClient.connect(gateway.port())) {
             AtomicInteger sent = new AtomicInteger();
             long start = System.nanoTime();
@@ -110,10 +115,7 @@ class TimeoutTest {
     @Test
     void halfAHeadPipelinedBehindARequestGets408AtReadHeaderTimeout() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
-                        .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
-                        .api(TykApi.keyless("api", "/api", upstream.url()))
-                        .start();
+                ProxyUnderTest gateway = startWithHeaderTimeout(upstream.url());
                 RawClient client = RawClient.connect(gateway.port())) {
             long start = System.nanoTime();
             client.send("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\nGET /api/y HTTP/1.1\r\nHost: x\r\nX-Half: ");
@@ -130,10 +132,7 @@ class TimeoutTest {
     @Test
     void idleKeepAliveConnectionOutlivesReadHeaderTimeout() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = ProxyUnderTest.builder(dir)
-                        .conf(conf -> conf.http("read_timeout", 60).http("read_header_timeout", 1))
-                        .api(TykApi.keyless("api", "/api", upstream.url()))
-                        .start();
+                ProxyUnderTest gateway = startWithHeaderTimeout(upstream.url());
                 RawClient client = RawClient.connect(gateway.port())) {
             assertEquals(200, client.get("/api/x").status());
             // Nothing may arrive, a close included, for twice read_header_timeout.
