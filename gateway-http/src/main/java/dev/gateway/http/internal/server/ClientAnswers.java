@@ -83,6 +83,16 @@ final class ClientAnswers {
         return close;
     }
 
+    /**
+     * A request head began at {@code sinceNanos} and never ended: 408, reported as a local answer to no request
+     * (there is none to name), and the connection closes once it is written.
+     */
+    void headTimedOut(long sinceNanos) {
+        FullHttpResponse response = LocalResponses.error(ctx.alloc(), ProxyFailure.CLIENT_TIMEOUT, false);
+        report(null, response, null, ProxyFailure.CLIENT_TIMEOUT, sinceNanos);
+        write(response, false, false);
+    }
+
     /** The last exchange of an HTTP/1.1 connection is written: close once it has reached the socket. */
     void closeAfterWrites() {
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

@@ -436,11 +436,8 @@ final class RequestCycle implements ExchangeClient {
      * 408, reported as an exchange answered locally, and the connection closes.
      */
     void headTimedOut(long headBytesNanos) {
-        FullHttpResponse response = LocalResponses.error(ctx.alloc(), ProxyFailure.CLIENT_TIMEOUT, false);
-        answers.report(null, response, null, ProxyFailure.CLIENT_TIMEOUT,
-                headBytesNanos < 0 ? System.nanoTime() : headBytesNanos);
         state = State.CLOSED;
-        answers.write(response, false, false);
+        answers.headTimedOut(headBytesNanos < 0 ? System.nanoTime() : headBytesNanos);
     }
 
     /** The connection closes, or has closed: the exchange is cancelled and everything held is let go. */
