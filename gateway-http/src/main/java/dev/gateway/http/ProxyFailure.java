@@ -15,6 +15,7 @@ public enum ProxyFailure {
     HTTP_VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported"),
     UNSUPPORTED_TRANSFER_CODING(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer coding"),
     CLIENT_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time"),
+    TRACE_REFUSED(HttpResponseStatus.METHOD_NOT_ALLOWED, "TRACE is not allowed on this API"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no API matches this request"),
     ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this API has been disallowed"),
     FILTER_FAILED(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request could not be checked"),

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param protocol {@code http} (or empty), {@code https}, {@code h2c}, {@code tcp} or {@code tls}
  * @param domain host the API answers for (HTTP) or SNI name (TLS); empty matches any
  * @param certificates PEM paths for TLS termination; Tyk's docs spell it {@code certificate}
+ * @param allowTrace not a Tyk field: {@code TRACE} requests are proxied, where by default they get 405
  */
 public record ApiDefinition(
         String apiId,
@@ -40,7 +41,8 @@ public record ApiDefinition(
         RateLimit globalRateLimit,
         boolean disableRateLimit,
         boolean disableQuota,
-        boolean stripAuthData) {
+        boolean stripAuthData,
+        boolean allowTrace) {
 
     public ApiDefinition {
         apiId = apiId == null ? "" : apiId;

@@ -1,7 +1,8 @@
 package dev.gateway.http.internal.exchange;
 
 /**
- * The parts of a request target the router needs: path, query and host. Accepts origin form ({@code /a?b}) and
+ * The parts of a request target the router needs: path, query and host. The path is the one {@link PathPolicy}
+ * makes canonical: routing, filters and the upstream all see it. Accepts origin form ({@code /a?b}) and
  * absolute form ({@code http://host/a?b}, whose host wins over the {@code Host} header, RFC 9112 section 3.2.2).
  *
  * @param query the raw query without {@code ?}, or {@code null} when there is none
@@ -34,20 +35,7 @@ public record RequestTarget(String path, String query, String host) {
         if (hash >= 0) {
             path = path.substring(0, hash);
         }
-        if (hasDotSegment(path)) {
-            return null;
-        }
-        return new RequestTarget(path, query, host);
-    }
-
-    /**
-     * {@code /a/../b} could route under one listen path and resolve under another upstream: refused rather than
-     * normalized, since no well-behaved client sends one. Percent-encoded dots count as dots.
-     */
-    private static boolean hasDotSegment(String path) {
-        // %2e is the same character as '.' (RFC 3986 section 2.3), and upstreams that decode it before resolving
-        // dot segments would follow "/%2e%2e/" just as they follow "/../".
-        String dots = path.indexOf('%') < 0 ? path : path.replace("%2e", ".").replace("%2E", ".");
-        return dots.contains("/../") || dots.endsWith("/..") || dots.contains("/./") || dots.endsWith("/.");
+        String canonical = PathPolicy.canonical(path);
+        return canonical == null ? null : new RequestTarget(canonical, query, host);
     }
 }

@@ -11,6 +11,7 @@ import dev.gateway.http.internal.exchange.Switchover;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -89,7 +90,7 @@ public final class RequestAdmission {
         RequestTarget target = uri == null ? null
                 : RequestTarget.parse(uri, request.headers().get(HttpHeaderNames.HOST));
         if (target == null) {
-            ClientErrorLog.info(log, client, "client={} conn={} unusable request target '{}'",
+            ClientErrorLog.info(log, client, "client={} conn={} unusable or ambiguous request target '{}'",
                     ClientAddress.of(client), client.id().asShortText(), request.uri());
             return new Refused(ProxyFailure.BAD_REQUEST, false);
         }
@@ -97,7 +98,16 @@ public final class RequestAdmission {
             return new StatusAsked(status);
         }
         Route route = routes.get().match(target.host(), target.path());
-        return route == null ? new Refused(ProxyFailure.NO_ROUTE, true) : new Routed(route, target, extendedConnect);
+        if (route == null) {
+            return new Refused(ProxyFailure.NO_ROUTE, true);
+        }
+        if (HttpMethod.TRACE.equals(request.method()) && !route.api().allowTrace()) {
+            // TRACE echoes the request, cookies and credentials included, to whoever can script a page.
+            ClientErrorLog.info(log, client, "client={} conn={} api={} TRACE {} refused (allow_trace is off)",
+                    ClientAddress.of(client), client.id().asShortText(), route.apiId(), target.path());
+            return new Refused(ProxyFailure.TRACE_REFUSED, true);
+        }
+        return new Routed(route, target, extendedConnect);
     }
 
     /** {@code Expect} other than {@code 100-continue}, which RFC 9110 answers with a 417. */
