@@ -27,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  *     upstream is silent, this long is closed
  * @param readHeaderTimeoutNanos {@code read_header_timeout}: a request head that began must end within this, or
  *     the client gets 408 and the connection closes
+ * @param readBodyTimeoutNanos {@code read_body_timeout}: a client silent this long while the gateway waits for its
+ *     request body gets 408 and a close
+ * @param minBodyRate {@code min_body_rate}: bytes per second a request body must average over each
+ *     {@link HttpServerOptions#BODY_RATE_WINDOW_SECONDS} the gateway waits for it, or 408 and a close; 0: no minimum
  */
 public record HttpSettings(
         long readTimeoutNanos,
@@ -42,7 +46,9 @@ public record HttpSettings(
         long upstreamPingIntervalNanos,
         boolean websockets,
         long streamIdleTimeoutNanos,
-        long readHeaderTimeoutNanos) {
+        long readHeaderTimeoutNanos,
+        long readBodyTimeoutNanos,
+        int minBodyRate) {
 
     /**
      * Longest request line. Longer gets 414. Matches nginx's default {@code large_client_header_buffers} of 8k.
@@ -122,20 +128,22 @@ public record HttpSettings(
                 DEFAULT_UPSTREAM_PING_INTERVAL_NANOS,
                 http.enableWebsockets(),
                 TimeUnit.SECONDS.toNanos(http.streamIdleTimeout()),
-                TimeUnit.SECONDS.toNanos(http.readHeaderTimeout()));
+                TimeUnit.SECONDS.toNanos(http.readHeaderTimeout()),
+                TimeUnit.SECONDS.toNanos(http.readBodyTimeout()),
+                http.minBodyRate());
     }
 
     /** These settings with another upstream PING interval (tests use a short one). */
     public HttpSettings withUpstreamPingInterval(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
                 maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, http2, proxyHttp2,
-                nanos, websockets, streamIdleTimeoutNanos, readHeaderTimeoutNanos);
+                nanos, websockets, streamIdleTimeoutNanos, readHeaderTimeoutNanos, readBodyTimeoutNanos, minBodyRate);
     }
 
     /** These settings with another stream idle timeout (tests use a short one). */
     public HttpSettings withStreamIdleTimeout(long nanos) {
         return new HttpSettings(readTimeoutNanos, writeTimeoutNanos, proxyTimeoutNanos, flushIntervalNanos,
                 maxRequestBodySize, maxIdlePerHost, closeConnections, insecureSkipVerify, http2, proxyHttp2,
-                upstreamPingIntervalNanos, websockets, nanos, readHeaderTimeoutNanos);
+                upstreamPingIntervalNanos, websockets, nanos, readHeaderTimeoutNanos, readBodyTimeoutNanos, minBodyRate);
     }
 }

@@ -194,9 +194,9 @@ class Http2FrontendTest {
         }
     }
 
-    private ProxyUnderTest gatewayWithOneSecondReadTimeout(TestUpstream upstream) throws Exception {
+    private ProxyUnderTest gatewayWithOneSecondTimeouts(TestUpstream upstream) throws Exception {
         return ProxyUnderTest.builder(dir)
-                .conf(c -> c.http("enable_http2", true).http("read_timeout", 1))
+                .conf(c -> c.http("enable_http2", true).http("read_timeout", 1).http("read_body_timeout", 1))
                 .api(TykApi.keyless("api", "/api", upstream.url()))
                 .start();
     }
@@ -204,7 +204,7 @@ class Http2FrontendTest {
     @Test
     void idleHttp2ConnectionClosesAfterReadTimeout() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = gatewayWithOneSecondReadTimeout(upstream);
+                ProxyUnderTest gateway = gatewayWithOneSecondTimeouts(upstream);
                 Socket socket = new Socket("127.0.0.1", gateway.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -225,16 +225,16 @@ class Http2FrontendTest {
     }
 
     @Test
-    void aStreamWhoseBodyStallsIsAnsweredAfterReadTimeoutAndTheConnectionServesOn() throws Exception {
+    void aStreamWhoseBodyStallsIsAnsweredAfterReadBodyTimeoutAndTheConnectionServesOn() throws Exception {
         try (TestUpstream upstream = TestUpstream.start("up");
-                ProxyUnderTest gateway = gatewayWithOneSecondReadTimeout(upstream);
+                ProxyUnderTest gateway = gatewayWithOneSecondTimeouts(upstream);
                 RawH2 client = RawH2.h2c(gateway.port())) {
             long start = System.nanoTime();
             client.post(1, "/api/upload");
             client.data(1, "the first part, and then nothing".getBytes(StandardCharsets.US_ASCII));
             client.flush();
 
-            // 408 with END_STREAM once read_timeout passed without more of the body; the connection stays.
+            // 408 with END_STREAM once read_body_timeout passed without more of the body; the connection stays.
             assertEquals("end", client.awaitEnd(1, 5, TimeUnit.SECONDS));
             long waitedMillis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(waitedMillis >= 900, "answered after " + waitedMillis + " ms");

@@ -23,6 +23,11 @@ import java.util.List;
  * @param readHeaderTimeout not Tyk's: seconds a request head may take from its first byte to its end (a client
  *     that trickles a head, Slowloris, gets 408 and a close); 0 means {@value #DEFAULT_READ_HEADER_TIMEOUT_SECONDS}.
  *     Waiting for the first byte is {@code readTimeout}'s
+ * @param readBodyTimeout not Tyk's: seconds a client may stay silent while the gateway waits for its request body;
+ *     0 means {@value #DEFAULT_READ_BODY_TIMEOUT_SECONDS}
+ * @param minBodyRate not Tyk's: bytes per second a request body must average over each
+ *     {@value #BODY_RATE_WINDOW_SECONDS} s the gateway waits for it; absent means {@value #DEFAULT_MIN_BODY_RATE},
+ *     0 means no minimum
  */
 public record HttpServerOptions(
         Integer readTimeout,
@@ -36,7 +41,9 @@ public record HttpServerOptions(
         boolean enableWebsockets,
         Long maxRequestBodySize,
         Integer streamIdleTimeout,
-        Integer readHeaderTimeout) {
+        Integer readHeaderTimeout,
+        Integer readBodyTimeout,
+        Integer minBodyRate) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;
     /** An hour, as HAProxy setups commonly give {@code timeout tunnel}: chat-like WebSockets rest for minutes. */
@@ -46,10 +53,16 @@ public record HttpServerOptions(
      * commonly 10 s: a real client sends its head in one packet, or a few within milliseconds.
      */
     public static final int DEFAULT_READ_HEADER_TIMEOUT_SECONDS = 10;
+    /** nginx's {@code client_body_timeout} is 60 s, HAProxy setups give {@code timeout client} 30 s. */
+    public static final int DEFAULT_READ_BODY_TIMEOUT_SECONDS = 30;
+    /** Apache's {@code mod_reqtimeout} asks 500 bytes a second of a body by default: a 4 kbit/s link. */
+    public static final int DEFAULT_MIN_BODY_RATE = 500;
+    /** The span over which {@code min_body_rate} is averaged; a body that ends sooner is never measured. */
+    public static final int BODY_RATE_WINDOW_SECONDS = 10;
     public static final int TLS_1_2 = 771;
     public static final int TLS_1_3 = TlsContexts.TYK_TLS_1_3;
     public static final HttpServerOptions DEFAULTS =
-            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null, null);
+            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null, null, null, null);
 
     public HttpServerOptions {
         readTimeout = readTimeout == null || readTimeout <= 0 ? DEFAULT_TIMEOUT_SECONDS : readTimeout;
@@ -63,6 +76,9 @@ public record HttpServerOptions(
                 : streamIdleTimeout;
         readHeaderTimeout = readHeaderTimeout == null || readHeaderTimeout <= 0 ? DEFAULT_READ_HEADER_TIMEOUT_SECONDS
                 : readHeaderTimeout;
+        readBodyTimeout = readBodyTimeout == null || readBodyTimeout <= 0 ? DEFAULT_READ_BODY_TIMEOUT_SECONDS
+                : readBodyTimeout;
+        minBodyRate = minBodyRate == null ? DEFAULT_MIN_BODY_RATE : Math.max(0, minBodyRate);
     }
 
     /** One entry of {@code certificates}: a domain and its PEM certificate and key files. */

@@ -176,6 +176,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void bodyTimeoutAndMinimumRateLoadWithoutWarningsAndDefaultNearHaproxyAndApache() throws Exception {
+        Path conf = conf("{\"http_server_options\": {\"read_body_timeout\": 5, \"min_body_rate\": 0}}");
+        Files.createDirectories(dir.resolve("apps"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        assertEquals(5, report.config().httpServerOptions().readBodyTimeout());
+        assertEquals(0, report.config().httpServerOptions().minBodyRate(), "0 turns the minimum off");
+        HttpServerOptions defaults = ConfigLoader.load(conf("{}")).config().httpServerOptions();
+        assertEquals(30, defaults.readBodyTimeout());
+        assertEquals(500, defaults.minBodyRate());
+    }
+
+    @Test
     void unimplementedApiFieldEarnsExactlyOneWarningNamingFieldAndApi() throws Exception {
         Path conf = conf("{}");
         api("pp.json", """

@@ -1,5 +1,7 @@
 package dev.gateway.http.internal.server;
 
+import dev.gateway.core.config.HttpServerOptions;
+import dev.gateway.http.HttpSettings;
 import dev.gateway.http.internal.exchange.ProxyExchange;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -10,9 +12,11 @@ import java.util.function.BooleanSupplier;
  * The timeouts of one client connection, on two timers that move instead of being scheduled per request:
  *
  * <ul>
- *   <li>{@code read_timeout}: the whole request head must arrive within it (idle keep-alive time included), and
- *       a body may not stall for longer;</li>
+ *   <li>{@code read_timeout}: the whole request head must arrive within it (idle keep-alive time included);</li>
  *   <li>{@code read_header_timeout}: once part of a head has arrived, the rest must follow within it;</li>
+ *   <li>{@code read_body_timeout} and {@code min_body_rate}: while the gateway waits for a request body (not while
+ *       it holds the client back because the upstream is slow), the client may be silent no longer than the one,
+ *       and must average the other over each {@link HttpServerOptions#BODY_RATE_WINDOW_SECONDS} s;</li>
  *   <li>{@code write_timeout}: how long the client may refuse bytes we have for it;</li>
  *   <li>{@code proxy_default_timeout}: asked of the current exchange, which knows what the upstream owes.</li>
  * </ul>
@@ -33,8 +37,11 @@ final class ConnectionTimeouts {
 
         boolean isClosed();
 
-        /** {@code read_timeout} passed while waiting for {@code what}. */
+        /** {@code read_timeout} or {@code read_header_timeout} passed while waiting for {@code what}. */
         void readTimedOut(Wait what);
+
+        /** The request body went silent, or came too slowly; {@code why} says which, for the log. */
+        void bodyTimedOut(String why);
 
         /** {@code write_timeout} passed. */
         void writeTimedOut();
@@ -45,6 +52,9 @@ final class ConnectionTimeouts {
     private final long readTimeoutNanos;
     private final long writeTimeoutNanos;
     private final long readHeaderTimeoutNanos;
+    private final long readBodyTimeoutNanos;
+    /** Bytes of body a window must bring, or 0. */
+    private final long minWindowBytes;
     /** Whether part of a request head is buffered in the decoder; always false on an HTTP/2 stream. */
     private final BooleanSupplier headInProgress;
 
@@ -53,6 +63,10 @@ final class ConnectionTimeouts {
     private long headBytesNanos = -1;
     private long lastReadNanos = headStartNanos;
     private long unwritableSinceNanos = -1;
+    /** Whether the gateway was waiting for body bytes when last told. */
+    private boolean bodyWaiting;
+    private long bodyWindowStartNanos;
+    private long bodyWindowBytes;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
     /**
@@ -62,13 +76,17 @@ final class ConnectionTimeouts {
     private ScheduledFuture<?> upstreamTimer;
     private long upstreamTimerDeadline;
 
-    ConnectionTimeouts(Watched connection, EventExecutor executor, long readTimeoutNanos, long writeTimeoutNanos,
-            long readHeaderTimeoutNanos, BooleanSupplier headInProgress) {
+    private static final long BODY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(HttpServerOptions.BODY_RATE_WINDOW_SECONDS);
+
+    ConnectionTimeouts(Watched connection, EventExecutor executor, HttpSettings settings,
+            BooleanSupplier headInProgress) {
         this.connection = connection;
         this.executor = executor;
-        this.readTimeoutNanos = readTimeoutNanos;
-        this.writeTimeoutNanos = writeTimeoutNanos;
-        this.readHeaderTimeoutNanos = readHeaderTimeoutNanos;
+        this.readTimeoutNanos = settings.readTimeoutNanos();
+        this.writeTimeoutNanos = settings.writeTimeoutNanos();
+        this.readHeaderTimeoutNanos = settings.readHeaderTimeoutNanos();
+        this.readBodyTimeoutNanos = settings.readBodyTimeoutNanos();
+        this.minWindowBytes = (long) settings.minBodyRate() * HttpServerOptions.BODY_RATE_WINDOW_SECONDS;
         this.headInProgress = headInProgress;
     }
 
@@ -97,6 +115,29 @@ final class ConnectionTimeouts {
     /** Bytes came from the client. */
     void read() {
         lastReadNanos = System.nanoTime();
+    }
+
+    /** Bytes of a request body came from the client. */
+    void bodyBytes(int bytes) {
+        bodyWindowBytes += bytes;
+    }
+
+    /**
+     * Whether the gateway now waits for body bytes. Each wait starts the body's clocks afresh, so that time the
+     * client was held back (the upstream took bytes slower than it sent them) never counts against it.
+     */
+    void bodyWait(boolean waiting) {
+        if (waiting == bodyWaiting) {
+            return;
+        }
+        bodyWaiting = waiting;
+        if (waiting) {
+            long now = System.nanoTime();
+            lastReadNanos = now;
+            bodyWindowStartNanos = now;
+            bodyWindowBytes = 0;
+            rearm();
+        }
     }
 
     void writabilityChanged(boolean writable) {
@@ -152,7 +193,8 @@ final class ConnectionTimeouts {
         long deadline = switch (connection.waitingFor()) {
             case HEAD -> headBytesNanos < 0 ? headStartNanos + readTimeoutNanos
                     : Math.min(headStartNanos + readTimeoutNanos, headBytesNanos + readHeaderTimeoutNanos);
-            case BODY -> lastReadNanos + readTimeoutNanos;
+            case BODY -> minWindowBytes == 0 ? lastReadNanos + readBodyTimeoutNanos
+                    : Math.min(lastReadNanos + readBodyTimeoutNanos, bodyWindowStartNanos + BODY_WINDOW_NANOS);
             case NOTHING -> Long.MAX_VALUE;
         };
         if (unwritableSinceNanos >= 0) {
@@ -171,12 +213,37 @@ final class ConnectionTimeouts {
             connection.writeTimedOut();
             return;
         }
-        long deadline = nextDeadline();
-        if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
-            connection.readTimedOut(connection.waitingFor());
-            return;
+        Wait waiting = connection.waitingFor();
+        if (waiting == Wait.BODY) {
+            if (bodyTimedOut(now)) {
+                return;
+            }
+        } else {
+            long deadline = nextDeadline();
+            if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
+                connection.readTimedOut(waiting);
+                return;
+            }
         }
         rearm();
+    }
+
+    /** Ends a body that went silent or came too slowly; at the end of a window that was fast enough, starts another. */
+    private boolean bodyTimedOut(long now) {
+        if (now - lastReadNanos >= readBodyTimeoutNanos) {
+            connection.bodyTimedOut("silent for read_body_timeout");
+            return true;
+        }
+        if (minWindowBytes > 0 && now - bodyWindowStartNanos >= BODY_WINDOW_NANOS) {
+            if (bodyWindowBytes < minWindowBytes) {
+                connection.bodyTimedOut(bodyWindowBytes + " bytes in " + HttpServerOptions.BODY_RATE_WINDOW_SECONDS
+                        + " s, under min_body_rate");
+                return true;
+            }
+            bodyWindowStartNanos = now;
+            bodyWindowBytes = 0;
+        }
+        return false;
     }
 
     private void onUpstreamTimer() {

@@ -6,6 +6,7 @@ import dev.gateway.http.internal.exchange.ProxyExchange;
 import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -43,8 +44,7 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.timeouts = new ConnectionTimeouts(this, ctx.executor(), listener.settings().readTimeoutNanos(),
-                listener.settings().writeTimeoutNanos(), listener.settings().readHeaderTimeoutNanos(),
+        this.timeouts = new ConnectionTimeouts(this, ctx.executor(), listener.settings(),
                 decoder == null ? () -> false : decoder::headInProgress);
         this.cycle = new RequestCycle(ctx, listener, encoder, timeouts);
     }
@@ -75,6 +75,9 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         timeouts.read();
+        if (msg instanceof HttpContent content) {
+            timeouts.bodyBytes(content.content().readableBytes());
+        }
         if (msg instanceof HttpObject object) {
             cycle.received(object);
         } else {
@@ -141,10 +144,17 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     }
 
     @Override
-    public void readTimedOut(ConnectionTimeouts.Wait what) {
-        if (what == ConnectionTimeouts.Wait.BODY && cycle.bodyTimedOut()) {
+    public void bodyTimedOut(String why) {
+        if (cycle.bodyTimedOut(why)) {
             return;
         }
+        log.debug("client={} request body {}; closing", ClientAddress.of(ctx.channel()), why);
+        cycle.close();
+        ctx.close();
+    }
+
+    @Override
+    public void readTimedOut(ConnectionTimeouts.Wait what) {
         if (what == ConnectionTimeouts.Wait.HEAD && decoder != null && decoder.headInProgress()) {
             ClientErrorLog.info(log, ctx.channel(), "client={} conn={} sent part of a request head and not the rest"
                     + " in time; 408", ClientAddress.of(ctx.channel()), ctx.channel().id().asShortText());

@@ -285,6 +285,7 @@ final class RequestCycle implements ExchangeClient {
         if (wants) {
             ctx.read();
         }
+        timeouts.bodyWait(waitingFor() == ConnectionTimeouts.Wait.BODY);
     }
 
     /** What the connection waits for from its client, for {@code read_timeout}. */
@@ -421,12 +422,13 @@ final class RequestCycle implements ExchangeClient {
         }
     }
 
-    /** The request body stopped for {@code read_timeout}: the exchange fails; false when none was reading it. */
-    boolean bodyTimedOut() {
+    /** The request body went silent or came too slowly: the exchange fails with 408; false when none was reading it. */
+    boolean bodyTimedOut(String why) {
         if (state != State.PROXYING || exchange == null) {
             return false;
         }
-        log.info("client={} stopped sending the request body; read_timeout", ClientAddress.of(ctx.channel()));
+        ClientErrorLog.info(log, ctx.channel(), "client={} conn={} api={} request body {}; 408",
+                ClientAddress.of(ctx.channel()), ctx.channel().id().asShortText(), exchange.route().apiId(), why);
         exchange.fail(ProxyFailure.CLIENT_TIMEOUT, null);
         return true;
     }
