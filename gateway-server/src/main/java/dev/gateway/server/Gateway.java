@@ -224,8 +224,10 @@ public final class Gateway {
     }
 
     private void logStarted() {
-        log.info("gateway started: transport={} io_threads={} tls={} listeners={} apis={}", transport.name(),
-                config.effectiveIoThreads(), TlsContexts.provider(), listeners.summary(), snapshot.apis().size());
+        log.info("gateway started: transport={} io_threads={} tls={} max_connections={}{} listeners={} apis={}",
+                transport.name(), config.effectiveIoThreads(), TlsContexts.provider(), listeners.limits().max(),
+                listeners.limits().perListener() > 0 ? " (" + listeners.limits().perListener() + " per listener)" : "",
+                listeners.summary(), snapshot.apis().size());
     }
 
     /** One line per problem of a configuration: errors as errors, the rest as warnings. */

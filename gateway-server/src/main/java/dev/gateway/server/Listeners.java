@@ -5,6 +5,7 @@ import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.net.ConnectionLimits;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.certificates.ServerCertificates;
@@ -53,6 +54,8 @@ final class Listeners {
     /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
     private final int gatewayPortOverride;
     private final Map<Integer, BoundListener> bound = new LinkedHashMap<>();
+    /** The caps on client connections, shared by every listener, kept across reloads. */
+    private final ConnectionLimits limits;
 
     /** One bound port and the references its connections read. */
     private record BoundListener(ListenerPlan plan, Channel channel, AtomicReference<HttpRoutes> routes,
@@ -70,6 +73,11 @@ final class Listeners {
         this.tcp = tcp;
         this.status = status;
         this.gatewayPortOverride = gatewayPortOverride;
+        this.limits = ConnectionLimits.of(config);
+    }
+
+    ConnectionLimits limits() {
+        return limits;
     }
 
     /** Bound port to protocol, in the order of the plans. */
@@ -230,7 +238,8 @@ final class Listeners {
         }
         AtomicReference<TcpRoutes> ref = new AtomicReference<>(routes);
         try {
-            ServerBootstrap bootstrap = transport.listener(acceptors, workers).childHandler(tcp.listener(ref::get));
+            ServerBootstrap bootstrap = transport.listener(acceptors, workers).handler(limits.gate(describe(plan)))
+                    .childHandler(tcp.listener(ref::get));
             InetSocketAddress address = plan.address().isEmpty()
                     ? new InetSocketAddress(bindPort(plan)) : new InetSocketAddress(plan.address(), bindPort(plan));
             Channel channel = bootstrap.bind(address).sync().channel();
@@ -245,7 +254,7 @@ final class Listeners {
         AtomicReference<HttpRoutes> routeRef = new AtomicReference<>(routes);
         AtomicReference<Mapping<String, SslContext>> certRef = new AtomicReference<>(certificates);
         Mapping<String, SslContext> sni = certificates == null ? null : name -> certRef.get().map(name);
-        ServerBootstrap bootstrap = transport.listener(acceptors, workers)
+        ServerBootstrap bootstrap = transport.listener(acceptors, workers).handler(limits.gate(describe(plan)))
                 .childHandler(new HttpListenerInitializer(http, routeRef::get, sni,
                         plan.gatewayPort() ? status : null, http2(plan))
                         .expectingProxyProtocol(plan.apis().stream()

@@ -92,6 +92,23 @@ final class GatewayProcess implements AutoCloseable {
         return new GatewayProcess(process, out, err, String.join(" ", args), port);
     }
 
+    /**
+     * Starts the gateway on {@code conf} and a free port with an open-files limit of {@code openFiles} (a shell
+     * lowers it, then becomes the JVM), and waits until it answers {@code /hello}.
+     */
+    static GatewayProcess startServingWithOpenFiles(int openFiles, Path logDir, String name, Path conf)
+            throws IOException, InterruptedException {
+        GatewayProcess gateway = launch(List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"),
+                List.of(), logDir, name, "--conf", conf.toString(), "--port", String.valueOf(Ports.freePort()));
+        try {
+            gateway.awaitReady();
+        } catch (Throwable e) {
+            gateway.close();
+            throw e;
+        }
+        return gateway;
+    }
+
     /** Starts the gateway on {@code conf} and a free port, and waits until it answers {@code /hello}. */
     static GatewayProcess startServing(Path logDir, String name, Path conf, String... extraArgs)
             throws IOException, InterruptedException {
@@ -112,6 +129,10 @@ final class GatewayProcess implements AutoCloseable {
             throw e;
         }
         return gateway;
+    }
+
+    int port() {
+        return port;
     }
 
     long pid() {

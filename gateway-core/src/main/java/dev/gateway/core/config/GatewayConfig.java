@@ -25,6 +25,11 @@ import java.util.Map;
  * @param transport the socket transport (not a Tyk field): {@value #TRANSPORT_AUTO} (the default: io_uring where
  *     the kernel allows it, then native epoll, then NIO), or one of them by name, {@code io_uring}, {@code epoll},
  *     {@code nio}
+ * @param maxConnections client connections the gateway holds open at once, every listener together (not a Tyk
+ *     field); 0 or absent means as many as the open-files limit leaves room for (see
+ *     {@code dev.gateway.core.net.ConnectionLimits})
+ * @param maxConnectionsPerListener client connections one listening port holds open at once (not a Tyk field);
+ *     0 or absent means no cap but the global one
  */
 public record GatewayConfig(
         String listenAddress,
@@ -44,7 +49,9 @@ public record GatewayConfig(
         AccessLogs accessLogs,
         Integer tcpIdleTimeout,
         Integer ioThreads,
-        String transport) {
+        String transport,
+        Integer maxConnections,
+        Integer maxConnectionsPerListener) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
     public static final String DEFAULT_APP_PATH = "apps/";
@@ -76,6 +83,9 @@ public record GatewayConfig(
                 : tcpIdleTimeout;
         ioThreads = ioThreads == null ? 0 : ioThreads;
         transport = transport == null || transport.isEmpty() ? TRANSPORT_AUTO : transport;
+        maxConnections = maxConnections == null || maxConnections < 0 ? 0 : maxConnections;
+        maxConnectionsPerListener = maxConnectionsPerListener == null || maxConnectionsPerListener < 0 ? 0
+                : maxConnectionsPerListener;
     }
 
     /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
@@ -86,7 +96,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */

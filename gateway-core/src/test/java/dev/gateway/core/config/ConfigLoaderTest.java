@@ -176,6 +176,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionCapsLoadWithoutWarningsAndDefaultToTheOpenFilesLimit() throws Exception {
+        Path conf = conf("{\"max_connections\": 5000, \"max_connections_per_listener\": 1000}");
+        Files.createDirectories(dir.resolve("apps"));
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.problems());
+        assertEquals(5000, report.config().maxConnections());
+        assertEquals(1000, report.config().maxConnectionsPerListener());
+        GatewayConfig defaults = ConfigLoader.load(conf("{}")).config();
+        assertEquals(0, defaults.maxConnections(), "0: derived from the open-files limit at start");
+        assertEquals(0, defaults.maxConnectionsPerListener());
+    }
+
+    @Test
     void bodyTimeoutAndMinimumRateLoadWithoutWarningsAndDefaultNearHaproxyAndApache() throws Exception {
         Path conf = conf("{\"http_server_options\": {\"read_body_timeout\": 5, \"min_body_rate\": 0}}");
         Files.createDirectories(dir.resolve("apps"));
