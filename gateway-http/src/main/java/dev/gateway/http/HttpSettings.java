@@ -86,6 +86,13 @@ public record HttpSettings(
      */
     public static final int H2_MAX_RESETS_PER_WINDOW = 200;
 
+    /**
+     * Control frames (PING and SETTINGS acks, resets) one HTTP/2 client connection may have waiting to be written
+     * before it gets GOAWAY {@code ENHANCE_YOUR_CALM} and is closed. A client that reads has a handful waiting at
+     * most; one that floods PINGs and never reads fills this within one read.
+     */
+    public static final int H2_MAX_QUEUED_CONTROL_FRAMES = 1000;
+
     /** The window of {@link #H2_MAX_RESETS_PER_WINDOW}. */
     public static final int H2_RESET_WINDOW_SECONDS = 30;
 

@@ -30,6 +30,10 @@ public final class RawH2 implements Closeable {
     public static final int HEADERS = 0x1;
     public static final int RST_STREAM = 0x3;
     public static final int SETTINGS = 0x4;
+    public static final int PING = 0x6;
+    public static final int CONTINUATION = 0x9;
+    /** SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113, 6.5.2). */
+    public static final int MAX_HEADER_LIST_SIZE = 0x6;
     public static final int GOAWAY = 0x7;
     public static final int WINDOW_UPDATE = 0x8;
 
@@ -47,17 +51,36 @@ public final class RawH2 implements Closeable {
     private final CountDownLatch closed = new CountDownLatch(1);
     /** How the server ended each stream: {@code end} (a frame with END_STREAM) or {@code reset:<code>}. */
     private final Map<Integer, String> endings = new HashMap<>();
-    private final Thread reader;
+    /** The settings of the server's first SETTINGS frame, by identifier. */
+    private final Map<Integer, Long> serverSettings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong bytesSent = new AtomicLong();
 
-    private RawH2(Socket socket) throws IOException {
+    private RawH2(Socket socket, boolean reading) throws IOException {
         this.socket = socket;
         this.out = socket.getOutputStream();
         out.write(PREFACE);
         frame(SETTINGS, 0, 0, new byte[0]);
         flush();
-        reader = new Thread(this::read, "raw-h2-reader");
-        reader.setDaemon(true);
-        reader.start();
+        if (reading) {
+            Thread reader = new Thread(this::read, "raw-h2-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+    }
+
+    private RawH2(Socket socket) throws IOException {
+        this(socket, true);
+    }
+
+    /**
+     * Cleartext HTTP/2 from a client that never reads what the server sends, with a receive buffer of 4 KiB so
+     * that the server's writes back up at once.
+     */
+    public static RawH2 h2cNotReading(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        return new RawH2(socket, false);
     }
 
     /** Cleartext HTTP/2 with prior knowledge. */
@@ -128,11 +151,63 @@ public final class RawH2 implements Closeable {
             (byte) (errorCode >>> 24), (byte) (errorCode >>> 16), (byte) (errorCode >>> 8), (byte) errorCode});
     }
 
+    /** A PING with an arbitrary payload, which the server must answer. */
+    public void ping() {
+        frame(PING, 0, 0, new byte[8]);
+    }
+
+    /** An empty SETTINGS frame, which the server must acknowledge. */
+    public void settings() {
+        frame(SETTINGS, 0, 0, new byte[0]);
+    }
+
+    /** Lets the server send as much as it likes: the largest stream windows, and as large a connection window. */
+    public void openWindows() {
+        int largest = Integer.MAX_VALUE;
+        frame(SETTINGS, 0, 0, new byte[] {0, 0x4, (byte) (largest >>> 24), (byte) (largest >>> 16),
+            (byte) (largest >>> 8), (byte) largest});
+        windowUpdate(0, largest - 65_535);
+    }
+
+    /** A HEADERS frame opening {@code streamId} with a POST whose header block is still to come in CONTINUATIONs. */
+    public void headersWithoutEnd(int streamId, String path) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.write(0x83); // :method POST
+        block.write(0x86); // :scheme http
+        literal(block, 4, path);
+        literal(block, 1, "localhost");
+        frame(HEADERS, 0, streamId, block.toByteArray());
+    }
+
+    /** A CONTINUATION of {@code streamId}'s header block: {@code size} bytes of literal fields. */
+    public void continuation(int streamId, int size, boolean endHeaders) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        while (block.size() + 2 + 1 + 100 <= size) {
+            block.write(0); // a literal field without indexing, its name literal too
+            block.write(1);
+            block.write('x');
+            block.write(100);
+            block.writeBytes("v".repeat(100).getBytes(StandardCharsets.US_ASCII));
+        }
+        frame(CONTINUATION, endHeaders ? END_HEADERS : 0, streamId, block.toByteArray());
+    }
+
+    /** A setting of the server's first SETTINGS frame, or -1 when it sent none of that identifier (yet). */
+    public long serverSetting(int identifier) {
+        return serverSettings.getOrDefault(identifier, -1L);
+    }
+
+    /** Bytes flushed to the server so far. */
+    public long bytesSent() {
+        return bytesSent.get();
+    }
+
     /** Sends what was written since the last flush; false once the server has closed the connection. */
     public boolean flush() {
         try {
             batch.writeTo(out);
             out.flush();
+            bytesSent.addAndGet(batch.size());
             return true;
         } catch (IOException e) {
             return false;
@@ -202,6 +277,11 @@ public final class RawH2 implements Closeable {
                     ended(streamId, "reset:" + (int32(payload, 0) & 0xffffffffL));
                 } else if ((type == HEADERS || type == DATA) && (header[4] & END_STREAM) != 0) {
                     ended(streamId, "end");
+                } else if (type == SETTINGS && (header[4] & 0x1) == 0 && serverSettings.isEmpty()) {
+                    for (int i = 0; i + 6 <= length; i += 6) {
+                        serverSettings.put((payload[i] & 0xff) << 8 | payload[i + 1] & 0xff,
+                                int32(payload, i + 2) & 0xffffffffL);
+                    }
                 } else if (type == GOAWAY && length >= 8) {
                     goAwayError.set(int32(payload, 4) & 0xffffffffL);
                     goAway.countDown();

@@ -29,6 +29,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.util.List;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,7 @@ public final class Http2Negotiation {
         pipeline.addLast(PipelineNames.H2_CLIENT_ERRORS, new Http2ClientErrors());
         pipeline.addLast(PipelineNames.H2_STREAMS, newStreams(listener));
         pipeline.addLast(PipelineNames.H2_IDLE, newIdleCheck(listener));
-        pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard());
+        pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard(listener));
         Http2Windows.widenConnectionWindow(pipeline.channel());
         readContinuously(pipeline.channel());
     }
@@ -100,6 +101,9 @@ public final class Http2Negotiation {
                 // A request without :method, :scheme or :path is reset (RFC 9113, 8.3.1) instead of reaching a
                 // stream, where it hung until read_timeout.
                 .validateRequiredPseudoHeaders(true)
+                // A client that never reads its PING and SETTINGS acks is cut after this many wait unsent, with GOAWAY
+                // ENHANCE_YOUR_CALM; Netty's default of 10,000 let one connection queue hundreds of KB of acks.
+                .encoderEnforceMaxQueuedControlFrames(HttpSettings.H2_MAX_QUEUED_CONTROL_FRAMES)
                 .decoderEnforceMaxRstFramesPerWindow(HttpSettings.H2_MAX_RESETS_PER_WINDOW,
                         HttpSettings.H2_RESET_WINDOW_SECONDS)
                 .encoderEnforceMaxRstFramesPerWindow(HttpSettings.H2_MAX_RESETS_PER_WINDOW,
@@ -155,7 +159,7 @@ public final class Http2Negotiation {
                 return null;
             }
             return new Http2ServerUpgradeCodec(newFrameCodec(listener), new Http2ClientErrors(), newStreams(listener),
-                    newIdleCheck(listener), new ConnectionGuard()) {
+                    newIdleCheck(listener), new ConnectionGuard(listener)) {
                 @Override
                 public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest upgradeRequest) {
                     super.upgradeTo(ctx, upgradeRequest);
@@ -186,6 +190,50 @@ public final class Http2Negotiation {
      * end it with a log line.
      */
     private static final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+        private final long writeTimeoutNanos;
+        private ScheduledFuture<?> unwritable;
+
+        ConnectionGuard(ListenerContext listener) {
+            this.writeTimeoutNanos = listener.settings().writeTimeoutNanos();
+        }
+
+        /**
+         * A client that does not read what the gateway writes (replies to its PINGs and SETTINGS, responses) stops
+         * being read, as HAProxy does, so that it cannot make the gateway decode its whole socket buffer and queue
+         * replies it will never take; past {@code write_timeout} of that, the connection is closed. Reading
+         * resumes as soon as the client takes bytes again.
+         */
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Channel connection = ctx.channel();
+            if (connection.isWritable()) {
+                connection.config().setAutoRead(true);
+                if (unwritable != null) {
+                    unwritable.cancel(false);
+                    unwritable = null;
+                }
+            } else {
+                connection.config().setAutoRead(false);
+                if (unwritable == null) {
+                    unwritable = ctx.executor().schedule(() -> {
+                        ClientErrorLog.info(log, connection, "client={} conn={} read nothing the gateway sent for"
+                                + " write_timeout; closing the HTTP/2 connection", ClientAddress.of(connection),
+                                connection.id().asShortText());
+                        closeNow(connection);
+                    }, writeTimeoutNanos, TimeUnit.NANOSECONDS);
+                }
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (unwritable != null) {
+                unwritable.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof IdleStateEvent) {
