@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +33,11 @@ class TlsGarbageTest extends GatewayFixture {
     /** A handful of lines, where one stack trace alone costs about 2 KB. */
     private static final long MAX_LOG_CHARS = 4_096;
 
-    @Test
-    void garbageInsteadOfClientHelloCostsAFewLinesWithoutStackTraces() throws Exception {
+    /** The gateway's HTTPS port and a {@code tls} TCP API's port. */
+    private record TlsPorts(Gateway gateway, int tlsPort) {
+    }
+
+    private TlsPorts startTlsPorts() throws Exception {
         int tlsPort = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();
         folder.serveTls(conf).put("enable_http2", true);
@@ -45,7 +49,14 @@ class TlsGarbageTest extends GatewayFixture {
         folder.writeConf(conf)
                 .writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")))
                 .writeApi("secure.json", tls);
-        Gateway gateway = startGateway(folder.conf);
+        return new TlsPorts(startGateway(folder.conf), tlsPort);
+    }
+
+    @Test
+    void garbageInsteadOfClientHelloCostsAFewLinesWithoutStackTraces() throws Exception {
+        TlsPorts ports = startTlsPorts();
+        Gateway gateway = ports.gateway();
+        int tlsPort = ports.tlsPort();
         String good = "https://localhost:" + gateway.gatewayPort() + "/api/ok";
         assertEquals(200, Clients.get(Clients.newClient(TestTls.trustingTestCa()), good).statusCode());
         long before = log.chars();
@@ -62,6 +73,24 @@ class TlsGarbageTest extends GatewayFixture {
         long logged = log.chars() - before;
         assertTrue(logged <= MAX_LOG_CHARS, 2 * CONNECTIONS + " garbage connections cost " + logged
                 + " chars of log:\n" + String.join("\n", log.lines()));
+    }
+
+    /** A client that connects and never sends its ClientHello is closed at the handshake timeout, 10 s, in a line. */
+    @Test
+    void aClientThatNeverSendsAClientHelloIsClosedAtTheHandshakeTimeout() throws Exception {
+        TlsPorts ports = startTlsPorts();
+        long start = System.nanoTime();
+        try (Socket https = new Socket("127.0.0.1", ports.gateway().gatewayPort());
+                Socket tcp = new Socket("127.0.0.1", ports.tlsPort())) {
+            https.setSoTimeout(30_000);
+            tcp.setSoTimeout(30_000);
+            assertEquals(-1, https.getInputStream().read());
+            assertEquals(-1, tcp.getInputStream().read());
+        }
+        long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(closedAfter >= 9_500 && closedAfter < 15_000, "closed after " + closedAfter + " ms");
+        log.awaitLogged(Level.INFO, "no ClientHello", "port " + ports.gateway().gatewayPort());
+        log.awaitLogged(Level.INFO, "no ClientHello", "port " + ports.tlsPort());
     }
 
     /** Writes the garbage and waits until the gateway closes the connection. */

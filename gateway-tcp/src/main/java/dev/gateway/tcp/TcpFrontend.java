@@ -85,6 +85,10 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (ClientErrorLog.handshakeTimedOut(log, ctx.channel(), event)) {
+            ctx.close();
+            return;
+        }
         if (event instanceof SniCompletionEvent sni) {
             service = routes.match(sni.hostname());
             if (service == null) {

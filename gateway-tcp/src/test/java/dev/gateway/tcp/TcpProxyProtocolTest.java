@@ -9,9 +9,11 @@ import static dev.gateway.tcp.support.TcpClients.line;
 import static dev.gateway.tcp.support.TcpClients.proxyV2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.core.testing.TestCerts;
 import dev.gateway.core.testing.TestTls;
 import dev.gateway.tcp.support.NamedEcho;
@@ -20,8 +22,10 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -71,6 +75,34 @@ class TcpProxyProtocolTest extends TcpFixture {
             assertEquals(-1, client.getInputStream().read());
         }
         log.awaitLogged(Level.INFO, "malformed PROXY protocol header");
+    }
+
+    /** A header sent a byte every 200 ms would take 10 s; the header timeout (5 s) runs from the connect. */
+    @Test
+    void proxyHeaderTrickledAByteAtATimeIsClosedAtTheHeaderTimeout() throws Exception {
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        TcpProxyUnderTest gateway = proxyProtocolEcho(echo);
+        byte[] header = PROXY_V1;
+
+        long start = System.nanoTime();
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(PORT))) {
+            for (byte b : header) {
+                client.getOutputStream().write(b);
+                client.getOutputStream().flush();
+                Thread.sleep(200);
+                if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(ProxyProtocol.HEADER_TIMEOUT_SECONDS + 5)) {
+                    break;
+                }
+            }
+        } catch (SocketException closed) {
+            // The gateway closed the connection while the header trickled: what this test expects.
+        }
+        long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long timeout = TimeUnit.SECONDS.toMillis(ProxyProtocol.HEADER_TIMEOUT_SECONDS);
+        assertTrue(closedAfter >= timeout - 200 && closedAfter < timeout + 3_000,
+                "closed after " + closedAfter + " ms; the header timeout is " + timeout + " ms");
+        log.awaitLogged(Level.INFO, "sent no PROXY protocol header within");
+        assertEquals(0, echo.acceptedCount(), "the upstream saw a connection");
     }
 
     @Test

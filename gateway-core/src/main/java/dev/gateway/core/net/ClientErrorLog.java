@@ -1,6 +1,8 @@
 package dev.gateway.core.net;
 
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,21 @@ public final class ClientErrorLog {
     private static final Map<Kind, Window> WINDOWS = new ConcurrentHashMap<>();
 
     private ClientErrorLog() {
+    }
+
+    /**
+     * Logs a client that connected to a TLS port and sent no ClientHello within the handshake timeout, if
+     * {@code event} says so; the SNI stage closes such a connection without a word otherwise.
+     *
+     * @return whether it did
+     */
+    public static boolean handshakeTimedOut(Logger log, Channel channel, Object event) {
+        if (event instanceof SniCompletionEvent sni && sni.cause() instanceof SslHandshakeTimeoutException timeout) {
+            info(log, channel, "client={} TLS handshake failed on port {}: no ClientHello ({})",
+                    ClientAddress.of(channel), ClientAddress.localPort(channel), timeout.getMessage());
+            return true;
+        }
+        return false;
     }
 
     /**

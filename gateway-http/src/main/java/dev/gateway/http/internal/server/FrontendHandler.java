@@ -113,6 +113,12 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        ClientErrorLog.handshakeTimedOut(log, ctx.channel(), event);
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ClientConnectionErrors.report(ctx, cause);
         ctx.close();
