@@ -1,6 +1,7 @@
 package dev.gateway.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,13 +12,16 @@ import dev.gateway.http.HttpSettings;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.PatternStream;
 import dev.gateway.http.support.RawH2;
+import dev.gateway.http.support.RawUpstream;
 import dev.gateway.http.support.TestUpstream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -34,6 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class Http2FloodTest extends GatewayFixture {
 
     private static final int NO_ERROR = 0;
+    private static final int CANCEL = 0x8;
     private static final long MAX_LOG_CHARS = 4_096;
     private static final long MAX_HEAP_GROWTH = 64L * 1024 * 1024;
     /** What the attacker would send, at most; the gateway must stop it long before. */
@@ -126,6 +131,44 @@ class Http2FloodTest extends GatewayFixture {
                         + " stayed open for 20 s");
             }
             log.awaitLogged(Level.INFO, "read nothing the gateway sent for write_timeout");
+        });
+    }
+
+    /**
+     * Rapid reset below the bound: streams the client opens and cancels at once must be cancelled upstream too, or
+     * each would hold an upstream request (here, an upstream connection) that nobody waits for any more.
+     */
+    @Test
+    void streamsTheClientResetsAreCancelledUpstream() throws Exception {
+        int streams = 100;
+        CountDownLatch cancelled = new CountDownLatch(streams);
+        RawUpstream held = closer.later(RawUpstream.start(conn -> {
+            conn.readRequestHead();
+            conn.awaitClose();
+            cancelled.countDown();
+        }));
+        start();
+        folder.writeApi("held.json", ConfFolder.api("held", "/held/", held.url() + "/"));
+        gateway.reload();
+        underAttack(() -> {
+            try (RawH2 attacker = RawH2.h2c(gateway.gatewayPort())) {
+                for (int i = 0; i < streams; i++) {
+                    attacker.get(2 * i + 1, "/held/" + i);
+                }
+                attacker.flush();
+                Net.Deadline deadline = new Net.Deadline(Duration.ofSeconds(10));
+                while (held.accepted() < streams && !deadline.passed()) {
+                    Thread.sleep(20);
+                }
+                assertEquals(streams, held.accepted(), "requests that reached the upstream");
+                for (int i = 0; i < streams; i++) {
+                    attacker.reset(2 * i + 1, CANCEL);
+                }
+                attacker.flush();
+                assertTrue(cancelled.await(10, TimeUnit.SECONDS), cancelled.getCount()
+                        + " upstream requests outlived the streams the client reset");
+                assertFalse(attacker.goAwayReceived(), "100 cancels are within the bound");
+            }
         });
     }
 
