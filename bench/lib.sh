@@ -301,6 +301,51 @@ cpu_ratio_line() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# Memory (the websocket script's idle part, and the idle-memory script)
+# raise_fd_limit: the soft open-files limit up to the hard one, for every process started from here on (a proxy
+# holds a descriptor per idle connection, two per proxied pair). Run it in this shell, not in a $(...) subshell,
+# whose limit would die with it.
+raise_fd_limit() {
+    local hard
+    hard=$(ulimit -Hn)
+    [[ $hard == unlimited ]] || ulimit -Sn "$hard"
+}
+
+fd_count() { find /proc/"$1"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
+
+# proxy_pids TARGET: the proxy's processes: the gateway's JVM; nginx's master and workers.
+proxy_pids() {
+    local pid=${PROXY_PID[$1]}
+    echo "$pid"
+    [[ $1 == gateway ]] || pgrep -P "$pid" || true
+}
+
+# mem_sample TARGET LABEL: "RSS_KIB FDS LIVE_BYTES HEAP_USED_KIB" of a proxy, summed over its processes. For the
+# gateway, first a full GC: LIVE_BYTES is the class histogram's total (live objects only, whatever the collector),
+# HEAP_USED_KIB what GC.heap_info then reports as used; the histogram goes to $WORK/histogram-LABEL.txt. nginx
+# has neither: 0 0.
+mem_sample() {
+    local target=$1 pid rss=0 fds=0 live=0 used=0 histogram=$WORK/histogram-$2.txt
+    if [[ $target == gateway ]]; then
+        pid=${PROXY_PID[gateway]}
+        jcmd "$pid" GC.run >/dev/null
+        # The first line of each space's "total NK, used NK" (G1's one heap; a generational collector's
+        # young and old), not Metaspace's.
+        used=$(jcmd "$pid" GC.heap_info | awk '!/Metaspace|class space/ && match($0, /used [0-9]+K/) {
+            s += substr($0, RSTART + 5, RLENGTH - 6) } END { print s + 0 }')
+        jcmd "$pid" GC.class_histogram >"$histogram"
+        live=$(awk '$1 == "Total" { print $3 }' "$histogram")
+        [[ -n $live ]] || die "no Total line in the gateway's class histogram ($histogram)"
+    fi
+    for pid in $(proxy_pids "$target"); do
+        rss=$((rss + $(rss_kib "$pid")))
+        fds=$((fds + $(fd_count "$pid")))
+    done
+    echo "$rss $fds $live $used"
+}
+
+# ---------------------------------------------------------------------------------------------------
 # wrk (the http1 script's load, and the reload script's)
 # parse_wrk FILE: "req_per_sec p50_ms p99_ms errors requests" from wrk --latency output.
 parse_wrk() {
