@@ -58,8 +58,6 @@ PROXY_CPUS=${PROXY_CPUS:-}
 UPSTREAM_CPUS=${UPSTREAM_CPUS:-}
 LOAD_CPUS=${LOAD_CPUS:-}
 
-# The unary call under load: helloworld.Greeter/SayHello.
-GREETER_PATH=/helloworld.Greeter/SayHello
 # How long a started process may take to answer a SayHello before we give up.
 NGINX_READY_SECONDS=10
 JAVA_READY_SECONDS=30
@@ -131,21 +129,6 @@ install_missing() {
         nginx=$(nginx_bin)
         nginx_has_grpc "$nginx" || die "$nginx still has no grpc_pass support"
     fi
-}
-
-# grpc_check PORT OUT: one SayHello("world") with nghttp; succeeds when the answer is HTTP 200 with
-# content-type application/grpc, exactly the framed HelloReply{"Hello world"} as body, and the trailer
-# grpc-status 0. h2load only sees HTTP status codes, and a failing gRPC call is a 200 too: this is the check
-# that the target really answers the call. nghttp's frame log goes to OUT.verbose, the body to OUT.body.
-grpc_check() {
-    local url=http://127.0.0.1:$1$GREETER_PATH out=$2 args
-    args=(--timeout=5 -H 'content-type: application/grpc' -H 'te: trailers' -d "$WORK/request.bin" "$url")
-    nghttp -v "${args[@]}" >"$out.verbose" 2>&1 || return 1
-    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) :status: 200$' "$out.verbose" || return 1
-    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) content-type: application/grpc$' "$out.verbose" || return 1
-    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) grpc-status: 0$' "$out.verbose" || return 1
-    nghttp "${args[@]}" >"$out.body" 2>&1 || return 1
-    cmp -s "$out.body" "$WORK/reply.bin"
 }
 
 # wait_ready PORT SECONDS PID NAME LOG: poll with grpc_check until PORT answers, failing early if PID died.
@@ -279,11 +262,7 @@ main() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-grpc.XXXXXX")
     mkdir -p "$WORK/results" "$WORK/h2load"
 
-    # HelloRequest{name: "world"} as a gRPC message: compressed flag 0, 4-byte big-endian length 7, then the
-    # protobuf (field 1, wire type 2 = 0x0a; length 5; "world"). The reply every target must send back is
-    # HelloReply{message: "Hello world"}: length 13, then 0x0a, 11, "Hello world".
-    printf '\000\000\000\000\007\012\005world' >"$WORK/request.bin"
-    printf '\000\000\000\000\015\012\013Hello world' >"$WORK/reply.bin"
+    write_grpc_bodies
 
     local targets=(upstream-direct nginx-proxy)
     local -A port=([upstream-direct]=$PORT_U [nginx-proxy]=$PORT_N)

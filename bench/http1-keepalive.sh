@@ -194,30 +194,6 @@ run_h2load() {
     }
 }
 
-# parse_wrk FILE: "req_per_sec p50_ms p99_ms errors requests" from wrk --latency output.
-parse_wrk() {
-    awk '
-        function ms(v,    n, u) {
-            n = v; sub(/[a-z]+$/, "", n)
-            u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n / 1000
-            if (u == "ms") return n
-            if (u == "s")  return n * 1000
-            if (u == "m")  return n * 60000
-            return -1
-        }
-        /^Requests\/sec:/            { rps = $2 }
-        /^[ \t]+50%/                 { p50 = ms($2) }
-        /^[ \t]+99%/                 { p99 = ms($2) }
-        /Socket errors:/             { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-        /Non-2xx or 3xx responses:/  { errors += $5 }
-        / requests in /              { requests = $1 }
-        END {
-            if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0 || requests == "") exit 1
-            printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, errors, requests
-        }' "$1"
-}
-
 # parse_h2load_h1 FILE LOGFILE: the same five columns from h2load's summary and per-request log, errors being the
 # failed, errored, timed-out and non-2xx requests.
 parse_h2load_h1() {

@@ -301,6 +301,105 @@ cpu_ratio_line() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# Memory (the websocket script's idle part, and the idle-memory script)
+# raise_fd_limit: the soft open-files limit up to the hard one, for every process started from here on (a proxy
+# holds a descriptor per idle connection, two per proxied pair). Run it in this shell, not in a $(...) subshell,
+# whose limit would die with it.
+raise_fd_limit() {
+    local hard
+    hard=$(ulimit -Hn)
+    [[ $hard == unlimited ]] || ulimit -Sn "$hard"
+}
+
+fd_count() { find /proc/"$1"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
+
+# proxy_pids TARGET: the proxy's processes: the gateway's JVM; nginx's master and workers.
+proxy_pids() {
+    local pid=${PROXY_PID[$1]}
+    echo "$pid"
+    [[ $1 == gateway ]] || pgrep -P "$pid" || true
+}
+
+# mem_sample TARGET LABEL: "RSS_KIB FDS LIVE_BYTES HEAP_USED_KIB" of a proxy, summed over its processes. For the
+# gateway, first a full GC: LIVE_BYTES is the class histogram's total (live objects only, whatever the collector),
+# HEAP_USED_KIB what GC.heap_info then reports as used; the histogram goes to $WORK/histogram-LABEL.txt. nginx
+# has neither: 0 0.
+mem_sample() {
+    local target=$1 pid rss=0 fds=0 live=0 used=0 histogram=$WORK/histogram-$2.txt
+    if [[ $target == gateway ]]; then
+        pid=${PROXY_PID[gateway]}
+        jcmd "$pid" GC.run >/dev/null
+        # The first line of each space's "total NK, used NK" (G1's one heap; a generational collector's
+        # young and old), not Metaspace's.
+        used=$(jcmd "$pid" GC.heap_info | awk '!/Metaspace|class space/ && match($0, /used [0-9]+K/) {
+            s += substr($0, RSTART + 5, RLENGTH - 6) } END { print s + 0 }')
+        jcmd "$pid" GC.class_histogram >"$histogram"
+        live=$(awk '$1 == "Total" { print $3 }' "$histogram")
+        [[ -n $live ]] || die "no Total line in the gateway's class histogram ($histogram)"
+    fi
+    for pid in $(proxy_pids "$target"); do
+        rss=$((rss + $(rss_kib "$pid")))
+        fds=$((fds + $(fd_count "$pid")))
+    done
+    echo "$rss $fds $live $used"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# wrk (the http1 script's load, and the reload script's)
+# parse_wrk FILE: "req_per_sec p50_ms p99_ms errors requests" from wrk --latency output.
+parse_wrk() {
+    awk '
+        function ms(v,    n, u) {
+            n = v; sub(/[a-z]+$/, "", n)
+            u = v; sub(/^[0-9.]+/, "", u)
+            if (u == "us") return n / 1000
+            if (u == "ms") return n
+            if (u == "s")  return n * 1000
+            if (u == "m")  return n * 60000
+            return -1
+        }
+        /^Requests\/sec:/            { rps = $2 }
+        /^[ \t]+50%/                 { p50 = ms($2) }
+        /^[ \t]+99%/                 { p99 = ms($2) }
+        /Socket errors:/             { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+        /Non-2xx or 3xx responses:/  { errors += $5 }
+        / requests in /              { requests = $1 }
+        END {
+            if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0 || requests == "") exit 1
+            printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, errors, requests
+        }' "$1"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# gRPC unary (the grpc script's load, and the reload script's)
+# The unary call under load: helloworld.Greeter/SayHello.
+GREETER_PATH=/helloworld.Greeter/SayHello
+
+# write_grpc_bodies: $WORK/request.bin, HelloRequest{name: "world"} as a gRPC message: compressed flag 0, 4-byte
+# big-endian length 7, then the protobuf (field 1, wire type 2 = 0x0a; length 5; "world"); and $WORK/reply.bin, the
+# reply every target must send back, HelloReply{message: "Hello world"}: length 13, then 0x0a, 11, "Hello world".
+write_grpc_bodies() {
+    printf '\000\000\000\000\007\012\005world' >"$WORK/request.bin"
+    printf '\000\000\000\000\015\012\013Hello world' >"$WORK/reply.bin"
+}
+
+# grpc_check PORT OUT: one SayHello("world") with nghttp; succeeds when the answer is HTTP 200 with
+# content-type application/grpc, exactly the framed HelloReply{"Hello world"} as body, and the trailer
+# grpc-status 0. h2load only sees HTTP status codes, and a failing gRPC call is a 200 too: this is the check
+# that the target really answers the call. nghttp's frame log goes to OUT.verbose, the body to OUT.body.
+grpc_check() {
+    local url=http://127.0.0.1:$1$GREETER_PATH out=$2 args
+    args=(--timeout=5 -H 'content-type: application/grpc' -H 'te: trailers' -d "$WORK/request.bin" "$url")
+    nghttp -v "${args[@]}" >"$out.verbose" 2>&1 || return 1
+    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) :status: 200$' "$out.verbose" || return 1
+    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) content-type: application/grpc$' "$out.verbose" || return 1
+    grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) grpc-status: 0$' "$out.verbose" || return 1
+    nghttp "${args[@]}" >"$out.body" 2>&1 || return 1
+    cmp -s "$out.body" "$WORK/reply.bin"
+}
+
+# ---------------------------------------------------------------------------------------------------
 # h2load (the grpc script's load, and the http1 script's fixed-rate load)
 # seconds DURATION: whole seconds (rounded up) of an h2load duration: a number with an optional h, m, s or ms.
 seconds() {

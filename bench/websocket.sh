@@ -63,7 +63,8 @@ HISTOGRAM_LINES=28
 WSLOAD=dev.gateway.examples.websocket.WsLoad
 
 # log, die, the cleanup trap (every process started is stopped on any exit, Ctrl-C too), ports, CPU pinning,
-# nginx and gateway launching, medians and the per-thread CPU split: shared with the other bench scripts.
+# nginx and gateway launching, medians, the per-thread CPU split and the memory samples: shared with the other
+# bench scripts.
 . "$ROOT/bench/lib.sh"
 
 check_flags NGINX_REUSEPORT SKIP_GATEWAY KEEP_TMP
@@ -81,15 +82,6 @@ install_missing() {
 
 # listening PORT: whether something listens on 127.0.0.1:PORT (or on every address).
 listening() { ! port_free "$1"; }
-
-# raise_fd_limit: the soft open-files limit up to the hard one, for every process started from here on (each
-# proxy holds two descriptors per idle WebSocket, the client and the upstream one each). Run it in this shell, not
-# in a $(...) subshell, whose limit would die with it.
-raise_fd_limit() {
-    local hard
-    hard=$(ulimit -Hn)
-    [[ $hard == unlimited ]] || ulimit -Sn "$hard"
-}
 
 # ---------------------------------------------------------------------------------------------------
 # Processes under test
@@ -165,41 +157,7 @@ ws_check() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Measuring memory
-fd_count() { find /proc/"$1"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
-rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
-
-# proxy_pids TARGET: the proxy's processes: the gateway's JVM; nginx's master and workers.
-proxy_pids() {
-    local pid=${PROXY_PID[$1]}
-    echo "$pid"
-    [[ $1 == gateway ]] || pgrep -P "$pid" || true
-}
-
-# mem_sample TARGET LABEL: "RSS_KIB FDS LIVE_BYTES HEAP_USED_KIB" of a proxy, summed over its processes. For the
-# gateway, first a full GC: LIVE_BYTES is the class histogram's total (live objects only, whatever the collector),
-# HEAP_USED_KIB what GC.heap_info then reports as used; the histogram goes to $WORK/histogram-LABEL.txt. nginx
-# has neither: 0 0.
-mem_sample() {
-    local target=$1 pid rss=0 fds=0 live=0 used=0 histogram=$WORK/histogram-$2.txt
-    if [[ $target == gateway ]]; then
-        pid=${PROXY_PID[gateway]}
-        jcmd "$pid" GC.run >/dev/null
-        # The first line of each space's "total NK, used NK" (G1's one heap; a generational collector's
-        # young and old), not Metaspace's.
-        used=$(jcmd "$pid" GC.heap_info | awk '!/Metaspace|class space/ && match($0, /used [0-9]+K/) {
-            s += substr($0, RSTART + 5, RLENGTH - 6) } END { print s + 0 }')
-        jcmd "$pid" GC.class_histogram >"$histogram"
-        live=$(awk '$1 == "Total" { print $3 }' "$histogram")
-        [[ -n $live ]] || die "no Total line in the gateway's class histogram ($histogram)"
-    fi
-    for pid in $(proxy_pids "$target"); do
-        rss=$((rss + $(rss_kib "$pid")))
-        fds=$((fds + $(fd_count "$pid")))
-    done
-    echo "$rss $fds $live $used"
-}
-
+# Measuring memory (fd_count, rss_kib, proxy_pids and mem_sample are in lib.sh)
 # idle_run TARGET PORT: holds IDLE WebSockets through PORT with WsLoad idle, and samples the proxy's memory
 # before, once all are open (after IDLE_SETTLE seconds), and after the client has closed them. Writes
 # "rss_before rss_open rss_after fds_before fds_open fds_after live_before live_open live_after used_before

@@ -74,7 +74,7 @@ public final class GrpcTestServers implements AutoCloseable {
     /** Both services on {@code address} with the given transport security. */
     public static GrpcTestServers start(InetSocketAddress address, ServerCredentials credentials) throws IOException {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "greeter-slow");
+            Thread thread = new Thread(r, "grpc-demo-timer");
             thread.setDaemon(true);
             return thread;
         });
@@ -83,7 +83,7 @@ public final class GrpcTestServers implements AutoCloseable {
         CancellationProbe cancellations = new CancellationProbe();
         Server server = NettyServerBuilder.forAddress(address, credentials)
                 .addService(new GreeterService(scheduler))
-                .addService(new RouteGuideService())
+                .addService(new RouteGuideService(scheduler))
                 // Server reflection, v1 and the v1alpha that older grpcurl and IDE clients still ask for: clients
                 // list and describe the services without .proto files, through the gateway too.
                 .addService(ProtoReflectionServiceV1.newInstance())

@@ -16,7 +16,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,9 @@ import org.slf4j.LoggerFactory;
  *       heap stays flat while the server simply stops.</li>
  *   <li>{@link #HOLD} ({@link #holdRequest}): streams one feature, then nothing until the client cancels or its
  *       deadline expires. With a {@link CancellationProbe} a test sees the cancel reach the server.</li>
+ *   <li>{@link #PACE} ({@link #paceRequest}): streams {@code hi.latitude} features, one every {@code lo.longitude}
+ *       milliseconds on the scheduler the service was given, then ends with OK: a long-lived stream that keeps
+ *       moving, for a client that watches it live through something else (a reload, say).</li>
  * </ul>
  *
  * <p>{@link #bindService()} also echoes the {@code x-echo} request header ({@link EchoMetadataInterceptor}).
@@ -50,6 +56,12 @@ public final class RouteGuideService implements RouteGuideGrpc.AsyncService, Bin
 
     /** {@code lo.latitude} of a ListFeatures request that holds the stream open; see the class javadoc. */
     public static final int HOLD = -2;
+
+    /** {@code lo.latitude} of a ListFeatures request for features at a fixed pace; see the class javadoc. */
+    public static final int PACE = -3;
+
+    /** Longest pause between two paced features: a longer one is a mistake in the request, not a test. */
+    public static final int MAX_PACE_MILLIS = 60_000;
 
     /** Longest generated name: 1 MiB stays well inside grpc-java's default 4 MiB limit on a received message. */
     public static final int MAX_GENERATED_NAME_BYTES = 1 << 20;
@@ -69,6 +81,13 @@ public final class RouteGuideService implements RouteGuideGrpc.AsyncService, Bin
     /** Every known feature, row by row from the south-west corner, named {@code "Feature <row>-<column>"}. */
     public static final List<Feature> FEATURES = grid();
 
+    private final ScheduledExecutorService scheduler;
+
+    /** A RouteGuide whose paced streams run on {@code scheduler}, which the caller owns and shuts down. */
+    public RouteGuideService(ScheduledExecutorService scheduler) {
+        this.scheduler = scheduler;
+    }
+
     @Override
     public ServerServiceDefinition bindService() {
         return ServerInterceptors.intercept(RouteGuideGrpc.bindService(this), new EchoMetadataInterceptor());
@@ -82,6 +101,14 @@ public final class RouteGuideService implements RouteGuideGrpc.AsyncService, Bin
     /** A ListFeatures request for {@code count} generated features with names of {@code nameBytes} bytes. */
     public static Rectangle generateRequest(int count, int nameBytes) {
         return Rectangle.newBuilder().setLo(point(GENERATE, nameBytes)).setHi(point(count, 0)).build();
+    }
+
+    /**
+     * A ListFeatures request for {@code count} features, one every {@code intervalMillis}: feature {@code i} is at
+     * latitude {@code i}, unnamed.
+     */
+    public static Rectangle paceRequest(int count, int intervalMillis) {
+        return Rectangle.newBuilder().setLo(point(PACE, intervalMillis)).setHi(point(count, 0)).build();
     }
 
     /** A ListFeatures request that gets one feature, then a stream held open until the client cancels. */
@@ -105,6 +132,7 @@ public final class RouteGuideService implements RouteGuideGrpc.AsyncService, Bin
                 call.onNext(FEATURES.get(0));
                 // No onCompleted: the call stays open until the client cancels it.
             }
+            case PACE -> streamPaced(rectangle.getHi().getLatitude(), rectangle.getLo().getLongitude(), call);
             default -> {
                 for (Feature feature : FEATURES) {
                     if (inside(feature.getLocation(), rectangle)) {
@@ -145,6 +173,51 @@ public final class RouteGuideService implements RouteGuideGrpc.AsyncService, Bin
                 }
             }
         });
+    }
+
+    private void streamPaced(int count, int intervalMillis, ServerCallStreamObserver<Feature> call) {
+        if (count < 0 || intervalMillis < 1 || intervalMillis > MAX_PACE_MILLIS) {
+            call.onError(Status.INVALID_ARGUMENT
+                    .withDescription("pace needs count >= 0 and an interval of 1.." + MAX_PACE_MILLIS + " ms")
+                    .asRuntimeException());
+            return;
+        }
+        AtomicReference<ScheduledFuture<?>> ticks = new AtomicReference<>();
+        // As in generate mode, a cancel handler makes gRPC drop what is sent after a cancel instead of throwing; it
+        // also stops the ticks.
+        call.setOnCancelHandler(() -> {
+            ScheduledFuture<?> pending = ticks.get();
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        });
+        // Every tick runs on the one scheduler thread, one after another, so the observer is never called at once
+        // from two threads and the counter needs no locking. The first tick may run before the future is stored.
+        ticks.set(scheduler.scheduleAtFixedRate(new Runnable() {
+            private int sent;
+            private boolean completed;
+
+            @Override
+            public void run() {
+                if (completed) {
+                    return;
+                }
+                if (sent < count) {
+                    call.onNext(Feature.newBuilder().setLocation(point(sent, 0)).build());
+                    sent++;
+                    return;
+                }
+                completed = true;
+                call.onCompleted();
+                ScheduledFuture<?> self = ticks.get();
+                if (self != null) {
+                    self.cancel(false);
+                }
+            }
+        }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS));
+        if (call.isCancelled()) {
+            ticks.get().cancel(false);
+        }
     }
 
     /** Summarises the route once the client half-closes: points, known features passed, metres, seconds. */

@@ -1,5 +1,5 @@
 /**
- * gRPC benchmark clients that {@code bench/grpc-unary.sh} runs against the demo servers, directly and through
- * the proxies.
+ * gRPC benchmark clients that the {@code bench/} scripts run against the demo servers, directly and through the
+ * proxies.
  */
 package dev.gateway.examples.grpc.bench;

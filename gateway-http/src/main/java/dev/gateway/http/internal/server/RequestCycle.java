@@ -172,8 +172,13 @@ final class RequestCycle implements ExchangeClient {
     /** The current request goes through its route's filters before it may {@link #proceed}. */
     private void decide(Route route, RequestTarget target, boolean extendedConnect) {
         state = State.DECIDING;
-        deciding = FilterWait.start(this, ctx, listener.settings().proxyTimeoutNanos(), request, route, target,
+        FilterRun run = FilterWait.start(this, ctx, listener.settings().proxyTimeoutNanos(), request, route, target,
                 extendedConnect);
+        // Filters that decided at once ran decided() inside start(): the cycle has moved on, and holding the run
+        // would keep its request alive while the connection idles. Only a run still deciding is waited for.
+        if (state == State.DECIDING && deciding == null) {
+            deciding = run;
+        }
     }
 
     /** Whether this cycle still waits for {@code run}; false once it closed or moved on. */
@@ -303,6 +308,9 @@ final class RequestCycle implements ExchangeClient {
     private void nextRequest() {
         state = State.AWAIT_HEAD;
         requestComplete = false;
+        // Served: a keep-alive connection may now idle for read_timeout, and must not keep the request's head and
+        // headers alive meanwhile (about 700 B for a small GET with forwarding headers, times every idle client).
+        request = null;
         timeouts.headStarts();
         HttpObject queued;
         while (state == State.AWAIT_HEAD && (queued = backlog.poll()) != null) {

@@ -16,7 +16,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -216,5 +218,34 @@ class ClientConnectionTest {
             assertTrue(channel.isOpen(), "a filter's failure is the request's, not the connection's");
             assertFalse(channel.finish());
         }
+    }
+
+    @Test
+    void aConnectionIdlingBetweenRequestsLetsGoOfTheLastOne() throws Exception {
+        List<WeakReference<HttpRequest>> heads = new CopyOnWriteArrayList<>();
+        try (ProxyUnderTest.Embedded listener = listener(request -> {
+            heads.add(new WeakReference<>(request.head()));
+            return FilterDecision.answer(HttpResponseStatus.OK, new DefaultHttpHeaders(), "{}");
+        })) {
+            EmbeddedChannel channel = new EmbeddedChannel(listener.initializer());
+            send(channel, "GET /api/x HTTP/1.1\r\nHost: a\r\nX-Large: " + "x".repeat(1000) + "\r\n\r\n");
+
+            String answer = written(channel);
+            assertTrue(answer.startsWith("HTTP/1.1 200 OK"), answer);
+            assertTrue(channel.isOpen());
+            // A keep-alive connection may idle for read_timeout: its last request (headers and all) must not stay
+            // in memory with it, as thousands of idle connections would each keep one.
+            assertTrue(collected(heads.get(0)), "the idle connection still holds its last request");
+            assertFalse(channel.finish());
+        }
+    }
+
+    /** Whether a collection clears {@code ref}: asked for a few times, as a collection is only a request. */
+    private static boolean collected(WeakReference<?> ref) throws InterruptedException {
+        for (int i = 0; i < 20 && ref.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10); // gives the collector's reference processing a moment, not a wait for an event
+        }
+        return ref.get() == null;
     }
 }
