@@ -210,6 +210,24 @@ class Http2FloodTest extends GatewayFixture {
         });
     }
 
+    /** A header list a little over the advertised size costs its stream only (Netty answers it 431). */
+    @Test
+    void aHeaderListOverTheLimitCostsOnlyItsStream() throws Exception {
+        start();
+        try (RawH2 client = RawH2.h2c(gateway.gatewayPort())) {
+            client.headersWithoutEnd(1, "/api/big-headers");
+            client.continuation(1, 10 * 1024, false);
+            client.continuation(1, 8 * 1024, true);
+            client.flush();
+            assertEquals("end", client.awaitEnd(1, 5, TimeUnit.SECONDS), "the stream was not answered");
+            client.get(3, "/api/after");
+            client.flush();
+            assertEquals("end", client.awaitEnd(3, 5, TimeUnit.SECONDS));
+            assertFalse(client.goAwayReceived());
+        }
+        assertEquals(2, upstream.requestCount(), "/api/ok and /api/after, and not the oversized request");
+    }
+
     private static void assertGoAwayWithAnError(RawH2 attacker) throws InterruptedException {
         assertTrue(attacker.awaitClosed(10, TimeUnit.SECONDS), "the connection stays open");
         assertTrue(attacker.goAwayReceived(), "closed without a GOAWAY");
