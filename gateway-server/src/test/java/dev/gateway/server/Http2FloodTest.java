@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.Curl;
 import dev.gateway.http.support.PatternStream;
 import dev.gateway.http.support.RawH2;
 import dev.gateway.http.support.RawUpstream;
@@ -225,7 +226,10 @@ class Http2FloodTest extends GatewayFixture {
             assertEquals("end", client.awaitEnd(3, 5, TimeUnit.SECONDS));
             assertFalse(client.goAwayReceived());
         }
-        assertEquals(2, upstream.requestCount(), "/api/ok and /api/after, and not the oversized request");
+        Curl.Result curl = Curl.run("-sS", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}",
+                "-H", "X-Big: " + "b".repeat(18 * 1024), goodUrl);
+        assertEquals("431", curl.stdout(), curl.stderr());
+        assertEquals(2, upstream.requestCount(), "/api/ok and /api/after, and no oversized request");
     }
 
     private static void assertGoAwayWithAnError(RawH2 attacker) throws InterruptedException {
