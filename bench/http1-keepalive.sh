@@ -99,20 +99,7 @@ wait_ready() {
 # ---------------------------------------------------------------------------------------------------
 # Processes under test
 start_upstream() {
-    {
-        nginx_common upstream
-        echo "worker_processes 1;"
-        echo "http {"
-        nginx_http_common upstream
-        cat <<EOF
-    server {
-        listen 127.0.0.1:$PORT_U;
-        default_type text/plain;
-        location / { return 200 "${BODY%$'\n'}\n"; }
-    }
-}
-EOF
-    } >"$WORK/upstream.conf"
+    write_text_upstream_conf "$PORT_U" "$BODY"
     start_nginx upstream "$UPSTREAM_CPUS"
     wait_ready "http://127.0.0.1:$PORT_U/" "$NGINX_READY_SECONDS" "$STARTED_PID" "upstream nginx" \
         "$WORK/upstream/error.log"

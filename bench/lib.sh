@@ -489,3 +489,23 @@ gateway_log_problems() {
     fi
     echo "$problems"
 }
+
+# Writes $WORK/upstream.conf: an nginx with one worker on 127.0.0.1:PORT answering every request 200 with BODY
+# (text/plain, one newline at its end). The caller starts it: start_nginx upstream CPUS.
+write_text_upstream_conf() {
+    local port=$1 body=$2
+    {
+        nginx_common upstream
+        echo "worker_processes 1;"
+        echo "http {"
+        nginx_http_common upstream
+        cat <<EOF
+    server {
+        listen 127.0.0.1:$port;
+        default_type text/plain;
+        location / { return 200 "${body%$'\n'}\n"; }
+    }
+}
+EOF
+    } >"$WORK/upstream.conf"
+}

@@ -104,20 +104,7 @@ http_status() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" || true; }
 # ---------------------------------------------------------------------------------------------------
 # Processes under test
 start_upstream() {
-    {
-        nginx_common upstream
-        echo "worker_processes 1;"
-        echo "http {"
-        nginx_http_common upstream
-        cat <<EOF
-    server {
-        listen 127.0.0.1:$PORT_U;
-        default_type text/plain;
-        location / { return 200 "$BODY\n"; }
-    }
-}
-EOF
-    } >"$WORK/upstream.conf"
+    write_text_upstream_conf "$PORT_U" "$BODY"
     start_nginx upstream ""
     wait_until "$READY_SECONDS" "$STARTED_PID" "nginx upstream" "$WORK/upstream/error.log" listening "$PORT_U"
 }

@@ -100,13 +100,7 @@ final class GatewayProcess implements AutoCloseable {
             throws IOException, InterruptedException {
         GatewayProcess gateway = launch(List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"),
                 List.of(), logDir, name, "--conf", conf.toString(), "--port", String.valueOf(Ports.freePort()));
-        try {
-            gateway.awaitReady();
-        } catch (Throwable e) {
-            gateway.close();
-            throw e;
-        }
-        return gateway;
+        return ready(gateway);
     }
 
     /** Starts the gateway on {@code conf} and a free port, and waits until it answers {@code /hello}. */
@@ -122,6 +116,11 @@ final class GatewayProcess implements AutoCloseable {
                 String.valueOf(Ports.freePort())));
         args.addAll(Arrays.asList(extraArgs));
         GatewayProcess gateway = launch(List.of(), jvmOptions, logDir, name, args.toArray(String[]::new));
+        return ready(gateway);
+    }
+
+    /** Waits until {@code gateway} answers {@code /hello}; closes it when it never does. */
+    private static GatewayProcess ready(GatewayProcess gateway) throws InterruptedException {
         try {
             gateway.awaitReady();
         } catch (Throwable e) {

@@ -8,13 +8,8 @@ import dev.gateway.core.testing.TestTls;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.RawH2;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.net.http.HttpClient;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -74,22 +69,9 @@ class Http2ResetFloodTest extends GatewayFixture {
     }
 
     private void flood(Attack attack, Connect connect, HttpClient goodClient, String goodUrl) throws Exception {
-        assertEquals(200, Clients.get(goodClient, goodUrl).statusCode(), "the gateway serves before the attack");
-        long heapBefore = heapAfterGc();
+        long heapBefore = GoodClient.heapAfterGc();
         long logBefore = log.chars();
-
-        AtomicBoolean attacking = new AtomicBoolean(true);
-        List<Integer> goodStatuses = new ArrayList<>();
-        Thread good = new Thread(() -> {
-            while (attacking.get()) {
-                try {
-                    goodStatuses.add(Clients.get(goodClient, goodUrl).statusCode());
-                } catch (Exception e) {
-                    goodStatuses.add(-1);
-                }
-            }
-        }, "good-client");
-        good.start();
+        GoodClient good = GoodClient.start(goodClient, goodUrl);
 
         int sent = 0;
         try (RawH2 attacker = connect.open()) {
@@ -120,23 +102,14 @@ class Http2ResetFloodTest extends GatewayFixture {
             assertTrue(resets <= MAX_RESETS_BEFORE_GOAWAY, "GOAWAY came after " + resets + " resets");
             assertTrue(resets > 0 || attack == Attack.RAPID_RESET, "the broken streams were never reset");
         } finally {
-            attacking.set(false);
-            good.join(TimeUnit.SECONDS.toMillis(30));
+            good.close();
         }
-
-        assertEquals(200, Clients.get(goodClient, goodUrl).statusCode(), "the gateway serves after the attack");
-        assertTrue(goodStatuses.stream().allMatch(status -> status == 200), "a good client failed: " + goodStatuses);
+        good.stopAndAssertServed();
         log.awaitLogged(Level.INFO, "GOAWAY", "ENHANCE_YOUR_CALM");
         long logged = log.chars() - logBefore;
         assertTrue(logged <= MAX_LOG_CHARS, "the attack cost " + logged + " chars of log:\n"
                 + String.join("\n", log.lines()));
-        long growth = heapAfterGc() - heapBefore;
+        long growth = GoodClient.heapAfterGc() - heapBefore;
         assertTrue(growth <= MAX_HEAP_GROWTH, "the heap grew by " + growth / 1024 / 1024 + " MiB");
-    }
-
-    private static long heapAfterGc() {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        System.gc();
-        return memory.getHeapMemoryUsage().getUsed();
     }
 }

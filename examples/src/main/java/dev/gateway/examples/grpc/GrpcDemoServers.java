@@ -1,5 +1,6 @@
 package dev.gateway.examples.grpc;
 
+import dev.gateway.examples.CommandLine;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
@@ -33,6 +34,7 @@ public final class GrpcDemoServers {
     private static final String USAGE = "usage: java -cp examples.jar " + GrpcDemoServers.class.getName()
             + " [--port " + DEFAULT_PORT + "] [--host " + DEFAULT_HOST + "]"
             + " [--tls-port " + DEFAULT_TLS_PORT + " --cert server.pem --key server.key]";
+    private static final CommandLine CLI = new CommandLine(USAGE);
 
     private GrpcDemoServers() {
     }
@@ -45,20 +47,20 @@ public final class GrpcDemoServers {
         Path key = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--port" -> port = parsePort(valueOf(args, ++i, "--port"));
-                case "--tls-port" -> tlsPort = parsePort(valueOf(args, ++i, "--tls-port"));
-                case "--host" -> host = valueOf(args, ++i, "--host");
-                case "--cert" -> cert = Path.of(valueOf(args, ++i, "--cert"));
-                case "--key" -> key = Path.of(valueOf(args, ++i, "--key"));
+                case "--port" -> port = CLI.port(CLI.valueOf(args, ++i, "--port"));
+                case "--tls-port" -> tlsPort = CLI.port(CLI.valueOf(args, ++i, "--tls-port"));
+                case "--host" -> host = CLI.valueOf(args, ++i, "--host");
+                case "--cert" -> cert = Path.of(CLI.valueOf(args, ++i, "--cert"));
+                case "--key" -> key = Path.of(CLI.valueOf(args, ++i, "--key"));
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
                     return;
                 }
-                default -> usageError("unknown argument: " + args[i]);
+                default -> CLI.fail("unknown argument: " + args[i]);
             }
         }
         if ((cert == null) != (key == null)) {
-            usageError("--cert and --key go together");
+            CLI.fail("--cert and --key go together");
         }
 
         GrpcTestServers plaintext = null;
@@ -95,31 +97,5 @@ public final class GrpcDemoServers {
                 server.close();
             }
         }
-    }
-
-    private static String valueOf(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            usageError(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int parsePort(String value) {
-        try {
-            int port = Integer.parseInt(value);
-            if (port >= 0 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        usageError("not a port: " + value);
-        return -1;
-    }
-
-    private static void usageError(String message) {
-        System.err.println(message);
-        System.err.println(USAGE);
-        System.exit(2);
     }
 }

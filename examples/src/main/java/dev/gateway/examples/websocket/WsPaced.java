@@ -1,5 +1,6 @@
 package dev.gateway.examples.websocket;
 
+import dev.gateway.examples.CommandLine;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -57,6 +58,7 @@ public final class WsPaced {
 
     private static final String USAGE = "usage: java -cp examples.jar " + WsPaced.class.getName()
             + " [--count 400] [--interval-ms 50] ws://HOST:PORT/PATH";
+    private static final CommandLine CLI = new CommandLine(USAGE);
 
     private WsPaced() {
     }
@@ -67,18 +69,18 @@ public final class WsPaced {
         URI uri = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--count" -> count = parseInt(valueOf(args, ++i, "--count"), 1);
-                case "--interval-ms" -> intervalMillis = parseInt(valueOf(args, ++i, "--interval-ms"), 1);
+                case "--count" -> count = CLI.atLeast(CLI.valueOf(args, ++i, "--count"), 1);
+                case "--interval-ms" -> intervalMillis = CLI.atLeast(CLI.valueOf(args, ++i, "--interval-ms"), 1);
                 default -> {
                     uri = URI.create(args[i]);
                     if (!"ws".equals(uri.getScheme()) || uri.getPort() < 0) {
-                        usageError("not ws://HOST:PORT/PATH: " + args[i]);
+                        CLI.fail("not ws://HOST:PORT/PATH: " + args[i]);
                     }
                 }
             }
         }
         if (uri == null) {
-            usageError("no URL");
+            CLI.fail("no URL");
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Paced paced = new Paced(count, intervalMillis);
@@ -245,31 +247,5 @@ public final class WsPaced {
             fail("failed after " + echoed + " echoes: " + cause);
             ctx.close();
         }
-    }
-
-    private static String valueOf(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            usageError(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int parseInt(String value, int min) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= min) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        usageError("not an integer >= " + min + ": " + value);
-        return -1;
-    }
-
-    private static void usageError(String message) {
-        System.err.println(message);
-        System.err.println(USAGE);
-        System.exit(2);
     }
 }

@@ -1,5 +1,6 @@
 package dev.gateway.examples.grpc.bench;
 
+import dev.gateway.examples.CommandLine;
 import dev.gateway.examples.grpc.RouteGuideService;
 import dev.gateway.examples.grpc.routeguide.Feature;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
@@ -42,6 +43,7 @@ public final class PacedStream {
 
     private static final String USAGE = "usage: java -cp examples.jar " + PacedStream.class.getName()
             + " [--count 400] [--interval-ms 50] HOST:PORT";
+    private static final CommandLine CLI = new CommandLine(USAGE);
 
     private PacedStream() {
     }
@@ -52,8 +54,8 @@ public final class PacedStream {
         String target = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--count" -> count = parseInt(valueOf(args, ++i, "--count"), 1, Integer.MAX_VALUE);
-                case "--interval-ms" -> intervalMillis = parseInt(valueOf(args, ++i, "--interval-ms"), 1,
+                case "--count" -> count = CLI.atLeast(CLI.valueOf(args, ++i, "--count"), 1);
+                case "--interval-ms" -> intervalMillis = CLI.between(CLI.valueOf(args, ++i, "--interval-ms"), 1,
                         RouteGuideService.MAX_PACE_MILLIS);
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
@@ -61,14 +63,14 @@ public final class PacedStream {
                 }
                 default -> {
                     if (target != null || args[i].lastIndexOf(':') < 1) {
-                        usageError("one HOST:PORT, not " + args[i]);
+                        CLI.fail("one HOST:PORT, not " + args[i]);
                     }
                     target = args[i];
                 }
             }
         }
         if (target == null) {
-            usageError("no HOST:PORT");
+            CLI.fail("no HOST:PORT");
         }
         ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
                 .directExecutor()
@@ -161,31 +163,5 @@ public final class PacedStream {
                 System.out.flush();
             }
         }
-    }
-
-    private static String valueOf(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            usageError(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int parseInt(String value, int min, int max) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        usageError("not an integer in " + min + ".." + max + ": " + value);
-        return -1;
-    }
-
-    private static void usageError(String message) {
-        System.err.println(message);
-        System.err.println(USAGE);
-        System.exit(2);
     }
 }

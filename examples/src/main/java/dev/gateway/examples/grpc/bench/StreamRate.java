@@ -1,5 +1,6 @@
 package dev.gateway.examples.grpc.bench;
 
+import dev.gateway.examples.CommandLine;
 import dev.gateway.examples.grpc.RouteGuideService;
 import dev.gateway.examples.grpc.routeguide.Feature;
 import dev.gateway.examples.grpc.routeguide.Rectangle;
@@ -50,6 +51,7 @@ public final class StreamRate {
     private static final String USAGE = "usage: java -cp examples.jar " + StreamRate.class.getName()
             + " [--count 1000000] [--name-bytes 64] [--rounds 3] [--warmup-count 500000] [--timeout 120]"
             + " NAME=HOST:PORT...";
+    private static final CommandLine CLI = new CommandLine(USAGE);
 
     private StreamRate() {
     }
@@ -72,11 +74,11 @@ public final class StreamRate {
         Map<String, String[]> targets = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--count" -> count = parseInt(valueOf(args, ++i, "--count"), 1);
-                case "--name-bytes" -> nameBytes = parseInt(valueOf(args, ++i, "--name-bytes"), 0);
-                case "--rounds" -> rounds = parseInt(valueOf(args, ++i, "--rounds"), 1);
-                case "--warmup-count" -> warmupCount = parseInt(valueOf(args, ++i, "--warmup-count"), 0);
-                case "--timeout" -> timeoutSeconds = parseInt(valueOf(args, ++i, "--timeout"), 1);
+                case "--count" -> count = CLI.atLeast(CLI.valueOf(args, ++i, "--count"), 1);
+                case "--name-bytes" -> nameBytes = CLI.atLeast(CLI.valueOf(args, ++i, "--name-bytes"), 0);
+                case "--rounds" -> rounds = CLI.atLeast(CLI.valueOf(args, ++i, "--rounds"), 1);
+                case "--warmup-count" -> warmupCount = CLI.atLeast(CLI.valueOf(args, ++i, "--warmup-count"), 0);
+                case "--timeout" -> timeoutSeconds = CLI.atLeast(CLI.valueOf(args, ++i, "--timeout"), 1);
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
                     return;
@@ -86,18 +88,18 @@ public final class StreamRate {
                     int eq = arg.indexOf('=');
                     int colon = arg.lastIndexOf(':');
                     if (eq <= 0 || colon < eq + 2 || colon == arg.length() - 1) {
-                        usageError("not NAME=HOST:PORT: " + arg);
+                        CLI.fail("not NAME=HOST:PORT: " + arg);
                     }
                     targets.put(arg.substring(0, eq), new String[] {arg.substring(eq + 1, colon),
-                            String.valueOf(parseInt(arg.substring(colon + 1), 1))});
+                            String.valueOf(CLI.atLeast(arg.substring(colon + 1), 1))});
                 }
             }
         }
         if (targets.isEmpty()) {
-            usageError("no target");
+            CLI.fail("no target");
         }
         if (nameBytes > RouteGuideService.MAX_GENERATED_NAME_BYTES) {
-            usageError("--name-bytes is at most " + RouteGuideService.MAX_GENERATED_NAME_BYTES);
+            CLI.fail("--name-bytes is at most " + RouteGuideService.MAX_GENERATED_NAME_BYTES);
         }
 
         Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -198,31 +200,5 @@ public final class StreamRate {
                     + " s: " + String.join("; ", problems));
         }
         return new Result(received[0], received[1], nanos);
-    }
-
-    private static String valueOf(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            usageError(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int parseInt(String value, int min) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= min) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        usageError("not an integer >= " + min + ": " + value);
-        return -1;
-    }
-
-    private static void usageError(String message) {
-        System.err.println(message);
-        System.err.println(USAGE);
-        System.exit(2);
     }
 }
