@@ -70,6 +70,12 @@ public final class ProxyProtocol {
                 ctx.fireChannelRead(msg);
                 return;
             }
+            if (failed || !ctx.channel().isActive()) {
+                // The decoder reads on as the channel closes, and may find a header in the bytes after the one
+                // that failed (or timed out); the connection is refused already.
+                ReferenceCountUtil.release(header);
+                return;
+            }
             try {
                 if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null
                         && header.proxiedProtocol() != HAProxyProxiedProtocol.UNKNOWN) {
