@@ -60,6 +60,7 @@ class SniPeekFuzzTest {
      *
      * @param peeked the Peeked event came
      * @param serverName the name it carried
+     * @param waited the input ended before the peek did, and the timeout closed the channel
      * @param passedOn the bytes the next stage got, in hex
      * @param error the class of the error the next stage was told of; null when none
      */
