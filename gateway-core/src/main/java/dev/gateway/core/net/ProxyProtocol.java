@@ -6,9 +6,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol.AddressFamily;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The PROXY protocol (v1 text and v2 binary) in front of a connection, as HAProxy, AWS and GCP load balancers
  * send it. The header is read first, before TLS, so SNI routing still works after it; the client address it
- * names becomes the connection's {@link ClientAddress} for logs and {@code X-Forwarded-For}. A connection whose
+ * names becomes the connection's {@link ClientAddress} for logs and {@code X-Forwarded-For} when it is an IP
+ * address (a v2 header may name a UNIX socket instead; the socket peer then stays the client). A connection whose
  * header is missing, malformed or later than {@link #HEADER_TIMEOUT_SECONDS} is closed with a log line. The
  * header's size is bounded as the specification says: 107 bytes for v1, 16 plus the declared length for v2.
  */
@@ -70,11 +73,16 @@ public final class ProxyProtocol {
                 ctx.fireChannelRead(msg);
                 return;
             }
+            if (failed || !ctx.channel().isActive()) {
+                // The decoder reads on as the channel closes, and may find a header in the bytes after the one
+                // that failed (or timed out); the connection is refused already.
+                ReferenceCountUtil.release(header);
+                return;
+            }
             try {
-                if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null
-                        && header.proxiedProtocol() != HAProxyProxiedProtocol.UNKNOWN) {
-                    ctx.channel().attr(ClientAddress.ATTRIBUTE).set(
-                            new InetSocketAddress(header.sourceAddress(), header.sourcePort()));
+                InetAddress source = sourceIp(header);
+                if (source != null) {
+                    ctx.channel().attr(ClientAddress.ATTRIBUTE).set(new InetSocketAddress(source, header.sourcePort()));
                 }
             } finally {
                 ReferenceCountUtil.release(header);
@@ -87,6 +95,20 @@ public final class ProxyProtocol {
             // The read that brought the header was asked for the connection's first bytes, which may come in a
             // later packet: ask again, as the next stage would have.
             ctx.read();
+        }
+
+        /**
+         * The client's IP address, when the header names one. A v2 header may name a UNIX socket path instead (any
+         * text), and this must never be looked up as a host name: that would block the event loop on DNS, for a
+         * name the client chose.
+         */
+        private static InetAddress sourceIp(HAProxyMessage header) {
+            AddressFamily family = header.proxiedProtocol().addressFamily();
+            if (header.command() != HAProxyCommand.PROXY || header.sourceAddress() == null
+                    || family != AddressFamily.AF_IPv4 && family != AddressFamily.AF_IPv6) {
+                return null;
+            }
+            return NetUtil.createInetAddressFromIpAddressString(header.sourceAddress());
         }
 
         @Override

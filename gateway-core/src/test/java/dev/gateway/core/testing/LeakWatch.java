@@ -5,11 +5,14 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -26,8 +29,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * earlier one in the same JVM when the collector was slow; the records name the allocation site either way.
  * Netty only reports while the {@code io.netty.util.ResourceLeakDetector} logger has ERROR enabled, so test
  * logging configurations must not silence it.
+ *
+ * <p>Fuzz tests ({@code @FuzzTest}) are checked once, after their class, not after each input: a fuzz test runs
+ * thousands of inputs, and the collections take a good part of a second each time. Such a test checks every input
+ * itself where it can ({@link CountingAllocator}); this check still catches what leaked elsewhere, naming the
+ * allocation site though not the input.
  */
-public final class LeakWatch implements BeforeAllCallback, AfterEachCallback {
+public final class LeakWatch implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+
+    /** Jazzer's annotation, named rather than imported: modules without fuzz tests do not have Jazzer. */
+    private static final String FUZZ_TEST = "com.code_intelligence.jazzer.junit.FuzzTest";
 
     /** Collections per check: one is not always enough for the collector to clear and enqueue weak references. */
     private static final int GC_ROUNDS = 3;
@@ -94,6 +105,27 @@ public final class LeakWatch implements BeforeAllCallback, AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
+        if (context.getTestMethod().filter(LeakWatch::isFuzzTest).isEmpty()) {
+            check(context);
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        boolean fuzzed = context.getTestClass().stream()
+                .flatMap(type -> Arrays.stream(type.getDeclaredMethods()))
+                .anyMatch(LeakWatch::isFuzzTest);
+        if (fuzzed) {
+            check(context);
+        }
+    }
+
+    private static boolean isFuzzTest(Method method) {
+        return Arrays.stream(method.getAnnotations())
+                .anyMatch(annotation -> annotation.annotationType().getName().equals(FUZZ_TEST));
+    }
+
+    private static void check(ExtensionContext context) {
         List<String> leaks = collectLeaks();
         if (!leaks.isEmpty()) {
             throw new AssertionError("Netty reported " + leaks.size() + " ByteBuf leak(s) during or before "
