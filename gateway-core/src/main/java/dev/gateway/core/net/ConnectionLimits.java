@@ -1,6 +1,7 @@
 package dev.gateway.core.net;
 
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.transport.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * <p>The global cap always sits below the process's open-files limit, so that accepting never fails for want of a
  * descriptor (a failed accept is a log line per attempt and a stall for everyone) and upstream connections still
  * find one. Each proxied connection may need a second descriptor upstream (a TCP relay always does), so by default
- * the cap is half of what the limit leaves after {@value #RESERVED_DESCRIPTORS} descriptors for the JVM, log files,
- * listeners, DNS and health checks, as HAProxy derives its {@code maxconn} from {@code ulimit -n}. A configured cap
- * above the limit less that reserve is lowered to it, with a warning.
+ * the cap is half of what the limit leaves after the descriptors the process holds at start (its jars, logs, event
+ * loops), {@value #RESERVED_DESCRIPTORS} more for listeners, DNS and health checks, and the accept backlog: past the
+ * cap, connections are still accepted before they are closed, and io_uring may accept a whole backlog in one turn
+ * of the event loop. HAProxy derives its {@code maxconn} from {@code ulimit -n} the same way. A configured cap above the limit less that reserve is
+ * lowered to it, with a warning.
  */
 public final class ConnectionLimits {
 
@@ -45,29 +48,40 @@ public final class ConnectionLimits {
 
     /** The caps {@code config} asks for, within the open-files limit of this process. */
     public static ConnectionLimits of(GatewayConfig config) {
-        return of(config.maxConnections(), config.maxConnectionsPerListener(), openFilesLimit());
+        return of(config.maxConnections(), config.maxConnectionsPerListener(), openFilesLimit(), openFiles());
     }
 
     /**
      * @param configured {@code max_connections}, 0 for the default
      * @param perListener {@code max_connections_per_listener}, 0 for none
      * @param openFiles the process's open-files limit, or -1 when unknown
+     * @param openNow descriptors the process holds already (its jars, logs, event loops), kept as well
      */
-    static ConnectionLimits of(int configured, int perListener, long openFiles) {
+    static ConnectionLimits of(int configured, int perListener, long openFiles, long openNow) {
         if (openFiles < 0) {
             return new ConnectionLimits(configured > 0 ? configured : Integer.MAX_VALUE, perListener);
         }
-        long usable = Math.max(1, openFiles - RESERVED_DESCRIPTORS);
+        long reserve = Math.max(0, openNow) + RESERVED_DESCRIPTORS + Transport.ACCEPT_BACKLOG;
+        long usable = Math.max(1, openFiles - reserve);
         if (configured <= 0) {
             return new ConnectionLimits((int) Math.min(Integer.MAX_VALUE, Math.max(1, usable / 2)), perListener);
         }
         if (configured > usable) {
-            log.warn("max_connections {} is more than the open-files limit ({}) allows with {} descriptors kept for"
-                    + " upstreams and files; holding at most {} connections. Raise the limit (ulimit -n,"
-                    + " LimitNOFILE=) to hold more", configured, openFiles, RESERVED_DESCRIPTORS, usable);
+            log.warn("max_connections {} is more than the open-files limit ({}) allows with the {} descriptors open"
+                    + " at start and {} more kept for files, checks and accepts; holding at most {} connections. Raise"
+                    + " the limit (ulimit -n, LimitNOFILE=) to hold more", configured, openFiles, openNow,
+                    RESERVED_DESCRIPTORS + Transport.ACCEPT_BACKLOG, usable);
             return new ConnectionLimits((int) usable, perListener);
         }
         return new ConnectionLimits(configured, perListener);
+    }
+
+    /** The descriptors this process has open, or 0 where the JVM cannot tell. */
+    static long openFiles() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getOpenFileDescriptorCount();
+        }
+        return 0;
     }
 
     /** The soft limit on open descriptors of this process, or -1 where the JVM cannot tell. */
