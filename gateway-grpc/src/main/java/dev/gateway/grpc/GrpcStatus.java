@@ -24,7 +24,9 @@ enum GrpcStatus {
     /** The status a gRPC client gets for a failure the gateway answers itself. */
     static GrpcStatus of(ProxyFailure failure) {
         return switch (failure) {
-            case NO_ROUTE, UPGRADE_DISABLED -> UNIMPLEMENTED;
+            // A refused TRACE never reaches here from a gRPC client (its calls are POSTs); UNIMPLEMENTED is what
+            // a method the server does not serve maps to.
+            case NO_ROUTE, UPGRADE_DISABLED, TRACE_REFUSED -> UNIMPLEMENTED;
             case ALL_HOSTS_DOWN, UPSTREAM_REFUSED, UPSTREAM_TLS, UPSTREAM_RESET, UPSTREAM_PROTOCOL -> UNAVAILABLE;
             case UPSTREAM_TIMEOUT, STREAM_IDLE, CLIENT_TIMEOUT -> DEADLINE_EXCEEDED;
             case BODY_TOO_LARGE, HEADERS_TOO_LARGE, URI_TOO_LONG -> RESOURCE_EXHAUSTED;
