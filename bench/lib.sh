@@ -85,6 +85,9 @@ nginx_package() {
     if apt-cache show nginx-light >/dev/null 2>&1; then echo nginx-light; else echo nginx; fi
 }
 
+# haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
+haproxy_bin() { command -v haproxy || { [[ -x /usr/sbin/haproxy ]] && echo /usr/sbin/haproxy; }; }
+
 port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
 port_busy() { ! port_free "$1"; }
 
@@ -151,6 +154,17 @@ start_nginx() {
     pin "$2"
     "${PIN[@]}" "$NGINX" -p "$WORK/$name" -c "$WORK/$name.conf" -e "$WORK/$name/error.log" \
         >>"$WORK/$name/stdout.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+}
+
+# start_bg NAME CPUS COMMAND...: run COMMAND in the background with its output in $WORK/NAME.log; its pid goes
+# to STARTED_PID (taskset execs the command, so the pid is the command's own).
+start_bg() {
+    local name=$1
+    pin "$2"
+    shift 2
+    "${PIN[@]}" "$@" >"$WORK/$name.log" 2>&1 &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
 }
@@ -314,7 +328,7 @@ raise_fd_limit() {
 fd_count() { find /proc/"$1"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' /proc/"$1"/status; }
 
-# proxy_pids TARGET: the proxy's processes: the gateway's JVM; nginx's master and workers.
+# proxy_pids TARGET: the proxy's processes: the gateway's JVM; nginx's master and workers; HAProxy (-db) alone.
 proxy_pids() {
     local pid=${PROXY_PID[$1]}
     echo "$pid"
@@ -338,11 +352,41 @@ mem_sample() {
         live=$(awk '$1 == "Total" { print $3 }' "$histogram")
         [[ -n $live ]] || die "no Total line in the gateway's class histogram ($histogram)"
     fi
+    rss=$(proxy_rss_kib "$target")
     for pid in $(proxy_pids "$target"); do
-        rss=$((rss + $(rss_kib "$pid")))
         fds=$((fds + $(fd_count "$pid")))
     done
     echo "$rss $fds $live $used"
+}
+
+# proxy_rss_kib TARGET: the proxy's RSS in KiB, summed over its processes (nginx's master and workers), with no GC
+# first (mem_sample's figure without the collection, for sampling while a proxy works).
+proxy_rss_kib() {
+    local pid rss=0
+    for pid in $(proxy_pids "$1"); do
+        rss=$((rss + $(rss_kib "$pid" 2>/dev/null || echo 0)))
+    done
+    echo "$rss"
+}
+
+# rss_peak TARGET OUT: in the background until killed, samples proxy_rss_kib every 0.2 s and keeps the largest in
+# OUT (one number, rewritten when it grows); its pid goes to STARTED_PID and PIDS. A flood's cost is its peak: the
+# collector may give memory back before the flood is over.
+rss_peak() {
+    local target=$1 out=$2
+    (
+        peak=0
+        while :; do
+            now=$(proxy_rss_kib "$target")
+            if ((now > peak)); then
+                peak=$now
+                echo "$peak" >"$out.tmp" && mv "$out.tmp" "$out"
+            fi
+            sleep 0.2
+        done
+    ) &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
 }
 
 # ---------------------------------------------------------------------------------------------------

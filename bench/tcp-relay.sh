@@ -84,9 +84,6 @@ install_missing() {
     ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
 }
 
-# haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
-haproxy_bin() { command -v haproxy || { [[ -x /usr/sbin/haproxy ]] && echo /usr/sbin/haproxy; }; }
-
 # listening PORT: whether something listens on 127.0.0.1:PORT (or on every address).
 listening() { ! port_free "$1"; }
 
@@ -97,17 +94,6 @@ hello_ok() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT_G/hello
 
 # ---------------------------------------------------------------------------------------------------
 # Processes under test
-# start_bg NAME CPUS COMMAND...: run COMMAND in the background with its output in $WORK/NAME.log; its pid goes
-# to STARTED_PID (taskset execs the command, so the pid is the command's own).
-start_bg() {
-    local name=$1
-    pin "$2"
-    shift 2
-    "${PIN[@]}" "$@" >"$WORK/$name.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
-}
-
 start_upstreams() {
     # iperf3 serves one test at a time; the runs below are sequential.
     start_bg iperf3-server "$UPSTREAM_CPUS" iperf3 -s -p "$PORT_IPERF"

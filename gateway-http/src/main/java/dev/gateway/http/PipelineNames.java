@@ -16,7 +16,8 @@ package dev.gateway.http;
  *   [tls]              as above; then [alpn] switched the connection to HTTP/2 (TLS listeners), or
  *   [h2-preface]       PrefaceSniffer found the HTTP/2 preface (cleartext listeners), or
  *   [h2c-upgrade]      HttpServerUpgradeHandler, between response-encoder and frontend, answered Upgrade: h2c
- *   h2-flush           FlushConsolidationHandler: the flushes of many streams in one pass of the loop, one write
+ *   h2-flush           FlushConsolidationHandler: the flushes of many streams in one pass of the loop, one write;
+ *                      a close waits (1 s at most) for what was written before it, the codec's GOAWAY among it
  *   h2-codec           Http2FrameCodec: frames, settings, flow control, bounds on resets (GOAWAY past them),
  *                      the pseudo-headers every request must have
  *   h2-client-errors   Http2ClientErrors: resets a stream the client broke with the error's code; logs GOAWAYs

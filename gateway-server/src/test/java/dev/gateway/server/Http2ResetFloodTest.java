@@ -11,6 +11,7 @@ import dev.gateway.http.support.RawH2;
 import java.net.http.HttpClient;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -62,6 +63,31 @@ class Http2ResetFloodTest extends GatewayFixture {
         SSLContext tls = TestTls.trustingTestCa();
         flood(attack, () -> RawH2.h2(gateway.gatewayPort(), tls), Clients.newClient(tls),
                 "https://localhost:" + gateway.gatewayPort() + "/api/ok");
+    }
+
+    /**
+     * The GOAWAY that ends a MadeYouReset connection must reach the client. The reset that crosses the bound is
+     * written in the same read as the streams that caused it, and Netty's bound closed the connection at once,
+     * before that read's writes were flushed: the client saw a plain close, without its last resets and without the
+     * GOAWAY, and could not tell why. Exactly enough streams to cross the bound, all in one write, so that nothing is
+     * left unread when the gateway closes (unread bytes would make the close a TCP reset, which may drop the GOAWAY
+     * on the client's side whatever the gateway does).
+     */
+    @Test
+    void theGoAwayAfterTooManyResetsReachesTheClient() throws Exception {
+        Gateway gateway = http2Gateway(false);
+        try (RawH2 attacker = RawH2.h2c(gateway.gatewayPort())) {
+            for (int i = 0; i < MAX_RESETS_BEFORE_GOAWAY; i++) {
+                int stream = 2 * i + 1;
+                attacker.get(stream, "/api/flood");
+                attacker.windowUpdate(stream, 0);
+            }
+            attacker.flush();
+            assertTrue(attacker.awaitClosed(10, TimeUnit.SECONDS), "the connection stays open");
+            assertTrue(attacker.goAwayReceived(), "closed after " + attacker.resets() + " resets without a GOAWAY");
+            assertEquals(0xb, attacker.goAwayError(), "GOAWAY ENHANCE_YOUR_CALM");
+            assertEquals(MAX_RESETS_BEFORE_GOAWAY, attacker.resets(), "every stream's reset before the GOAWAY");
+        }
     }
 
     private interface Connect {
