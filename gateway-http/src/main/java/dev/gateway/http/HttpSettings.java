@@ -93,6 +93,15 @@ public record HttpSettings(
      */
     public static final int H2_MAX_QUEUED_CONTROL_FRAMES = 1000;
 
+    /**
+     * SETTINGS frames one HTTP/2 client connection may send within {@link #H2_SETTINGS_WINDOW_SECONDS} before it gets
+     * GOAWAY {@code ENHANCE_YOUR_CALM}. A client sends one when it connects and seldom another.
+     */
+    public static final int H2_MAX_SETTINGS_PER_WINDOW = 100;
+
+    /** The window of {@link #H2_MAX_SETTINGS_PER_WINDOW}. */
+    public static final int H2_SETTINGS_WINDOW_SECONDS = 10;
+
     /** The window of {@link #H2_MAX_RESETS_PER_WINDOW}. */
     public static final int H2_RESET_WINDOW_SECONDS = 30;
 

@@ -84,6 +84,35 @@ class Http2FloodTest extends GatewayFixture {
     }
 
     /**
+     * A client that reads every acknowledgement and streams SETTINGS frames: before, each was decoded, applied and
+     * acknowledged without end (a hundred such connections took a hundred million frames in ten seconds). Now the
+     * connection gets GOAWAY ENHANCE_YOUR_CALM past the bound.
+     */
+    @Test
+    void settingsStreamedByAClientThatReadsEndInGoAway() throws Exception {
+        start();
+        underAttack(() -> {
+            try (RawH2 attacker = RawH2.h2c(gateway.gatewayPort())) {
+                int sent = 0;
+                while (sent < 100_000 && !attacker.isClosed() && !attacker.goAwayReceived()) {
+                    for (int i = 0; i < 100; i++) {
+                        attacker.settings();
+                    }
+                    sent += 100;
+                    if (!attacker.flush()) {
+                        break;
+                    }
+                }
+                assertTrue(attacker.awaitClosed(10, TimeUnit.SECONDS), "open after " + sent + " SETTINGS frames");
+                if (attacker.goAwayReceived()) {
+                    assertEquals(0xb, attacker.goAwayError(), "GOAWAY ENHANCE_YOUR_CALM");
+                }
+            }
+            log.awaitLogged(Level.INFO, "GOAWAY ENHANCE_YOUR_CALM", "SETTINGS frames");
+        });
+    }
+
+    /**
      * A client opens its flow-control windows wide, asks for a large response, reads none of it, and goes on
      * sending a few PINGs a second, too few for the bound on queued replies. Once the gateway's writes back up it
      * stops reading the connection, and closes it after {@code write_timeout} (2 s here), with a line that says

@@ -16,6 +16,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -94,7 +96,7 @@ public final class Http2Negotiation {
             settings.connectProtocolEnabled(true);
         }
         Http2StreamRules streamRules = new Http2StreamRules();
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new GuardedCodecBuilder()
                 .initialSettings(settings)
                 .frameLogger(streamRules)
                 .validateHeaders(true)
@@ -114,6 +116,19 @@ public final class Http2Negotiation {
                 .build();
         streamRules.watch(codec.connection());
         return codec;
+    }
+
+    /** Netty's server codec, with the bound on SETTINGS frames around its decoder. */
+    private static final class GuardedCodecBuilder extends Http2FrameCodecBuilder {
+        GuardedCodecBuilder() {
+            server(true);
+        }
+
+        @Override
+        protected Http2FrameCodec build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                Http2Settings initialSettings) {
+            return super.build(new SettingsFloodGuard(decoder), encoder, initialSettings);
+        }
     }
 
     /** Closes an HTTP/2 client connection without waiting any longer for its open streams; on its event loop. */
