@@ -84,9 +84,6 @@ install_missing() {
     ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
 }
 
-# haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
-haproxy_bin() { command -v haproxy || { [[ -x /usr/sbin/haproxy ]] && echo /usr/sbin/haproxy; }; }
-
 # listening PORT: whether something listens on 127.0.0.1:PORT (or on every address).
 listening() { ! port_free "$1"; }
 
@@ -120,15 +117,8 @@ start_upstreams() {
 }
 
 start_haproxy() {
-    # HAProxy needs two descriptors per connection plus splice pipes (maxpipes defaults to maxconn/4, two
-    # descriptors each), and refuses to start when the hard limit cannot hold them; the load here is at most a
-    # few hundred connections.
-    local maxconn=20000 limit
-    limit=$(ulimit -Hn)
-    if [[ $limit =~ ^[0-9]+$ ]] && ((maxconn > (limit - 1000) / 3)); then
-        maxconn=$(((limit - 1000) / 3))
-        ((maxconn >= 1000)) || die "the open-files limit ($limit) is too low for haproxy; raise ulimit -n"
-    fi
+    local maxconn
+    maxconn=$(haproxy_maxconn)
     cat >"$WORK/haproxy.cfg" <<EOF
 global
     nbthread $PROXY_THREADS
