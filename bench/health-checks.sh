@@ -202,31 +202,6 @@ start_gateway() {
 # (/proc/PID/stat utime and stime; the fields after the command name, which may hold spaces).
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
 
-# thread_ns PID: "TID CPU_NS NAME" for every live thread, from the kernel's schedstat; spaces in NAME become _.
-thread_ns() {
-    local task ns name
-    for task in /proc/"$1"/task/*; do
-        ns=$(cut -d' ' -f1 "$task/schedstat" 2>/dev/null) || continue
-        name=$(cat "$task/comm" 2>/dev/null) || continue
-        echo "${task##*/} $ns ${name// /_}"
-    done
-}
-
-# thread_groups BEFORE AFTER: CPU seconds per group of threads between two thread_ns samples, threads alive at
-# both: "IO GC JIT OTHER". IO: the gateway's event loops (lib.sh's prefix), which run the checks; GC: G1's
-# threads; JIT: the C1 and C2 compiler threads (the JVM starts and stops those as work comes and goes, so part of
-# their time can be in threads that exited; the whole-process figure from /proc/PID/stat keeps it).
-thread_groups() {
-    join <(sort <<<"$1") <(sort <<<"$2") | awk -v io="$GATEWAY_IO_THREAD_PREFIX" '
-        NF != 5 { next }
-        { d = ($4 - $2) / 1e9; name = $3 }
-        index(name, io) == 1 { g["io"] += d; next }
-        name ~ /^(GC_Thread|G1_)/ { g["gc"] += d; next }
-        name ~ /^C[12]_Compiler/ { g["jit"] += d; next }
-        { g["other"] += d }
-        END { printf "%.3f %.3f %.3f %.3f\n", g["io"], g["gc"], g["jit"], g["other"] }'
-}
-
 # child_ticks PID: utime + stime of PID and its children (nginx's master and worker), in clock ticks.
 child_ticks() {
     local p sum=0 t

@@ -79,6 +79,22 @@ apt_install() {
 # nginx_bin: the nginx binary's path, or nothing when there is none.
 nginx_bin() { command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true; }
 
+# haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
+haproxy_bin() { command -v haproxy || { [[ -x /usr/sbin/haproxy ]] && echo /usr/sbin/haproxy; }; }
+
+# haproxy_maxconn: HAProxy's maxconn, 20000 or lower to fit the hard open-files limit. HAProxy needs two
+# descriptors per proxied connection plus its splice pipes (maxpipes defaults to maxconn/4, two descriptors each),
+# and refuses to start when the hard limit cannot hold them; the loads here are at most a few thousand connections.
+haproxy_maxconn() {
+    local maxconn=20000 limit
+    limit=$(ulimit -Hn)
+    if [[ $limit =~ ^[0-9]+$ ]] && ((maxconn > (limit - 1000) / 3)); then
+        maxconn=$(((limit - 1000) / 3))
+        ((maxconn >= 1000)) || die "the open-files limit ($limit) is too low for haproxy; raise ulimit -n"
+    fi
+    echo "$maxconn"
+}
+
 # nginx_package: the Debian package to install nginx from. nginx-light is the smallest build; Debian releases
 # that no longer ship it have plain nginx.
 nginx_package() {
@@ -216,14 +232,20 @@ declare -A PROXY_PID=()
 # The gateway names its event-loop threads gateway-io-N (Gateway.java's event loop group).
 GATEWAY_IO_THREAD_PREFIX=gateway-io-
 
-# worker_cpu TARGET: "ID CPU_NS" for each worker thread of a proxy (nginx's worker processes, the gateway's
-# event loops), from the kernel's schedstat; nothing for a target that is not a proxy.
+# worker_cpu TARGET: "ID CPU_NS" for each worker thread of a proxy (nginx's worker processes, HAProxy's threads,
+# the gateway's event loops), from the kernel's schedstat; nothing for a target that is not a proxy. Every target
+# whose name starts with "gateway" (gateway-base, say) is a gateway, and "haproxy" is HAProxy run in the foreground
+# (-db: one process, nbthread threads).
 worker_cpu() {
     local pid=${PROXY_PID[$1]:-} task child
     [[ -n $pid ]] || return 0
-    if [[ $1 == gateway ]]; then
+    if [[ $1 == gateway* ]]; then
         for task in /proc/"$pid"/task/*; do
             [[ $(cat "$task/comm" 2>/dev/null) == "$GATEWAY_IO_THREAD_PREFIX"* ]] || continue
+            echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
+        done
+    elif [[ $1 == haproxy ]]; then
+        for task in /proc/"$pid"/task/*; do
             echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
         done
     else
@@ -294,24 +316,51 @@ median_or_dash() {
     if [[ -s $1 ]]; then col "$1" "$2" | median | xargs printf "$3"; else printf -- -; fi
 }
 
-# cpu_ratio_line WHAT GATEWAY_FILE NGINX_FILE: the verdict line on CPU per request (target: gateway <= 1.00x
-# nginx), from the per-round "WORKER_US PROCESS_US" files: the medians over rounds, whole process first (what
-# the machine pays), worker threads second (the event loops against nginx's workers). The line also gives the
-# whole-process ratio round by round and its median: the two targets of one round ran minutes apart at most, so
-# on a machine whose speed drifts that pairing can disagree with the ratio of the medians, and a reader should
-# see both.
+# cpu_ratio_line WHAT GATEWAY_FILE NGINX_FILE [PEER [TARGET]]: the verdict line on CPU per request (target:
+# gateway <= TARGET x PEER, 1.00x nginx unless told), from the per-round "WORKER_US PROCESS_US" files: the medians
+# over rounds, whole process first (what the machine pays), worker threads second (the event loops against the
+# peer's workers). The line also gives the whole-process ratio round by round and its median: the two targets of
+# one round ran minutes apart at most, so on a machine whose speed drifts that pairing can disagree with the ratio
+# of the medians, and a reader should see both. TARGET "-" prints the ratios without a verdict.
 cpu_ratio_line() {
-    local what=$1 gw gp nw np per_round
-    [[ -s $2 && -s $3 ]] || { echo "- gateway/nginx CPU per $what: not measured"; return 0; }
+    local what=$1 peer=${4:-nginx} target=${5:-1.00} gw gp nw np per_round
+    [[ -s $2 && -s $3 ]] || { echo "- gateway/$peer CPU per $what: not measured"; return 0; }
     gw=$(col "$2" 1 | median); gp=$(col "$2" 2 | median)
     nw=$(col "$3" 1 | median); np=$(col "$3" 2 | median)
     per_round=$(paste -d ' ' <(col "$2" 2) <(col "$3" 2) | awk '$2 > 0 { printf "%.2f\n", $1 / $2 }')
-    awk -v what="$what" -v gw="$gw" -v gp="$gp" -v nw="$nw" -v np="$np" \
+    awk -v what="$what" -v gw="$gw" -v gp="$gp" -v nw="$nw" -v np="$np" -v peer="$peer" -v target="$target" \
         -v rounds="$(tr '\n' ' ' <<<"$per_round" | sed 's/ *$//')" -v rmed="$(median <<<"$per_round")" 'BEGIN {
         rp = (np > 0) ? gp / np : 0; rw = (nw > 0) ? gw / nw : 0
-        printf "- gateway/nginx CPU per %s: %.2fx whole process (%.1f against %.1f us), %.2fx worker threads (%.1f against %.1f us) (target <= 1.00x): %s; whole process round by round %s, median %.2fx\n",
-            what, rp, gp, np, rw, gw, nw, (rp <= 1.0 ? "met" : "NOT met"), rounds, rmed
+        verdict = (target == "-") ? "" : sprintf(" (target <= %.2fx): %s", target, (rp <= target + 0 ? "met" : "NOT met"))
+        printf "- gateway/%s CPU per %s: %.2fx whole process (%.1f against %.1f us), %.2fx worker threads (%.1f against %.1f us)%s; whole process round by round %s, median %.2fx\n",
+            peer, what, rp, gp, np, rw, gw, nw, verdict, rounds, rmed
     }'
+}
+
+# thread_ns PID: "TID CPU_NS NAME" for every live thread, from the kernel's schedstat; spaces in NAME become _.
+thread_ns() {
+    local task ns name
+    for task in /proc/"$1"/task/*; do
+        ns=$(cut -d' ' -f1 "$task/schedstat" 2>/dev/null) || continue
+        name=$(cat "$task/comm" 2>/dev/null) || continue
+        echo "${task##*/} $ns ${name// /_}"
+    done
+}
+
+# thread_groups BEFORE AFTER: CPU seconds per group of a gateway's threads between two thread_ns samples, threads
+# alive at both: "IO GC JIT OTHER". IO: the event loops (GATEWAY_IO_THREAD_PREFIX); GC: G1's threads; JIT: the C1
+# and C2 compiler threads (the JVM starts and stops those as work comes and goes, so part of their time can be in
+# threads that exited; the whole-process figure from /proc/PID/stat keeps it); OTHER: the rest, the acceptor
+# included.
+thread_groups() {
+    join <(sort <<<"$1") <(sort <<<"$2") | awk -v io="$GATEWAY_IO_THREAD_PREFIX" '
+        NF != 5 { next }
+        { d = ($4 - $2) / 1e9; name = $3 }
+        index(name, io) == 1 { g["io"] += d; next }
+        name ~ /^(GC_Thread|G1_)/ { g["gc"] += d; next }
+        name ~ /^C[12]_Compiler/ { g["jit"] += d; next }
+        { g["other"] += d }
+        END { printf "%.3f %.3f %.3f %.3f\n", g["io"], g["gc"], g["jit"], g["other"] }'
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -106,15 +106,8 @@ start_upstreams() {
 }
 
 start_haproxy() {
-    # HAProxy needs two descriptors per connection plus splice pipes (maxpipes defaults to maxconn/4, two
-    # descriptors each), and refuses to start when the hard limit cannot hold them; the load here is at most a
-    # few hundred connections.
-    local maxconn=20000 limit
-    limit=$(ulimit -Hn)
-    if [[ $limit =~ ^[0-9]+$ ]] && ((maxconn > (limit - 1000) / 3)); then
-        maxconn=$(((limit - 1000) / 3))
-        ((maxconn >= 1000)) || die "the open-files limit ($limit) is too low for haproxy; raise ulimit -n"
-    fi
+    local maxconn
+    maxconn=$(haproxy_maxconn)
     cat >"$WORK/haproxy.cfg" <<EOF
 global
     nbthread $PROXY_THREADS

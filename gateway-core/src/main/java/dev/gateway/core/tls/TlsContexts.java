@@ -162,7 +162,9 @@ public final class TlsContexts {
 
     /**
      * A server context that requires a client certificate: only the listed certificates are accepted (each is a
-     * trust anchor of its own), as {@code use_mutual_tls_auth} with {@code client_certificates} asks.
+     * trust anchor of its own), as {@code use_mutual_tls_auth} with {@code client_certificates} asks. Unlike
+     * {@link #server(PemKeyPair, int, boolean)} it keeps ticket keys of its own: a resumed session skips the client
+     * certificate check, so a session must not outlive a reload that may have taken its certificate off the list.
      */
     public static SslContext serverRequiringClients(PemKeyPair pair, int minVersion, List<Path> clientCertificates)
             throws IOException {
@@ -188,14 +190,19 @@ public final class TlsContexts {
         }
     }
 
-    /** One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}. */
+    /**
+     * One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}. Its session tickets are
+     * sealed with {@link SessionTicketKeys}' key for the certificate, so sessions resume across reloads.
+     */
     public static SslContext server(PemKeyPair pair, int minVersion, boolean http2) throws IOException {
         try {
-            return SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
+            SslContext context = SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
                     .sslProvider(provider())
                     .protocols(minVersion >= TYK_TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
                     .applicationProtocolConfig(http2 ? SERVER_ALPN : null)
                     .build();
+            SessionTicketKeys.apply(context, pair.certFile());
+            return context;
         } catch (IllegalArgumentException | SSLException e) {
             throw new IOException("cannot use " + pair.certFile() + " with " + pair.keyFile() + ": "
                     + e.getMessage(), e);

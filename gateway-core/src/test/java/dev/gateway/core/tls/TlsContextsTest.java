@@ -9,15 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.core.config.HttpServerOptions;
 import dev.gateway.core.testing.TestCerts;
+import dev.gateway.core.testing.TestTls;
 import dev.gateway.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.Future;
@@ -33,6 +39,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -134,6 +141,67 @@ class TlsContextsTest {
         Mapping<String, SslContext> mapping = mapping(HttpServerOptions.TLS_1_2);
 
         assertEquals(List.of("localhost"), dnsNames(servedCertificate(mapping, "localhost", "TLSv1.2")));
+    }
+
+    // --- session resumption ---
+
+    @Test
+    void tls13SessionResumesOnContextsBuiltAgainAsAReloadDoes() throws Exception {
+        assertResumesAfterRebuild("TLSv1.3");
+    }
+
+    @Test
+    void tls12SessionResumesOnContextsBuiltAgainAsAReloadDoes() throws Exception {
+        assertResumesAfterRebuild("TLSv1.2");
+    }
+
+    /**
+     * A client resumes its session (by ticket) on contexts built anew for the same certificate, as a reload builds
+     * them: the second handshake is served by the new contexts, which count one ticket resumption.
+     */
+    private static void assertResumesAfterRebuild(String protocol) throws Exception {
+        AtomicReference<Mapping<String, SslContext>> current =
+                new AtomicReference<>(mapping(HttpServerOptions.TLS_1_2));
+        Channel server = bindServer(new SniHandlerInitializer(name -> current.get().map(name)));
+        try {
+            SSLContext client = TestTls.trustingTestCa();
+            int port = ((InetSocketAddress) server.localAddress()).getPort();
+            fetchOne(client, port, "localhost", protocol);
+
+            current.set(mapping(HttpServerOptions.TLS_1_2));
+            X509Certificate resumed = fetchOne(client, port, "localhost", protocol);
+
+            assertEquals(List.of("localhost"), dnsNames(resumed));
+            if (TlsContexts.provider() == SslProvider.OPENSSL) {
+                assertEquals(1, ticketResumptions(current.get().map("localhost")));
+            }
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    /** Tickets the context accepted: its sessions resumed from a ticket. */
+    private static long ticketResumptions(SslContext context) {
+        return ((OpenSslSessionContext) context.sessionContext()).stats().ticketKeyResume();
+    }
+
+    /**
+     * Handshakes with {@code client} under {@code sniName}, reads the one byte the server writes after its handshake
+     * (so TLS 1.3 tickets, which come before it, are taken in), and returns the leaf the server showed.
+     */
+    private static X509Certificate fetchOne(SSLContext client, int port, String sniName, String protocol)
+            throws Exception {
+        try (SSLSocket socket = (SSLSocket) client.getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(TIMEOUT_SECONDS * 1000);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sniName)));
+            parameters.setProtocols(new String[] {protocol});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            assertEquals('x', socket.getInputStream().read());
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
     }
 
     @Test
@@ -287,6 +355,16 @@ class TlsContextsTest {
         @Override
         protected void initChannel(Channel ch) {
             ch.pipeline().addLast(new SniHandler(mapping));
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                    // One byte once the handshake is done, for clients that read (see fetchOne).
+                    if (event instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+                        ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'x'}));
+                    }
+                    ctx.fireUserEventTriggered(event);
+                }
+            });
         }
     }
 }
