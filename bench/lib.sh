@@ -102,7 +102,6 @@ nginx_package() {
 }
 
 # haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
-haproxy_bin() { command -v haproxy || { [[ -x /usr/sbin/haproxy ]] && echo /usr/sbin/haproxy; }; }
 
 port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
 port_busy() { ! port_free "$1"; }
