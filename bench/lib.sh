@@ -101,7 +101,6 @@ nginx_package() {
     if apt-cache show nginx-light >/dev/null 2>&1; then echo nginx-light; else echo nginx; fi
 }
 
-# haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
 
 port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
 port_busy() { ! port_free "$1"; }
