@@ -83,8 +83,6 @@ address() { echo "127.0.$(($1 / 250 + 1)).$(($1 % 250 + 1))"; }
 
 # redis_ping HOST PORT: redis-cli PING prints PONG.
 redis_ping() { [[ $(timeout 5 redis-cli -h "$1" -p "$2" PING 2>/dev/null) == PONG ]]; }
-# http_ok URL: GET answers 2xx.
-http_ok() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
 
 # ---------------------------------------------------------------------------------------------------
 # Processes under test

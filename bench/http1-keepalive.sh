@@ -105,34 +105,6 @@ start_upstream() {
         "$WORK/upstream/error.log"
 }
 
-start_nginx_proxy() {
-    {
-        nginx_common proxy
-        echo "worker_processes $PROXY_THREADS;"
-        echo "http {"
-        nginx_http_common proxy
-        cat <<EOF
-    upstream bench_upstream {
-        server 127.0.0.1:$PORT_U;
-        keepalive 64;
-        keepalive_requests 1000000;
-    }
-    server {
-        listen 127.0.0.1:$PORT_N$( ((NGINX_REUSEPORT)) && echo " reuseport");
-        location / {
-            proxy_pass http://bench_upstream;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-EOF
-    } >"$WORK/proxy.conf"
-    start_nginx proxy "$PROXY_CPUS"
-    wait_ready "http://127.0.0.1:$PORT_N/" "$NGINX_READY_SECONDS" "$STARTED_PID" "nginx proxy" \
-        "$WORK/proxy/error.log"
-}
-
 start_gateway() {
     local dir=$WORK/gateway
     mkdir -p "$dir/apps"
@@ -223,7 +195,7 @@ main() {
     log "upstream nginx on 127.0.0.1:$PORT_U"
     start_upstream
     log "nginx proxy on 127.0.0.1:$PORT_N (worker_processes $PROXY_THREADS, reuseport $NGINX_REUSEPORT)"
-    start_nginx_proxy
+    start_nginx_http_proxy "$PORT_N" "$PORT_U" "$NGINX_READY_SECONDS"
     PROXY_PID[nginx-proxy]=$STARTED_PID
     if gateway_started "on 127.0.0.1:$PORT_G ($GATEWAY_JAR)"; then
         targets+=(gateway)

@@ -82,6 +82,9 @@ nginx_bin() { command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/n
 # haproxy_bin: HAProxy's path (Debian puts it in /usr/sbin, which a non-root PATH may lack); fails when none.
 haproxy_bin() { command -v haproxy || { [[ -x /usr/sbin/haproxy ]] && echo /usr/sbin/haproxy; }; }
 
+# http_ok URL: GET answers 2xx.
+http_ok() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
+
 # haproxy_maxconn: HAProxy's maxconn, 20000 or lower to fit the hard open-files limit. HAProxy needs two
 # descriptors per proxied connection plus its splice pipes (maxpipes defaults to maxconn/4, two descriptors each),
 # and refuses to start when the hard limit cannot hold them; the loads here are at most a few thousand connections.
@@ -183,6 +186,40 @@ start_bg() {
     PIDS+=("$STARTED_PID")
 }
 
+# start_nginx_http_proxy PORT UPSTREAM_PORT SECONDS [WORKER_CONNECTIONS [HTTP_LINES]]: nginx as the HTTP/1.1 reverse
+# proxy of the http1 and slowloris scripts, on 127.0.0.1:PORT (in $WORK/proxy) in front of 127.0.0.1:UPSTREAM_PORT:
+# PROXY_THREADS workers on PROXY_CPUS, listening with reuseport unless NGINX_REUSEPORT is 0, up to 64 idle keep-alive
+# upstream connections per worker, and HTTP_LINES (say "client_header_timeout 10s;") added to the http context. It
+# must answer within SECONDS. Its pid goes to STARTED_PID.
+start_nginx_http_proxy() {
+    local port=$1 upstream_port=$2
+    {
+        nginx_common proxy "${4:-}"
+        echo "worker_processes $PROXY_THREADS;"
+        echo "http {"
+        nginx_http_common proxy
+        [[ -n ${5:-} ]] && echo "    $5"
+        cat <<EOF
+    upstream bench_upstream {
+        server 127.0.0.1:$upstream_port;
+        keepalive 64;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$port$( ((${NGINX_REUSEPORT:-1})) && echo " reuseport");
+        location / {
+            proxy_pass http://bench_upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+    } >"$WORK/proxy.conf"
+    start_nginx proxy "$PROXY_CPUS"
+    wait_until "$3" "$STARTED_PID" "nginx proxy" "$WORK/proxy/error.log" http_ok "http://127.0.0.1:$port/"
+}
+
 # launch_gateway DIR: run $GATEWAY_JAR on DIR/tyk.conf in the background, on PROXY_CPUS with JAVA_OPTS, logging
 # to DIR/gateway.log; its pid goes to STARTED_PID.
 # wait_until SECONDS PID NAME LOG CHECK...: poll CHECK until it succeeds, failing early if PID died.
@@ -264,7 +301,7 @@ cpu_split() {
 # $WORK/results/<target>.split.
 cpu_split_report() {
     local t
-    for t in nginx-proxy gateway; do
+    for t in nginx-proxy haproxy gateway; do
         [[ -s $WORK/results/$t.split ]] || continue
         echo "- $t CPU ms per thread, by round: $(paste -sd ' ' "$WORK/results/$t.split" | sed 's/ /, /g')"
     done

@@ -184,19 +184,6 @@ redis_roundtrip() {
 
 # ---------------------------------------------------------------------------------------------------
 # Measuring
-# thread_cpu TARGET: "ID CPU_NS" per proxy thread: every thread of HAProxy (-db: one process, nbthread
-# threads), the gateway's event loops (lib.sh's worker_cpu); nothing for direct.
-thread_cpu() {
-    local task
-    if [[ $1 == haproxy ]]; then
-        for task in /proc/"$HAPROXY_PID"/task/*; do
-            echo "${task##*/} $(cut -d' ' -f1 "$task/schedstat" 2>/dev/null)"
-        done
-    else
-        worker_cpu "$1"
-    fi
-}
-
 # run_iperf NAME PORT SECONDS OUTFILE: one iperf3 test (JSON). The server takes a moment to reset after a
 # test; a "server is busy" answer is retried a few times.
 run_iperf() {
@@ -313,7 +300,7 @@ main() {
     start_upstreams
     log "haproxy mode tcp, splice-auto, nbthread $PROXY_THREADS: iperf3 on $PORT_H_IPERF, redis on $PORT_H_REDIS"
     start_haproxy
-    HAPROXY_PID=$STARTED_PID
+    PROXY_PID[haproxy]=$STARTED_PID
     if gateway_started "($GATEWAY_JAR), io_threads $PROXY_THREADS: /hello on $PORT_G, iperf3 on $PORT_G_IPERF, redis on $PORT_G_REDIS"; then
         targets+=(gateway)
         iperf_port[gateway]=$PORT_G_IPERF
@@ -348,18 +335,18 @@ main() {
     local round before split gbps retr
     for ((round = 1; round <= ROUNDS; round++)); do
         for t in "${targets[@]}"; do
-            before=$(thread_cpu "$t")
+            before=$(worker_cpu "$t")
             run_iperf "$t" "${iperf_port[$t]}" "$DURATION" "$WORK/iperf3/round$round-$t.json"
-            split=$(cpu_split "$before" "$(thread_cpu "$t")")
+            split=$(cpu_split "$before" "$(worker_cpu "$t")")
             [[ -n $split ]] && echo "$split" >>"$WORK/results/$t.iperf.split"
             line=$(parse_iperf "$WORK/iperf3/round$round-$t.json") || die "could not read iperf3's result for $t"
             echo "$line" >>"$WORK/results/$t.iperf"
             read -r gbps retr <<<"$line"
             log "round $round/$ROUNDS $(printf '%-8s iperf3 %8s Gbit/s  retransmits %s' "$t" "$gbps" "$retr")${split:+  thread CPU ms $split}"
 
-            before=$(thread_cpu "$t")
+            before=$(worker_cpu "$t")
             run_redis "$t" "${redis_port[$t]}" "$REDIS_REQUESTS" "$WORK/redis/round$round-$t.csv"
-            split=$(cpu_split "$before" "$(thread_cpu "$t")")
+            split=$(cpu_split "$before" "$(worker_cpu "$t")")
             if [[ -n $split ]]; then
                 echo "$split" >>"$WORK/results/$t.redis.split"
                 # CPU per request: every proxy thread's CPU in the round over the requests of its four tests.
