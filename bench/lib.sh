@@ -57,6 +57,16 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+
+# forget_pid PID: takes a process that has ended, and been waited for, out of PIDS, so that the cleanup never signals
+# its pid once the kernel may have handed it to another process (a script that starts a client per round).
+forget_pid() {
+    local pid kept=()
+    for pid in "${PIDS[@]}"; do
+        [[ $pid == "$1" ]] || kept+=("$pid")
+    done
+    PIDS=("${kept[@]}")
+}
 trap 'log "interrupted"; exit 130' INT
 trap 'exit 143' TERM
 
@@ -344,6 +354,10 @@ cpu_per_request() {
         NF == 3 { w += $3 - $2 }
         END { if (n > 0) printf "%.2f %.2f\n", w / n / 1000, p / n / 1000 }'
 }
+
+# cpu_used BEFORE AFTER: "WORKER_US PROCESS_US", the microseconds of CPU between two cpu_sample samples, of the
+# worker threads and of the whole process(es): cpu_per_request over one request.
+cpu_used() { cpu_per_request "$1" "$2" 1; }
 
 # median_or_dash FILE COLUMN FORMAT: the median of a column of per-round values, printf'd, or "-" when there are
 # none (a target without that measure, such as the upstream's CPU).
