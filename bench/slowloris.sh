@@ -195,23 +195,23 @@ run_h2load() {
     }
 }
 
-# good_load NAME URL OUTBASE: the good client's run; sets GOOD to "p50_ms p99_ms failed done req_per_s".
+# good_load TARGET URL OUTBASE: the good client's run, with the proxy's CPU sampled around it. Sets GOOD to "p50_ms
+# p99_ms failed done req_per_s cpu_pct" (cpu_pct: the whole process's CPU over the run, in % of one core) and
+# GOOD_SPLIT to the CPU milliseconds of each worker thread over the run.
 good_load() {
-    local rps mean done ok problems
+    local rps mean done ok problems before after start used
+    before=$(cpu_sample "$1")
+    start=$(date +%s.%N)
     run_h2load "$1" "$2" "$DURATION" "$3.txt" "$3.log"
+    after=$(cpu_sample "$1")
+    used=$(cpu_used "$before" "$after")
+    used=$(awk -v us="${used#* }" -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", (b > a) ? us / 1e4 / (b - a) : 0 }')
+    GOOD_SPLIT=$(cpu_split "$before" "$after")
     read -r rps mean done ok problems < <(parse_h2load "$3.txt") || {
         cat "$3.txt" >&2
         die "could not parse h2load's output for $1"
     }
-    GOOD="$(h2load_percentiles "$3.log") $problems $done $rps"
-}
-
-# core_percent BEFORE AFTER SECONDS: the whole process's CPU between two cpu_sample samples, in % of one core over
-# SECONDS.
-core_percent() {
-    local used
-    used=$(cpu_used "$1" "$2")
-    awk -v us="${used#* }" -v s="$3" 'BEGIN { printf "%.1f\n", (s > 0) ? us / 1e4 / s : 0 }'
+    GOOD="$(h2load_percentiles "$3.log") $problems $done $rps $used"
 }
 
 # start_attacker TARGET PORT HOLD OUTBASE: the attacker against PORT, in the background, trickling for HOLD seconds
@@ -249,28 +249,22 @@ finish_attacker() {
 # attack TARGET PORT URL OUTBASE: the attacker against PORT and, once its connections are open, the good client
 # through URL. Appends to $WORK/results/TARGET.attack "p50_ms p99_ms failed done req_per_s cpu_pct open_s opened
 # closed within late survived status_408 median_close_s max_close_s failed_connects attack_s", and sets LINE to it.
-# The proxy's CPU is over the attack's own seconds (the attacker's interpreter takes a while to start, at idle).
+# The proxy's CPU is over the good client's run, as in baseline, so that the two compare.
 attack() {
-    local target=$1 out=$4 before after
-    before=$(cpu_sample "$target")
+    local target=$1 out=$4
     start_attacker "$target" "$2" "$ATTACK_HOLD" "$out"
     good_load "$target" "$3" "$out"
     finish_attacker "$target" "$out"
-    after=$(cpu_sample "$target")
-    [[ -n $after ]] && echo "$(cpu_split "$before" "$after")" >>"$WORK/results/$target.split"
-    LINE="$GOOD $(core_percent "$before" "$after" "${ATTACK##* }") $ATTACK"
+    [[ -n $GOOD_SPLIT ]] && echo "$GOOD_SPLIT" >>"$WORK/results/$target.split"
+    LINE="$GOOD $ATTACK"
     echo "$LINE" >>"$WORK/results/$target.attack"
 }
 
 # baseline TARGET URL OUTBASE: the good client alone. Appends "p50_ms p99_ms failed done req_per_s cpu_pct" to
 # $WORK/results/TARGET.base and sets LINE to it.
 baseline() {
-    local before after start
-    before=$(cpu_sample "$1")
-    start=$(date +%s.%N)
     good_load "$1" "$2" "$3"
-    after=$(cpu_sample "$1")
-    LINE="$GOOD $(core_percent "$before" "$after" "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')")"
+    LINE=$GOOD
     echo "$LINE" >>"$WORK/results/$1.base"
 }
 
@@ -405,7 +399,7 @@ main() {
         echo "Attacker connections: **closed** by the proxy (end of file or reset; **408** of them answered 408 first),"
         echo "in seconds from their connect; **late**: closed after ${CLOSE_LIMIT}s (the header timeout + ${CLOSE_SLACK}s); **survived**: still open"
         echo "${CLOSE_LIMIT}.5s after its connect. CPU: the proxy's whole process (nginx master and workers, HAProxy, the"
-        echo "JVM with GC and JIT), in % of one core over the attack, from its first connect to its last close."
+        echo "JVM with GC and JIT), in % of one core over the good client's run, alone and under attack."
         echo
         echo "| target | round | good p50 ms | good p99 ms | good failed / requests | req/s | attackers opened | closed | 408 | median s to close | max s to close | late | survived | CPU % of a core | alone: p99 ms | alone: CPU % |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
