@@ -4,8 +4,8 @@
 # through the same proxy. Does the good client still get fast answers, and does the proxy close every trickling
 # connection at its header timeout? See bench/README.md for what is measured and why.
 #
-#   bench/slowloris.sh                                      # full run (builds the gateway if needed), ~9 min
-#   ROUNDS=1 DURATION=12 WARMUP=5 BASELINE=0 bench/slowloris.sh   # quick check of the script (~2 min)
+#   bench/slowloris.sh                                  # full run (builds the gateway if needed), about 11 min
+#   ROUNDS=1 DURATION=12 WARMUP=12 bench/slowloris.sh   # a quick check of the script, about 3 min
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]           interleaved rounds; in each, every target is attacked in turn
