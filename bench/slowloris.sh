@@ -67,6 +67,8 @@ OPEN_SECONDS=60
 WARMUP_CONNECTIONS=16
 # Descriptors each process keeps beyond its connections (listeners, logs, the JVM's jars, epoll).
 FD_MARGIN=256
+# What the gateway keeps out of its default max_connections beyond that: 128 and its accept backlog (1024).
+GATEWAY_FD_RESERVE=$((128 + 1024))
 ATTACKER=$ROOT/bench/slowloris.py
 # The upstream's fixed body: every target must return it.
 BODY=slowloris-bench
@@ -104,14 +106,15 @@ install_missing() {
 }
 
 # check_fd_limit: raises the soft open-files limit to the hard one and makes sure it holds the attack: the attacker
-# holds a descriptor per connection, and a proxy two per proxied connection (nginx per worker at worst, the gateway's
-# max_connections is half the limit less 128 by default).
+# holds a descriptor per connection, and a proxy two per proxied connection (nginx per worker at worst). The
+# gateway's default max_connections is half of what the limit leaves after its descriptors at start, 128 more and its
+# accept backlog (docs/configuration.md); the gateway's start-up line says what it came to, and the report quotes it.
 check_fd_limit() {
     local need
     raise_fd_limit
     FD_LIMIT=$(ulimit -Sn)
     [[ $FD_LIMIT == unlimited ]] && return 0
-    need=$((2 * (ATTACK_CONNECTIONS + CONNECTIONS + WARMUP_CONNECTIONS) + FD_MARGIN))
+    need=$((2 * (ATTACK_CONNECTIONS + CONNECTIONS + WARMUP_CONNECTIONS) + FD_MARGIN + GATEWAY_FD_RESERVE))
     ((FD_LIMIT >= need)) ||
         die "the open-files limit ($FD_LIMIT, hard) is below the $need this attack needs; raise ulimit -Hn, or lower ATTACK_CONNECTIONS"
 }
@@ -366,8 +369,10 @@ main() {
         done
     done
 
-    local gateway_problems
+    local gateway_problems gateway_cap=""
     gateway_problems=$(gateway_log_problems)
+    # The connection cap in force, from the gateway's start-up line.
+    [[ $SKIP_GATEWAY == 1 ]] || gateway_cap=$(grep -o -m 1 'max_connections=[0-9]*' "$WORK/gateway/gateway.log" || true)
 
     # ---- report ----
     local stamp report_dir report
@@ -382,7 +387,7 @@ main() {
         echo "# Slowloris: $ATTACK_CONNECTIONS trickled heads against each proxy"
         echo
         echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-        echo "- nproc: $(nproc); open-files limit: $FD_LIMIT"
+        echo "- nproc: $(nproc); open-files limit: $FD_LIMIT${gateway_cap:+; gateway $gateway_cap}"
         echo "- nginx: $("$NGINX" -v 2>&1 | head -n 1)"
         echo "- haproxy: $("$HAPROXY" -v 2>&1 | head -n 1)"
         echo "- h2load: $(h2load --version 2>&1 | head -n 1); python3: $(python3 --version 2>&1)"
