@@ -158,7 +158,8 @@ async def main():
             parts = r["answer"].split(b" ", 2)
             if len(parts) >= 2 and parts[0].startswith(b"HTTP/"):
                 status = parts[1].decode("ascii", "replace")
-            out.write("%d\t%.3f\t%.3f\t%s\t%d\t%s\n" % (r["slot"], r["opened"], r["closed"], r["how"], r["sent"], status))
+            out.write("%d\t%.3f\t%.3f\t%s\t%d\t%s\n"
+                      % (r["slot"], r["opened"], r["closed"], r["how"], r["sent"], status))
             if r["how"] == "open":
                 survived += 1  # still open past its deadline: closed from here
                 continue

@@ -116,7 +116,8 @@ check_fd_limit() {
     [[ $FD_LIMIT == unlimited ]] && return 0
     need=$((2 * (ATTACK_CONNECTIONS + CONNECTIONS + WARMUP_CONNECTIONS) + FD_MARGIN + GATEWAY_FD_RESERVE))
     ((FD_LIMIT >= need)) ||
-        die "the open-files limit ($FD_LIMIT, hard) is below the $need this attack needs; raise ulimit -Hn, or lower ATTACK_CONNECTIONS"
+        die "the open-files limit ($FD_LIMIT, hard) is below the $need this attack needs;" \
+            "raise ulimit -Hn, or lower ATTACK_CONNECTIONS"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -154,10 +155,7 @@ EOF
         die "haproxy -c rejected $WORK/haproxy.cfg"
     }
     # -db: foreground, no master process, so $! is HAProxy itself and its threads are its tasks.
-    pin "$PROXY_CPUS"
-    "${PIN[@]}" "$HAPROXY" -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
+    start_bg haproxy "$PROXY_CPUS" "$HAPROXY" -db -f "$WORK/haproxy.cfg"
     wait_until "$NGINX_READY_SECONDS" "$STARTED_PID" haproxy "$WORK/haproxy.log" http_ok "http://127.0.0.1:$PORT_H/"
 }
 
@@ -208,7 +206,9 @@ good_load() {
     run_h2load "$1" "$2" "$DURATION" "$3.txt" "$3.log"
     after=$(cpu_sample "$1")
     used=$(cpu_used "$before" "$after")
-    used=$(awk -v us="${used#* }" -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", (b > a) ? us / 1e4 / (b - a) : 0 }')
+    # The whole process's microseconds over the run's seconds, in % of one core.
+    used=$(awk -v us="${used#* }" -v a="$start" -v b="$(date +%s.%N)" \
+        'BEGIN { printf "%.1f\n", (b > a) ? us / 1e4 / (b - a) : 0 }')
     GOOD_SPLIT=$(cpu_split "$before" "$after")
     read -r rps mean done ok problems < <(parse_h2load "$3.txt") || {
         cat "$3.txt" >&2
@@ -231,7 +231,8 @@ start_attacker() {
         --interval "$TRICKLE_INTERVAL" "${args[@]}" >"$out.attacker" 2>"$out.attacker.err" &
     ATTACKER_PID=$!
     PIDS+=("$ATTACKER_PID")
-    wait_until "$OPEN_SECONDS" "$ATTACKER_PID" "the attacker ($target)" "$out.attacker.err" grep -q '^open ' "$out.attacker"
+    wait_until "$OPEN_SECONDS" "$ATTACKER_PID" "the attacker ($target)" "$out.attacker.err" \
+        grep -q '^open ' "$out.attacker"
 }
 
 # finish_attacker TARGET OUTBASE: waits for the attacker to end; sets ATTACK to "open_s opened closed within late
@@ -244,7 +245,9 @@ finish_attacker() {
         die "the attacker failed against $1"
     }
     forget_pid "$ATTACKER_PID"
-    summary=$(awk '$1 == "summary" { for (i = 3; i <= NF; i += 2) printf "%s%s", (i > 3 ? " " : ""), $i }' "$out.attacker")
+    # The summary's values, without their names.
+    summary=$(awk '$1 == "summary" { for (i = 3; i <= NF; i += 2) printf "%s%s", (i > 3 ? " " : ""), $i }' \
+        "$out.attacker")
     [[ -n $summary ]] || die "the attacker printed no summary against $1: $(cat "$out.attacker.err")"
     ATTACK="$(awk '$1 == "open" { print $3 }' "$out.attacker") $summary"
 }
