@@ -124,7 +124,7 @@ check_fd_limit() {
 # Processes under test
 start_haproxy() {
     local maxconn
-    maxconn=$(haproxy_maxconn 20000)
+    maxconn=$(haproxy_maxconn)
     ((maxconn >= ATTACK_CONNECTIONS + CONNECTIONS + WARMUP_CONNECTIONS)) ||
         die "haproxy's maxconn ($maxconn, from the open-files limit) cannot hold the attack; lower ATTACK_CONNECTIONS"
     # timeout http-request is the header timeout under test; the others are kept well clear of it: the client's
