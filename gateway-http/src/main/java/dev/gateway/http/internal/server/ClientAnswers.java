@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the gateway itself writes to one client connection, or HTTP/2 stream: its own answers and their
@@ -27,6 +28,12 @@ import io.netty.handler.codec.http.LastHttpContent;
  * It keeps no state of the request cycle; {@link RequestCycle} decides, this writes.
  */
 final class ClientAnswers {
+
+    /**
+     * How long an HTTP/2 stream whose upstream broke off waits, after its last DATA reached the socket, before it is
+     * reset: long enough that the reset comes in another read of the client's than the DATA before it.
+     */
+    static final long RESET_LINGER_MILLIS = 50;
 
     private final ChannelHandlerContext ctx;
     private final ListenerContext listener;
@@ -114,9 +121,11 @@ final class ClientAnswers {
         }
         if (http2Stream) {
             // What was written goes out in a write of its own before the reset: a client may drop DATA that arrives
-            // with the RST_STREAM (the JDK's does), and the connection's flushes are consolidated. An empty DATA
-            // frame carries the flush; the reset follows once it has reached the socket.
-            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER)).addListener(ChannelFutureListener.CLOSE);
+            // with the RST_STREAM (the JDK's does: it fails the stream and discards what it has not delivered), and
+            // the connection's flushes are consolidated. An empty DATA frame carries the flush; the reset follows
+            // RESET_LINGER_MILLIS after it has reached the socket, so that it does not land in the client's same read.
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER)).addListener(written ->
+                    ctx.executor().schedule(() -> ctx.close(), RESET_LINGER_MILLIS, TimeUnit.MILLISECONDS));
             return;
         }
         // What the upstream sent before it broke off may still wait for the end of its read to be flushed (the
