@@ -1,6 +1,7 @@
 package dev.gateway.healthcheck;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gateway.core.config.GoDuration;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -57,42 +58,9 @@ public final class CheckTimeouts {
         return parsed.isZero() ? fallback : parsed;
     }
 
-    /**
-     * Parses a Go duration string ({@code time.ParseDuration}'s syntax, without the sign: a timeout cannot be
-     * negative).
-     *
-     * @throws IllegalArgumentException naming the text when it is not a duration
-     */
+    /** Parses a Go duration string; see {@link GoDuration#parse}. */
     public static Duration parseGoDuration(String text) {
-        String s = text.trim();
-        if (s.equals("0") || s.equals("+0")) {
-            return Duration.ZERO;
-        }
-        int at = s.startsWith("+") ? 1 : 0;
-        if (s.startsWith("-")) {
-            throw new IllegalArgumentException("timeout '" + text + "' is negative");
-        }
-        if (at == s.length()) {
-            throw invalid(text, "it is empty");
-        }
-        BigDecimal nanos = BigDecimal.ZERO;
-        while (at < s.length()) {
-            int numberStart = at;
-            while (at < s.length() && isNumberChar(s.charAt(at))) {
-                at++;
-            }
-            int unitStart = at;
-            while (at < s.length() && !isNumberChar(s.charAt(at))) {
-                at++;
-            }
-            BigDecimal value = number(text, s.substring(numberStart, unitStart));
-            nanos = nanos.add(value.multiply(BigDecimal.valueOf(nanosPerUnit(text, s.substring(unitStart, at)))));
-        }
-        try {
-            return Duration.ofNanos(nanos.setScale(0, RoundingMode.DOWN).longValueExact());
-        } catch (ArithmeticException e) {
-            throw invalid(text, "it is too long");
-        }
+        return GoDuration.parse(text, "timeout");
     }
 
     private static Duration fromNumber(BigDecimal value) {
@@ -109,37 +77,4 @@ public final class CheckTimeouts {
         }
     }
 
-    private static boolean isNumberChar(char c) {
-        return (c >= '0' && c <= '9') || c == '.';
-    }
-
-    private static BigDecimal number(String text, String digits) {
-        if (digits.isEmpty() || digits.equals(".")) {
-            throw invalid(text, "a unit has no number before it");
-        }
-        try {
-            return new BigDecimal(digits);
-        } catch (NumberFormatException e) {
-            throw invalid(text, "'" + digits + "' is not a number");
-        }
-    }
-
-    private static long nanosPerUnit(String text, String unit) {
-        return switch (unit) {
-            case "ns" -> 1L;
-            // Go accepts the micro sign (U+00B5) and the Greek mu (U+03BC) as well as "us".
-            case "us", "\u00b5s", "\u03bcs" -> 1_000L;
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m" -> 60_000_000_000L;
-            case "h" -> 3_600_000_000_000L;
-            case "" -> throw invalid(text, "a number has no unit (ns, us, ms, s, m or h)");
-            default -> throw invalid(text, "'" + unit + "' is not a unit (ns, us, ms, s, m or h)");
-        };
-    }
-
-    private static IllegalArgumentException invalid(String text, String why) {
-        return new IllegalArgumentException("timeout '" + text + "' is not a duration such as \"500ms\" or \"2s\": "
-                + why);
-    }
 }

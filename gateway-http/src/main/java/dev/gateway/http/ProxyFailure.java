@@ -18,15 +18,25 @@ public enum ProxyFailure {
     TRACE_REFUSED(HttpResponseStatus.METHOD_NOT_ALLOWED, "TRACE is not allowed on this API"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no API matches this request"),
     ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this API has been disallowed"),
+    /** An {@code ip_whitelist} without the client, or an {@code ip_blacklist} with it. */
+    CLIENT_IP_REFUSED(HttpResponseStatus.FORBIDDEN, "access from this IP has been disallowed"),
+    /** A {@code black_list} entry, or a path outside the {@code white_list}. */
+    ENDPOINT_FORBIDDEN(HttpResponseStatus.FORBIDDEN, "Requested endpoint is forbidden"),
+    /** A {@code size_limits} entry or {@code global_size_limit}, by {@code Content-Length} or counted as it streams. */
+    REQUEST_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Request is too large"),
     FILTER_FAILED(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the request could not be checked"),
     UPGRADE_DISABLED(HttpResponseStatus.NOT_IMPLEMENTED,
             "WebSocket upgrades are turned off on this gateway (http_server_options.enable_websockets)"),
     ALL_HOSTS_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "all hosts are down"),
+    /** A {@code circuit_breakers} entry is open. */
+    CIRCUIT_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service temporarily unavailable."),
     UPSTREAM_REFUSED(HttpResponseStatus.BAD_GATEWAY, "upstream refused the connection"),
     UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "upstream TLS handshake failed"),
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "upstream closed the connection"),
     UPSTREAM_PROTOCOL(HttpResponseStatus.BAD_GATEWAY, "upstream sent an invalid response"),
     UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream did not answer in time"),
+    /** A {@code hard_timeouts} entry ran out before the upstream's response head came. */
+    HARD_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream service reached hard timeout."),
     STREAM_IDLE(HttpResponseStatus.GATEWAY_TIMEOUT, "event stream silent for stream_idle_timeout");
 
     private final HttpResponseStatus status;

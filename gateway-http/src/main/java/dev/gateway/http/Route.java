@@ -135,7 +135,10 @@ public final class Route {
         }
         String sub = proxy.stripListenPath() && listenPath.length() > 1 ? path.substring(listenPath.length()) : path;
         String joined = joinPaths(target.basePath(), sub, proxy.disableStripSlash());
-        String targetQuery = target.query();
+        return withQuery(joined, target.query(), query);
+    }
+
+    private static String withQuery(String joined, String targetQuery, String query) {
         if (targetQuery.isEmpty() && query == null) {
             return joined;
         }
@@ -150,6 +153,16 @@ public final class Route {
             uri.append(query);
         }
         return uri.toString();
+    }
+
+    /**
+     * The upstream request target for a request a filter rewrote: {@code path} joined onto the target's path as it
+     * is (a rewrite names the path under the target, so no listen path is stripped), then the target's query
+     * followed by {@code query}.
+     */
+    public String rewrittenUri(Target target, String path, String query) {
+        String joined = joinPaths(target.basePath(), path, api.proxy().disableStripSlash());
+        return withQuery(joined, target.query(), query);
     }
 
     /**

@@ -15,6 +15,9 @@ import java.util.Map;
  * @param domain host the API answers for (HTTP) or SNI name (TLS); empty matches any
  * @param certificates PEM paths for TLS termination; Tyk's docs spell it {@code certificate}
  * @param allowTrace not a Tyk field: {@code TRACE} requests are proxied, where by default they get 405
+ * @param allowedIps Tyk's {@code allowed_ips} (also spelled {@code ip_whitelist}): addresses and CIDR ranges
+ * @param blacklistedIps Tyk's {@code blacklisted_ips} (also spelled {@code ip_blacklist})
+ * @param ipAccessControlDisabled Tyk's switch that turns both IP lists off whatever else is set
  */
 public record ApiDefinition(
         String apiId,
@@ -42,7 +45,12 @@ public record ApiDefinition(
         boolean disableRateLimit,
         boolean disableQuota,
         boolean stripAuthData,
-        boolean allowTrace) {
+        boolean allowTrace,
+        boolean enableIpWhitelisting,
+        @JsonAlias("ip_whitelist") List<String> allowedIps,
+        boolean enableIpBlacklisting,
+        @JsonAlias("ip_blacklist") List<String> blacklistedIps,
+        boolean ipAccessControlDisabled) {
 
     public ApiDefinition {
         apiId = apiId == null ? "" : apiId;
@@ -61,6 +69,22 @@ public record ApiDefinition(
         uptimeTests = uptimeTests == null ? new UptimeTests(null, null) : uptimeTests;
         authConfigs = authConfigs == null ? Map.of() : Map.copyOf(authConfigs);
         versionData = versionData == null ? new VersionData(true, null, null) : versionData;
+        allowedIps = allowedIps == null ? List.of() : List.copyOf(allowedIps);
+        blacklistedIps = blacklistedIps == null ? List.of() : List.copyOf(blacklistedIps);
+    }
+
+    /**
+     * The allow list in force: {@code allowed_ips} when it is not empty and not switched off. As Tyk since 5.8, a
+     * list is enforced even without {@code enable_ip_whitelisting}, unless {@code ip_access_control_disabled} says
+     * otherwise; a list that was written is meant, and failing open would let everyone in.
+     */
+    public List<String> ipAllowList() {
+        return (enableIpWhitelisting || !ipAccessControlDisabled) ? allowedIps : List.of();
+    }
+
+    /** The block list in force, by the same rule as {@link #ipAllowList()}. */
+    public List<String> ipBlockList() {
+        return (enableIpBlacklisting || !ipAccessControlDisabled) ? blacklistedIps : List.of();
     }
 
     /** A short name for logs: the id, and the name when there is one. */
@@ -143,11 +167,40 @@ public record ApiDefinition(
             String cookieName, boolean useCertificate, boolean validateSignature) {
     }
 
-    /** {@code version_data}; versions stay raw JSON until a feature reads them. */
-    public record VersionData(Boolean notVersioned, String defaultVersion, Map<String, JsonNode> versions) {
+    /** {@code version_data}: the API's versions, in the order the file writes them. */
+    public record VersionData(Boolean notVersioned, String defaultVersion, Map<String, ApiVersion> versions) {
         public VersionData {
             notVersioned = notVersioned == null || notVersioned;
-            versions = versions == null ? Map.of() : Map.copyOf(versions);
+            defaultVersion = defaultVersion == null ? "" : defaultVersion.trim();
+            versions = ApiVersion.ordered(versions);
+        }
+
+        /**
+         * The version whose plugins serve every request: {@code default_version} when it names one, else the one
+         * called {@code Default}, else the first. Requests are not told apart by version (Tyk's versioning by
+         * header, query or path is not implemented); {@link EndpointChecks} warns when that matters.
+         *
+         * @return the version, or {@code null} when there is none
+         */
+        public ApiVersion effective() {
+            if (!defaultVersion.isEmpty() && versions.containsKey(defaultVersion)) {
+                return versions.get(defaultVersion);
+            }
+            if (versions.containsKey("Default")) {
+                return versions.get("Default");
+            }
+            return versions.isEmpty() ? null : versions.values().iterator().next();
+        }
+
+        /** The key under {@code versions} of {@link #effective()}; empty when there is none. */
+        public String effectiveName() {
+            ApiVersion chosen = effective();
+            for (Map.Entry<String, ApiVersion> entry : versions.entrySet()) {
+                if (entry.getValue() == chosen) {
+                    return entry.getKey();
+                }
+            }
+            return "";
         }
     }
 

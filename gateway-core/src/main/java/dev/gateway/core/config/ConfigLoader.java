@@ -198,6 +198,9 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         validateApi(api, file, own);
+        if (!TCP_PROTOCOLS.contains(api.protocol())) {
+            EndpointChecks.checkUnimplemented(tree, api, file, own);
+        }
         problems.addAll(own);
         if (own.stream().anyMatch(LoadProblem::isError)) {
             return Optional.empty();
@@ -223,6 +226,7 @@ public final class ConfigLoader {
     private static void validateApi(ApiDefinition api, String file, List<LoadProblem> out) {
         String id = api.apiId();
         checkPort(api.listenPort(), file, "/listen_port", id).ifPresent(out::add);
+        EndpointChecks.checkIpLists(api, file, out);
         if (!API_PROTOCOLS.contains(api.protocol())) {
             out.add(LoadProblem.error(file, "/protocol", id,
                     "unknown protocol '" + api.protocol() + "' (expected http, https, h2c, tcp or tls)"));
@@ -243,6 +247,7 @@ public final class ConfigLoader {
             out.add(LoadProblem.error(file, "/proxy/listen_path", id, "must start with '/'"));
         }
         ApiTargets.checkHttp(api, file, out);
+        EndpointChecks.checkVersion(api, file, out);
     }
 
     /** A {@code tcp} API: its own port, and {@code tcp://}, {@code tls://} or bare {@code host:port} targets. */

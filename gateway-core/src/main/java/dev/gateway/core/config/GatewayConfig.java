@@ -30,6 +30,7 @@ import java.util.Map;
  *     {@code dev.gateway.core.net.ConnectionLimits})
  * @param maxConnectionsPerListener client connections one listening port holds open at once (not a Tyk field);
  *     0 or absent means no cap but the global one
+ * @param ignoreEndpointCase endpoint plugin paths of every API match whatever the case of the request's path
  */
 public record GatewayConfig(
         String listenAddress,
@@ -51,7 +52,8 @@ public record GatewayConfig(
         Integer ioThreads,
         String transport,
         Integer maxConnections,
-        Integer maxConnectionsPerListener) {
+        Integer maxConnectionsPerListener,
+        boolean ignoreEndpointCase) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
     public static final String DEFAULT_APP_PATH = "apps/";
@@ -96,7 +98,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, false);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */

@@ -28,6 +28,8 @@ import java.util.List;
  * @param minBodyRate not Tyk's: bytes per second a request body must average over each
  *     {@value #BODY_RATE_WINDOW_SECONDS} s the gateway waits for it; absent means {@value #DEFAULT_MIN_BODY_RATE},
  *     0 means no minimum
+ * @param enablePathPrefixMatching endpoint plugin paths match from the start of the path ({@code ^} added)
+ * @param enablePathSuffixMatching endpoint plugin paths match to the end of the path ({@code $} added)
  */
 public record HttpServerOptions(
         Integer readTimeout,
@@ -43,7 +45,9 @@ public record HttpServerOptions(
         Integer streamIdleTimeout,
         Integer readHeaderTimeout,
         Integer readBodyTimeout,
-        Integer minBodyRate) {
+        Integer minBodyRate,
+        boolean enablePathPrefixMatching,
+        boolean enablePathSuffixMatching) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;
     /** An hour, as HAProxy setups commonly give {@code timeout tunnel}: chat-like WebSockets rest for minutes. */
@@ -62,7 +66,8 @@ public record HttpServerOptions(
     public static final int TLS_1_2 = 771;
     public static final int TLS_1_3 = TlsContexts.TYK_TLS_1_3;
     public static final HttpServerOptions DEFAULTS =
-            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null, null, null, null);
+            new HttpServerOptions(null, null, null, false, null, null, null, false, false, null, null, null, null, null,
+                    false, false);
 
     public HttpServerOptions {
         readTimeout = readTimeout == null || readTimeout <= 0 ? DEFAULT_TIMEOUT_SECONDS : readTimeout;

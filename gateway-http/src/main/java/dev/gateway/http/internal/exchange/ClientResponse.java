@@ -1,5 +1,6 @@
 package dev.gateway.http.internal.exchange;
 
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
@@ -50,8 +51,8 @@ final class ClientResponse {
     private final ChannelHandlerContext client;
     private final ProxyResponseEncoder encoder;
     private final Route route;
-    /** The request as it went upstream, which the response filters see. */
-    private final HttpRequest request;
+    /** The request as the route's filters saw it, which its response filters see; {@code null} without filters. */
+    private final FilteredRequest filtered;
     private final ExchangeSettings settings;
     /** The rules of the protocol over HTTP (gRPC) that the call speaks, whose status the report names; or null. */
     private final ProtocolRules rpcRules;
@@ -83,17 +84,18 @@ final class ClientResponse {
 
     /**
      * @param request the request as the client sent it, not yet rewritten for the upstream
+     * @param filtered the request as the route's filters saw it; {@code null} when the route has none
      * @param rpc the request is a call of the protocol over HTTP that {@code settings} has rules for
      * @param switching the answer to a request that asked to switch protocols, or {@code null}
      */
     ClientResponse(Exchange exchange, ChannelHandlerContext client, ProxyResponseEncoder encoder, Route route,
-            HttpRequest request, boolean keepAlive, ExchangeSettings settings, boolean rpc,
+            HttpRequest request, FilteredRequest filtered, boolean keepAlive, ExchangeSettings settings, boolean rpc,
             SwitchingResponse switching) {
         this.exchange = exchange;
         this.client = client;
         this.encoder = encoder;
         this.route = route;
-        this.request = request;
+        this.filtered = filtered;
         this.keepAlive = keepAlive;
         this.settings = settings;
         this.rpcRules = rpc ? settings.rules() : null;
@@ -185,7 +187,7 @@ final class ClientResponse {
 
     /** Runs the route's response filters; false when one threw, which failed the exchange. */
     private boolean filter(HttpResponse upstreamHead, HttpHeaders trailers) {
-        RuntimeException broken = ResponseChain.run(route, request, client.channel(), upstreamHead, trailers);
+        RuntimeException broken = ResponseChain.run(route, filtered, upstreamHead, trailers);
         if (broken != null) {
             exchange.fail(ProxyFailure.FILTER_FAILED, broken);
         }

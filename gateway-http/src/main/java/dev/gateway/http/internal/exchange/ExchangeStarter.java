@@ -2,6 +2,7 @@ package dev.gateway.http.internal.exchange;
 
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
@@ -51,10 +52,11 @@ public final class ExchangeStarter {
      * caller starts the exchange once it holds it, since the start may already call back.
      *
      * @param extendedConnect the request is an HTTP/2 extended CONNECT, to go upstream as an HTTP/1.1 upgrade
+     * @param filtered the request as the route's filters saw it, with what they chose; {@code null} without filters
      * @return the exchange, not yet started, or {@code null} once {@code refusal} was told why not
      */
-    public ProxyExchange open(Route route, RequestTarget target, HttpRequest request, boolean keepAlive,
-            boolean extendedConnect, String clientIp, Refusal refusal) {
+    public ProxyExchange open(Route route, RequestTarget target, HttpRequest request, FilteredRequest filtered,
+            boolean keepAlive, boolean extendedConnect, String clientIp, Refusal refusal) {
         Target upstream = route.targets().next();
         if (upstream == null) {
             log.warn("api={} client={} conn={} every host is down", route.apiId(), ClientAddress.of(ctx.channel()),
@@ -85,10 +87,13 @@ public final class ExchangeStarter {
         }
         // Created before the request is rewritten for the upstream: the exchange reads the client's protocol
         // version, which the rewrite replaces with HTTP/1.1 (an HTTP/1.0 client must not get a chunked body).
-        ProxyExchange exchange = new ProxyExchange(client, ctx, pool, route, upstream, request, keepAlive, settings,
-                switching, extendedConnect);
+        ProxyExchange exchange = new ProxyExchange(client, ctx, pool, route, upstream, request, filtered, keepAlive,
+                settings, switching, extendedConnect);
         String upgrade = switching ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
-        HeaderRewriter.prepareForUpstream(request, route, upstream, target, clientIp, scheme,
+        String uri = filtered == null || filtered.upstreamPath() == null
+                ? route.upstreamUri(upstream, target.path(), target.query())
+                : route.rewrittenUri(upstream, filtered.upstreamPath(), filtered.upstreamQuery());
+        HeaderRewriter.prepareForUpstream(request, route, upstream, uri, clientIp, scheme,
                 settings.closeConnections());
         if (switching) {
             Switchover.keepUpgrade(request.headers(), upgrade);

@@ -123,11 +123,11 @@ final class HeaderRewriter {
 
     /**
      * Turns a client's request into the upstream's, in place: hop-by-hop headers out (chunked framing kept),
-     * {@code X-Forwarded-*} appended, {@code Host} set to the target's unless the API preserves it, the path
-     * joined onto the target's, and HTTP/1.1 towards the upstream.
+     * {@code X-Forwarded-*} appended, {@code Host} set to the target's unless the API preserves it, the upstream's
+     * request target {@code uri}, and HTTP/1.1 towards the upstream.
      */
-    static void prepareForUpstream(HttpRequest request, Route route, Target upstream, RequestTarget target,
-            String clientIp, String scheme, boolean closeConnections) {
+    static void prepareForUpstream(HttpRequest request, Route route, Target upstream, String uri, String clientIp,
+            String scheme, boolean closeConnections) {
         HttpHeaders headers = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String originalHost = headers.get(HttpHeaderNames.HOST);
@@ -142,7 +142,7 @@ final class HeaderRewriter {
         if (!route.api().proxy().preserveHostHeader() || originalHost == null) {
             headers.set(HttpHeaderNames.HOST, upstream.hostHeader());
         }
-        request.setUri(route.upstreamUri(upstream, target.path(), target.query()));
+        request.setUri(uri);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 

@@ -4,6 +4,7 @@ import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
 import dev.gateway.http.UpstreamEndpoint;
@@ -43,6 +44,10 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
     private final Target target;
     private final UpstreamEndpoint endpoint;
     private final HttpRequest request;
+    /** The request as the route's filters saw it, with what they chose for it; {@code null} without filters. */
+    private final FilteredRequest filtered;
+    /** How long the upstream may take to answer: a filter's hard timeout, or {@code proxy_default_timeout}. */
+    private final long headWaitNanos;
     /** The target and version the client sent, for logs; the request itself is rewritten for the upstream. */
     private final String clientUri;
     private final HttpVersion clientVersion;
@@ -64,10 +69,11 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
     /**
      * @param switching the request asks to switch protocols, and the gateway carries that protocol
      * @param extendedConnect the switch was asked for by HTTP/2 extended CONNECT, now rewritten as an upgrade
+     * @param filtered the request as the route's filters saw it; {@code null} when the route has none
      */
     public ProxyExchange(ExchangeClient frontend, ChannelHandlerContext client, UpstreamPool pool, Route route,
-            Target target, HttpRequest request, boolean keepAlive, ExchangeSettings settings, boolean switching,
-            boolean extendedConnect) {
+            Target target, HttpRequest request, FilteredRequest filtered, boolean keepAlive, ExchangeSettings settings,
+            boolean switching, boolean extendedConnect) {
         this.frontend = frontend;
         this.settings = settings;
         this.client = client;
@@ -78,12 +84,22 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         // An upgrade is an HTTP/1.1 mechanism: h2c:// and proxy_enable_http2 targets are asked over HTTP/1.1.
         this.endpoint = switching ? route.endpoint(target, false).overHttp1() : route.endpoint(target, rpc);
         this.request = request;
+        this.filtered = filtered;
+        this.headWaitNanos = filtered != null && filtered.responseWaitNanos() > 0 ? filtered.responseWaitNanos()
+                : settings.proxyTimeoutNanos();
         this.clientUri = request.uri();
         this.clientVersion = request.protocolVersion();
-        this.toUpstream = new UpstreamRequest(request, settings.maxBodySize());
+        this.toUpstream = new UpstreamRequest(request, bodyLimit(settings.maxBodySize(), filtered));
         // A switch's answer is one object more, only for the requests that ask for one.
-        this.toClient = new ClientResponse(this, client, frontend.encoder(), route, request, keepAlive, settings, rpc,
+        this.toClient = new ClientResponse(this, client, frontend.encoder(), route, request, filtered, keepAlive, settings,
+                rpc,
                 switching ? new SwitchingResponse(client, settings.switches(), extendedConnect) : null);
+    }
+
+    /** The smaller of the listener's body limit and a filter's, 0 meaning none. */
+    private static long bodyLimit(long listener, FilteredRequest filtered) {
+        long own = filtered == null ? 0 : filtered.bodyLimit();
+        return listener == 0 || own == 0 ? Math.max(listener, own) : Math.min(listener, own);
     }
 
     public Route route() {
@@ -93,7 +109,7 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
     // ---- starting ---------------------------------------------------------------------------------------------
 
     public void start() {
-        frontend.watchUpstream(startNanos + settings.proxyTimeoutNanos());
+        frontend.watchUpstream(startNanos + headWaitNanos);
         UpstreamChannel pooled = pool.poll(endpoint);
         if (pooled != null) {
             attach(pooled);
@@ -145,7 +161,10 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         if (done) {
             part.release();
         } else if (!toUpstream.add(part)) {
-            fail(ProxyFailure.BODY_TOO_LARGE, null);
+            // The smaller limit tripped: a filter's (size_limits) speaks Tyk's words, the listener's its own.
+            boolean own = filtered != null && filtered.bodyLimit() > 0
+                    && (settings.maxBodySize() == 0 || filtered.bodyLimit() < settings.maxBodySize());
+            fail(own ? ProxyFailure.REQUEST_TOO_LARGE : ProxyFailure.BODY_TOO_LARGE, null);
         }
     }
 
@@ -228,6 +247,9 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
 
     /** The one report of this exchange's end, as the client saw it. */
     private void ended(int status, ProxyFailure failure) {
+        if (filtered != null) {
+            filtered.end(status, toClient.rpcStatus(), failure);
+        }
         ExchangeListener exchanges = settings.exchanges();
         if (exchanges == ExchangeListener.NONE) {
             return;
@@ -262,6 +284,9 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
     public void cancel() {
         if (!finish()) {
             return;
+        }
+        if (filtered != null) {
+            filtered.end(0, -1, null);
         }
         log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
                 ClientAddress.of(client.channel()));
@@ -320,15 +345,15 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         long deadline;
         if (!responseReceived) {
             if (upstream == null) {
-                deadline = startNanos + proxyTimeoutNanos;
+                deadline = startNanos + headWaitNanos;
             } else if (!toUpstream.sent() && upstream.isWritable()) {
                 // The upstream takes the body as fast as it comes: an upload slower than proxy_default_timeout is
                 // not the upstream's fault, and a client that stops sending is read_timeout's business.
-                deadline = now + proxyTimeoutNanos;
+                deadline = now + headWaitNanos;
             } else {
                 // The upstream's time to answer runs from the end of the request, or from when it stopped taking
                 // the body.
-                deadline = toUpstream.lastWriteNanos() + proxyTimeoutNanos;
+                deadline = toUpstream.lastWriteNanos() + headWaitNanos;
             }
         } else if (rpc || !client.channel().isWritable()) {
             // Waiting on a slow client is the write timeout's business, not the upstream's; a call's stream may
@@ -344,6 +369,10 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
 
     /** The failure when {@link #upstreamDeadline} has passed: an event stream only ever rests too long. */
     public ProxyFailure timeoutFailure() {
-        return responseReceived && toClient.eventStream() ? ProxyFailure.STREAM_IDLE : ProxyFailure.UPSTREAM_TIMEOUT;
+        if (responseReceived) {
+            return toClient.eventStream() ? ProxyFailure.STREAM_IDLE : ProxyFailure.UPSTREAM_TIMEOUT;
+        }
+        return filtered != null && filtered.responseWaitNanos() > 0 ? ProxyFailure.HARD_TIMEOUT
+                : ProxyFailure.UPSTREAM_TIMEOUT;
     }
 }

@@ -4,6 +4,7 @@ import dev.gateway.core.lb.Target;
 import dev.gateway.core.net.ClientAddress;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilterDecision;
+import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
@@ -73,6 +74,8 @@ final class RequestCycle implements ExchangeClient {
     private State state = State.AWAIT_HEAD;
     /** The filter run the current request waits for, in {@link State#DECIDING}. */
     private FilterRun deciding;
+    /** The current request as its route's filters see it; {@code null} when the route has none. */
+    private FilteredRequest filtered;
     /** When the current request's head arrived. */
     private long headNanos;
     private ProxyExchange exchange;
@@ -156,10 +159,17 @@ final class RequestCycle implements ExchangeClient {
         keepAlive = !http2Stream && HttpUtil.isKeepAlive(head) && !listener.settings().closeConnections();
         RequestAdmission.Verdict verdict = listener.admission().admit(head, ctx.channel(), http2Stream);
         if (verdict instanceof RequestAdmission.Routed routed) {
-            if (routed.route().filters().isEmpty()) {
-                proceed(routed.route(), routed.target(), routed.extendedConnect());
+            Route route = routed.route();
+            if (route.filters().isEmpty() && route.responseFilters().isEmpty()) {
+                proceed(route, routed.target(), routed.extendedConnect());
+                return;
+            }
+            filtered = new FilteredRequest(head, route, ClientAddress.of(ctx.channel()),
+                    ctx.channel().id().asShortText(), routed.target().path(), routed.target().query());
+            if (route.filters().isEmpty()) {
+                proceed(route, routed.target(), routed.extendedConnect());
             } else {
-                decide(routed.route(), routed.target(), routed.extendedConnect());
+                decide(routed.target(), routed.extendedConnect());
             }
         } else if (verdict instanceof RequestAdmission.Refused refused) {
             refuse(refused.failure(), refused.keepAlive(), null, EmptyHttpHeaders.INSTANCE);
@@ -170,9 +180,9 @@ final class RequestCycle implements ExchangeClient {
     }
 
     /** The current request goes through its route's filters before it may {@link #proceed}. */
-    private void decide(Route route, RequestTarget target, boolean extendedConnect) {
+    private void decide(RequestTarget target, boolean extendedConnect) {
         state = State.DECIDING;
-        FilterRun run = FilterWait.start(this, ctx, listener.settings().proxyTimeoutNanos(), request, route, target,
+        FilterRun run = FilterWait.start(this, ctx, listener.settings().proxyTimeoutNanos(), filtered, target,
                 extendedConnect);
         // Filters that decided at once ran decided() inside start(): the cycle has moved on, and holding the run
         // would keep its request alive while the connection idles. Only a run still deciding is waited for.
@@ -207,8 +217,8 @@ final class RequestCycle implements ExchangeClient {
 
     /** The current request passed its checks and filters: to an upstream, unless it is refused at the start. */
     void proceed(Route route, RequestTarget target, boolean extendedConnect) {
-        ProxyExchange opened = starter.open(route, target, request, keepAlive, extendedConnect, clientIp(),
-                refusal);
+        ProxyExchange opened = starter.open(route, target, request, filtered, keepAlive, extendedConnect,
+                clientIp(), refusal);
         if (opened == null) {
             return;
         }
@@ -311,6 +321,7 @@ final class RequestCycle implements ExchangeClient {
         // Served: a keep-alive connection may now idle for read_timeout, and must not keep the request's head and
         // headers alive meanwhile (about 700 B for a small GET with forwarding headers, times every idle client).
         request = null;
+        filtered = null;
         timeouts.headStarts();
         HttpObject queued;
         while (state == State.AWAIT_HEAD && (queued = backlog.poll()) != null) {
@@ -374,6 +385,9 @@ final class RequestCycle implements ExchangeClient {
 
     /** Answers the current request without an upstream, and reports the end of that exchange. */
     private void answerOwn(FullHttpResponse response, Route route, ProxyFailure failure) {
+        if (filtered != null) {
+            filtered.end(response.status().code(), listener.rules().rpcStatus(response.headers()), failure);
+        }
         answers.report(request, response, route, failure, headNanos);
         answerLocally(response);
     }
@@ -457,6 +471,9 @@ final class RequestCycle implements ExchangeClient {
         if (exchange != null) {
             exchange.cancel();
             exchange = null;
+        }
+        if (filtered != null) {
+            filtered.end(0, -1, null); // told already by the exchange, if one ended
         }
         backlog.releaseAll();
     }

@@ -101,7 +101,7 @@ class ClientResponseTest {
         ExchangeSettings settings = new ExchangeSettings(TimeUnit.SECONDS.toNanos(5),
                 TimeUnit.MILLISECONDS.toNanos(flushIntervalMs), 0, 0, false, ProtocolRules.HTTP, ProtocolSwitch.NONE,
                 () -> false, ExchangeListener.NONE);
-        return new ClientResponse(exchange, ctx, encoder, route, request, true, settings, false, null);
+        return new ClientResponse(exchange, ctx, encoder, route, request, null, true, settings, false, null);
     }
 
     private static HttpRequest get(HttpVersion version, HttpMethod method) {
