@@ -33,6 +33,25 @@ public final class FilteredRequest {
     private long bodyLimit;
     private ExchangeEnd ends;
     private boolean ended;
+    /** Values filters keep for each other, as key, value, key, value; {@code null} until the first. */
+    private Object[] values;
+
+    /**
+     * A name for a value one filter keeps on the request for another, such as the path as endpoint rules match it,
+     * or an authenticated session. Keys are compared by identity: make each one a constant.
+     */
+    public static final class Key<T> {
+        private final String name;
+
+        public Key(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
 
     /**
      * @param head the request line and headers; an HTTP/2 request in its HTTP/1.1 form
@@ -76,6 +95,35 @@ public final class FilteredRequest {
     /** The raw query without {@code ?}; {@code null} when the request has none. */
     public String query() {
         return query;
+    }
+
+    /** The value kept under {@code key}; {@code null} when none is. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Key<T> key) {
+        if (values != null) {
+            for (int i = 0; i < values.length && values[i] != null; i += 2) {
+                if (values[i] == key) {
+                    return (T) values[i + 1];
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Keeps {@code value} under {@code key}, in place of what was kept there. */
+    public <T> void set(Key<T> key, T value) {
+        if (values == null) {
+            values = new Object[4];
+        }
+        int i = 0;
+        while (i < values.length && values[i] != null && values[i] != key) {
+            i += 2;
+        }
+        if (i == values.length) {
+            values = java.util.Arrays.copyOf(values, values.length * 2);
+        }
+        values[i] = key;
+        values[i + 1] = value;
     }
 
     // ---- what the filters chose -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import dev.gateway.healthcheck.ServiceDiscoveryPoller;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpProxy;
+import dev.gateway.plugins.EndpointPlugins;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
@@ -50,6 +51,8 @@ public final class Gateway {
     private final HealthMonitor health;
     private final ServiceDiscoveryPoller discovery;
     private final Listeners listeners;
+    /** The endpoint plugins of every API; its circuit breakers outlive reloads. */
+    private final EndpointPlugins plugins = new EndpointPlugins();
     private volatile GatewaySnapshot snapshot;
 
     /** {@code gatewayPortOverride}: the port to bind instead of {@code listen_port}, or -1 (see {@code start}). */
@@ -74,7 +77,7 @@ public final class Gateway {
         StatusEndpoint status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
-                status, gatewayPortOverride);
+                plugins.compiler(config), status, gatewayPortOverride);
     }
 
     /**
@@ -201,6 +204,7 @@ public final class Gateway {
         next.problems().forEach(Gateway::logProblem);
         listeners.apply(next, starting);
         snapshot = next;
+        plugins.retainApis(next.apis().stream().map(a -> a.definition().apiId()).collect(Collectors.toSet()));
         discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
     }
 

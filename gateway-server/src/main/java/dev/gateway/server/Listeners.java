@@ -12,6 +12,7 @@ import dev.gateway.core.tls.certificates.ServerCertificates;
 import dev.gateway.core.tls.certificates.UpstreamCertificates;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.http.HttpRoutes;
+import dev.gateway.http.RequestFilters;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpListenerInitializer;
 import dev.gateway.http.proxy.HttpProxy;
@@ -49,6 +50,8 @@ final class Listeners {
     private final EventLoopGroup workers;
     private final HttpProxy http;
     private final TcpProxy tcp;
+    /** Each API's request and response filters: its endpoint plugins and IP lists. */
+    private final RequestFilters filters;
     /** Served on the gateway's own port only. */
     private final StatusEndpoint status;
     /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
@@ -63,8 +66,10 @@ final class Listeners {
     }
 
     Listeners(GatewayConfig config, Path confDir, Transport transport, EventLoopGroup acceptors,
-            EventLoopGroup workers, HttpProxy http, TcpProxy tcp, StatusEndpoint status, int gatewayPortOverride) {
+            EventLoopGroup workers, HttpProxy http, TcpProxy tcp, RequestFilters filters, StatusEndpoint status,
+            int gatewayPortOverride) {
         this.config = config;
+        this.filters = filters;
         this.confDir = confDir;
         this.transport = transport;
         this.acceptors = acceptors;
@@ -73,7 +78,7 @@ final class Listeners {
         this.tcp = tcp;
         this.status = status;
         this.gatewayPortOverride = gatewayPortOverride;
-        this.limits = ConnectionLimits.of(config);
+        this.limits = ConnectionLimits.of(config.maxConnections(), config.maxConnectionsPerListener());
     }
 
     ConnectionLimits limits() {
@@ -140,7 +145,7 @@ final class Listeners {
     /** An http or https port: kept with its new routes when it already serves that protocol, bound otherwise. */
     private void applyHttp(ListenerPlan plan, GatewaySnapshot next, boolean starting,
             Map<Integer, BoundListener> kept) throws ConfigException, InterruptedException {
-        HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings());
+        HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings(), filters);
         BoundListener existing = bound.get(plan.port());
         Mapping<String, SslContext> certificates;
         try {

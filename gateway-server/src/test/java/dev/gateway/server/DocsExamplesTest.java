@@ -65,6 +65,14 @@ class DocsExamplesTest {
                 return Loadable.api(api);
             },
             "uptime_tests", value -> Loadable.api(minimalApi().set("uptime_tests", value)),
+            "version_data", value -> Loadable.api(minimalApi().set("version_data", value)),
+            "extended_paths", value -> {
+                ObjectNode version = JSON.createObjectNode().put("name", "Default").put("use_extended_paths", true);
+                version.set("extended_paths", value);
+                ObjectNode data = JSON.createObjectNode().put("not_versioned", true);
+                data.putObject("versions").set("Default", version);
+                return Loadable.api(minimalApi().set("version_data", data));
+            },
             "ports_whitelist", value -> Loadable.conf(JSON.createObjectNode().set("ports_whitelist", value)),
             "http_server_options", value -> Loadable.conf(JSON.createObjectNode().set("http_server_options", value)));
 

@@ -87,6 +87,13 @@ public final class GreeterService implements GreeterGrpc.AsyncService, BindableS
         responseObserver.onCompleted();
     }
 
+    /** gRPC's quick-start second method: "Hello again", so a test can tell which method answered a call. */
+    @Override
+    public void sayHelloAgain(HelloRequest request, StreamObserver<HelloReply> responseObserver) {
+        responseObserver.onNext(HelloReply.newBuilder().setMessage("Hello again " + request.getName()).build());
+        responseObserver.onCompleted();
+    }
+
     private void replyLater(ServerCallStreamObserver<HelloReply> call, HelloReply reply, long delayMs) {
         // The handler is set before the task exists, so it never races the task on the observer; gRPC runs it
         // only after this method has returned, by when the task is in place.

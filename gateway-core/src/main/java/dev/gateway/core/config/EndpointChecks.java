@@ -26,6 +26,9 @@ final class EndpointChecks {
 
     private static final Set<String> ACTIONS = Set.of("no_action", "reply");
 
+    /** The most calls a circuit breaker remembers: a window is one flag per call, and this bounds it. */
+    static final int MAX_SAMPLES = 100_000;
+
     /** A circuit breaker's threshold above 1 is read as a percentage up to this. */
     private static final double MAX_PERCENT = 100;
 
@@ -194,8 +197,9 @@ final class EndpointChecks {
             warn(at + "/threshold_percent", threshold + " is read as " + threshold + "%; Tyk reads a fraction"
                     + " (0.5 for 50%) and a breaker above 1 would never open there");
         }
-        if (breaker.samples() < 1) {
-            error(at + "/samples", "must be at least 1: the breaker judges the last samples calls");
+        if (breaker.samples() < 1 || breaker.samples() > MAX_SAMPLES) {
+            error(at + "/samples", "must be from 1 to " + MAX_SAMPLES
+                    + ": the breaker judges the last samples calls");
         }
         if (breaker.returnToServiceAfter() < 1) {
             error(at + "/return_to_service_after", "must be at least 1 second");

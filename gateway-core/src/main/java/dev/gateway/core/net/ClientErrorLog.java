@@ -64,6 +64,21 @@ public final class ClientErrorLog {
     }
 
     /**
+     * As {@link #info}, for a line about a request that a filter refused, where no channel is at hand: the limit is
+     * scoped by {@code port} (an API's {@code listen_port}, 0 for the gateway's own).
+     */
+    public static void info(Logger log, int port, String format, Object... args) {
+        if (log.isInfoEnabled()) {
+            long leftOut = admit(format, port, System.nanoTime());
+            if (leftOut == 0) {
+                log.info(format, args);
+            } else if (leftOut > 0) {
+                log.info(format + LEFT_OUT, withCount(args, leftOut));
+            }
+        }
+    }
+
+    /**
      * As {@link #info}, at WARN, for what should not happen whatever a client sends: the stack trace, as the last
      * argument, helps find why, and the same limit keeps a client that can set it off from filling a disk.
      */

@@ -1,6 +1,5 @@
 package dev.gateway.core.net;
 
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.transport.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -46,9 +45,14 @@ public final class ConnectionLimits {
         this.perListener = perListener;
     }
 
-    /** The caps {@code config} asks for, within the open-files limit of this process. */
-    public static ConnectionLimits of(GatewayConfig config) {
-        return of(config.maxConnections(), config.maxConnectionsPerListener(), openFilesLimit(), openFiles());
+    /**
+     * The caps {@code tyk.conf} asks for, within the open-files limit of this process.
+     *
+     * @param configured {@code max_connections}, 0 for the default
+     * @param perListener {@code max_connections_per_listener}, 0 for none
+     */
+    public static ConnectionLimits of(int configured, int perListener) {
+        return of(configured, perListener, openFilesLimit(), openFiles());
     }
 
     /**

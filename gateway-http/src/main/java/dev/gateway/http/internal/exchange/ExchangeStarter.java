@@ -64,6 +64,13 @@ public final class ExchangeStarter {
             refusal.refuse(ProxyFailure.ALL_HOSTS_DOWN, route);
             return null;
         }
+        String uri = filtered == null || filtered.upstreamPath() == null
+                ? route.upstreamUri(upstream, target.path(), target.query())
+                : rewrittenUri(route, upstream, filtered);
+        if (uri == null) {
+            refusal.refuse(ProxyFailure.BAD_REQUEST, route);
+            return null;
+        }
         boolean switching = false;
         if (Switchover.asked(request)) {
             ProtocolSwitch.Verdict verdict = settings.switches().verdict(request);
@@ -90,14 +97,40 @@ public final class ExchangeStarter {
         ProxyExchange exchange = new ProxyExchange(client, ctx, pool, route, upstream, request, filtered, keepAlive,
                 settings, switching, extendedConnect);
         String upgrade = switching ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
-        String uri = filtered == null || filtered.upstreamPath() == null
-                ? route.upstreamUri(upstream, target.path(), target.query())
-                : route.rewrittenUri(upstream, filtered.upstreamPath(), filtered.upstreamQuery());
         HeaderRewriter.prepareForUpstream(request, route, upstream, uri, clientIp, scheme,
                 settings.closeConnections());
         if (switching) {
             Switchover.keepUpgrade(request.headers(), upgrade);
         }
         return exchange;
+    }
+
+    /**
+     * The upstream target of a request a filter rewrote, held to the policy a client's path is held to: a rewrite
+     * built from request values must not smuggle a dot segment, an encoded slash or a control character upstream.
+     *
+     * @return the target, or {@code null} when the rewrite made a path the gateway refuses (logged here)
+     */
+    private String rewrittenUri(Route route, Target upstream, FilteredRequest filtered) {
+        String path = PathPolicy.canonical(filtered.upstreamPath());
+        String query = filtered.upstreamQuery();
+        if (path == null || !printable(path) || query != null && !printable(query)) {
+            log.info("api={} client={} conn={} a URL rewrite made '{}{}', which is refused", route.apiId(),
+                    filtered.client(), filtered.connectionId(), filtered.upstreamPath(),
+                    query == null ? "" : "?" + query);
+            return null;
+        }
+        return route.rewrittenUri(upstream, path, query);
+    }
+
+    /** Visible ASCII only, as a request target is on the wire: no space, no control character, no CR or LF. */
+    private static boolean printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,0 +1,45 @@
+package dev.gateway.plugins;
+
+import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.http.FilteredRequest;
+import dev.gateway.http.RequestFilter;
+import dev.gateway.http.RequestFilters;
+import dev.gateway.http.ResponseFilter;
+import dev.gateway.plugins.internal.Breakers;
+import dev.gateway.plugins.internal.PluginCompiler;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Tyk's endpoint plugins for every API, as its request and response filters. One instance lives as long as the
+ * gateway: it keeps the circuit breakers across reloads ({@link #compiler} makes the filters of one snapshot).
+ */
+public final class EndpointPlugins {
+
+    /** Set on a request that an {@code ignored} entry matched: authentication leaves it alone, as in Tyk. */
+    public static final FilteredRequest.Key<Boolean> IGNORED = PluginCompiler.IGNORED;
+
+    private final Breakers breakers = new Breakers();
+
+    /** The filters of a snapshot loaded with {@code config}. */
+    public RequestFilters compiler(GatewayConfig config) {
+        PluginCompiler compiler = new PluginCompiler(config, breakers);
+        return new RequestFilters() {
+            @Override
+            public List<RequestFilter> of(ApiDefinition api) {
+                return compiler.requestFilters(api);
+            }
+
+            @Override
+            public List<ResponseFilter> responseFilters(ApiDefinition api) {
+                return compiler.responseFilters(api);
+            }
+        };
+    }
+
+    /** Forgets the circuit breakers of APIs that are gone, after a reload. */
+    public void retainApis(Set<String> apiIds) {
+        breakers.retainApis(apiIds);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.gateway.plugins.internal;
+
+import dev.gateway.core.config.ApiVersion;
+import dev.gateway.core.config.EndpointPaths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * One plugin's entries, compiled at load: each a path pattern, a method (any when empty) and what the plugin does
+ * there. A request meets the first entry, in the file's order, whose method and path match, as in Tyk.
+ *
+ * <p>Where the path is looked for: below the listen path, as entries are usually written. When patterns are
+ * anchored at the start ({@code enable_path_prefix_matching}) the whole path is tried too, so an entry may name the
+ * listen path as well, as Tyk allows. Unanchored patterns are never tried on the whole path: there they would match
+ * inside the listen path itself, and one entry would cover every endpoint (Tyk's issue 2933).
+ */
+final class EndpointRules<T> {
+
+    private record Rule<T>(Pattern pattern, String method, T value) {
+    }
+
+    private final Rule<T>[] rules;
+    private final boolean wholePathToo;
+
+    private EndpointRules(Rule<T>[] rules, boolean wholePathToo) {
+        this.rules = rules;
+        this.wholePathToo = wholePathToo;
+    }
+
+    /** How patterns are compiled: Tyk's gateway-wide matching switches and case rule. */
+    record Matching(boolean prefix, boolean suffix, boolean ignoreCase) {
+    }
+
+    /** Builds rules one entry at a time. */
+    static final class Builder<T> {
+        private final Matching matching;
+        private final List<Rule<T>> rules = new ArrayList<>();
+
+        Builder(Matching matching) {
+            this.matching = matching;
+        }
+
+        /**
+         * Adds an entry.
+         *
+         * @param ignoreCase the entry's own case rule, besides the gateway's
+         */
+        Builder<T> add(String path, String method, boolean ignoreCase, T value) {
+            Pattern pattern = EndpointPaths.compile(path, ignoreCase || matching.ignoreCase(), matching.prefix(),
+                    matching.suffix());
+            rules.add(new Rule<>(pattern, method, value));
+            return this;
+        }
+
+        /** Adds every enabled entry of {@code entries}, each doing what {@code value} makes of it. */
+        <E extends ApiVersion.Entry> Builder<T> addAll(List<E> entries, Function<E, T> value) {
+            for (E entry : entries) {
+                if (!entry.disabled()) {
+                    add(entry.path(), entry.method(), false, value.apply(entry));
+                }
+            }
+            return this;
+        }
+
+        @SuppressWarnings("unchecked")
+        EndpointRules<T> build() {
+            return new EndpointRules<>(rules.toArray(Rule[]::new), matching.prefix());
+        }
+    }
+
+    static <T> Builder<T> builder(Matching matching) {
+        return new Builder<>(matching);
+    }
+
+    boolean isEmpty() {
+        return rules.length == 0;
+    }
+
+    /** What the first entry that matches {@code method} and the request's path does; {@code null} for none. */
+    T first(MatchInput input, String method) {
+        for (Rule<T> rule : rules) {
+            if ((rule.method.isEmpty() || rule.method.equals(method)) && matches(rule.pattern, input)) {
+                return rule.value;
+            }
+        }
+        return null;
+    }
+
+    private boolean matches(Pattern pattern, MatchInput input) {
+        return pattern.matcher(input.underListenPath).find()
+                || wholePathToo && input.fullPath != input.underListenPath
+                        && pattern.matcher(input.fullPath).find();
+    }
+}
