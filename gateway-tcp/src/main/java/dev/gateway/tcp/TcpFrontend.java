@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A TCP service's client connection until its relay starts. On a plain {@code tcp} port the API is known at
- * once; on a {@code tls} port the client's SNI picks it, and the relay starts once the handshake is done. Then
- * the next upstream of the API is connected on the same event loop (over TLS for {@code tls://} targets) and
- * both connections go to a {@link Relay}. Whatever the client sends meanwhile is held for the relay.
+ * once; on a {@code tls} port the client's SNI picks it, and the relay starts once the handshake is done. Then,
+ * if the API's IP lists admit the client, the next upstream of the API is connected on the same event loop (over
+ * TLS for {@code tls://} targets) and both connections go to a {@link Relay}. Whatever the client sends meanwhile
+ * is held for the relay.
  */
 final class TcpFrontend extends ChannelInboundHandlerAdapter {
 
@@ -127,6 +128,10 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
+        if (refusedByIpList(chosen, client)) {
+            client.close();
+            return;
+        }
         Target target = chosen.targets().next();
         if (target == null) {
             log.warn("api={} client={} every host is down; closing", chosen.apiId(), ClientAddress.of(client));
@@ -153,6 +158,25 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
                 relay(ctx, chosen, target, client, upstream, started);
             }
         });
+    }
+
+    /**
+     * Whether the API's {@code allowed_ips} or {@code blacklisted_ips} refuses the client, logging it if so. Every
+     * way to an API passes here, so the check comes after the PROXY header (its client counts, not the load
+     * balancer in front) and, on a {@code tls} port, after the handshake: refusing at the SNI event would save
+     * nothing, since the SNI stage hands the ClientHello to the TLS handler, which answers it, before that event,
+     * and the client then sees a plain close rather than a broken handshake. Anyone can connect as often as they
+     * like, so the line is rate-limited like other client errors.
+     */
+    private static boolean refusedByIpList(TcpService chosen, Channel client) {
+        InetSocketAddress address = ClientAddress.of(client);
+        String list = chosen.ipListRefusing(address);
+        if (list == null) {
+            return false;
+        }
+        ClientErrorLog.info(log, client, "api={} client={} conn={} refused: access from this IP has been disallowed"
+                + " ({})", chosen.apiId(), address, client.id().asShortText(), list);
+        return true;
     }
 
     /** The upstream connection's handlers: the PROXY header if the API sends one, TLS to a TLS target. */
