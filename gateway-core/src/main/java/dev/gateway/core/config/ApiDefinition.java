@@ -17,7 +17,7 @@ import java.util.Map;
  * @param allowTrace not a Tyk field: {@code TRACE} requests are proxied, where by default they get 405
  * @param allowedIps Tyk's {@code allowed_ips} (also spelled {@code ip_whitelist}): addresses and CIDR ranges
  * @param blacklistedIps Tyk's {@code blacklisted_ips} (also spelled {@code ip_blacklist})
- * @param ipAccessControlDisabled Tyk's switch that turns both IP lists off whatever else is set
+ * @param ipAccessControlDisabled Tyk's switch that turns off a list whose {@code enable_ip_*} switch is off too
  */
 public record ApiDefinition(
         String apiId,

@@ -271,13 +271,18 @@ final class EndpointChecks {
         }
     }
 
+    /** Header names, each named by its pointer: a key of a map, or an index of a list. */
     private void headerNames(Iterable<String> names, String at) {
+        int index = 0;
+        boolean list = names instanceof List;
         for (String name : names) {
+            String where = at + "/" + (list ? String.valueOf(index) : escape(name));
+            index++;
             String lower = name.toLowerCase(java.util.Locale.ROOT);
             if (name.isEmpty() || !name.chars().allMatch(EndpointChecks::isTokenChar)) {
-                error(at, "'" + name + "' is not a header name");
+                error(where, "'" + name + "' is not a header name");
             } else if (FRAMING.contains(lower)) {
-                warn(at, "'" + name + "' is the gateway's to set (framing and routing), so it is left alone");
+                warn(where, "'" + name + "' is the gateway's to set (framing and routing), so it is left alone");
             }
         }
     }

@@ -116,7 +116,7 @@ class EndpointChecksTest {
                         + ", \"threshold_percent\": 0.5, \"samples\": 10, \"return_to_service_after\": 0}]"),
                 Arguments.of(EP + "/url_rewrites/0/match_pattern",
                         "\"url_rewrites\": [{\"path\": \"/old\", \"method\": \"GET\", \"rewrite_to\": \"/new\"}]"),
-                Arguments.of(EP + "/transform_headers/0/add_headers", "\"transform_headers\": [{\"path\": \"/x\","
+                Arguments.of(EP + "/transform_headers/0/add_headers/:path", "\"transform_headers\": [{\"path\": \"/x\","
                         + " \"method\": \"GET\", \"add_headers\": {\":path\": \"/admin\"}}]"),
                 Arguments.of(EP + "/size_limits/0/size_limit",
                         "\"size_limits\": [{\"path\": \"/upload\", \"method\": \"POST\", \"size_limit\": 0}]"),

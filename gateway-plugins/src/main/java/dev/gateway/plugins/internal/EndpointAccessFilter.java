@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Tyk's allow and deny of endpoints: {@code ignored}, {@code black_list} and {@code white_list}, in that order, the
  * first entry that matches deciding. A black-listed endpoint is refused; once any white-list entry exists, so is
- * every endpoint that no white-list or ignored entry names. An ignored endpoint is let through and marked
+ * every endpoint that no white-list or ignored entry names. Allow rules ({@code white_list}, {@code ignored}) match
+ * the whole path, deny rules anywhere in it unless the matching switches anchor them: unanchored as in Tyk, an
+ * allow rule for {@code /users/{id}} would also let {@code /users/7/delete} through, and one for a gRPC method
+ * {@code /pkg.Svc/Get} every method whose name begins with {@code Get} (Tyk's issues 5786 and 3399). An ignored endpoint is let through and marked
  * {@link #IGNORED}, for authentication to skip. Entries in Tyk's older form ({@code method_actions}) count for the
  * methods they name: {@code no_action} lets the list decide, {@code reply} answers in place of the upstream.
  */
@@ -58,9 +61,9 @@ final class EndpointAccessFilter implements RequestFilter {
             whiteListMode = paths.whiteList().stream().anyMatch(e -> !e.disabled());
         } else {
             ApiVersion.LegacyPaths paths = version.paths();
-            paths.ignored().forEach(p -> builder.add(p, "", version.ignoreEndpointCase(), Listed.IGNORE));
+            paths.ignored().forEach(p -> builder.addWhole(p, "", version.ignoreEndpointCase(), Listed.IGNORE));
             paths.blackList().forEach(p -> builder.add(p, "", version.ignoreEndpointCase(), Listed.DENY));
-            paths.whiteList().forEach(p -> builder.add(p, "", version.ignoreEndpointCase(), Listed.ALLOW));
+            paths.whiteList().forEach(p -> builder.addWhole(p, "", version.ignoreEndpointCase(), Listed.ALLOW));
             whiteListMode = !paths.whiteList().isEmpty();
         }
         EndpointRules<Access> rules = builder.build();
@@ -74,14 +77,24 @@ final class EndpointAccessFilter implements RequestFilter {
                 continue;
             }
             boolean ignoreCase = entry.ignoreCase() || versionCase;
+            boolean whole = listed != Listed.DENY;
             if (entry.methodActions() == null) {
-                builder.add(entry.path(), entry.method(), ignoreCase, listed);
+                add(builder, whole, entry.path(), entry.method(), ignoreCase, listed);
                 continue;
             }
             // Tyk's older form: one entry per method it names; an empty map names none, and never matches.
             for (Map.Entry<String, ApiVersion.MethodAction> action : entry.methodActions().entrySet()) {
-                builder.add(entry.path(), action.getKey(), ignoreCase, access(listed, action.getValue()));
+                add(builder, whole, entry.path(), action.getKey(), ignoreCase, access(listed, action.getValue()));
             }
+        }
+    }
+
+    private static void add(EndpointRules.Builder<Access> builder, boolean whole, String path, String method,
+            boolean ignoreCase, Access access) {
+        if (whole) {
+            builder.addWhole(path, method, ignoreCase, access);
+        } else {
+            builder.add(path, method, ignoreCase, access);
         }
     }
 

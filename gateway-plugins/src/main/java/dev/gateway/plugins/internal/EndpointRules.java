@@ -11,22 +11,21 @@ import java.util.regex.Pattern;
  * One plugin's entries, compiled at load: each a path pattern, a method (any when empty) and what the plugin does
  * there. A request meets the first entry, in the file's order, whose method and path match, as in Tyk.
  *
- * <p>Where the path is looked for: below the listen path, as entries are usually written. When patterns are
- * anchored at the start ({@code enable_path_prefix_matching}) the whole path is tried too, so an entry may name the
- * listen path as well, as Tyk allows. Unanchored patterns are never tried on the whole path: there they would match
- * inside the listen path itself, and one entry would cover every endpoint (Tyk's issue 2933).
+ * <p>Where the path is looked for: below the listen path, as entries are usually written. When a pattern is
+ * anchored at the start ({@code enable_path_prefix_matching}, or an allow rule) the whole path is tried too, so an
+ * entry may name the listen path as well, as Tyk allows. Unanchored patterns are never tried on the whole path:
+ * there they would match inside the listen path itself, and one entry would cover every endpoint (Tyk's issue
+ * 2933).
  */
 final class EndpointRules<T> {
 
-    private record Rule<T>(Pattern pattern, String method, T value) {
+    private record Rule<T>(Pattern pattern, String method, T value, boolean wholePathToo) {
     }
 
     private final Rule<T>[] rules;
-    private final boolean wholePathToo;
 
-    private EndpointRules(Rule<T>[] rules, boolean wholePathToo) {
+    private EndpointRules(Rule<T>[] rules) {
         this.rules = rules;
-        this.wholePathToo = wholePathToo;
     }
 
     /** How patterns are compiled: Tyk's gateway-wide matching switches and case rule. */
@@ -50,7 +49,17 @@ final class EndpointRules<T> {
         Builder<T> add(String path, String method, boolean ignoreCase, T value) {
             Pattern pattern = EndpointPaths.compile(path, ignoreCase || matching.ignoreCase(), matching.prefix(),
                     matching.suffix());
-            rules.add(new Rule<>(pattern, method, value));
+            rules.add(new Rule<>(pattern, method, value, matching.prefix()));
+            return this;
+        }
+
+        /**
+         * Adds an entry whose pattern must match the whole path, whatever the matching switches say: an allow rule
+         * ({@code white_list}, {@code ignored}) lets through what it names and nothing that merely contains it.
+         */
+        Builder<T> addWhole(String path, String method, boolean ignoreCase, T value) {
+            Pattern pattern = EndpointPaths.compile(path, ignoreCase || matching.ignoreCase(), true, true);
+            rules.add(new Rule<>(pattern, method, value, true));
             return this;
         }
 
@@ -66,7 +75,7 @@ final class EndpointRules<T> {
 
         @SuppressWarnings("unchecked")
         EndpointRules<T> build() {
-            return new EndpointRules<>(rules.toArray(Rule[]::new), matching.prefix());
+            return new EndpointRules<>(rules.toArray(Rule[]::new));
         }
     }
 
@@ -81,16 +90,16 @@ final class EndpointRules<T> {
     /** What the first entry that matches {@code method} and the request's path does; {@code null} for none. */
     T first(MatchInput input, String method) {
         for (Rule<T> rule : rules) {
-            if ((rule.method.isEmpty() || rule.method.equals(method)) && matches(rule.pattern, input)) {
+            if ((rule.method.isEmpty() || rule.method.equals(method)) && matches(rule, input)) {
                 return rule.value;
             }
         }
         return null;
     }
 
-    private boolean matches(Pattern pattern, MatchInput input) {
-        return pattern.matcher(input.underListenPath).find()
-                || wholePathToo && input.fullPath != input.underListenPath
-                        && pattern.matcher(input.fullPath).find();
+    private static boolean matches(Rule<?> rule, MatchInput input) {
+        return rule.pattern.matcher(input.underListenPath).find()
+                || rule.wholePathToo && input.fullPath != input.underListenPath
+                        && rule.pattern.matcher(input.fullPath).find();
     }
 }

@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,9 +73,10 @@ final class ClientAnswers {
      * request and the gateway is not stopping.
      *
      * @param headRequest the answer is to a HEAD request: it goes out without its body
+     * @param requestComplete the client has sent its whole request
      * @return true when the connection closes
      */
-    boolean write(FullHttpResponse response, boolean keepAlive, boolean headRequest) {
+    boolean write(FullHttpResponse response, boolean keepAlive, boolean headRequest, boolean requestComplete) {
         boolean close = !keepAlive || !HttpUtil.isKeepAlive(response) || listener.draining().getAsBoolean();
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -82,7 +85,16 @@ final class ClientAnswers {
         if (encoder != null) {
             encoder.answeringHead(headRequest);
         }
-        if (close) {
+        if (close && encoder == null && !requestComplete) {
+            // An HTTP/2 stream answered before its request ended: closing it now would reset it with CANCEL, which a
+            // client may take for a failure and drop the answer with (curl does). RFC 9113 section 8.1 asks for
+            // RST_STREAM NO_ERROR after the complete answer instead, to stop the upload; it follows once the answer
+            // has reached the socket, RESET_LINGER_MILLIS later, so that the two do not land in one client read.
+            ctx.writeAndFlush(response).addListener(written -> ctx.executor().schedule(
+                    () -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
+                            .addListener(ChannelFutureListener.CLOSE),
+                    RESET_LINGER_MILLIS, TimeUnit.MILLISECONDS));
+        } else if (close) {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(response, ctx.voidPromise());
@@ -97,7 +109,7 @@ final class ClientAnswers {
     void headTimedOut(long sinceNanos) {
         FullHttpResponse response = LocalResponses.error(ctx.alloc(), ProxyFailure.CLIENT_TIMEOUT, false);
         report(null, response, null, ProxyFailure.CLIENT_TIMEOUT, sinceNanos);
-        write(response, false, false);
+        write(response, false, false, true);
     }
 
     /** The last exchange of an HTTP/1.1 connection is written: close once it has reached the socket. */

@@ -256,7 +256,11 @@ final class RequestCycle implements ExchangeClient {
             case DISCARDING_BODY -> {
                 part.release();
                 if (last) {
-                    nextRequest();
+                    if (http2Stream) {
+                        state = State.CLOSED; // the stream carried its one exchange
+                    } else {
+                        nextRequest();
+                    }
                 }
             }
             // A request that came whole (HTTP/2): its body waits with the decision.
@@ -341,8 +345,10 @@ final class RequestCycle implements ExchangeClient {
 
     /** A local answer; the rest of the request body is read and dropped, then the connection goes on. */
     private void answerLocally(FullHttpResponse response) {
-        if (answers.write(response, keepAlive, headRequest)) {
-            state = State.CLOSED;
+        if (answers.write(response, keepAlive, headRequest, requestComplete)) {
+            // An HTTP/2 stream whose client is still sending is reset a moment after the answer; until then what
+            // comes is read and dropped, so that none of it waits in the stream's queue.
+            state = http2Stream && !requestComplete ? State.DISCARDING_BODY : State.CLOSED;
             return;
         }
         state = State.DISCARDING_BODY;

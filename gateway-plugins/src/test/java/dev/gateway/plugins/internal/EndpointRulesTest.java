@@ -1,0 +1,58 @@
+package dev.gateway.plugins.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+/** Which entry a request meets: Tyk's reach for most rules, the whole path for allow rules, first match wins. */
+class EndpointRulesTest {
+
+    private static final EndpointRules.Matching TYK = new EndpointRules.Matching(false, false, false);
+
+    private static MatchInput path(String path) {
+        return MatchInput.of(path, "/api");
+    }
+
+    @Test
+    void unanchoredRulesMatchAnywhereBelowTheListenPathButNeverInIt() {
+        EndpointRules<String> rules = EndpointRules.<String>builder(TYK).add("/admin", "", false, "deny").build();
+        assertEquals("deny", rules.first(path("/api/admin/users"), "GET"));
+        assertEquals("deny", rules.first(path("/api/v1/admin"), "GET"));
+        EndpointRules<String> api = EndpointRules.<String>builder(TYK).add("/api", "", false, "x").build();
+        assertNull(api.first(path("/api/users"), "GET"), "the listen path itself is not below it (Tyk's 2933)");
+    }
+
+    @Test
+    void wholeRulesMatchExactlyWhatTheyName() {
+        EndpointRules<String> rules = EndpointRules.<String>builder(TYK)
+                .addWhole("/users/{id}", "GET", false, "user")
+                .addWhole("/pkg.Svc/Get", "POST", false, "method")
+                .build();
+        assertEquals("user", rules.first(path("/api/users/7"), "GET"));
+        assertEquals("user", rules.first(path("/api/users/7/"), "GET"), "a trailing slash never counts");
+        assertNull(rules.first(path("/api/users/7/delete"), "GET"));
+        assertNull(rules.first(path("/api/users/7"), "DELETE"));
+        assertNull(rules.first(path("/api/pkg.Svc/GetAll"), "POST"));
+        assertEquals("method", rules.first(path("/api/pkg.Svc/Get"), "POST"));
+    }
+
+    @Test
+    void theFirstEntryThatMatchesWins() {
+        EndpointRules<String> rules = EndpointRules.<String>builder(TYK)
+                .add("/a", "POST", false, "post")
+                .add("/a", "", false, "any")
+                .add("/a/b", "", false, "deeper")
+                .build();
+        assertEquals("post", rules.first(path("/api/a/b"), "POST"));
+        assertEquals("any", rules.first(path("/api/a/b"), "GET"), "file order, not specificity, as in Tyk");
+    }
+
+    @Test
+    void prefixMatchingAlsoTriesTheWholePath() {
+        EndpointRules<String> rules = EndpointRules.<String>builder(new EndpointRules.Matching(true, true, true))
+                .add("/api/users", "", false, "whole").build();
+        assertEquals("whole", rules.first(path("/api/USERS"), "GET"), "ignore_endpoint_case");
+        assertNull(rules.first(path("/api/users/7"), "GET"), "suffix matching anchors the end");
+    }
+}
