@@ -71,6 +71,8 @@ class EndpointPluginsTest extends GatewayFixture {
         PluginClient client = client(protocol);
         assertEquals(upstream.bodyFor("/users/7"), client.get("/guarded/users/7").body());
         assertEquals(upstream.bodyFor("/status"), client.get("/guarded/status").body(), "ignored paths are served");
+        assertEquals(200, client.get("/guarded/users/7/").status(), "a trailing slash never counts");
+        assertEquals(200, client.get("/guarded//users/%37").status(), "the canonical, decoded path is matched");
         for (String path : new String[] {"/guarded/users", "/guarded/users/7/orders", "/guarded/orders",
                 "/guarded/Users/7"}) {
             PluginClient.Reply reply = client.get(path);
@@ -78,7 +80,7 @@ class EndpointPluginsTest extends GatewayFixture {
             assertEquals(FORBIDDEN, reply.body(), path);
         }
         assertEquals(403, client.send("DELETE", "/guarded/users/7", null, false).status(), "another method");
-        assertEquals(2, upstream.requestCount());
+        assertEquals(4, upstream.requestCount());
     }
 
     @ParameterizedTest

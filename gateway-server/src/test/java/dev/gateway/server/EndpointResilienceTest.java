@@ -102,6 +102,25 @@ class EndpointResilienceTest extends GatewayFixture {
         assertEquals(200, client.get("/flaky/orders").status());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {PluginClient.HTTP_1_1})
+    void anOpenBreakerStaysOpenAcrossAReloadThatLeavesItsEntryAlone(String protocol) throws Exception {
+        PluginClient client = client(protocol);
+        for (int i = 0; i < 10; i++) {
+            client.get("/flaky/orders");
+        }
+        assertEquals(503, client.get("/flaky/orders").status());
+        folder.writeApi("slow.json", timed("slow", trickling)); // another API changes
+        gateway.reload();
+        assertEquals(503, client.get("/flaky/orders").status(), "a reload is no reason to try a failing upstream");
+        ObjectNode changed = breaker();
+        ((ObjectNode) changed.at("/version_data/versions/Default/extended_paths/circuit_breakers/0"))
+                .put("samples", 20);
+        folder.writeApi("flaky.json", changed);
+        gateway.reload();
+        assertEquals(200, client.get("/flaky/orders").status(), "a changed entry starts closed");
+    }
+
     /**
      * Waits out {@code return_to_service_after}: once the breaker lets a probe through, the upstream holds it, and
      * a second call meanwhile must be refused; then the probe is let go.
