@@ -1,14 +1,10 @@
 package dev.gateway.plugins;
 
-import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.http.FilteredRequest;
-import dev.gateway.http.RequestFilter;
 import dev.gateway.http.RequestFilters;
-import dev.gateway.http.ResponseFilter;
 import dev.gateway.plugins.internal.Breakers;
 import dev.gateway.plugins.internal.PluginCompiler;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,17 +21,7 @@ public final class EndpointPlugins {
     /** The filters of a snapshot loaded with {@code config}. */
     public RequestFilters compiler(GatewayConfig config) {
         PluginCompiler compiler = new PluginCompiler(config, breakers);
-        return new RequestFilters() {
-            @Override
-            public List<RequestFilter> of(ApiDefinition api) {
-                return compiler.requestFilters(api);
-            }
-
-            @Override
-            public List<ResponseFilter> responseFilters(ApiDefinition api) {
-                return compiler.responseFilters(api);
-            }
-        };
+        return RequestFilters.of(compiler::requestFilters, compiler::responseFilters);
     }
 
     /** Forgets the circuit breakers of APIs that are gone, after a reload. */
