@@ -135,17 +135,20 @@ class EndpointPluginsGrpcTest extends GatewayFixture {
     }
 
     @Test
-    void whiteListServesTheListedMethodAndDeniesAnotherServiceWithoutReachingIt() throws Exception {
-        ManagedChannel channel = gatewayWith(withVersionMembers(grpcApi("grpc", "/", grpc.port()), """
-                "extended_paths": {"white_list": [{"path": "/helloworld.Greeter/SayHello", "method": "POST"}]}"""));
+    void whiteListFromTheDocsServesTheListedMethodAndDeniesOthersWithoutReachingThem() throws Exception {
+        String lists = DocsExamples.byFile("endpoint-plugins.md", "lists.json").text();
+        ManagedChannel channel = gatewayWith(withVersionMembers(grpcApi("grpc", "/", grpc.port()), lists));
 
         assertEquals("Hello listed", greeter(channel).sayHello(hello("listed")).getMessage());
-        // Another service, not SayHelloAgain: unanchored, as by default, the entry matches inside that name too.
-        StatusRuntimeException denied = assertStatus(Status.Code.PERMISSION_DENIED,
+        // A method whose name only starts with the listed one's: the entry's '$' keeps it out.
+        StatusRuntimeException longerName = assertStatus(Status.Code.PERMISSION_DENIED,
+                () -> greeter(channel).sayHelloAgain(hello("unlisted")));
+        StatusRuntimeException otherService = assertStatus(Status.Code.PERMISSION_DENIED,
                 () -> routes(channel).getFeature(RouteGuideService.FEATURES.get(0).getLocation()));
 
-        assertGatewaySays("Requested endpoint is forbidden", denied);
-        assertEquals(1, grpc.cancellations().started(), "the denied call reached the upstream");
+        assertGatewaySays("Requested endpoint is forbidden", longerName);
+        assertGatewaySays("Requested endpoint is forbidden", otherService);
+        assertEquals(1, grpc.cancellations().started(), "a denied call reached the upstream");
     }
 
     @Test
