@@ -5,7 +5,6 @@ import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.RequestFilters;
 import dev.gateway.plugins.internal.Breakers;
 import dev.gateway.plugins.internal.PluginCompiler;
-import java.util.Set;
 
 /**
  * Tyk's endpoint plugins for every API, as its request and response filters. One instance lives as long as the
@@ -24,8 +23,11 @@ public final class EndpointPlugins {
         return RequestFilters.of(compiler::requestFilters, compiler::responseFilters);
     }
 
-    /** Forgets the circuit breakers of APIs that are gone, after a reload. */
-    public void retainApis(Set<String> apiIds) {
-        breakers.retainApis(apiIds);
+    /**
+     * A snapshot compiled by {@link #compiler} is in service: the circuit breakers of entries it no longer has (an
+     * API gone, an entry changed) are forgotten.
+     */
+    public void snapshotApplied() {
+        breakers.compiled();
     }
 }

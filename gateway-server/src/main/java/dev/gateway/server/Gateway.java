@@ -204,7 +204,7 @@ public final class Gateway {
         next.problems().forEach(Gateway::logProblem);
         listeners.apply(next, starting);
         snapshot = next;
-        plugins.retainApis(next.apis().stream().map(a -> a.definition().apiId()).collect(Collectors.toSet()));
+        plugins.snapshotApplied();
         discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
     }
 

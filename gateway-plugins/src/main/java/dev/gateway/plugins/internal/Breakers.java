@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Every circuit breaker of the gateway, kept across reloads: an entry that a reload leaves as it was keeps its
  * breaker, open or closed, so a reload never hands a failing upstream a fresh window of calls. An entry that
- * changed gets a new one.
+ * changed gets a new one, and the breakers no snapshot compiled any more are forgotten once the reload is applied.
  */
 public final class Breakers {
 
@@ -15,21 +15,41 @@ public final class Breakers {
     private record Key(String apiId, ApiVersion.CircuitBreaker entry) {
     }
 
-    private final Map<Key, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    /** A breaker and the last snapshot that compiled it. */
+    private static final class Kept {
+        final CircuitBreaker breaker;
+        volatile long generation;
+
+        Kept(CircuitBreaker breaker) {
+            this.breaker = breaker;
+        }
+    }
+
+    private final Map<Key, Kept> breakers = new ConcurrentHashMap<>();
+    /** The snapshot being compiled; {@link #compiled} moves on to the next. */
+    private volatile long generation;
 
     CircuitBreaker of(String apiId, ApiVersion.CircuitBreaker entry) {
-        return breakers.computeIfAbsent(new Key(apiId, entry), key -> {
+        Kept kept = breakers.computeIfAbsent(new Key(apiId, entry), key -> {
             double threshold = entry.thresholdPercent() > 1 ? entry.thresholdPercent() / 100
                     : entry.thresholdPercent();
             String name = "api=" + apiId + " " + (entry.method().isEmpty() ? "*" : entry.method()) + " "
                     + entry.path();
-            return new CircuitBreaker(name, threshold, (int) entry.samples(),
-                    entry.returnToServiceAfter(), entry.disableHalfOpenState(), System::nanoTime);
+            return new Kept(new CircuitBreaker(name, threshold, (int) entry.samples(), entry.returnToServiceAfter(),
+                    entry.disableHalfOpenState(), System::nanoTime));
         });
+        kept.generation = generation;
+        return kept.breaker;
     }
 
-    /** Forgets the breakers of entries no API has any more. */
-    public void retainApis(java.util.Set<String> apiIds) {
-        breakers.keySet().removeIf(key -> !apiIds.contains(key.apiId()));
+    /** A snapshot was compiled and applied: the breakers it did not ask for are forgotten. */
+    public void compiled() {
+        long current = generation;
+        breakers.values().removeIf(kept -> kept.generation != current);
+        generation = current + 1;
+    }
+
+    int size() {
+        return breakers.size();
     }
 }

@@ -11,15 +11,19 @@ import java.util.regex.Pattern;
  * One plugin's entries, compiled at load: each a path pattern, a method (any when empty) and what the plugin does
  * there. A request meets the first entry, in the file's order, whose method and path match, as in Tyk.
  *
- * <p>Where the path is looked for: below the listen path, as entries are usually written. When a pattern is
- * anchored at the start ({@code enable_path_prefix_matching}, or an allow rule) the whole path is tried too, so an
- * entry may name the listen path as well, as Tyk allows. Unanchored patterns are never tried on the whole path:
- * there they would match inside the listen path itself, and one entry would cover every endpoint (Tyk's issue
- * 2933).
+ * <p>Where the path is looked for: below the listen path, as entries are usually written, and in the whole path
+ * from its start, so that an entry may name the listen path as well, as Tyk allows (a gRPC method's
+ * {@code /pkg.Service/Method} under the listen path {@code /pkg.Service}). A pattern is never looked for inside the
+ * whole path: there it could match inside the listen path itself, and one entry would cover every endpoint (Tyk's
+ * issue 2933).
  */
 final class EndpointRules<T> {
 
-    private record Rule<T>(Pattern pattern, String method, T value, boolean wholePathToo) {
+    /**
+     * @param below the pattern for the path below the listen path
+     * @param whole the pattern anchored at the start, for the whole path
+     */
+    private record Rule<T>(Pattern below, Pattern whole, String method, T value) {
     }
 
     private final Rule<T>[] rules;
@@ -47,9 +51,10 @@ final class EndpointRules<T> {
          * @param ignoreCase the entry's own case rule, besides the gateway's
          */
         Builder<T> add(String path, String method, boolean ignoreCase, T value) {
-            Pattern pattern = EndpointPaths.compile(path, ignoreCase || matching.ignoreCase(), matching.prefix(),
-                    matching.suffix());
-            rules.add(new Rule<>(pattern, method, value, matching.prefix()));
+            boolean caseless = ignoreCase || matching.ignoreCase();
+            Pattern below = EndpointPaths.compile(path, caseless, matching.prefix(), matching.suffix());
+            Pattern whole = matching.prefix() ? below : EndpointPaths.compile(path, caseless, true, matching.suffix());
+            rules.add(new Rule<>(below, whole, method, value));
             return this;
         }
 
@@ -59,7 +64,7 @@ final class EndpointRules<T> {
          */
         Builder<T> addWhole(String path, String method, boolean ignoreCase, T value) {
             Pattern pattern = EndpointPaths.compile(path, ignoreCase || matching.ignoreCase(), true, true);
-            rules.add(new Rule<>(pattern, method, value, true));
+            rules.add(new Rule<>(pattern, pattern, method, value));
             return this;
         }
 
@@ -98,8 +103,7 @@ final class EndpointRules<T> {
     }
 
     private static boolean matches(Rule<?> rule, MatchInput input) {
-        return rule.pattern.matcher(input.underListenPath).find()
-                || rule.wholePathToo && input.fullPath != input.underListenPath
-                        && rule.pattern.matcher(input.fullPath).find();
+        return rule.below.matcher(input.underListenPath).find()
+                || input.fullPath != input.underListenPath && rule.whole.matcher(input.fullPath).find();
     }
 }

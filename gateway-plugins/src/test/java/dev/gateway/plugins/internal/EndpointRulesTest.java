@@ -15,12 +15,24 @@ class EndpointRulesTest {
     }
 
     @Test
-    void unanchoredRulesMatchAnywhereBelowTheListenPathButNeverInIt() {
+    void unanchoredRulesMatchAnywhereBelowTheListenPathButNeverInsideIt() {
         EndpointRules<String> rules = EndpointRules.<String>builder(TYK).add("/admin", "", false, "deny").build();
         assertEquals("deny", rules.first(path("/api/admin/users"), "GET"));
         assertEquals("deny", rules.first(path("/api/v1/admin"), "GET"));
         EndpointRules<String> api = EndpointRules.<String>builder(TYK).add("/api", "", false, "x").build();
-        assertNull(api.first(path("/api/users"), "GET"), "the listen path itself is not below it (Tyk's 2933)");
+        assertNull(api.first(MatchInput.of("/shop/api/users", "/shop/api"), "GET"),
+                "an entry is never looked for inside the listen path (Tyk's 2933)");
+    }
+
+    @Test
+    void anEntryMayNameTheWholePathFromItsStart() {
+        EndpointRules<String> rules = EndpointRules.<String>builder(TYK)
+                .add("/helloworld.Greeter/SayHello", "POST", false, "limit").build();
+        MatchInput call = MatchInput.of("/helloworld.Greeter/SayHello", "/helloworld.Greeter");
+        assertEquals("/SayHello", call.underListenPath);
+        assertEquals("limit", rules.first(call, "POST"));
+        assertNull(rules.first(MatchInput.of("/v1/helloworld.Greeter/SayHello", "/v1/helloworld.Greeter"), "POST"),
+                "from the start of the whole path only");
     }
 
     @Test
