@@ -1,11 +1,9 @@
 package dev.gateway.plugins.internal;
 
 import dev.gateway.core.config.ApiVersion;
-import dev.gateway.core.config.EndpointPaths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * One plugin's entries, compiled at load: each a path pattern, a method (any when empty) and what the plugin does
@@ -23,7 +21,7 @@ final class EndpointRules<T> {
      * @param below the pattern for the path below the listen path
      * @param whole the pattern anchored at the start, for the whole path
      */
-    private record Rule<T>(Pattern below, Pattern whole, String method, T value) {
+    private record Rule<T>(PathTest below, PathTest whole, String method, T value) {
     }
 
     private final Rule<T>[] rules;
@@ -52,8 +50,8 @@ final class EndpointRules<T> {
          */
         Builder<T> add(String path, String method, boolean ignoreCase, T value) {
             boolean caseless = ignoreCase || matching.ignoreCase();
-            Pattern below = EndpointPaths.compile(path, caseless, matching.prefix(), matching.suffix());
-            Pattern whole = matching.prefix() ? below : EndpointPaths.compile(path, caseless, true, matching.suffix());
+            PathTest below = PathTest.of(path, caseless, matching.prefix(), matching.suffix());
+            PathTest whole = matching.prefix() ? below : PathTest.of(path, caseless, true, matching.suffix());
             rules.add(new Rule<>(below, whole, method, value));
             return this;
         }
@@ -63,8 +61,8 @@ final class EndpointRules<T> {
          * ({@code white_list}, {@code ignored}) lets through what it names and nothing that merely contains it.
          */
         Builder<T> addWhole(String path, String method, boolean ignoreCase, T value) {
-            Pattern pattern = EndpointPaths.compile(path, ignoreCase || matching.ignoreCase(), true, true);
-            rules.add(new Rule<>(pattern, pattern, method, value));
+            PathTest test = PathTest.of(path, ignoreCase || matching.ignoreCase(), true, true);
+            rules.add(new Rule<>(test, test, method, value));
             return this;
         }
 
@@ -103,7 +101,7 @@ final class EndpointRules<T> {
     }
 
     private static boolean matches(Rule<?> rule, MatchInput input) {
-        return rule.below.matcher(input.underListenPath).find()
-                || input.fullPath != input.underListenPath && rule.whole.matcher(input.fullPath).find();
+        return rule.below.test(input.underListenPath)
+                || input.fullPath != input.underListenPath && rule.whole.test(input.fullPath);
     }
 }
