@@ -129,40 +129,6 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Measuring
-# run_wrk NAME URL DURATION OUTFILE
-run_wrk() {
-    local url=$2 duration=$3 out=$4
-    pin "$WRK_CPUS"
-    "${PIN[@]}" wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" "$url" >"$out" 2>&1 || {
-        cat "$out" >&2
-        die "wrk failed against $1"
-    }
-}
-
-# run_h2load NAME URL DURATION OUTFILE LOGFILE: the fixed-rate load, HTTP/1.1 keep-alive GETs (-m 1: one request
-# at a time per connection, as wrk sends them). timeout is only a backstop; --foreground lets Ctrl-C reach it.
-run_h2load() {
-    local url=$2 duration=$3 out=$4 limit
-    limit=$(($(seconds "$duration") + 30))
-    pin "$WRK_CPUS"
-    timeout --foreground -k 5 "$limit" "${PIN[@]}" h2load --h1 -D "$duration" -c "$CONNECTIONS" -t "$THREADS" -m 1 \
-        --rps="$RPS_PER_CLIENT" --log-file="$5" "$url" >"$out" 2>&1 || {
-        cat "$out" >&2
-        die "h2load failed against $1 (124 means it ran past ${limit}s)"
-    }
-}
-
-# parse_h2load_h1 FILE LOGFILE: the same five columns from h2load's summary and per-request log, errors being the
-# failed, errored, timed-out and non-2xx requests.
-parse_h2load_h1() {
-    local rps mean done ok problems
-    read -r rps mean done ok problems < <(parse_h2load "$1") || return 1
-    [[ -n $done ]] || return 1
-    echo "$rps $(h2load_percentiles "$2") $problems $done"
-}
-
-# ---------------------------------------------------------------------------------------------------
 main() {
     command -v curl >/dev/null || die "curl is needed"
     command -v ss >/dev/null || die "ss (iproute2) is needed"
@@ -226,7 +192,7 @@ main() {
             before=$(cpu_sample "$t")
             if ((RATE > 0)); then
                 raw=$WORK/h2load/round$round-$t.txt
-                run_h2load "$t" "${url[$t]}" "$DURATION" "$raw" "$WORK/h2load/round$round-$t.log"
+                run_h2load_h1 "$t" "${url[$t]}" "$DURATION" "$raw" "$WORK/h2load/round$round-$t.log"
             else
                 raw=$WORK/wrk/round$round-$t.txt
                 run_wrk "$t" "${url[$t]}" "$DURATION" "$raw"

@@ -488,7 +488,7 @@ rss_peak() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# wrk (the http1 script's load, and the reload script's)
+# wrk (the http1 and endpoint-plugins scripts' load, and the reload script's)
 # parse_wrk FILE: "req_per_sec p50_ms p99_ms errors requests" from wrk --latency output.
 parse_wrk() {
     awk '
@@ -511,6 +511,17 @@ parse_wrk() {
             if (rps == "" || p50 == "" || p99 == "" || p50 < 0 || p99 < 0 || requests == "") exit 1
             printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, errors, requests
         }' "$1"
+}
+
+# run_wrk NAME URL DURATION OUTFILE: wrk --latency flat out with THREADS threads and CONNECTIONS keep-alive
+# connections, on WRK_CPUS (the http1 and endpoint-plugins scripts' saturation load).
+run_wrk() {
+    local url=$2 duration=$3 out=$4
+    pin "${WRK_CPUS:-}"
+    "${PIN[@]}" wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" "$url" >"$out" 2>&1 || {
+        cat "$out" >&2
+        die "wrk failed against $1"
+    }
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -542,7 +553,7 @@ grpc_check() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# h2load (the grpc script's load, and the http1 script's fixed-rate load)
+# h2load (the grpc script's load, and the http1 and endpoint-plugins scripts' fixed-rate load)
 # seconds DURATION: whole seconds (rounded up) of an h2load duration: a number with an optional h, m, s or ms.
 seconds() {
     [[ $1 =~ ^([0-9]+)(ms|s|m|h)?$ ]] || return 1
@@ -603,6 +614,30 @@ h2load_percentiles() {
             i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
             printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000
         }'
+}
+
+# run_h2load_h1 NAME URL DURATION OUTFILE LOGFILE: the fixed-rate load of the http1 and endpoint-plugins scripts,
+# HTTP/1.1 keep-alive GETs at RPS_PER_CLIENT per connection (-m 1: one request at a time per connection, as wrk
+# sends them), THREADS threads, CONNECTIONS connections, on WRK_CPUS. timeout is only a backstop; --foreground lets
+# Ctrl-C reach it.
+run_h2load_h1() {
+    local url=$2 duration=$3 out=$4 limit
+    limit=$(($(seconds "$duration") + 30))
+    pin "${WRK_CPUS:-}"
+    timeout --foreground -k 5 "$limit" "${PIN[@]}" h2load --h1 -D "$duration" -c "$CONNECTIONS" -t "$THREADS" -m 1 \
+        --rps="$RPS_PER_CLIENT" --log-file="$5" "$url" >"$out" 2>&1 || {
+        cat "$out" >&2
+        die "h2load failed against $1 (124 means it ran past ${limit}s)"
+    }
+}
+
+# parse_h2load_h1 FILE LOGFILE: parse_wrk's five columns, "req_per_sec p50_ms p99_ms errors requests", from
+# h2load's summary and per-request log, errors being the failed, errored, timed-out and non-2xx requests.
+parse_h2load_h1() {
+    local rps mean done ok problems
+    read -r rps mean done ok problems < <(parse_h2load "$1") || return 1
+    [[ -n $done ]] || return 1
+    echo "$rps $(h2load_percentiles "$2") $problems $done"
 }
 
 # Unless SKIP_GATEWAY=1, starts the gateway (the script's start_gateway) and records its pid in PROXY_PID; $1
