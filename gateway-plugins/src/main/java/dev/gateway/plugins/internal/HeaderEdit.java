@@ -31,10 +31,14 @@ final class HeaderEdit {
 
     private final Deletion[] deletions;
     private final Addition[] additions;
+    /** Some name is gRPC's own: only then does the edit ask whether the request is a gRPC call. */
+    private final boolean touchesRpcNames;
 
     private HeaderEdit(Deletion[] deletions, Addition[] additions) {
         this.deletions = deletions;
         this.additions = additions;
+        this.touchesRpcNames = java.util.Arrays.stream(deletions).anyMatch(Deletion::rpcOwned)
+                || java.util.Arrays.stream(additions).anyMatch(Addition::rpcOwned);
     }
 
     static HeaderEdit of(Collection<String> delete, Map<String, String> add) {
@@ -67,12 +71,9 @@ final class HeaderEdit {
         return deletions.length == 0 && additions.length == 0;
     }
 
-    /**
-     * Applies the changes to {@code headers}.
-     *
-     * @param rpc the exchange is a gRPC call, whose own headers are left alone
-     */
-    void apply(HttpHeaders headers, FilteredRequest request, boolean rpc) {
+    /** Applies the changes to {@code headers}, of {@code request} or of its response. */
+    void apply(HttpHeaders headers, FilteredRequest request) {
+        boolean rpc = touchesRpcNames && isRpc(request);
         for (Deletion deletion : deletions) {
             if (!(rpc && deletion.rpcOwned)) {
                 headers.remove(deletion.name);

@@ -34,12 +34,11 @@ final class HeaderTransformFilter implements RequestFilter {
 
     @Override
     public FilterDecision filter(FilteredRequest request) {
-        boolean rpc = HeaderEdit.isRpc(request);
-        global.apply(request.head().headers(), request, rpc);
+        global.apply(request.head().headers(), request);
         if (!rules.isEmpty()) {
             HeaderEdit own = rules.first(MatchInput.of(request), request.head().method().name());
             if (own != null) {
-                own.apply(request.head().headers(), request, rpc);
+                own.apply(request.head().headers(), request);
             }
         }
         return FilterDecision.proceed();

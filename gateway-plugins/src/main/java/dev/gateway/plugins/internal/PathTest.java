@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
  * One entry's path, compiled at load into the cheapest test that means the same as Tyk's regular expression. Most
  * entries are plain paths ({@code /admin}, {@code /helloworld.Greeter/SayHello}): those are compared character by
  * character, a {@code .} matching any character as it does in the expression, with no {@code Matcher} made per
- * request. Anything else ({@code {id}} segments, groups, classes, quantifiers) runs as the expression.
+ * request. Anything else ({@code {id}} segments, groups, classes, quantifiers) runs as the expression, but only
+ * once the longest text the expression cannot match without ({@code /internal/} of {@code /internal/{id}}) has
+ * been found in the path: most requests miss most entries, and then no {@code Matcher} is made either.
  */
 abstract class PathTest {
 
@@ -24,7 +26,9 @@ abstract class PathTest {
         String regex = EndpointPaths.regex(tykPath);
         for (int i = 0; i < regex.length(); i++) {
             if (SPECIAL.indexOf(regex.charAt(i)) >= 0) {
-                return new Expression(EndpointPaths.compile(tykPath, ignoreCase, start, end));
+                String required = RequiredText.of(regex);
+                return new Expression(EndpointPaths.compile(tykPath, ignoreCase, start, end),
+                        required == null ? null : new Plain(required, ignoreCase, false, false));
             }
         }
         return new Plain(regex, ignoreCase, start, end);
@@ -33,14 +37,17 @@ abstract class PathTest {
     /** A regular expression, looked for in the path. */
     private static final class Expression extends PathTest {
         private final Pattern pattern;
+        /** Text every match contains, looked for first; {@code null} when none is known. */
+        private final Plain required;
 
-        Expression(Pattern pattern) {
+        Expression(Pattern pattern, Plain required) {
             this.pattern = pattern;
+            this.required = required;
         }
 
         @Override
         boolean test(String path) {
-            return pattern.matcher(path).find();
+            return (required == null || required.test(path)) && pattern.matcher(path).find();
         }
     }
 

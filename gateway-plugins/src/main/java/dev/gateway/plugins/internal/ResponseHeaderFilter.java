@@ -35,13 +35,12 @@ final class ResponseHeaderFilter implements ResponseFilter {
 
     @Override
     public void onHead(FilteredRequest request, HttpResponse head) {
-        boolean rpc = HeaderEdit.isRpc(request);
         if (!rules.isEmpty()) {
             HeaderEdit own = rules.first(MatchInput.of(request), request.head().method().name());
             if (own != null) {
-                own.apply(head.headers(), request, rpc);
+                own.apply(head.headers(), request);
             }
         }
-        global.apply(head.headers(), request, rpc);
+        global.apply(head.headers(), request);
     }
 }
