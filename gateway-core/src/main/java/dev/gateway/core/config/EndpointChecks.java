@@ -29,6 +29,9 @@ final class EndpointChecks {
     /** The most calls a circuit breaker remembers: a window is one flag per call, and this bounds it. */
     static final int MAX_SAMPLES = 100_000;
 
+    /** The longest hard timeout or breaker open time: a day. Longer means never, which nobody should write. */
+    static final long MAX_SECONDS = 86_400;
+
     /** A circuit breaker's threshold above 1 is read as a percentage up to this. */
     private static final double MAX_PERCENT = 100;
 
@@ -181,8 +184,9 @@ final class EndpointChecks {
         }
         if (!timeout.duration().isEmpty()) {
             duration(timeout.duration(), at + "/duration");
-        } else if (timeout.timeout() <= 0) {
-            error(at + "/timeout", "must be a positive number of seconds (or set duration, such as \"500ms\")");
+        } else if (timeout.timeout() <= 0 || timeout.timeout() > MAX_SECONDS) {
+            error(at + "/timeout", "must be from 1 to " + MAX_SECONDS + " seconds (or set duration, such as"
+                    + " \"500ms\")");
         }
     }
 
@@ -201,8 +205,8 @@ final class EndpointChecks {
             error(at + "/samples", "must be from 1 to " + MAX_SAMPLES
                     + ": the breaker judges the last samples calls");
         }
-        if (breaker.returnToServiceAfter() < 1) {
-            error(at + "/return_to_service_after", "must be at least 1 second");
+        if (breaker.returnToServiceAfter() < 1 || breaker.returnToServiceAfter() > MAX_SECONDS) {
+            error(at + "/return_to_service_after", "must be from 1 to " + MAX_SECONDS + " seconds");
         }
     }
 
@@ -289,8 +293,9 @@ final class EndpointChecks {
 
     private void duration(String text, String at) {
         try {
-            if (GoDuration.parse(text, "duration").isZero()) {
-                error(at, "must be longer than 0");
+            java.time.Duration parsed = GoDuration.parse(text, "duration");
+            if (parsed.isZero() || parsed.getSeconds() >= MAX_SECONDS) {
+                error(at, "must be longer than 0 and shorter than " + MAX_SECONDS + " s");
             }
         } catch (IllegalArgumentException e) {
             error(at, e.getMessage());

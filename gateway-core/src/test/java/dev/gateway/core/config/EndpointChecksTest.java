@@ -106,6 +106,14 @@ class EndpointChecksTest {
                         "\"hard_timeouts\": [{\"path\": \"/slow\", \"method\": \"GET\", \"timeout\": 0}]"),
                 Arguments.of(EP + "/hard_timeouts/0/duration",
                         "\"hard_timeouts\": [{\"path\": \"/slow\", \"method\": \"GET\", \"duration\": \"5 parsecs\"}]"),
+                Arguments.of(EP + "/hard_timeouts/0/timeout",
+                        "\"hard_timeouts\": [{\"path\": \"/slow\", \"method\": \"GET\", \"timeout\": 9999999999}]"),
+                Arguments.of(EP + "/hard_timeouts/0/duration",
+                        "\"hard_timeouts\": [{\"path\": \"/slow\", \"method\": \"GET\", \"duration\": \"2000000h\"}]"),
+                Arguments.of(EP + "/circuit_breakers/0/samples", "\"circuit_breakers\": [{" + breaker
+                        + ", \"threshold_percent\": 0.5, \"samples\": 100001, \"return_to_service_after\": 30}]"),
+                Arguments.of(EP + "/circuit_breakers/0/return_to_service_after", "\"circuit_breakers\": [{" + breaker
+                        + ", \"threshold_percent\": 0.5, \"samples\": 10, \"return_to_service_after\": 86401}]"),
                 Arguments.of(EP + "/circuit_breakers/0/threshold_percent", "\"circuit_breakers\": [{" + breaker
                         + ", \"threshold_percent\": 0, \"samples\": 10, \"return_to_service_after\": 30}]"),
                 Arguments.of(EP + "/circuit_breakers/0/threshold_percent", "\"circuit_breakers\": [{" + breaker

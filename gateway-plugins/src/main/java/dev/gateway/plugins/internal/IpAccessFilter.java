@@ -7,6 +7,7 @@ import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.RequestFilter;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,15 @@ final class IpAccessFilter implements RequestFilter {
 
     private final IpRanges allowed;
     private final IpRanges blocked;
+    /**
+     * The last client judged, and how: a keep-alive connection's requests all carry the same address object, so
+     * they are judged once. Shared by the event loops without a lock: the record is immutable, and a stale one
+     * only costs a judgement.
+     */
+    private volatile Verdict last;
+
+    private record Verdict(InetSocketAddress client, boolean refused) {
+    }
 
     private IpAccessFilter(IpRanges allowed, IpRanges blocked) {
         this.allowed = allowed;
@@ -36,11 +46,12 @@ final class IpAccessFilter implements RequestFilter {
 
     @Override
     public FilterDecision filter(FilteredRequest request) {
-        boolean refused = !allowed.isEmpty() && !allowed.contains(request.client());
-        if (!refused && !blocked.isEmpty() && blocked.contains(request.client())) {
-            refused = true;
+        Verdict verdict = last;
+        if (verdict == null || verdict.client != request.client()) {
+            verdict = new Verdict(request.client(), refuses(request.client()));
+            last = verdict;
         }
-        if (!refused) {
+        if (!verdict.refused) {
             return FilterDecision.proceed();
         }
         ClientErrorLog.info(log, request.route().api().listenPort(),
@@ -48,5 +59,9 @@ final class IpAccessFilter implements RequestFilter {
                 request.route().apiId(), request.client(), request.connectionId(), request.head().method(),
                 request.path());
         return FilterDecision.refuse(ProxyFailure.CLIENT_IP_REFUSED);
+    }
+
+    private boolean refuses(InetSocketAddress client) {
+        return !allowed.isEmpty() && !allowed.contains(client) || !blocked.isEmpty() && blocked.contains(client);
     }
 }
