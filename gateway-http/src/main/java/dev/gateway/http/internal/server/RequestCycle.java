@@ -346,9 +346,15 @@ final class RequestCycle implements ExchangeClient {
     /** A local answer; the rest of the request body is read and dropped, then the connection goes on. */
     private void answerLocally(FullHttpResponse response) {
         if (answers.write(response, keepAlive, headRequest, requestComplete)) {
-            // An HTTP/2 stream whose client is still sending is reset a moment after the answer; until then what
-            // comes is read and dropped, so that none of it waits in the stream's queue.
-            state = http2Stream && !requestComplete ? State.DISCARDING_BODY : State.CLOSED;
+            if (http2Stream && !requestComplete) {
+                // The stream is reset a moment after the answer (ClientAnswers). Until then what the client sends is
+                // read and dropped, also when the answer came from an upstream's callback rather than from a read:
+                // a frame left waiting in the stream's queue outlives a gateway that stops meanwhile.
+                state = State.DISCARDING_BODY;
+                requestDemandChanged();
+            } else {
+                state = State.CLOSED;
+            }
             return;
         }
         state = State.DISCARDING_BODY;
