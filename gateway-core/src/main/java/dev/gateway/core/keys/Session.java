@@ -1,0 +1,243 @@
+package dev.gateway.core.keys;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A key's session, Tyk's {@code SessionState} as Tyk stores it in Redis under {@code apikey-<hash>}: rate and
+ * quota, expiry, access rights per API, basic-auth data, policies, tags and metadata. The JSON is kept as it came,
+ * and the accessors read and write it, so a field this gateway does not know (Tyk's {@code jwt_data},
+ * {@code monitor}, a newer version's additions) survives a read and a write-back untouched, and a Tyk gateway
+ * sharing the store reads what it wrote.
+ *
+ * <p>Not thread-safe: a session is read, changed and written by one request at a time; a store hands out copies.
+ */
+public final class Session {
+
+    /** The largest session JSON accepted: Tyk's are a few kilobytes; anything far larger is a mistake or an attack. */
+    public static final int MAX_JSON_BYTES = 64 * 1024;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    /** One API in {@code access_rights}. */
+    public record AccessRight(String apiId, String apiName, List<String> versions, List<AllowedUrl> allowedUrls,
+            Limit limit) {
+        public AccessRight {
+            apiId = apiId == null ? "" : apiId;
+            apiName = apiName == null ? "" : apiName;
+            versions = versions == null ? List.of() : List.copyOf(versions);
+            allowedUrls = allowedUrls == null ? List.of() : List.copyOf(allowedUrls);
+        }
+    }
+
+    /** An {@code allowed_urls} entry: a path pattern and the methods allowed on it. */
+    public record AllowedUrl(String url, List<String> methods) {
+        public AllowedUrl {
+            url = url == null ? "" : url;
+            methods = methods == null ? List.of() : List.copyOf(methods);
+        }
+    }
+
+    /** A per-API {@code limit}: the rate and quota that apply to this key on that API. */
+    public record Limit(double rate, double per, long quotaMax, long quotaRemaining, long quotaRenewalRate,
+            long quotaRenews) {
+    }
+
+    /** {@code basic_auth_data}: the password's hash and how it was made ({@code bcrypt} when empty). */
+    public record BasicAuthData(String password, String hashType) {
+        public BasicAuthData {
+            password = password == null ? "" : password;
+            hashType = hashType == null || hashType.isEmpty() ? "bcrypt" : hashType;
+        }
+    }
+
+    private final ObjectNode json;
+
+    private Session(ObjectNode json) {
+        this.json = json;
+    }
+
+    /** An empty session, as Tyk's zero value: no rate, no quota, never expires. */
+    public static Session empty() {
+        return new Session(JSON.createObjectNode());
+    }
+
+    /**
+     * Reads a session as Tyk writes it.
+     *
+     * @throws IllegalArgumentException when it is larger than {@link #MAX_JSON_BYTES}, not JSON, or not an object
+     */
+    public static Session parse(byte[] bytes) {
+        if (bytes.length > MAX_JSON_BYTES) {
+            throw new IllegalArgumentException("a session of " + bytes.length + " bytes is over the limit of "
+                    + MAX_JSON_BYTES);
+        }
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("a session is not JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a session cannot be read: " + e.getMessage(), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new IllegalArgumentException("a session is a JSON object");
+        }
+        return new Session((ObjectNode) tree);
+    }
+
+    /** The session as JSON, unknown fields included, for the store. */
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree that cannot be written", e);
+        }
+    }
+
+    /** A copy, changed without changing this one. */
+    public Session copy() {
+        return new Session(json.deepCopy());
+    }
+
+    // ---- rate and quota -------------------------------------------------------------------------------------------
+
+    /** Requests allowed per {@link #per()} seconds; 0 with {@code per} 0 means no limit, as in Tyk. */
+    public double rate() {
+        return json.path("rate").asDouble(0);
+    }
+
+    public double per() {
+        return json.path("per").asDouble(0);
+    }
+
+    public long quotaMax() {
+        return json.path("quota_max").asLong(0);
+    }
+
+    public long quotaRemaining() {
+        return json.path("quota_remaining").asLong(0);
+    }
+
+    public void quotaRemaining(long remaining) {
+        json.put("quota_remaining", remaining);
+    }
+
+    /** Seconds between quota renewals. */
+    public long quotaRenewalRate() {
+        return json.path("quota_renewal_rate").asLong(0);
+    }
+
+    /** Unix seconds of the next renewal. */
+    public long quotaRenews() {
+        return json.path("quota_renews").asLong(0);
+    }
+
+    public void quotaRenews(long unixSeconds) {
+        json.put("quota_renews", unixSeconds);
+    }
+
+    // ---- life -----------------------------------------------------------------------------------------------------
+
+    /** Unix seconds after which the key is expired; below 1 means never, as in Tyk. */
+    public long expires() {
+        return json.path("expires").asLong(0);
+    }
+
+    /** Whether the key has expired at {@code nowSeconds}. */
+    public boolean isExpired(long nowSeconds) {
+        long expires = expires();
+        return expires >= 1 && nowSeconds > expires;
+    }
+
+    public boolean isInactive() {
+        return json.path("is_inactive").asBoolean(false);
+    }
+
+    // ---- who it is ------------------------------------------------------------------------------------------------
+
+    public String orgId() {
+        return json.path("org_id").asText("");
+    }
+
+    public String alias() {
+        return json.path("alias").asText("");
+    }
+
+    public List<String> applyPolicies() {
+        return strings(json.path("apply_policies"));
+    }
+
+    public List<String> tags() {
+        return strings(json.path("tags"));
+    }
+
+    /** {@code meta_data} with each value as text (Tyk's values may be any JSON); empty for none. */
+    public Map<String, String> metaData() {
+        JsonNode meta = json.path("meta_data");
+        if (!meta.isObject()) {
+            return Map.of();
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        meta.fields().forEachRemaining(e -> values.put(e.getKey(),
+                e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** {@code basic_auth_data}; its password is empty when the key has none. */
+    public BasicAuthData basicAuthData() {
+        JsonNode data = json.path("basic_auth_data");
+        return new BasicAuthData(data.path("password").asText(""), data.path("hash_type").asText(""));
+    }
+
+    // ---- access rights --------------------------------------------------------------------------------------------
+
+    /** {@code access_rights} by API id, in the session's order; empty for a key with none. */
+    public Map<String, AccessRight> accessRights() {
+        JsonNode rights = json.path("access_rights");
+        if (!rights.isObject()) {
+            return Map.of();
+        }
+        Map<String, AccessRight> result = new LinkedHashMap<>();
+        rights.fields().forEachRemaining(e -> result.put(e.getKey(), accessRight(e.getValue())));
+        return Collections.unmodifiableMap(result);
+    }
+
+    /** The rights on {@code apiId}; {@code null} when the key has none there. */
+    public AccessRight accessRight(String apiId) {
+        JsonNode right = json.path("access_rights").path(apiId);
+        return right.isObject() ? accessRight(right) : null;
+    }
+
+    private static AccessRight accessRight(JsonNode node) {
+        try {
+            return JSON.treeToValue(node, AccessRight.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("access_rights entry is malformed: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static List<String> strings(JsonNode array) {
+        if (!array.isArray()) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>(array.size());
+        array.forEach(value -> values.add(value.asText()));
+        return List.copyOf(values);
+    }
+}
