@@ -49,12 +49,14 @@ class Murmur3Test {
         assertEquals(h64b, h128[1]);
     }
 
+    /** The rows without a seed: Tyk only uses the unseeded New32, New64 and New128. */
+    static Stream<Arguments> unseededGoLibraryVectors() {
+        return goLibraryVectors().filter(row -> (int) row.get()[0] == 0);
+    }
+
     @ParameterizedTest
-    @MethodSource("goLibraryVectors")
+    @MethodSource("unseededGoLibraryVectors")
     void digestsAreGoSumBytes(int seed, int h32, long h64a, long h64b, String s) {
-        if (seed != 0) {
-            return; // Tyk only uses the unseeded New32/New64/New128
-        }
         byte[] in = s.getBytes(StandardCharsets.UTF_8);
         HexFormat hex = HexFormat.of();
         assertEquals(String.format("%08x", h32), hex.formatHex(Murmur3.digest32(in)));
