@@ -17,7 +17,16 @@ public enum ProxyFailure {
     CLIENT_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time"),
     TRACE_REFUSED(HttpResponseStatus.METHOD_NOT_ALLOWED, "TRACE is not allowed on this API"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no API matches this request"),
+    /** No key where the API looks for one. */
+    AUTH_FIELD_MISSING(HttpResponseStatus.UNAUTHORIZED, "Authorization field missing"),
+    /** An unknown key, or a key without rights to the API. */
     ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this API has been disallowed"),
+    KEY_EXPIRED(HttpResponseStatus.UNAUTHORIZED, "Key has expired, please renew"),
+    KEY_INACTIVE(HttpResponseStatus.FORBIDDEN, "Key is inactive, please renew"),
+    /** The key's {@code allowed_urls} on the API do not name this path and method. */
+    RESOURCE_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this resource has been disallowed"),
+    /** The key store did not answer: requests that need it fail closed. */
+    KEY_STORE_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "key store unavailable"),
     /** An {@code ip_whitelist} without the client, or an {@code ip_blacklist} with it. */
     CLIENT_IP_REFUSED(HttpResponseStatus.FORBIDDEN, "access from this IP has been disallowed"),
     /** A {@code black_list} entry, or a path outside the {@code white_list}. */

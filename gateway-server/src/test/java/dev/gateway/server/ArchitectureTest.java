@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     /** Every module's package, below {@code dev.gateway}. */
-    private static final List<String> MODULES = List.of("core", "http", "grpc", "ssews", "plugins", "tcp",
-            "healthcheck", "server");
+    private static final List<String> MODULES = List.of("core", "http", "grpc", "ssews", "plugins", "auth",
+            "tcp", "healthcheck", "server");
 
     private static final JavaClasses GATEWAY = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -43,6 +43,7 @@ class ArchitectureTest {
                 .layer("grpc").definedBy("dev.gateway.grpc..")
                 .layer("ssews").definedBy("dev.gateway.ssews..")
                 .layer("plugins").definedBy("dev.gateway.plugins..")
+                .layer("auth").definedBy("dev.gateway.auth..")
                 .layer("tcp").definedBy("dev.gateway.tcp..")
                 .layer("healthcheck").definedBy("dev.gateway.healthcheck..")
                 .layer("server").definedBy("dev.gateway.server..")
@@ -51,6 +52,7 @@ class ArchitectureTest {
                 .whereLayer("grpc").mayOnlyAccessLayers("http", "core")
                 .whereLayer("ssews").mayOnlyAccessLayers("http", "core")
                 .whereLayer("plugins").mayOnlyAccessLayers("http", "core")
+                .whereLayer("auth").mayOnlyAccessLayers("http", "core")
                 .whereLayer("tcp").mayOnlyAccessLayers("core")
                 .whereLayer("healthcheck").mayOnlyAccessLayers("core")
                 .whereLayer("server").mayNotBeAccessedByAnyLayer()

@@ -162,9 +162,22 @@ public record ApiDefinition(
     public record UptimeTestsConfig(Integer expireUtimeAfter, Integer recheckWait, ServiceDiscovery serviceDiscovery) {
     }
 
-    /** One entry of {@code auth_configs}, or the legacy {@code auth} object. */
+    /**
+     * One entry of {@code auth_configs}, or the legacy {@code auth} object.
+     *
+     * @param disableHeader the key is not read from the header, only from the parameter or the cookie
+     */
     public record AuthConfig(String authHeaderName, boolean useParam, String paramName, boolean useCookie,
-            String cookieName, boolean useCertificate, boolean validateSignature) {
+            String cookieName, boolean useCertificate, boolean validateSignature, boolean disableHeader) {
+    }
+
+    /** The token settings: {@code auth_configs.authToken}, else the legacy {@code auth}, else Tyk's defaults. */
+    public AuthConfig tokenAuth() {
+        AuthConfig config = authConfigs.get("authToken");
+        if (config == null) {
+            config = auth;
+        }
+        return config != null ? config : new AuthConfig(null, false, null, false, null, false, false, false);
     }
 
     /** {@code version_data}: the API's versions, in the order the file writes them. */

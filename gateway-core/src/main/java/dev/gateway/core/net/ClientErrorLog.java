@@ -69,12 +69,14 @@ public final class ClientErrorLog {
      */
     public static void info(Logger log, int port, String format, Object... args) {
         if (log.isInfoEnabled()) {
-            long leftOut = admit(format, port, System.nanoTime());
-            if (leftOut == 0) {
-                log.info(format, args);
-            } else if (leftOut > 0) {
-                log.info(format + LEFT_OUT, withCount(args, leftOut));
-            }
+            limited(log::info, port, format, args);
+        }
+    }
+
+    /** As {@link #info(Logger, int, String, Object...)}, at WARN: a store that does not answer, say. */
+    public static void warn(Logger log, int port, String format, Object... args) {
+        if (log.isWarnEnabled()) {
+            limited(log::warn, port, format, args);
         }
     }
 
@@ -89,7 +91,11 @@ public final class ClientErrorLog {
     }
 
     private static void limited(BiConsumer<String, Object[]> sink, Channel channel, String format, Object[] args) {
-        long leftOut = admit(format, ClientAddress.localPort(channel), System.nanoTime());
+        limited(sink, ClientAddress.localPort(channel), format, args);
+    }
+
+    private static void limited(BiConsumer<String, Object[]> sink, int port, String format, Object[] args) {
+        long leftOut = admit(format, port, System.nanoTime());
         if (leftOut == 0) {
             sink.accept(format, args);
         } else if (leftOut > 0) {

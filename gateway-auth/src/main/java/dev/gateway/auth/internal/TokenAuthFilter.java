@@ -1,0 +1,77 @@
+package dev.gateway.auth.internal;
+
+import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.keys.KeyHashing;
+import dev.gateway.core.keys.KeyStore;
+import dev.gateway.core.keys.Session;
+import dev.gateway.core.net.ClientErrorLog;
+import dev.gateway.http.FilterDecision;
+import dev.gateway.http.FilteredRequest;
+import dev.gateway.http.ProxyFailure;
+import dev.gateway.http.RequestFilter;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tyk's token authentication ({@code AuthKey}): the key the request carries ({@link TokenSource}) is looked up in
+ * the store under Tyk's name for it, and its session kept on the request ({@link SessionKey#SESSION}) for the checks
+ * that follow. No key: 401 "Authorization field missing". An unknown key, or one shorter than Tyk's minimum of
+ * three characters: 403 "Access to this API has been disallowed". A store that cannot answer: 503, failing closed.
+ * Log lines name a key only by a short hash, never the key.
+ */
+public final class TokenAuthFilter implements RequestFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(TokenAuthFilter.class);
+
+    /** Tyk's {@code min_token_length} floor. */
+    static final int MIN_TOKEN_LENGTH = 3;
+
+    private final TokenSource source;
+    private final KeyStore store;
+    private final boolean hashKeys;
+
+    public TokenAuthFilter(ApiDefinition api, KeyStore store, boolean hashKeys) {
+        this.source = TokenSource.of(api.tokenAuth());
+        this.store = store;
+        this.hashKeys = hashKeys;
+    }
+
+    @Override
+    public FilterDecision filter(FilteredRequest request) {
+        String key = source.key(request);
+        if (key.isEmpty()) {
+            ClientErrorLog.info(log, request.route().api().listenPort(),
+                    "api={} client={} conn={} {} {} refused: no key", request.route().apiId(), request.client(),
+                    request.connectionId(), request.head().method(), request.path());
+            return FilterDecision.refuse(ProxyFailure.AUTH_FIELD_MISSING);
+        }
+        if (key.length() < MIN_TOKEN_LENGTH) {
+            return unknown(request, key);
+        }
+        CompletionStage<FilterDecision> decided = store.get(KeyHashing.redisKey(key, hashKeys)).handle(
+                (session, failure) -> failure != null ? unavailable(request, failure)
+                        : session == null ? unknown(request, key) : found(request, session));
+        return FilterDecision.later(decided);
+    }
+
+    private static FilterDecision found(FilteredRequest request, Session session) {
+        request.set(SessionKey.SESSION, session);
+        return FilterDecision.proceed();
+    }
+
+    private static FilterDecision unknown(FilteredRequest request, String key) {
+        ClientErrorLog.info(log, request.route().api().listenPort(),
+                "api={} client={} conn={} {} {} refused: unknown key {}", request.route().apiId(), request.client(),
+                request.connectionId(), request.head().method(), request.path(), KeyHashing.hash(key,
+                        KeyHashing.MURMUR32));
+        return FilterDecision.refuse(ProxyFailure.ACCESS_DENIED);
+    }
+
+    private static FilterDecision unavailable(FilteredRequest request, Throwable failure) {
+        ClientErrorLog.warn(log, request.route().api().listenPort(),
+                "api={} client={} conn={} the key store did not answer: {}", request.route().apiId(),
+                request.client(), request.connectionId(), failure.toString());
+        return FilterDecision.refuse(ProxyFailure.KEY_STORE_UNAVAILABLE);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.gateway.auth.internal;
+
+import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.http.FilteredRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.util.List;
+
+/**
+ * Where an API's requests carry their key, as Tyk reads it: the header ({@code auth_header_name}, default
+ * {@code Authorization}, unless {@code disable_header}), then the query parameter ({@code use_param},
+ * {@code param_name}) and the cookie ({@code use_cookie}, {@code cookie_name}), each named like the header unless
+ * set, a later source that is present winning: cookie over parameter over header. One {@code Bearer } prefix, in
+ * any case, is stripped.
+ */
+final class TokenSource {
+
+    private static final String DEFAULT_HEADER = "Authorization";
+    private static final String BEARER = "bearer ";
+
+    private final String header;
+    private final String param;
+    private final String cookie;
+
+    private TokenSource(String header, String param, String cookie) {
+        this.header = header;
+        this.param = param;
+        this.cookie = cookie;
+    }
+
+    static TokenSource of(ApiDefinition.AuthConfig config) {
+        String header = blank(config.authHeaderName()) ? DEFAULT_HEADER : config.authHeaderName();
+        return new TokenSource(config.disableHeader() ? null : header,
+                config.useParam() ? (blank(config.paramName()) ? header : config.paramName()) : null,
+                config.useCookie() ? (blank(config.cookieName()) ? header : config.cookieName()) : null);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isEmpty();
+    }
+
+    /** The key the request carries; empty when it carries none. */
+    String key(FilteredRequest request) {
+        String key = "";
+        if (header != null) {
+            String value = request.head().headers().get(header);
+            key = value == null ? "" : value;
+        }
+        if (param != null && request.query() != null) {
+            List<String> values = new QueryStringDecoder(request.query(), false).parameters().get(param);
+            if (values != null && !values.isEmpty() && !values.get(0).isEmpty()) {
+                key = values.get(0);
+            }
+        }
+        if (cookie != null) {
+            String value = cookie(request);
+            if (!value.isEmpty()) {
+                key = value;
+            }
+        }
+        return key.length() >= BEARER.length() && key.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                ? key.substring(BEARER.length()) : key;
+    }
+
+    private String cookie(FilteredRequest request) {
+        for (String line : request.head().headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie c : ServerCookieDecoder.LAX.decode(line)) {
+                if (c.name().equals(cookie)) {
+                    return c.value();
+                }
+            }
+        }
+        return "";
+    }
+}
