@@ -4,6 +4,7 @@ import dev.gateway.auth.internal.ApiAccessFilter;
 import dev.gateway.auth.internal.KeyStateFilter;
 import dev.gateway.auth.internal.SessionKey;
 import dev.gateway.auth.internal.TokenAuthFilter;
+import dev.gateway.auth.internal.UrlAccessFilter;
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.Session;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * An API's authentication chain, in Tyk's order: the key (token auth), the key's state (inactive, expired), its
- * rights on the API. Basic auth, mutual TLS, allowed URLs, rate limits and quotas join it as they land.
+ * rights on the API and on the path ({@code allowed_urls}). Basic auth, mutual TLS, policies, rate limits and quotas
+ * join it as they land.
  */
 public final class AuthFilters {
 
@@ -22,16 +24,22 @@ public final class AuthFilters {
 
     private final KeyStore store;
     private final boolean hashKeys;
+    /** Shared by every API, so a session's URL list is compiled once. */
+    private final UrlAccessFilter urls;
 
-    /** @param hashKeys Tyk's {@code hash_keys}: sessions are stored under the key's hash */
-    public AuthFilters(KeyStore store, boolean hashKeys) {
+    /**
+     * @param hashKeys Tyk's {@code hash_keys}: sessions are stored under the key's hash
+     * @param ignoreEndpointCase Tyk's {@code ignore_endpoint_case}: allowed URLs match whatever the path's case
+     */
+    public AuthFilters(KeyStore store, boolean hashKeys, boolean ignoreEndpointCase) {
         this.store = store;
         this.hashKeys = hashKeys;
+        this.urls = new UrlAccessFilter(ignoreEndpointCase);
     }
 
     /** The token-auth chain for {@code api}, whatever its {@code use_keyless} says. */
     public List<RequestFilter> tokenAuth(ApiDefinition api) {
         return List.of(new TokenAuthFilter(api, store, hashKeys),
-                new KeyStateFilter(() -> System.currentTimeMillis() / 1000), new ApiAccessFilter());
+                new KeyStateFilter(() -> System.currentTimeMillis() / 1000), new ApiAccessFilter(), urls);
     }
 }

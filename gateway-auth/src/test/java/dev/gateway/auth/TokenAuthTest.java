@@ -49,7 +49,7 @@ class TokenAuthTest {
     @BeforeEach
     void start() throws Exception {
         upstream = TestUpstream.start("up");
-        AuthFilters auth = new AuthFilters(store, true);
+        AuthFilters auth = new AuthFilters(store, true, false);
         gateway = ProxyUnderTest.builder(dir)
                 .conf(c -> c.http("enable_http2", true))
                 .api(TykApi.keyless("api", "/api", upstream.url()))
@@ -63,6 +63,9 @@ class TokenAuthTest {
         put("old-key", "{\"expires\": 1000}");
         put("other-key", "{\"access_rights\": {\"elsewhere\": {\"api_id\": \"elsewhere\"}}}");
         put("api-key", "{\"access_rights\": {\"api\": {\"api_id\": \"api\", \"api_name\": \"api\"}}}");
+        put("acl-key", "{\"access_rights\": {\"api\": {\"api_id\": \"api\", \"allowed_urls\": ["
+                + "{\"url\": \"/users/{id}\", \"methods\": [\"GET\"]},"
+                + "{\"url\": \"/helloworld.Greeter/SayHello\", \"methods\": [\"POST\"]}]}}}");
     }
 
     @AfterEach
@@ -117,6 +120,24 @@ class TokenAuthTest {
 
     @ParameterizedTest
     @EnumSource(Version.class)
+    void allowedUrlsLetThroughWhatTheyNameAndNothingThatSlipsPast(Version version) throws Exception {
+        String[] key = {"Authorization", "acl-key"};
+        assertEquals(200, get(version, "/api/users/7", key).statusCode());
+        assertEquals(200, get(version, "/api/users/7/", key).statusCode(), "a trailing slash never counts");
+        assertEquals(200, get(version, "/api//users/%37", key).statusCode(), "the canonical, decoded path");
+        for (String path : new String[] {"/api/users/7/delete", "/api/users", "/api/admin/users/7",
+                "/api/helloworld.Greeter/SayHelloAgain"}) {
+            assertRefused(403, "Access to this resource has been disallowed", get(version, path, key));
+        }
+        HttpRequest delete = Clients.request(gateway.uri("/api/users/7")).header("Authorization", "acl-key")
+                .DELETE().build();
+        assertEquals(403, HttpClient.newBuilder().version(version.client).build()
+                .send(delete, HttpResponse.BodyHandlers.ofString()).statusCode(), "a method it does not name");
+        assertEquals(3, upstream.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Version.class)
     void theCookieWinsOverTheParameterWhichWinsOverTheHeader(Version version) throws Exception {
         assertEquals(200, get(version, "/params/x?Authorization=good-key").statusCode(), "named like the header");
         assertEquals(200, get(version, "/params/x?Authorization=good-key", "Authorization", "no-such-key")
@@ -133,7 +154,7 @@ class TokenAuthTest {
     @EnumSource(Version.class)
     void aStoreThatDoesNotAnswerFailsClosed(Version version) throws Exception {
         gateway.close();
-        AuthFilters broken = new AuthFilters(new FailingStore(), true);
+        AuthFilters broken = new AuthFilters(new FailingStore(), true, false);
         gateway = ProxyUnderTest.builder(dir)
                 .conf(c -> c.http("enable_http2", true))
                 .api(TykApi.keyless("api", "/api", upstream.url()))

@@ -7,6 +7,8 @@ import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.RequestFilter;
+import dev.gateway.http.match.EndpointRules;
+import dev.gateway.http.match.MatchInput;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

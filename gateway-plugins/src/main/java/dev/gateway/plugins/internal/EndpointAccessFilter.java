@@ -6,6 +6,8 @@ import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.RequestFilter;
+import dev.gateway.http.match.EndpointRules;
+import dev.gateway.http.match.MatchInput;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;

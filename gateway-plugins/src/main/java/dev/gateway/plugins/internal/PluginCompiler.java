@@ -6,6 +6,7 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.RequestFilter;
 import dev.gateway.http.ResponseFilter;
+import dev.gateway.http.match.EndpointRules;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,6 +3,8 @@ package dev.gateway.plugins.internal;
 import dev.gateway.core.config.ApiVersion;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ResponseFilter;
+import dev.gateway.http.match.EndpointRules;
+import dev.gateway.http.match.MatchInput;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.List;
 

@@ -4,6 +4,8 @@ import dev.gateway.core.config.ApiVersion;
 import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.RequestFilter;
+import dev.gateway.http.match.EndpointRules;
+import dev.gateway.http.match.MatchInput;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.gateway.plugins.internal;
+package dev.gateway.http.match;
 
 import dev.gateway.core.config.ApiVersion;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import java.util.function.Function;
  * whole path: there it could match inside the listen path itself, and one entry would cover every endpoint (Tyk's
  * issue 2933).
  */
-final class EndpointRules<T> {
+public final class EndpointRules<T> {
 
     /**
      * @param below the pattern for the path below the listen path
@@ -31,15 +31,15 @@ final class EndpointRules<T> {
     }
 
     /** How patterns are compiled: Tyk's gateway-wide matching switches and case rule. */
-    record Matching(boolean prefix, boolean suffix, boolean ignoreCase) {
+    public record Matching(boolean prefix, boolean suffix, boolean ignoreCase) {
     }
 
     /** Builds rules one entry at a time. */
-    static final class Builder<T> {
+    public static final class Builder<T> {
         private final Matching matching;
         private final List<Rule<T>> rules = new ArrayList<>();
 
-        Builder(Matching matching) {
+        private Builder(Matching matching) {
             this.matching = matching;
         }
 
@@ -48,7 +48,7 @@ final class EndpointRules<T> {
          *
          * @param ignoreCase the entry's own case rule, besides the gateway's
          */
-        Builder<T> add(String path, String method, boolean ignoreCase, T value) {
+        public Builder<T> add(String path, String method, boolean ignoreCase, T value) {
             boolean caseless = ignoreCase || matching.ignoreCase();
             PathTest below = PathTest.of(path, caseless, matching.prefix(), matching.suffix());
             PathTest whole = matching.prefix() ? below : PathTest.of(path, caseless, true, matching.suffix());
@@ -60,14 +60,14 @@ final class EndpointRules<T> {
          * Adds an entry whose pattern must match the whole path, whatever the matching switches say: an allow rule
          * ({@code white_list}, {@code ignored}) lets through what it names and nothing that merely contains it.
          */
-        Builder<T> addWhole(String path, String method, boolean ignoreCase, T value) {
+        public Builder<T> addWhole(String path, String method, boolean ignoreCase, T value) {
             PathTest test = PathTest.of(path, ignoreCase || matching.ignoreCase(), true, true);
             rules.add(new Rule<>(test, test, method, value));
             return this;
         }
 
         /** Adds every enabled entry of {@code entries}, each doing what {@code value} makes of it. */
-        <E extends ApiVersion.Entry> Builder<T> addAll(List<E> entries, Function<E, T> value) {
+        public <E extends ApiVersion.Entry> Builder<T> addAll(List<E> entries, Function<E, T> value) {
             for (E entry : entries) {
                 if (!entry.disabled()) {
                     add(entry.path(), entry.method(), false, value.apply(entry));
@@ -77,21 +77,21 @@ final class EndpointRules<T> {
         }
 
         @SuppressWarnings("unchecked")
-        EndpointRules<T> build() {
+        public EndpointRules<T> build() {
             return new EndpointRules<>(rules.toArray(Rule[]::new));
         }
     }
 
-    static <T> Builder<T> builder(Matching matching) {
+    public static <T> Builder<T> builder(Matching matching) {
         return new Builder<>(matching);
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return rules.length == 0;
     }
 
     /** What the first entry that matches {@code method} and the request's path does; {@code null} for none. */
-    T first(MatchInput input, String method) {
+    public T first(MatchInput input, String method) {
         for (Rule<T> rule : rules) {
             if ((rule.method.isEmpty() || rule.method.equals(method)) && matches(rule, input)) {
                 return rule.value;

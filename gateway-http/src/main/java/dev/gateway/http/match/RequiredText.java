@@ -1,4 +1,4 @@
-package dev.gateway.plugins.internal;
+package dev.gateway.http.match;
 
 /**
  * The longest run of plain characters a regular expression cannot match without: outside every group and class,

@@ -1,4 +1,4 @@
-package dev.gateway.plugins.internal;
+package dev.gateway.http.match;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.gateway.plugins.internal;
+package dev.gateway.http.match;
 
 import dev.gateway.core.config.EndpointPaths;
 import java.util.regex.Pattern;

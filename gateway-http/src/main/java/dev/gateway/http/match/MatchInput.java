@@ -1,4 +1,4 @@
-package dev.gateway.plugins.internal;
+package dev.gateway.http.match;
 
 import dev.gateway.http.FilteredRequest;
 import java.io.ByteArrayOutputStream;
@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * {@code /admin/} meets an exact {@code /admin} rule), and both under the listen path and whole. The path is the
  * canonical one: runs of slashes are merged, dot segments and encoded slashes were refused before routing.
  */
-final class MatchInput {
+public final class MatchInput {
 
     private static final FilteredRequest.Key<MatchInput> KEY = new FilteredRequest.Key<>("endpoint-match-input");
 
@@ -25,7 +25,7 @@ final class MatchInput {
     }
 
     /** The request's match input, made on first use. */
-    static MatchInput of(FilteredRequest request) {
+    public static MatchInput of(FilteredRequest request) {
         MatchInput input = request.get(KEY);
         if (input == null) {
             input = of(request.path(), request.route().listenPath());
@@ -34,7 +34,8 @@ final class MatchInput {
         return input;
     }
 
-    static MatchInput of(String path, String listenPath) {
+    /** The match input of {@code path} under {@code listenPath} (normalized: no trailing slash but {@code /}). */
+    public static MatchInput of(String path, String listenPath) {
         String full = withoutTrailingSlash(decode(path));
         String under = full;
         if (listenPath.length() > 1 && full.startsWith(listenPath)) {
@@ -48,7 +49,7 @@ final class MatchInput {
     }
 
     /** Percent-decoded as UTF-8; the path policy has refused broken escapes, and encoded slashes and NULs. */
-    static String decode(String path) {
+    public static String decode(String path) {
         int first = path.indexOf('%');
         if (first < 0) {
             return path;
