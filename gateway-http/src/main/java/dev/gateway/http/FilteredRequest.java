@@ -1,7 +1,13 @@
 package dev.gateway.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -35,6 +41,8 @@ public final class FilteredRequest {
     private boolean ended;
     /** Values filters keep for each other, as key, value, key, value; {@code null} until the first. */
     private Object[] values;
+    /** The query's parameters, decoded on first use; {@code null} until then. */
+    private Map<String, List<String>> parameters;
 
     /**
      * A name for a value one filter keeps on the request for another, such as the path as endpoint rules match it,
@@ -95,6 +103,30 @@ public final class FilteredRequest {
     /** The raw query without {@code ?}; {@code null} when the request has none. */
     public String query() {
         return query;
+    }
+
+    /** The values of the query parameter {@code name}, decoded; empty when there are none. */
+    public List<String> queryParameter(String name) {
+        if (query == null) {
+            return List.of();
+        }
+        if (parameters == null) {
+            parameters = new QueryStringDecoder(query, false).parameters();
+        }
+        List<String> found = parameters.get(name);
+        return found == null ? List.of() : found;
+    }
+
+    /** The value of the cookie {@code name} the request carries; empty when it carries none. */
+    public String cookie(String name) {
+        for (String line : head.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie cookie : ServerCookieDecoder.LAX.decode(line)) {
+                if (cookie.name().equals(name)) {
+                    return cookie.value();
+                }
+            }
+        }
+        return "";
     }
 
     /** The value kept under {@code key}; {@code null} when none is. */

@@ -2,10 +2,6 @@ package dev.gateway.auth.internal;
 
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.http.FilteredRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.List;
 
 /**
@@ -48,30 +44,19 @@ final class TokenSource {
             String value = request.head().headers().get(header);
             key = value == null ? "" : value;
         }
-        if (param != null && request.query() != null) {
-            List<String> values = new QueryStringDecoder(request.query(), false).parameters().get(param);
-            if (values != null && !values.isEmpty() && !values.get(0).isEmpty()) {
+        if (param != null) {
+            List<String> values = request.queryParameter(param);
+            if (!values.isEmpty() && !values.get(0).isEmpty()) {
                 key = values.get(0);
             }
         }
         if (cookie != null) {
-            String value = cookie(request);
+            String value = request.cookie(cookie);
             if (!value.isEmpty()) {
                 key = value;
             }
         }
         return key.length() >= BEARER.length() && key.regionMatches(true, 0, BEARER, 0, BEARER.length())
                 ? key.substring(BEARER.length()) : key;
-    }
-
-    private String cookie(FilteredRequest request) {
-        for (String line : request.head().headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie c : ServerCookieDecoder.LAX.decode(line)) {
-                if (c.name().equals(cookie)) {
-                    return c.value();
-                }
-            }
-        }
-        return "";
     }
 }

@@ -2,7 +2,6 @@ package dev.gateway.plugins.internal;
 
 import dev.gateway.core.config.ApiVersion;
 import dev.gateway.http.FilteredRequest;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -113,13 +112,7 @@ final class RewriteTrigger {
     private static List<String> values(Option option, FilteredRequest request) {
         return switch (option.source) {
             case HEADER -> request.head().headers().getAll(option.name);
-            case QUERY -> {
-                if (request.query() == null) {
-                    yield List.of();
-                }
-                List<String> found = new QueryStringDecoder(request.query(), false).parameters().get(option.name);
-                yield found == null ? List.of() : found;
-            }
+            case QUERY -> request.queryParameter(option.name);
             case PATH_PART -> {
                 List<String> parts = new ArrayList<>();
                 for (String part : request.path().split("/")) {

@@ -1,10 +1,6 @@
 package dev.gateway.plugins.internal;
 
 import dev.gateway.http.FilteredRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -132,15 +128,11 @@ final class Template {
             return value == null ? "" : value;
         }
         if (name.startsWith(REQUEST_DATA)) {
-            if (request.query() == null) {
-                return "";
-            }
-            List<String> values = new QueryStringDecoder(request.query(), false).parameters()
-                    .get(name.substring(REQUEST_DATA.length()));
-            return values == null || values.isEmpty() ? "" : values.get(0);
+            List<String> values = request.queryParameter(name.substring(REQUEST_DATA.length()));
+            return values.isEmpty() ? "" : values.get(0);
         }
         if (name.startsWith(COOKIES)) {
-            return cookie(request, name.substring(COOKIES.length()));
+            return request.cookie(name.substring(COOKIES.length()));
         }
         return switch (name) {
             case "path" -> request.path();
@@ -148,16 +140,5 @@ final class Template {
                     : request.client().getAddress().getHostAddress();
             default -> "";
         };
-    }
-
-    private static String cookie(FilteredRequest request, String name) {
-        for (String header : request.head().headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
-                if (cookie.name().equals(name)) {
-                    return cookie.value();
-                }
-            }
-        }
-        return "";
     }
 }
