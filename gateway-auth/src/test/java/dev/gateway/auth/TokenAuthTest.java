@@ -180,5 +180,10 @@ class TokenAuthTest {
         public CompletionStage<Boolean> delete(String storageKey) {
             return CompletableFuture.failedFuture(new IllegalStateException("connection refused"));
         }
+
+        @Override
+        public CompletionStage<java.util.List<String>> list() {
+            return CompletableFuture.failedFuture(new IllegalStateException("connection refused"));
+        }
     }
 }

@@ -97,7 +97,8 @@ public final class ConfigLoader {
         }
         GatewayConfig config;
         try {
-            config = MAPPER.treeToValue(tree, GatewayConfig.class);
+            config = MAPPER.treeToValue(tree, GatewayConfig.class)
+                    .withAuth(MAPPER.treeToValue(tree, AuthConfig.class));
         } catch (JsonProcessingException e) {
             throw new ConfigException(mappingProblem(file, "", e));
         }

@@ -1,5 +1,6 @@
 package dev.gateway.core.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +32,8 @@ import java.util.Map;
  * @param maxConnectionsPerListener client connections one listening port holds open at once (not a Tyk field);
  *     0 or absent means no cap but the global one
  * @param ignoreEndpointCase endpoint plugin paths of every API match whatever the case of the request's path
+ * @param auth keys, policies, limits and the control API: flat fields of the same document, read by
+ *     {@link ConfigLoader} into their own record
  */
 public record GatewayConfig(
         String listenAddress,
@@ -53,7 +56,8 @@ public record GatewayConfig(
         String transport,
         Integer maxConnections,
         Integer maxConnectionsPerListener,
-        boolean ignoreEndpointCase) {
+        boolean ignoreEndpointCase,
+        @JsonIgnore AuthConfig auth) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
     public static final String DEFAULT_APP_PATH = "apps/";
@@ -88,6 +92,16 @@ public record GatewayConfig(
         maxConnections = maxConnections == null || maxConnections < 0 ? 0 : maxConnections;
         maxConnectionsPerListener = maxConnectionsPerListener == null || maxConnectionsPerListener < 0 ? 0
                 : maxConnectionsPerListener;
+        auth = auth == null ? AuthConfig.defaults() : auth;
+    }
+
+    /** This configuration with {@code auth} in place of its own. */
+    public GatewayConfig withAuth(AuthConfig auth) {
+        return new GatewayConfig(listenAddress, listenPort, secret, appPath, httpServerOptions, proxyDefaultTimeout,
+                proxySslInsecureSkipVerify, proxyEnableHttp2, maxIdleConnectionsPerHost, closeConnections,
+                portsWhitelist, disablePortsWhitelist, healthCheckEndpointName, uptimeTests, accessLogs,
+                tcpIdleTimeout, ioThreads, transport, maxConnections, maxConnectionsPerListener, ignoreEndpointCase,
+                auth);
     }
 
     /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
@@ -98,7 +112,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null, null, null, null, false);
+                null, null, null, null, null, null, null, false, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */

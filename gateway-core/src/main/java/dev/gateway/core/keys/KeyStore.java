@@ -1,5 +1,6 @@
 package dev.gateway.core.keys;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -18,4 +19,7 @@ public interface KeyStore {
 
     /** Removes the session under {@code storageKey}; completes with whether there was one. */
     CompletionStage<Boolean> delete(String storageKey);
+
+    /** The storage keys of every session, {@code apikey-} prefix included, for the keys listing. */
+    CompletionStage<List<String>> list();
 }

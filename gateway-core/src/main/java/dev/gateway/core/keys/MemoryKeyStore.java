@@ -1,5 +1,6 @@
 package dev.gateway.core.keys;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,6 +29,11 @@ public final class MemoryKeyStore implements KeyStore {
     @Override
     public CompletionStage<Boolean> delete(String storageKey) {
         return CompletableFuture.completedFuture(sessions.remove(storageKey) != null);
+    }
+
+    @Override
+    public CompletionStage<List<String>> list() {
+        return CompletableFuture.completedFuture(List.copyOf(sessions.keySet()));
     }
 
     /** How many sessions are stored. */
