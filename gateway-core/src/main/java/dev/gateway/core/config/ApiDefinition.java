@@ -32,6 +32,7 @@ public record ApiDefinition(
         boolean useKeyless,
         boolean useStandardAuth,
         boolean useBasicAuth,
+        BasicAuth basicAuth,
         boolean useMutualTlsAuth,
         List<String> clientCertificates,
         Map<String, String> upstreamCertificates,
@@ -63,6 +64,7 @@ public record ApiDefinition(
         certificates = certificates == null ? List.of() : List.copyOf(certificates);
         proxy = proxy == null ? new Proxy(null, null, false, false, false, false, null, false, null, null, null)
                 : proxy;
+        basicAuth = basicAuth == null ? new BasicAuth(false, null, false, null, null) : basicAuth;
         clientCertificates = clientCertificates == null ? List.of() : List.copyOf(clientCertificates);
         upstreamCertificates = upstreamCertificates == null ? Map.of() : Map.copyOf(upstreamCertificates);
         pinnedPublicKeys = pinnedPublicKeys == null ? Map.of() : Map.copyOf(pinnedPublicKeys);
@@ -169,6 +171,28 @@ public record ApiDefinition(
      */
     public record AuthConfig(String authHeaderName, boolean useParam, String paramName, boolean useCookie,
             String cookieName, boolean useCertificate, boolean validateSignature, boolean disableHeader) {
+    }
+
+    /**
+     * {@code basic_auth}: how verified basic-auth credentials are cached, and whether they may come from the body.
+     *
+     * @param cacheTtl seconds a verified password is remembered; Tyk's 60 when absent or 0
+     */
+    public record BasicAuth(boolean disableCaching, Integer cacheTtl, boolean extractFromBody, String bodyUserRegexp,
+            String bodyPasswordRegexp) {
+        public static final int DEFAULT_CACHE_TTL_SECONDS = 60;
+
+        public BasicAuth {
+            cacheTtl = cacheTtl == null || cacheTtl <= 0 ? DEFAULT_CACHE_TTL_SECONDS : cacheTtl;
+            bodyUserRegexp = bodyUserRegexp == null ? "" : bodyUserRegexp;
+            bodyPasswordRegexp = bodyPasswordRegexp == null ? "" : bodyPasswordRegexp;
+        }
+    }
+
+    /** The basic-auth source settings: {@code auth_configs.basic} (no legacy fallback, as in Tyk), else defaults. */
+    public AuthConfig basicAuthSource() {
+        AuthConfig config = authConfigs.get("basic");
+        return config != null ? config : new AuthConfig(null, false, null, false, null, false, false, false);
     }
 
     /** The token settings: {@code auth_configs.authToken}, else the legacy {@code auth}, else Tyk's defaults. */

@@ -98,7 +98,7 @@ public final class ConfigLoader {
         GatewayConfig config;
         try {
             config = MAPPER.treeToValue(tree, GatewayConfig.class)
-                    .withAuth(MAPPER.treeToValue(tree, AuthConfig.class));
+                    .withAuth(MAPPER.treeToValue(tree, AuthSettings.class));
         } catch (JsonProcessingException e) {
             throw new ConfigException(mappingProblem(file, "", e));
         }

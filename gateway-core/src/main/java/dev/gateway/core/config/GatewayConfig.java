@@ -57,7 +57,7 @@ public record GatewayConfig(
         Integer maxConnections,
         Integer maxConnectionsPerListener,
         boolean ignoreEndpointCase,
-        @JsonIgnore AuthConfig auth) {
+        @JsonIgnore AuthSettings auth) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
     public static final String DEFAULT_APP_PATH = "apps/";
@@ -92,11 +92,11 @@ public record GatewayConfig(
         maxConnections = maxConnections == null || maxConnections < 0 ? 0 : maxConnections;
         maxConnectionsPerListener = maxConnectionsPerListener == null || maxConnectionsPerListener < 0 ? 0
                 : maxConnectionsPerListener;
-        auth = auth == null ? AuthConfig.defaults() : auth;
+        auth = auth == null ? AuthSettings.defaults() : auth;
     }
 
     /** This configuration with {@code auth} in place of its own. */
-    public GatewayConfig withAuth(AuthConfig auth) {
+    public GatewayConfig withAuth(AuthSettings auth) {
         return new GatewayConfig(listenAddress, listenPort, secret, appPath, httpServerOptions, proxyDefaultTimeout,
                 proxySslInsecureSkipVerify, proxyEnableHttp2, maxIdleConnectionsPerHost, closeConnections,
                 portsWhitelist, disablePortsWhitelist, healthCheckEndpointName, uptimeTests, accessLogs,

@@ -21,7 +21,7 @@ import java.util.List;
  * @param nodeSecret signs cluster notifications
  * @param allowInsecureConfigs unsigned cluster notifications are obeyed
  */
-public record AuthConfig(
+public record AuthSettings(
         Integer controlApiPort,
         boolean hashKeys,
         String hashKeyFunction,
@@ -42,7 +42,7 @@ public record AuthConfig(
     public static final String HEADERS_FROM_QUOTAS = "quotas";
     public static final String HEADERS_FROM_RATE_LIMITS = "rate_limits";
 
-    public AuthConfig {
+    public AuthSettings {
         controlApiPort = controlApiPort == null ? 0 : controlApiPort;
         hashKeyFunction = hashKeyFunction == null ? "" : hashKeyFunction;
         minTokenLength = minTokenLength == null || minTokenLength < MIN_TOKEN_LENGTH_FLOOR ? MIN_TOKEN_LENGTH_FLOOR
@@ -56,8 +56,8 @@ public record AuthConfig(
     }
 
     /** Every default, as a {@code tyk.conf} without these fields gives. */
-    public static AuthConfig defaults() {
-        return new AuthConfig(null, false, null, null, false, false, null, false, false, null, null, null, null,
+    public static AuthSettings defaults() {
+        return new AuthSettings(null, false, null, null, false, false, null, false, false, null, null, null, null,
                 false);
     }
 
