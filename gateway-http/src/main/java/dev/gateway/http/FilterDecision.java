@@ -1,8 +1,11 @@
 package dev.gateway.http;
 
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.ReadOnlyHttpHeaders;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
@@ -26,7 +29,15 @@ public final class FilterDecision {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(body, "body");
         }
+
+        /** A JSON document, as the gateway's own endpoints answer. */
+        public static Answer json(HttpResponseStatus status, String json) {
+            return new Answer(status, JSON_HEADERS, json);
+        }
     }
+
+    private static final HttpHeaders JSON_HEADERS = new ReadOnlyHttpHeaders(false,
+            HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
 
     private final ProxyFailure refusal;
     private final HttpHeaders headers;

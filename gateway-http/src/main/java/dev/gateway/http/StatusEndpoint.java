@@ -1,5 +1,8 @@
 package dev.gateway.http;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -8,5 +11,15 @@ import java.util.function.Supplier;
  * @param path the exact path, with its leading slash
  * @param body the JSON document to answer with, built per request
  */
-public record StatusEndpoint(String path, Supplier<String> body) {
+public record StatusEndpoint(String path, Supplier<String> body) implements LocalService {
+
+    @Override
+    public boolean serves(String requestPath) {
+        return path.equals(requestPath);
+    }
+
+    @Override
+    public CompletionStage<FilterDecision.Answer> answer(LocalRequest request) {
+        return CompletableFuture.completedFuture(FilterDecision.Answer.json(HttpResponseStatus.OK, body.get()));
+    }
 }

@@ -3,7 +3,7 @@ package dev.gateway.http.proxy;
 import dev.gateway.core.net.ProxyProtocol;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.PipelineNames;
-import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.LocalService;
 import dev.gateway.http.internal.exchange.ProxyResponseEncoder;
 import dev.gateway.http.internal.server.FrontendHandler;
 import dev.gateway.http.internal.server.Http2Negotiation;
@@ -33,13 +33,13 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     /**
      * @param sni certificates by server name for HTTPS, {@code null} for cleartext; for HTTP/2 their contexts
      *     must offer ALPN {@code h2} (see {@code TlsContexts.serverMapping})
-     * @param status the status endpoint, on the gateway's own port only; {@code null} elsewhere
+     * @param local the gateway's own endpoints (status, control API) on the ports that serve them, else {@code null}
      * @param http2 whether clients may speak HTTP/2: ALPN {@code h2} on TLS, prior knowledge in cleartext
      */
     public HttpListenerInitializer(HttpProxy proxy, Supplier<HttpRoutes> routes, Mapping<String, SslContext> sni,
-            StatusEndpoint status, boolean http2) {
+            LocalService local, boolean http2) {
         this.proxy = proxy;
-        this.context = new ListenerContext(proxy.settings(), routes, proxy.pools(), status,
+        this.context = new ListenerContext(proxy.settings(), routes, proxy.pools(), local,
                 sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules(), proxy.protocolSwitch(),
                 proxy.exchanges());
         this.sni = sni;

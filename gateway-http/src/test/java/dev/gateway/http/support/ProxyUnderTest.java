@@ -15,6 +15,7 @@ import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.ProtocolSwitch;
 import dev.gateway.http.RequestFilters;
+import dev.gateway.http.LocalService;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpListenerInitializer;
 import dev.gateway.http.proxy.HttpProxy;
@@ -91,7 +92,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private final TykConf conf = TykConf.defaults();
         private final List<TykApi> apis = new ArrayList<>();
         private final List<PemKeyPair> certificates = new ArrayList<>();
-        private StatusEndpoint status = new StatusEndpoint("/hello", () -> STATUS_BODY);
+        private LocalService status = new StatusEndpoint("/hello", () -> STATUS_BODY);
         private ProtocolRules rules = ProtocolRules.HTTP;
         private UnaryOperator<HttpSettings> tuning = UnaryOperator.identity();
         private HostHealth health = HostHealth.ALWAYS_UP;
@@ -168,8 +169,8 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
-        /** The status endpoint on the gateway's own port; {@code null} for none. */
-        public Builder status(StatusEndpoint status) {
+        /** The gateway's own endpoints on its own port (the status endpoint by default); {@code null} for none. */
+        public Builder local(LocalService status) {
             this.status = status;
             return this;
         }

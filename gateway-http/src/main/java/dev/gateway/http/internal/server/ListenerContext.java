@@ -5,7 +5,7 @@ import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.ProtocolRules;
 import dev.gateway.http.ProtocolSwitch;
-import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.LocalService;
 import dev.gateway.http.internal.client.UpstreamPools;
 import dev.gateway.http.internal.exchange.ExchangeSettings;
 import java.util.function.BooleanSupplier;
@@ -19,15 +19,15 @@ import java.util.function.Supplier;
  * @param draining true once the gateway is stopping
  */
 public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-        StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
+        LocalService local, String scheme, BooleanSupplier draining, ProtocolRules rules,
         ProtocolSwitch switches, ExchangeListener exchanges, ExchangeSettings exchangeSettings,
         RequestAdmission admission) {
 
     public ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-            StatusEndpoint status, String scheme, BooleanSupplier draining, ProtocolRules rules,
+            LocalService local, String scheme, BooleanSupplier draining, ProtocolRules rules,
             ProtocolSwitch switches, ExchangeListener exchanges) {
-        this(settings, routes, pools, status, scheme, draining, rules, switches, exchanges,
+        this(settings, routes, pools, local, scheme, draining, rules, switches, exchanges,
                 ExchangeSettings.of(settings, rules, switches, draining, exchanges),
-                new RequestAdmission(settings.maxRequestBodySize(), routes, status));
+                new RequestAdmission(settings.maxRequestBodySize(), routes, local));
     }
 }

@@ -5,7 +5,7 @@ import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.Route;
-import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.LocalService;
 import dev.gateway.http.internal.exchange.RequestTarget;
 import dev.gateway.http.internal.exchange.Switchover;
 import io.netty.channel.Channel;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a request head goes through before any API sees it, the same for every listener: it must have been read,
- * pass {@link RequestChecks}, carry a usable target, and match a route. The status endpoint is answered here too.
+ * pass {@link RequestChecks}, carry a usable target, and match a route, unless the gateway's own endpoints answer it.
  * Envoy's connection manager does the same before its filter chain: what fails here never reaches a filter.
  */
 public final class RequestAdmission {
@@ -27,7 +27,7 @@ public final class RequestAdmission {
     private static final Logger log = LoggerFactory.getLogger(RequestAdmission.class);
 
     /** What became of a request head. */
-    sealed interface Verdict permits Routed, Refused, StatusAsked {
+    sealed interface Verdict permits Routed, Refused, LocalAsked {
     }
 
     /**
@@ -46,23 +46,23 @@ public final class RequestAdmission {
     record Refused(ProxyFailure failure, boolean keepAlive) implements Verdict {
     }
 
-    /** The request asks for the gateway's status endpoint. */
-    record StatusAsked(StatusEndpoint status) implements Verdict {
+    /** The request is for one of the gateway's own endpoints: the status endpoint, the control API. */
+    record LocalAsked(LocalService service, RequestTarget target) implements Verdict {
     }
 
     private final long maxBodySize;
     private final Supplier<HttpRoutes> routes;
-    private final StatusEndpoint status;
+    private final LocalService local;
 
     /**
      * @param maxBodySize bytes, 0 for no limit
      * @param routes the listener's routes, read on every request so that a reload swaps them
-     * @param status the status endpoint, or {@code null} on listeners without one
+     * @param local the listener's own endpoints, or {@code null} on listeners without any
      */
-    RequestAdmission(long maxBodySize, Supplier<HttpRoutes> routes, StatusEndpoint status) {
+    RequestAdmission(long maxBodySize, Supplier<HttpRoutes> routes, LocalService local) {
         this.maxBodySize = maxBodySize;
         this.routes = routes;
-        this.status = status;
+        this.local = local;
     }
 
     /**
@@ -94,8 +94,8 @@ public final class RequestAdmission {
                     ClientAddress.of(client), client.id().asShortText(), request.uri());
             return new Refused(ProxyFailure.BAD_REQUEST, false);
         }
-        if (status != null && target.path().equals(status.path())) {
-            return new StatusAsked(status);
+        if (local != null && !extendedConnect && local.serves(target.path())) {
+            return new LocalAsked(local, target);
         }
         Route route = routes.get().match(target.host(), target.path());
         if (route == null) {

@@ -27,7 +27,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -48,8 +47,13 @@ final class RequestCycle implements ExchangeClient {
     enum State {
         /** Waiting for, or reading, a request head. */
         AWAIT_HEAD,
-        /** The route's request filters are deciding on the current request; nothing is read meanwhile. */
+        /**
+         * The route's request filters, or a local service, are deciding on the current request; nothing is read
+         * meanwhile.
+         */
         DECIDING,
+        /** Reading the body of a request for one of the gateway's own endpoints ({@link LocalCall}). */
+        LOCAL_BODY,
         /** An exchange owns the current request. */
         PROXYING,
         /** Answered locally; reading and dropping the rest of the request body. */
@@ -72,8 +76,10 @@ final class RequestCycle implements ExchangeClient {
     private final RequestBacklog backlog = new RequestBacklog();
 
     private State state = State.AWAIT_HEAD;
-    /** The filter run the current request waits for, in {@link State#DECIDING}. */
-    private FilterRun deciding;
+    /** The filter run or local call the current request waits for, in {@link State#DECIDING}. */
+    private Object deciding;
+    /** The current request is for a local service, whose body is read in {@link State#LOCAL_BODY}. */
+    private LocalCall local;
     /** The current request as its route's filters see it; {@code null} when the route has none. */
     private FilteredRequest filtered;
     /** When the current request's head arrived. */
@@ -173,9 +179,9 @@ final class RequestCycle implements ExchangeClient {
             }
         } else if (verdict instanceof RequestAdmission.Refused refused) {
             refuse(refused.failure(), refused.keepAlive(), null, EmptyHttpHeaders.INSTANCE);
-        } else if (verdict instanceof RequestAdmission.StatusAsked asked) {
-            answerOwn(LocalResponses.json(ctx.alloc(), HttpResponseStatus.OK, asked.status().body().get(), keepAlive),
-                    null, null);
+        } else if (verdict instanceof RequestAdmission.LocalAsked asked) {
+            local = new LocalCall(asked.service(), head, asked.target());
+            state = State.LOCAL_BODY;
         }
     }
 
@@ -189,6 +195,19 @@ final class RequestCycle implements ExchangeClient {
         if (state == State.DECIDING && deciding == null) {
             deciding = run;
         }
+    }
+
+    /** The local request's body is read: its service is asked, and the cycle waits for the answer. */
+    private void askLocal() {
+        LocalCall call = local;
+        local = null;
+        state = State.DECIDING;
+        deciding = call;
+        call.ask(ctx.channel()).thenAccept(answer -> ctx.executor().execute(() -> {
+            if (deciding == call && state == State.DECIDING) {
+                decided(() -> answerOwn(LocalResponses.answer(ctx.alloc(), answer, keepAlive), null, null));
+            }
+        }));
     }
 
     /** Whether this cycle still waits for {@code run}; false once it closed or moved on. */
@@ -253,6 +272,14 @@ final class RequestCycle implements ExchangeClient {
                 exchange.onRequestContent(part);
                 wroteToUpstream = true;
             }
+            case LOCAL_BODY -> {
+                if (!local.add(part)) {
+                    local = null;
+                    refuse(ProxyFailure.REQUEST_TOO_LARGE, false, null, EmptyHttpHeaders.INSTANCE);
+                } else if (last) {
+                    askLocal();
+                }
+            }
             case DISCARDING_BODY -> {
                 part.release();
                 if (last) {
@@ -297,7 +324,7 @@ final class RequestCycle implements ExchangeClient {
     @Override
     public void requestDemandChanged() {
         boolean wants = switch (state) {
-            case AWAIT_HEAD, DISCARDING_BODY -> backlog.isEmpty();
+            case AWAIT_HEAD, DISCARDING_BODY, LOCAL_BODY -> backlog.isEmpty();
             case PROXYING -> exchange != null && exchange.wantsRequestBody();
             case DECIDING, CLOSED, SWITCHED -> false;
         };
@@ -312,7 +339,7 @@ final class RequestCycle implements ExchangeClient {
         if (state == State.AWAIT_HEAD) {
             return ConnectionTimeouts.Wait.HEAD;
         }
-        if (state == State.DISCARDING_BODY || (state == State.PROXYING && exchange != null
+        if (state == State.DISCARDING_BODY || state == State.LOCAL_BODY || (state == State.PROXYING && exchange != null
                 && !exchange.isRequestComplete() && exchange.wantsRequestBody())) {
             return ConnectionTimeouts.Wait.BODY;
         }
@@ -458,6 +485,13 @@ final class RequestCycle implements ExchangeClient {
 
     /** The request body went silent or came too slowly: the exchange fails with 408; false when none was reading it. */
     boolean bodyTimedOut(String why) {
+        if (state == State.LOCAL_BODY) {
+            ClientErrorLog.info(log, ctx.channel(), "client={} conn={} request body for {} {}; 408",
+                    ClientAddress.of(ctx.channel()), ctx.channel().id().asShortText(), request.uri(), why);
+            local = null;
+            refuse(ProxyFailure.CLIENT_TIMEOUT, false, null, EmptyHttpHeaders.INSTANCE);
+            return true;
+        }
         if (state != State.PROXYING || exchange == null) {
             return false;
         }
@@ -480,6 +514,7 @@ final class RequestCycle implements ExchangeClient {
     void close() {
         state = State.CLOSED;
         deciding = null; // a decision that comes now finds no one waiting
+        local = null;
         if (exchange != null) {
             exchange.cancel();
             exchange = null;
