@@ -2,44 +2,93 @@ package dev.gateway.auth;
 
 import dev.gateway.auth.internal.ApiAccessFilter;
 import dev.gateway.auth.internal.KeyStateFilter;
+import dev.gateway.auth.internal.RateHeadersFilter;
+import dev.gateway.auth.internal.SessionFilters;
 import dev.gateway.auth.internal.SessionKey;
 import dev.gateway.auth.internal.TokenAuthFilter;
 import dev.gateway.auth.internal.UrlAccessFilter;
 import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.config.AuthSettings;
 import dev.gateway.core.keys.KeyStore;
+import dev.gateway.core.keys.LimitStore;
+import dev.gateway.core.keys.MemoryLimitStore;
 import dev.gateway.core.keys.Session;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.RequestFilter;
+import dev.gateway.http.ResponseFilter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * An API's authentication chain, in Tyk's order: the key (token auth), the key's state (inactive, expired), its
- * rights on the API and on the path ({@code allowed_urls}). Basic auth, mutual TLS, policies, rate limits and quotas
- * join it as they land.
+ * An API's access chain, in Tyk's order: authentication (the key, by token), stripping the credentials
+ * ({@code strip_auth_data}), the key's state (inactive, expired), its rights on the API and on the path
+ * ({@code allowed_urls}), its rate limit and quota, then the API's own limit ({@code global_rate_limit}, which
+ * keyless APIs have too). Basic auth, mutual TLS and policies join it as they land.
  */
 public final class AuthFilters {
 
     /** The session of the key a request carried, for filters after authentication. */
     public static final FilteredRequest.Key<Session> SESSION = SessionKey.SESSION;
 
+    private static final LongSupplier EPOCH_SECONDS = () -> System.currentTimeMillis() / 1000;
+
     private final KeyStore store;
-    private final boolean hashKeys;
+    private final LimitStore limits;
+    private final AuthSettings settings;
     /** Shared by every API, so a session's URL list is compiled once. */
     private final UrlAccessFilter urls;
 
     /**
-     * @param hashKeys Tyk's {@code hash_keys}: sessions are stored under the key's hash
+     * @param settings {@code tyk.conf}'s key settings: {@code hash_keys}, the rate-limit headers
      * @param ignoreEndpointCase Tyk's {@code ignore_endpoint_case}: allowed URLs match whatever the path's case
      */
-    public AuthFilters(KeyStore store, boolean hashKeys, boolean ignoreEndpointCase) {
+    public AuthFilters(KeyStore store, LimitStore limits, AuthSettings settings, boolean ignoreEndpointCase) {
         this.store = store;
-        this.hashKeys = hashKeys;
+        this.limits = limits;
+        this.settings = settings;
         this.urls = new UrlAccessFilter(ignoreEndpointCase);
     }
 
-    /** The token-auth chain for {@code api}, whatever its {@code use_keyless} says. */
+    /** With limits counted in memory and every other setting at its default but {@code hashKeys}. */
+    public AuthFilters(KeyStore store, boolean hashKeys, boolean ignoreEndpointCase) {
+        this(store, new MemoryLimitStore(), new AuthSettings(null, hashKeys, null, null, false, false, null, false,
+                false, null, null, null, null, false), ignoreEndpointCase);
+    }
+
+    /** The whole access chain of {@code api}: empty for a keyless API without limits of its own. */
+    public List<RequestFilter> of(ApiDefinition api) {
+        List<RequestFilter> chain = new ArrayList<>();
+        if (!api.useKeyless()) {
+            chain.addAll(tokenAuth(api));
+            if (!(api.disableRateLimit() && api.disableQuota())) {
+                chain.add(SessionFilters.rateLimit(limits, settings, !api.disableRateLimit(), !api.disableQuota(),
+                        EPOCH_SECONDS));
+            }
+        }
+        RequestFilter apiLimit = SessionFilters.apiRateLimit(api, limits, settings.hashKeys());
+        if (apiLimit != null) {
+            chain.add(apiLimit);
+        }
+        return List.copyOf(chain);
+    }
+
+    /** The response filters of {@code api}: the {@code X-RateLimit-*} headers of a key's limits. */
+    public List<ResponseFilter> responseFilters(ApiDefinition api) {
+        return api.useKeyless() ? List.of() : List.of(RateHeadersFilter.INSTANCE);
+    }
+
+    /** Token authentication and the key checks after it, whatever {@code api}'s {@code use_keyless} says. */
     public List<RequestFilter> tokenAuth(ApiDefinition api) {
-        return List.of(new TokenAuthFilter(api, store, hashKeys),
-                new KeyStateFilter(() -> System.currentTimeMillis() / 1000), new ApiAccessFilter(), urls);
+        List<RequestFilter> chain = new ArrayList<>();
+        chain.add(new TokenAuthFilter(api, store, settings.hashKeys()));
+        RequestFilter strip = SessionFilters.stripAuth(api);
+        if (strip != null) {
+            chain.add(strip);
+        }
+        chain.add(new KeyStateFilter(EPOCH_SECONDS));
+        chain.add(new ApiAccessFilter());
+        chain.add(urls);
+        return List.copyOf(chain);
     }
 }

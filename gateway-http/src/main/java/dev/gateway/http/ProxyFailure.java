@@ -25,6 +25,12 @@ public enum ProxyFailure {
     KEY_INACTIVE(HttpResponseStatus.FORBIDDEN, "Key is inactive, please renew"),
     /** The key's {@code allowed_urls} on the API do not name this path and method. */
     RESOURCE_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this resource has been disallowed"),
+    /** The key's rate limit on the API is spent. */
+    RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "Rate Limit Exceeded"),
+    /** The key's quota for the period is spent. */
+    QUOTA_EXCEEDED(HttpResponseStatus.FORBIDDEN, "Quota exceeded"),
+    /** The API's own limit ({@code global_rate_limit}), shared by every client, is spent. */
+    API_RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "API Rate Limit Exceeded"),
     /** The key store did not answer: requests that need it fail closed. */
     KEY_STORE_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "key store unavailable"),
     /** An {@code ip_whitelist} without the client, or an {@code ip_blacklist} with it. */

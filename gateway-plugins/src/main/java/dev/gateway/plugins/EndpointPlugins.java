@@ -1,10 +1,14 @@
 package dev.gateway.plugins;
 
+import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.http.FilteredRequest;
+import dev.gateway.http.RequestFilter;
 import dev.gateway.http.RequestFilters;
 import dev.gateway.plugins.internal.Breakers;
 import dev.gateway.plugins.internal.PluginCompiler;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Tyk's endpoint plugins for every API, as its request and response filters. One instance lives as long as the
@@ -19,7 +23,16 @@ public final class EndpointPlugins {
 
     /** The filters of a snapshot loaded with {@code config}. */
     public RequestFilters compiler(GatewayConfig config) {
-        PluginCompiler compiler = new PluginCompiler(config, breakers);
+        return compiler(config, api -> List.of());
+    }
+
+    /**
+     * The filters of a snapshot loaded with {@code config}, each API's {@code access} filters (authentication and
+     * the checks after it) in their place in Tyk's chain: after the endpoint lists, IP lists and size limits, before
+     * the transforms. A request an {@code ignored} entry matched skips them.
+     */
+    public RequestFilters compiler(GatewayConfig config, Function<ApiDefinition, List<RequestFilter>> access) {
+        PluginCompiler compiler = new PluginCompiler(config, breakers, access);
         return RequestFilters.of(compiler::requestFilters, compiler::responseFilters);
     }
 

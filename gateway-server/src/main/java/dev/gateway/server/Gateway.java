@@ -14,10 +14,15 @@ import dev.gateway.core.transport.Transport;
 import dev.gateway.grpc.GrpcRules;
 import dev.gateway.healthcheck.HealthMonitor;
 import dev.gateway.healthcheck.ServiceDiscoveryPoller;
+import dev.gateway.auth.AuthFilters;
 import dev.gateway.http.HttpSettings;
+import dev.gateway.http.LocalService;
+import dev.gateway.http.RequestFilters;
+import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
+import dev.gateway.server.control.ControlApi;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
@@ -54,6 +59,12 @@ public final class Gateway {
     /** The endpoint plugins of every API; its circuit breakers outlive reloads. */
     private final EndpointPlugins plugins = new EndpointPlugins();
     private volatile GatewaySnapshot snapshot;
+    /** Where keys, and the counters of their limits, are kept. */
+    private final KeyStores keys;
+    /** Tyk's Gateway API, on the gateway port or on {@code control_api_port}. */
+    private final ControlApi control;
+    private final boolean controlOwnPort;
+    private final StatusEndpoint status;
 
     /** {@code gatewayPortOverride}: the port to bind instead of {@code listen_port}, or -1 (see {@code start}). */
     private Gateway(Path confFile, GatewayConfig config, Transport transport, int gatewayPortOverride)
@@ -74,10 +85,30 @@ public final class Gateway {
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
         this.discovery = new ServiceDiscoveryPoller(workers);
-        StatusEndpoint status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
+        this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
+        this.keys = new KeyStores(config.auth());
+        AuthFilters auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase());
+        this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0
+                ? config.auth().controlApiPort() : config.listenPort(), keys.api(() -> System.currentTimeMillis()
+                        / 1000));
+        this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
-                plugins.compiler(config), status, gatewayPortOverride);
+                filters(config, auth), controlOwnPort ? status : LocalService.first(status, control),
+                gatewayPortOverride);
+    }
+
+    /**
+     * Each API's filters: its endpoint plugins, with its access chain (authentication, key checks, limits) in its
+     * place; and their response filters.
+     */
+    private RequestFilters filters(GatewayConfig config, AuthFilters auth) {
+        RequestFilters withAccess = plugins.compiler(config, auth::of);
+        return RequestFilters.of(withAccess::of, api -> {
+            List<ResponseFilter> all = new ArrayList<>(withAccess.responseFilters(api));
+            all.addAll(auth.responseFilters(api));
+            return List.copyOf(all);
+        });
     }
 
     /**
@@ -103,6 +134,10 @@ public final class Gateway {
         Gateway gateway = new Gateway(confFile, report.config(), transport, gatewayPort);
         try {
             gateway.apply(gateway.compile(report), true);
+            if (gateway.controlOwnPort) {
+                gateway.listeners.openControl(report.config().auth().controlApiPort(),
+                        LocalService.first(gateway.status, gateway.control));
+            }
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             gateway.stop(Duration.ZERO);
             throw e;
@@ -124,6 +159,11 @@ public final class Gateway {
     /** The ports bound now, for tests and the start-up line. */
     public synchronized Map<Integer, String> ports() {
         return listeners.ports();
+    }
+
+    /** The port of the control API's own listener, or -1 when it is served on the gateway port. */
+    public synchronized int controlPort() {
+        return listeners.controlPort();
     }
 
     /** The port the gateway's own listener is bound to. */
@@ -222,6 +262,7 @@ public final class Gateway {
         discovery.close();
         http.close();
         tcp.close();
+        keys.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         log.info("stopped");

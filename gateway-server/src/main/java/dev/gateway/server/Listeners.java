@@ -8,12 +8,13 @@ import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.net.ConnectionLimits;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
+import dev.gateway.core.snapshot.ListenerProtocol;
 import dev.gateway.core.tls.certificates.ServerCertificates;
 import dev.gateway.core.tls.certificates.UpstreamCertificates;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.RequestFilters;
-import dev.gateway.http.StatusEndpoint;
+import dev.gateway.http.LocalService;
 import dev.gateway.http.proxy.HttpListenerInitializer;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.tcp.TcpProxy;
@@ -52,8 +53,10 @@ final class Listeners {
     private final TcpProxy tcp;
     /** Each API's request and response filters: its endpoint plugins and IP lists. */
     private final RequestFilters filters;
-    /** Served on the gateway's own port only. */
-    private final StatusEndpoint status;
+    /** The gateway's own endpoints (status, control API), served on its own port only. */
+    private final LocalService local;
+    /** The control API's own port, when {@code control_api_port} asks for one. */
+    private Channel control;
     /** Port to bind instead of {@code listen_port}, or -1; 0 binds an ephemeral port (tests, {@code --port 0}). */
     private final int gatewayPortOverride;
     private final Map<Integer, BoundListener> bound = new LinkedHashMap<>();
@@ -66,7 +69,7 @@ final class Listeners {
     }
 
     Listeners(GatewayConfig config, Path confDir, Transport transport, EventLoopGroup acceptors,
-            EventLoopGroup workers, HttpProxy http, TcpProxy tcp, RequestFilters filters, StatusEndpoint status,
+            EventLoopGroup workers, HttpProxy http, TcpProxy tcp, RequestFilters filters, LocalService local,
             int gatewayPortOverride) {
         this.config = config;
         this.filters = filters;
@@ -76,7 +79,7 @@ final class Listeners {
         this.workers = workers;
         this.http = http;
         this.tcp = tcp;
-        this.status = status;
+        this.local = local;
         this.gatewayPortOverride = gatewayPortOverride;
         this.limits = ConnectionLimits.of(config.maxConnections(), config.maxConnectionsPerListener());
     }
@@ -107,8 +110,40 @@ final class Listeners {
         return ports;
     }
 
+    /**
+     * Opens {@code control_api_port}: {@code service} (the control API and the status endpoint) and nothing else,
+     * with the gateway port's protocol and certificates. Failing to bind it fails the start.
+     */
+    void openControl(int port, LocalService service) throws ConfigException, InterruptedException {
+        ListenerProtocol protocol = config.httpServerOptions().useSsl() ? ListenerProtocol.HTTPS
+                : ListenerProtocol.HTTP;
+        ListenerPlan plan = new ListenerPlan(config.listenAddress(), port, protocol, false, List.of());
+        Mapping<String, SslContext> certificates = certificates(plan);
+        Mapping<String, SslContext> sni = certificates == null ? null : certificates::map;
+        ServerBootstrap bootstrap = transport.listener(acceptors, workers).handler(limits.gate(describe(plan)))
+                .childHandler(new HttpListenerInitializer(http, HttpRoutes::empty, sni, service,
+                        config.httpServerOptions().enableHttp2()));
+        InetSocketAddress address = plan.address().isEmpty()
+                ? new InetSocketAddress(port) : new InetSocketAddress(plan.address(), port);
+        try {
+            control = bootstrap.bind(address).sync().channel();
+        } catch (Exception e) {
+            throw new ConfigException(LoadProblem.error("tyk.conf", "/control_api_port", "",
+                    "cannot listen on " + describe(plan) + ": " + e));
+        }
+    }
+
+    /** The control API's own port as bound, or -1 when it has none. */
+    int controlPort() {
+        return control == null ? -1 : ((InetSocketAddress) control.localAddress()).getPort();
+    }
+
     /** Stops accepting on every port; open connections are left to the caller's drain. */
     void closeAll() {
+        if (control != null) {
+            control.close().awaitUninterruptibly();
+            control = null;
+        }
         bound.values().forEach(l -> l.channel.close().awaitUninterruptibly());
         bound.clear();
     }
@@ -261,7 +296,7 @@ final class Listeners {
         Mapping<String, SslContext> sni = certificates == null ? null : name -> certRef.get().map(name);
         ServerBootstrap bootstrap = transport.listener(acceptors, workers).handler(limits.gate(describe(plan)))
                 .childHandler(new HttpListenerInitializer(http, routeRef::get, sni,
-                        plan.gatewayPort() ? status : null, http2(plan))
+                        plan.gatewayPort() ? local : null, http2(plan))
                         .expectingProxyProtocol(plan.apis().stream()
                                 .anyMatch(api -> api.definition().enableProxyProtocol())));
         int port = bindPort(plan);

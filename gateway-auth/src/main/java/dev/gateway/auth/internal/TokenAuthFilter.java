@@ -51,20 +51,20 @@ public final class TokenAuthFilter implements RequestFilter {
         }
         CompletionStage<FilterDecision> decided = store.get(KeyHashing.redisKey(key, hashKeys)).handle(
                 (session, failure) -> failure != null ? unavailable(request, failure)
-                        : session == null ? unknown(request, key) : found(request, session));
+                        : session == null ? unknown(request, key) : found(request, key, session));
         return FilterDecision.later(decided);
     }
 
-    private static FilterDecision found(FilteredRequest request, Session session) {
+    private static FilterDecision found(FilteredRequest request, String key, Session session) {
         request.set(SessionKey.SESSION, session);
+        request.set(SessionKey.KEY, key);
         return FilterDecision.proceed();
     }
 
     private static FilterDecision unknown(FilteredRequest request, String key) {
         ClientErrorLog.info(log, request.route().api().listenPort(),
                 "api={} client={} conn={} {} {} refused: unknown key {}", request.route().apiId(), request.client(),
-                request.connectionId(), request.head().method(), request.path(), KeyHashing.hash(key,
-                        KeyHashing.MURMUR32));
+                request.connectionId(), request.head().method(), request.path(), KeyHashing.forLog(key));
         return FilterDecision.refuse(ProxyFailure.ACCESS_DENIED);
     }
 

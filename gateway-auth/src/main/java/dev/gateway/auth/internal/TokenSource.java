@@ -37,6 +37,21 @@ final class TokenSource {
         return s == null || s.isEmpty();
     }
 
+    /** The header the key is read from; {@code null} when {@code disable_header}. */
+    String header() {
+        return header;
+    }
+
+    /** The query parameter the key is read from; {@code null} unless {@code use_param}. */
+    String param() {
+        return param;
+    }
+
+    /** The cookie the key is read from; {@code null} unless {@code use_cookie}. */
+    String cookie() {
+        return cookie;
+    }
+
     /** The key the request carries; empty when it carries none. */
     String key(FilteredRequest request) {
         String key = "";

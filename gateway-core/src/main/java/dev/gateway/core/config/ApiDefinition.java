@@ -242,6 +242,6 @@ public record ApiDefinition(
     }
 
     /** {@code global_rate_limit}: {@code rate} requests per {@code per} seconds. */
-    public record RateLimit(double rate, double per) {
+    public record RateLimit(double rate, double per, boolean disabled) {
     }
 }

@@ -201,6 +201,10 @@ public final class ConfigLoader {
         validateApi(api, file, own);
         if (!TCP_PROTOCOLS.contains(api.protocol())) {
             EndpointChecks.checkUnimplemented(tree, api, file, own);
+            for (String pointer : UnimplementedFields.setIn(tree, UnimplementedFields.UNSUPPORTED_AUTH)) {
+                own.add(LoadProblem.error(file, pointer, api.apiId(), "this authentication mode is not supported;"
+                        + " refusing to serve the API with less protection than it asks for"));
+            }
         }
         problems.addAll(own);
         if (own.stream().anyMatch(LoadProblem::isError)) {
@@ -235,12 +239,6 @@ public final class ConfigLoader {
         }
         if (api.protocol().equals("tcp") || api.protocol().equals("tls")) {
             validateTcpApi(api, file, out);
-            return;
-        }
-        if (!api.useKeyless()) {
-            out.add(LoadProblem.error(file, "/use_keyless", id,
-                    "only keyless APIs are served until authentication is implemented; refusing to serve this API"
-                            + " unprotected"));
             return;
         }
         String listenPath = api.proxy().listenPath();

@@ -20,8 +20,21 @@ final class UnimplementedFields {
             "/use_mutual_tls_auth",
             "/client_certificates",
             "/upstream_certificates",
-            "/pinned_public_keys",
-            "/global_rate_limit/rate");
+            "/pinned_public_keys");
+
+    /**
+     * Tyk's authentication modes this gateway does not have. An API that asks for one is refused at load rather
+     * than served with less protection than it asked for.
+     */
+    static final List<String> UNSUPPORTED_AUTH = List.of(
+            "/use_oauth2",
+            "/external_oauth/enabled",
+            "/enable_jwt",
+            "/enable_signature_checking",
+            "/use_openid",
+            "/enable_coprocess_auth",
+            "/use_go_plugin_auth",
+            "/custom_plugin_auth_enabled");
 
     private UnimplementedFields() {
     }

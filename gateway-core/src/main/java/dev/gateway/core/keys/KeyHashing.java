@@ -97,6 +97,11 @@ public final class KeyHashing {
         return decodeStd(key).flatMap(json -> topLevelString(json, "h")).orElse("");
     }
 
+    /** How a key is named in log lines: its murmur32 hash, never the key itself. */
+    public static String forLog(String key) {
+        return hash(key, MURMUR32);
+    }
+
     /**
      * Redis key of a session; mirrors {@code RedisCluster.fixKey}: {@code "apikey-"} plus {@link #hash} with the
      * key's own algorithm when {@code hash_keys} is on, or the raw key when it is off.

@@ -36,12 +36,13 @@ public final class Session {
 
     /** One API in {@code access_rights}. */
     public record AccessRight(String apiId, String apiName, List<String> versions, List<AllowedUrl> allowedUrls,
-            Limit limit) {
+            Limit limit, String allowanceScope) {
         public AccessRight {
             apiId = apiId == null ? "" : apiId;
             apiName = apiName == null ? "" : apiName;
             versions = versions == null ? List.of() : List.copyOf(versions);
             allowedUrls = allowedUrls == null ? List.of() : List.copyOf(allowedUrls);
+            allowanceScope = allowanceScope == null ? "" : allowanceScope;
         }
     }
 
@@ -56,6 +57,12 @@ public final class Session {
     /** A per-API {@code limit}: the rate and quota that apply to this key on that API. */
     public record Limit(double rate, double per, long quotaMax, long quotaRemaining, long quotaRenewalRate,
             long quotaRenews) {
+
+        /** Tyk's {@code APILimit.IsEmpty}: nothing set, so the session's own limits apply. */
+        public boolean isEmpty() {
+            return rate == 0 && per == 0 && quotaMax == 0 && quotaRenewalRate == 0 && quotaRemaining == 0
+                    && quotaRenews == 0;
+        }
     }
 
     /** {@code basic_auth_data}: the password's hash and how it was made ({@code bcrypt} when empty). */
@@ -229,6 +236,37 @@ public final class Session {
             return JSON.treeToValue(node, AccessRight.class);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("access_rights entry is malformed: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    // ---- written by the keys API ----------------------------------------------------------------------------------
+
+    /** Sets {@code expires}, Unix seconds; 0 for never. */
+    public void expires(long unixSeconds) {
+        json.put("expires", unixSeconds);
+    }
+
+    /** Sets {@code last_updated}, Tyk's Unix seconds as text. */
+    public void lastUpdated(long unixSeconds) {
+        json.put("last_updated", Long.toString(unixSeconds));
+    }
+
+    /** Whether the key is a basic-auth user's: it has a password. */
+    public boolean isBasicAuth() {
+        return !basicAuthData().password().isEmpty();
+    }
+
+    /** Sets {@code basic_auth_data}. */
+    public void basicAuthData(BasicAuthData data) {
+        ObjectNode node = json.putObject("basic_auth_data");
+        node.put("password", data.password());
+        node.put("hash_type", data.hashType());
+    }
+
+    /** Empties the password of {@code basic_auth_data}, for a session shown through the API. */
+    public void hidePassword() {
+        if (json.path("basic_auth_data").isObject()) {
+            ((ObjectNode) json.get("basic_auth_data")).put("password", "");
         }
     }
 

@@ -828,7 +828,7 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void protectedApiIsRefusedUntilAuthIsImplemented() throws Exception {
+    void tokenAuthApiLoadsAndAnUnsupportedAuthModeIsRefused() throws Exception {
         Path conf = conf("{}");
         api("a.json", """
                 {
@@ -838,13 +838,21 @@ class ConfigLoaderTest {
                   "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:9000"}
                 }
                 """);
+        api("b.json", """
+                {
+                  "api_id": "b",
+                  "use_keyless": false,
+                  "enable_jwt": true,
+                  "proxy": {"listen_path": "/b/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
 
         LoadReport report = ConfigLoader.load(conf);
 
-        assertEquals(List.of(), report.apis());
+        assertEquals(List.of("a"), report.apis().stream().map(a -> a.definition().apiId()).toList());
         LoadProblem error = onlyError(report);
-        assertEquals("/use_keyless", error.jsonPath());
-        assertEquals("a", error.apiId());
+        assertEquals("/enable_jwt", error.jsonPath());
+        assertEquals("b", error.apiId());
     }
 
     @Test

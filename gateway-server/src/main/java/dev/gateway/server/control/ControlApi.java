@@ -1,0 +1,71 @@
+package dev.gateway.server.control;
+
+import dev.gateway.core.net.ClientErrorLog;
+import dev.gateway.http.FilterDecision;
+import dev.gateway.http.LocalRequest;
+import dev.gateway.http.LocalService;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tyk's Gateway API under {@code /tyk/}: every request must carry {@code x-tyk-authorization} equal to the
+ * {@code secret}, compared in constant time; a wrong or missing one is 403 "Attempted administrative access with
+ * invalid or missing key!" and a warning. Unlike Tyk, where an empty {@code secret} lets anyone in, an empty one
+ * turns the API off (403 saying so, and a warning at start).
+ */
+public final class ControlApi implements LocalService {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlApi.class);
+
+    static final String PREFIX = "/tyk/";
+    static final String SECRET_HEADER = "x-tyk-authorization";
+    static final String BAD_SECRET = "Attempted administrative access with invalid or missing key!";
+    static final String DISABLED = "the control API is off: tyk.conf sets no secret";
+
+    private final byte[] secret;
+    private final int port;
+    private final KeysApi keys;
+
+    /**
+     * @param secret {@code tyk.conf}'s {@code secret}; empty turns the API off
+     * @param port the port it is served on, for the rate of its log lines
+     */
+    public ControlApi(String secret, int port, KeysApi keys) {
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.port = port;
+        this.keys = keys;
+        if (secret.isEmpty()) {
+            log.warn("tyk.conf sets no secret: the control API (/tyk/...) is off");
+        }
+    }
+
+    @Override
+    public boolean serves(String path) {
+        return path.startsWith(PREFIX) || path.equals("/tyk");
+    }
+
+    @Override
+    public CompletionStage<FilterDecision.Answer> answer(LocalRequest request) {
+        if (secret.length == 0) {
+            return Replies.errorNow(HttpResponseStatus.FORBIDDEN, DISABLED);
+        }
+        String given = request.headers().get(SECRET_HEADER);
+        if (given == null || !MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8))) {
+            ClientErrorLog.warn(log, port, "client={} conn={} {} {}: attempted administrative access with invalid"
+                    + " or missing key", request.client(), request.connectionId(), request.method(), request.path());
+            return Replies.errorNow(HttpResponseStatus.FORBIDDEN, BAD_SECRET);
+        }
+        String rest = request.path().length() <= PREFIX.length() ? "" : request.path().substring(PREFIX.length());
+        int slash = rest.indexOf('/');
+        String section = slash < 0 ? rest : rest.substring(0, slash);
+        String name = slash < 0 ? "" : rest.substring(slash + 1);
+        if (section.equals("keys")) {
+            return keys.answer(request, name);
+        }
+        return Replies.errorNow(HttpResponseStatus.NOT_FOUND, "Not found");
+    }
+}
