@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.Ports;
+import dev.gateway.http.support.RawClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -210,6 +211,31 @@ class AuthGatewayTest extends GatewayFixture {
         assertEquals(200, send(http1, controlPort, "GET", "/hello", null).statusCode());
         assertEquals(404, send(http1, controlPort, "GET", "/keyed/x", null, "Authorization", "my-custom-key")
                 .statusCode(), "no API on the control port");
+    }
+
+    @Test
+    void allowedUrlsCannotBeBypassedBySpellingThePathAnotherWay() throws Exception {
+        Gateway gateway = start(tyk -> { });
+        int port = gateway.gatewayPort();
+        admin(port, "POST", "/tyk/keys/acl-key", "{\"access_rights\": {\"keyed\": {\"api_id\": \"keyed\","
+                + " \"versions\": [\"Default\"], \"allowed_urls\": [{\"url\": \"/public/{id}\","
+                + " \"methods\": [\"GET\"]}]}}}");
+        try (RawClient raw = RawClient.connect(port)) {
+            assertEquals(200, raw.get("/keyed/public/7", "Authorization: acl-key").status());
+            assertEquals(200, raw.get("/keyed/public/%37", "Authorization: acl-key").status(), "an encoded letter");
+            assertEquals(200, raw.get("/keyed//public/7", "Authorization: acl-key").status(), "a doubled slash");
+        }
+        int served = upstream.requestCount();
+        String[] bypasses = {"/keyed/admin", "/keyed/public/7/../../admin", "/keyed/public/%2e%2e/%2e%2e/admin",
+            "/keyed/public/7%2F..%2F..%2Fadmin", "/keyed/%61dmin", "/keyed/%41DMIN", "/keyed/public/7/delete",
+            "/keyed/public", "/keyed/PUBLIC/7"};
+        for (String path : bypasses) {
+            try (RawClient raw = RawClient.connect(port)) {
+                int status = raw.get(path, "Authorization: acl-key").status();
+                assertTrue(status == 403 || status == 400 || status == 404, path + " answered " + status);
+            }
+        }
+        assertEquals(served, upstream.requestCount(), "no spelling reached the upstream");
     }
 
     @Test
