@@ -25,7 +25,8 @@ import java.util.Locale;
 /**
  * The certificates of an HTTPS or TLS listener: on the gateway's own port those of {@code http_server_options}
  * ({@code certificates}, then {@code ssl_certificates}), then on any port the {@code certificates} of the APIs it
- * serves. Relative paths are resolved against the folder of {@code tyk.conf}.
+ * serves; and the client certificates its contexts ask for, where APIs set {@code use_mutual_tls_auth}. Relative
+ * paths are resolved against the folder of {@code tyk.conf}.
  */
 public final class ServerCertificates {
 
