@@ -2,6 +2,7 @@ package dev.gateway.auth;
 
 import dev.gateway.auth.internal.ApiAccessFilter;
 import dev.gateway.auth.internal.KeyStateFilter;
+import dev.gateway.auth.internal.MutualTlsFilter;
 import dev.gateway.auth.internal.RateHeadersFilter;
 import dev.gateway.auth.internal.SessionFilters;
 import dev.gateway.auth.internal.SessionKey;
@@ -13,23 +14,30 @@ import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.MemoryLimitStore;
 import dev.gateway.core.keys.Session;
+import dev.gateway.core.tls.ClientCertificates;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.RequestFilter;
 import dev.gateway.http.ResponseFilter;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * An API's access chain, in Tyk's order: authentication (the key, by token), stripping the credentials
- * ({@code strip_auth_data}), the key's state (inactive, expired), its rights on the API and on the path
- * ({@code allowed_urls}), its rate limit and quota, then the API's own limit ({@code global_rate_limit}, which
- * keyless APIs have too). Basic auth, mutual TLS and policies join it as they land.
+ * An API's access chain, in Tyk's order: mutual TLS (Tyk's {@code CertificateCheckMW}, keyless APIs included),
+ * authentication (the key, by token), stripping the credentials ({@code strip_auth_data}), the key's state
+ * (inactive, expired), its rights on the API and on the path ({@code allowed_urls}), its rate limit and quota, then
+ * the API's own limit ({@code global_rate_limit}, which keyless APIs have too).
  */
 public final class AuthFilters {
 
     /** The session of the key a request carried, for filters after authentication. */
     public static final FilteredRequest.Key<Session> SESSION = SessionKey.SESSION;
+
+    private static final Logger log = LoggerFactory.getLogger(AuthFilters.class);
 
     private static final LongSupplier EPOCH_SECONDS = () -> System.currentTimeMillis() / 1000;
 
@@ -38,12 +46,17 @@ public final class AuthFilters {
     private final AuthSettings settings;
     /** Shared by every API, so a session's URL list is compiled once. */
     private final UrlAccessFilter urls;
+    /** The folder of {@code tyk.conf}, which relative {@code client_certificates} paths start from. */
+    private final Path confDir;
 
     /**
+     * @param confDir the folder of {@code tyk.conf}
      * @param settings {@code tyk.conf}'s key settings: {@code hash_keys}, the rate-limit headers
      * @param ignoreEndpointCase Tyk's {@code ignore_endpoint_case}: allowed URLs match whatever the path's case
      */
-    public AuthFilters(KeyStore store, LimitStore limits, AuthSettings settings, boolean ignoreEndpointCase) {
+    public AuthFilters(KeyStore store, LimitStore limits, AuthSettings settings, boolean ignoreEndpointCase,
+            Path confDir) {
+        this.confDir = confDir;
         this.store = store;
         this.limits = limits;
         this.settings = settings;
@@ -53,12 +66,16 @@ public final class AuthFilters {
     /** With limits counted in memory and every other setting at its default but {@code hashKeys}. */
     public AuthFilters(KeyStore store, boolean hashKeys, boolean ignoreEndpointCase) {
         this(store, new MemoryLimitStore(), new AuthSettings(null, hashKeys, null, null, false, false, null, false,
-                false, null, null, null, null, false), ignoreEndpointCase);
+                false, null, null, null, null, false), ignoreEndpointCase, Path.of("."));
     }
 
     /** The whole access chain of {@code api}: empty for a keyless API without limits of its own. */
     public List<RequestFilter> of(ApiDefinition api) {
         List<RequestFilter> chain = new ArrayList<>();
+        RequestFilter mutualTls = mutualTls(api, confDir);
+        if (mutualTls != null) {
+            chain.add(mutualTls);
+        }
         if (!api.useKeyless()) {
             chain.addAll(tokenAuth(api));
             if (!(api.disableRateLimit() && api.disableQuota())) {
@@ -90,5 +107,27 @@ public final class AuthFilters {
         chain.add(new ApiAccessFilter());
         chain.add(urls);
         return List.copyOf(chain);
+    }
+
+    /**
+     * The static mutual-TLS check for {@code api} ({@code use_mutual_tls_auth} with {@code client_certificates}),
+     * first in its chain; {@code null} when the API does not use it. The API must be served over TLS: a cleartext
+     * one is refused at load.
+     *
+     * @param confDir the folder of {@code tyk.conf}, which relative {@code client_certificates} paths start from
+     */
+    public RequestFilter mutualTls(ApiDefinition api, Path confDir) {
+        if (!api.useMutualTlsAuth()) {
+            return null;
+        }
+        ClientCertificates accepted;
+        try {
+            accepted = ClientCertificates.load(api.clientCertificates(), confDir);
+        } catch (IOException e) {
+            // Read once at load already; a file that went since then fails closed, refusing every client.
+            log.error("api={} accepts no client certificate: {}", api.apiId(), e.getMessage());
+            accepted = ClientCertificates.NONE;
+        }
+        return new MutualTlsFilter(accepted, System::currentTimeMillis);
     }
 }

@@ -69,6 +69,11 @@ public final class GrpcRules implements ProtocolRules {
 
     @Override
     public FullHttpResponse reply(HttpRequest request, ProxyFailure failure, ByteBufAllocator alloc) {
+        return reply(request, failure, failure.message(), alloc);
+    }
+
+    @Override
+    public FullHttpResponse reply(HttpRequest request, ProxyFailure failure, String message, ByteBufAllocator alloc) {
         if (request == null || !isRpc(request)) {
             return null;
         }
@@ -76,7 +81,7 @@ public final class GrpcRules implements ProtocolRules {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.EMPTY_BUFFER);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, GRPC_CONTENT_TYPE);
-        addStatus(response.headers(), failure);
+        addStatus(response.headers(), failure, message);
         return response;
     }
 
@@ -86,14 +91,14 @@ public final class GrpcRules implements ProtocolRules {
             return null;
         }
         HttpHeaders trailers = new DefaultHttpHeaders();
-        addStatus(trailers, failure);
+        addStatus(trailers, failure, failure.message());
         return trailers;
     }
 
-    private static void addStatus(HttpHeaders headers, ProxyFailure failure) {
+    private static void addStatus(HttpHeaders headers, ProxyFailure failure, String message) {
         GrpcStatus status = GrpcStatus.of(failure);
         headers.setInt(GRPC_STATUS, status.code());
-        headers.set(GRPC_MESSAGE, percentEncode("gateway: " + failure.message()));
+        headers.set(GRPC_MESSAGE, percentEncode("gateway: " + message));
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletionStage;
  */
 public final class FilterDecision {
 
-    private static final FilterDecision PROCEED = new FilterDecision(null, EmptyHttpHeaders.INSTANCE, null, null);
+    private static final FilterDecision PROCEED = new FilterDecision(null, EmptyHttpHeaders.INSTANCE, null, null,
+            null);
 
     /**
      * A filter's own answer in place of the upstream's.
@@ -43,10 +44,13 @@ public final class FilterDecision {
     private final HttpHeaders headers;
     private final Answer answer;
     private final CompletionStage<FilterDecision> later;
+    /** The words of a refusal in place of its failure's own; {@code null} for those. */
+    private final String message;
 
     private FilterDecision(ProxyFailure refusal, HttpHeaders headers, Answer answer,
-            CompletionStage<FilterDecision> later) {
+            CompletionStage<FilterDecision> later, String message) {
         this.refusal = refusal;
+        this.message = message;
         this.headers = headers;
         this.answer = answer;
         this.later = later;
@@ -70,7 +74,17 @@ public final class FilterDecision {
      */
     public static FilterDecision refuse(ProxyFailure failure, HttpHeaders headers) {
         return new FilterDecision(Objects.requireNonNull(failure, "failure"), Objects.requireNonNull(headers,
-                "headers"), null, null);
+                "headers"), null, null, null);
+    }
+
+    /**
+     * The request is answered with {@code failure}'s status (or gRPC status), in words of the filter's own that say
+     * more than the failure's: Tyk's "Certificate with SHA256 ... not allowed". The access log still names the
+     * failure.
+     */
+    public static FilterDecision refuse(ProxyFailure failure, String message) {
+        return new FilterDecision(Objects.requireNonNull(failure, "failure"), EmptyHttpHeaders.INSTANCE, null, null,
+                Objects.requireNonNull(message, "message"));
     }
 
     /**
@@ -79,7 +93,7 @@ public final class FilterDecision {
      * in UTF-8. Every client gets it as written, gRPC callers included.
      */
     public static FilterDecision answer(HttpResponseStatus status, HttpHeaders headers, String body) {
-        return new FilterDecision(null, EmptyHttpHeaders.INSTANCE, new Answer(status, headers, body), null);
+        return new FilterDecision(null, EmptyHttpHeaders.INSTANCE, new Answer(status, headers, body), null, null);
     }
 
     /**
@@ -88,7 +102,7 @@ public final class FilterDecision {
      */
     public static FilterDecision later(CompletionStage<FilterDecision> decision) {
         return new FilterDecision(null, EmptyHttpHeaders.INSTANCE, null, Objects.requireNonNull(decision,
-                "decision"));
+                "decision"), null);
     }
 
     /** Whether the request goes on. */
@@ -99,6 +113,11 @@ public final class FilterDecision {
     /** The refusal; {@code null} unless the request is refused. */
     public ProxyFailure refusal() {
         return refusal;
+    }
+
+    /** The words a refusal answers with: the filter's own, else its failure's; {@code null} unless refused. */
+    public String message() {
+        return message != null ? message : refusal == null ? null : refusal.message();
     }
 
     /** The headers a refusal adds to its answer; empty for none. */

@@ -6,9 +6,15 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * One request as a route's {@link RequestFilter}s see it, and what they chose for its exchange. It is created
@@ -17,7 +23,8 @@ import java.util.Objects;
  *
  * <p>What a filter sees: the head as the client sent it (a filter may change its headers, which later filters
  * and the upstream see), the canonical path the route matched ({@code //} merged, dot segments and encoded
- * slashes already refused), the raw query, the route, and the real client after a PROXY protocol header.
+ * slashes already refused), the raw query, the route, the real client after a PROXY protocol header, and the
+ * certificates the client presented over TLS.
  *
  * <p>What a filter may choose for the exchange: another upstream path ({@link #rewrite}), a shorter wait for the
  * response head ({@link #limitResponseWait}), a smaller body ({@link #limitBody}), and a listener for how the
@@ -32,6 +39,8 @@ public final class FilteredRequest {
     private final String connectionId;
     private final String path;
     private final String query;
+    /** The TLS session of the client's connection; {@code null} for a request that came in cleartext. */
+    private final Supplier<SSLSession> tlsSession;
 
     private String upstreamPath;
     private String upstreamQuery;
@@ -43,6 +52,8 @@ public final class FilteredRequest {
     private Object[] values;
     /** The query's parameters, decoded on first use; {@code null} until then. */
     private Map<String, List<String>> parameters;
+    /** The client's certificate chain, read on first use; {@code null} until then. */
+    private List<X509Certificate> peerCertificates;
 
     /**
      * A name for a value one filter keeps on the request for another, such as the path as endpoint rules match it,
@@ -71,6 +82,19 @@ public final class FilteredRequest {
      */
     public FilteredRequest(HttpRequest head, Route route, InetSocketAddress client, String connectionId, String path,
             String query) {
+        this(head, route, client, connectionId, path, query, null);
+    }
+
+    /**
+     * As {@link #FilteredRequest(HttpRequest, Route, InetSocketAddress, String, String, String)}, for a request that
+     * came over TLS.
+     *
+     * @param tlsSession the TLS session of the client's connection, read only when a filter asks; {@code null}
+     *     when the request came in cleartext
+     */
+    public FilteredRequest(HttpRequest head, Route route, InetSocketAddress client, String connectionId, String path,
+            String query, Supplier<SSLSession> tlsSession) {
+        this.tlsSession = tlsSession;
         this.head = head;
         this.route = route;
         this.client = client;
@@ -103,6 +127,42 @@ public final class FilteredRequest {
     /** The raw query without {@code ?}; {@code null} when the request has none. */
     public String query() {
         return query;
+    }
+
+    /** Whether the request came over TLS. */
+    public boolean tls() {
+        return tlsSession != null;
+    }
+
+    /**
+     * The certificate chain the client presented in its TLS handshake, leaf first; empty when it presented none
+     * (the listener may not have asked), or when the request came in cleartext. What the handshake checked of it
+     * depends on the listener; the chain is as the client sent it.
+     */
+    public List<X509Certificate> peerCertificates() {
+        if (peerCertificates == null) {
+            peerCertificates = readPeerCertificates();
+        }
+        return peerCertificates;
+    }
+
+    private List<X509Certificate> readPeerCertificates() {
+        SSLSession session = tlsSession == null ? null : tlsSession.get();
+        if (session == null) {
+            return List.of();
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            List<X509Certificate> certificates = new ArrayList<>(chain.length);
+            for (Certificate certificate : chain) {
+                if (certificate instanceof X509Certificate x509) {
+                    certificates.add(x509);
+                }
+            }
+            return List.copyOf(certificates);
+        } catch (SSLPeerUnverifiedException e) {
+            return List.of(); // no certificate: the handshake did not ask for one, or the client had none
+        }
     }
 
     /** The values of the query parameter {@code name}, decoded; empty when there are none. */

@@ -46,6 +46,15 @@ public interface ProtocolRules {
     FullHttpResponse reply(HttpRequest request, ProxyFailure failure, ByteBufAllocator alloc);
 
     /**
+     * As {@link #reply(HttpRequest, ProxyFailure, ByteBufAllocator)}, in words of a filter's own in place of the
+     * failure's (see {@link FilterDecision#refuse(ProxyFailure, String)}). By default the words are dropped.
+     */
+    default FullHttpResponse reply(HttpRequest request, ProxyFailure failure, String message,
+            ByteBufAllocator alloc) {
+        return reply(request, failure, alloc);
+    }
+
+    /**
      * Trailers that end a response which broke off after its head was sent, on a protocol that can carry them
      * (HTTP/2); {@code null} resets the stream instead, which is all HTTP/1.1 can do.
      */

@@ -23,6 +23,17 @@ public enum ProxyFailure {
     ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this API has been disallowed"),
     KEY_EXPIRED(HttpResponseStatus.UNAUTHORIZED, "Key has expired, please renew"),
     KEY_INACTIVE(HttpResponseStatus.FORBIDDEN, "Key is inactive, please renew"),
+    /** {@code use_mutual_tls_auth} on a request that did not come over TLS (Tyk's words; refused at load here). */
+    TLS_NOT_ENABLED(HttpResponseStatus.FORBIDDEN, "TLS not enabled"),
+    /** {@code use_mutual_tls_auth}, and the client presented no certificate. */
+    CLIENT_CERTIFICATE_MISSING(HttpResponseStatus.FORBIDDEN, "Client TLS certificate is required"),
+    /** The client's certificate is listed, or issued by a listed CA, but out of its validity. */
+    CLIENT_CERTIFICATE_EXPIRED(HttpResponseStatus.FORBIDDEN, "Certificate has expired"),
+    /**
+     * The client's certificate is neither listed in {@code client_certificates} nor issued by a CA listed there.
+     * The filter's answer names its fingerprint, as Tyk's does: "Certificate with SHA256 <hex> not allowed".
+     */
+    CLIENT_CERTIFICATE_NOT_ALLOWED(HttpResponseStatus.FORBIDDEN, "Certificate not allowed"),
     /** The key's {@code allowed_urls} on the API do not name this path and method. */
     RESOURCE_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this resource has been disallowed"),
     /** The key's rate limit on the API is spent. */

@@ -88,7 +88,8 @@ public final class Gateway {
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
         this.keys = new KeyStores(config.auth());
-        AuthFilters auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase());
+        AuthFilters auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
+                this.confFile.getParent());
         this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0
                 ? config.auth().controlApiPort() : config.listenPort(), keys.api(() -> System.currentTimeMillis()
                         / 1000));

@@ -118,8 +118,11 @@ final class Listeners {
         ListenerProtocol protocol = config.httpServerOptions().useSsl() ? ListenerProtocol.HTTPS
                 : ListenerProtocol.HTTP;
         ListenerPlan plan = new ListenerPlan(config.listenAddress(), port, protocol, false, List.of());
-        Mapping<String, SslContext> certificates = certificates(plan);
-        Mapping<String, SslContext> sni = certificates == null ? null : certificates::map;
+        // The gateway port's certificates, as they are after each reload.
+        AtomicReference<Mapping<String, SslContext>> gatewayCertificates = bound.values().stream()
+                .filter(l -> l.plan.gatewayPort()).map(BoundListener::certificates).findFirst().orElse(null);
+        Mapping<String, SslContext> sni = gatewayCertificates == null || gatewayCertificates.get() == null ? null
+                : name -> gatewayCertificates.get().map(name);
         ServerBootstrap bootstrap = transport.listener(acceptors, workers).handler(limits.gate(describe(plan)))
                 .childHandler(new HttpListenerInitializer(http, HttpRoutes::empty, sni, service,
                         config.httpServerOptions().enableHttp2()));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.lb.Target;
+import dev.gateway.core.tls.ClientCertificates;
 import dev.gateway.core.tls.PemKeyPair;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,8 +40,7 @@ public final class ConfigLoader {
     public static final Set<String> API_PROTOCOLS = Set.of("", "http", "https", "h2c", "tcp", "tls");
 
     /** Fields that work for tcp and tls APIs but not yet for HTTP ones, which still get the warning. */
-    private static final Set<String> TCP_IMPLEMENTED = Set.of("/pinned_public_keys", "/upstream_certificates",
-            "/use_mutual_tls_auth", "/client_certificates");
+    private static final Set<String> TCP_IMPLEMENTED = Set.of("/pinned_public_keys", "/upstream_certificates");
 
     /** API protocols served by the TCP relay. */
     private static final Set<String> TCP_PROTOCOLS = Set.of("tcp", "tls");
@@ -214,7 +214,8 @@ public final class ConfigLoader {
             log.info("API {} in {} is not active; skipped", api.label(), file);
             return Optional.empty();
         }
-        List<LoadProblem> certificates = checkCertificates(api, tree, file, confDir);
+        List<LoadProblem> certificates = new ArrayList<>(checkCertificates(api, tree, file, confDir));
+        checkClientCertificates(api, file, confDir, certificates);
         problems.addAll(certificates);
         if (!certificates.isEmpty()) {
             return Optional.empty();
@@ -290,6 +291,28 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /**
+     * Reads the {@code client_certificates} of an API that sets {@code use_mutual_tls_auth}, so that an entry that
+     * cannot be used refuses the API at load, named by its pointer, rather than every client later.
+     */
+    private static void checkClientCertificates(ApiDefinition api, String file, Path confDir,
+            List<LoadProblem> out) {
+        if (!api.useMutualTlsAuth()) {
+            return;
+        }
+        if (api.clientCertificates().isEmpty()) {
+            out.add(LoadProblem.error(file, "/client_certificates", api.apiId(),
+                    "use_mutual_tls_auth needs client_certificates to accept"));
+        }
+        for (int i = 0; i < api.clientCertificates().size(); i++) {
+            try {
+                ClientCertificates.read(api.clientCertificates().get(i), confDir);
+            } catch (IOException e) {
+                out.add(LoadProblem.error(file, "/client_certificates/" + i, api.apiId(), e.getMessage()));
+            }
+        }
     }
 
     /** {@code certificate} or {@code certificates}, whichever the definition sets (the last one, as Jackson reads). */

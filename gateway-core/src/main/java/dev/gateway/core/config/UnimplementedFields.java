@@ -17,8 +17,6 @@ final class UnimplementedFields {
             "/proxy/transport/ssl_min_version",
             "/proxy/transport/ssl_max_version",
             "/proxy/transport/proxy_url",
-            "/use_mutual_tls_auth",
-            "/client_certificates",
             "/upstream_certificates",
             "/pinned_public_keys");
 

@@ -60,6 +60,9 @@ final class SnapshotCompiler {
         if (problem == null) {
             problem = sameRoute(loaded, port, family, routeKey);
         }
+        if (problem == null) {
+            problem = mutualTlsWithoutTls(loaded, port, family);
+        }
         if (problem != null) {
             problems.add(problem);
             return;
@@ -126,6 +129,20 @@ final class SnapshotCompiler {
         return LoadProblem.error(loaded.fileName(), noDomain ? "/listen_port" : "/domain", api.apiId(),
                 "port " + port + (noDomain ? " without a domain" : " with domain '" + api.domain() + "'")
                         + " already serves API " + owner);
+    }
+
+    /**
+     * {@code use_mutual_tls_auth} on a port without TLS: Tyk serves such an API and answers each of its requests
+     * 403 "TLS not enabled"; refusing it at load says the same once, where it can be fixed.
+     */
+    private static LoadProblem mutualTlsWithoutTls(LoadedApi loaded, int port, ListenerProtocol family) {
+        ApiDefinition api = loaded.definition();
+        if (!api.useMutualTlsAuth() || family.isTls()) {
+            return null;
+        }
+        return LoadProblem.error(loaded.fileName(), "/use_mutual_tls_auth", api.apiId(), "port " + port
+                + " serves " + family.configName() + " without TLS, so no client can present a certificate; "
+                + "the API is not served (serve it on an https or tls port)");
     }
 
     /** A file and how it gives its id, for the duplicate-id message: the id may come from the file name. */

@@ -11,14 +11,6 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
@@ -141,13 +133,25 @@ public final class TlsContexts {
      */
     public static Mapping<String, SslContext> serverMapping(List<PemKeyPair> certificates, int minVersion,
             boolean http2) throws IOException {
+        return serverMapping(certificates, minVersion, http2, ClientCertificateRequest.NONE);
+    }
+
+    /**
+     * SNI mapping over server certificates, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}, every
+     * context asking for client certificates as {@code clients} says.
+     *
+     * @param certificates at least one; the first is the default for clients that send no or an unknown name
+     * @param minVersion Tyk's code for the lowest TLS version (771 = 1.2, 772 = 1.3)
+     */
+    public static Mapping<String, SslContext> serverMapping(List<PemKeyPair> certificates, int minVersion,
+            boolean http2, ClientCertificateRequest clients) throws IOException {
         if (certificates.isEmpty()) {
             throw new IOException("a TLS listener needs at least one certificate");
         }
         DomainWildcardMappingBuilder<SslContext> builder =
-                new DomainWildcardMappingBuilder<>(server(certificates.get(0), minVersion, http2));
+                new DomainWildcardMappingBuilder<>(server(certificates.get(0), minVersion, http2, clients));
         for (PemKeyPair pair : certificates) {
-            SslContext context = server(pair, minVersion, http2);
+            SslContext context = server(pair, minVersion, http2, clients);
             for (String name : pair.names()) {
                 builder.add(name.toLowerCase(Locale.ROOT), context);
             }
@@ -160,48 +164,34 @@ public final class TlsContexts {
         return server(pair, minVersion, false);
     }
 
-    /**
-     * A server context that requires a client certificate: only the listed certificates are accepted (each is a
-     * trust anchor of its own), as {@code use_mutual_tls_auth} with {@code client_certificates} asks. Unlike
-     * {@link #server(PemKeyPair, int, boolean)} it keeps ticket keys of its own: a resumed session skips the client
-     * certificate check, so a session must not outlive a reload that may have taken its certificate off the list.
-     */
-    public static SslContext serverRequiringClients(PemKeyPair pair, int minVersion, List<Path> clientCertificates)
-            throws IOException {
-        try {
-            List<X509Certificate> allowed = new ArrayList<>();
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (Path file : clientCertificates) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    for (Certificate certificate : factory.generateCertificates(in)) {
-                        allowed.add((X509Certificate) certificate);
-                    }
-                }
-            }
-            return SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
-                    .sslProvider(provider())
-                    .protocols(minVersion >= TYK_TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .trustManager(allowed.toArray(X509Certificate[]::new))
-                    .build();
-        } catch (CertificateException | IllegalArgumentException | SSLException e) {
-            throw new IOException("cannot require client certificates with " + pair.certFile() + ": "
-                    + e.getMessage(), e);
-        }
+    /** One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}; no client certificates. */
+    public static SslContext server(PemKeyPair pair, int minVersion, boolean http2) throws IOException {
+        return server(pair, minVersion, http2, ClientCertificateRequest.NONE);
     }
 
     /**
-     * One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}. Its session tickets are
-     * sealed with {@link SessionTicketKeys}' key for the certificate, so sessions resume across reloads.
+     * One server context, offering ALPN {@code h2} and {@code http/1.1} when {@code http2}, asking clients for
+     * certificates as {@code clients} says. Its session tickets are sealed with {@link SessionTicketKeys}' key for
+     * the certificate, so sessions resume across reloads; except where the handshake itself judges client
+     * certificates ({@code REQUIRE}): a resumed session skips that check, so such a session must not outlive a
+     * reload that may have taken its certificate off the list. (Where a request filter judges them, it does so on
+     * every request, resumed or not.)
      */
-    public static SslContext server(PemKeyPair pair, int minVersion, boolean http2) throws IOException {
+    public static SslContext server(PemKeyPair pair, int minVersion, boolean http2, ClientCertificateRequest clients)
+            throws IOException {
         try {
-            SslContext context = SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
+            SslContextBuilder builder = SslContextBuilder.forServer(pair.certFile().toFile(), pair.keyFile().toFile())
                     .sslProvider(provider())
                     .protocols(minVersion >= TYK_TLS_1_3 ? TLS_1_3_ONLY : TLS_1_2_AND_UP)
                     .applicationProtocolConfig(http2 ? SERVER_ALPN : null)
-                    .build();
-            SessionTicketKeys.apply(context, pair.certFile());
+                    .clientAuth(clients.mode());
+            if (clients.mode() != ClientAuth.NONE) {
+                builder.trustManager(clients.trustManagers());
+            }
+            SslContext context = builder.build();
+            if (clients.mode() != ClientAuth.REQUIRE) {
+                SessionTicketKeys.apply(context, pair.certFile());
+            }
             return context;
         } catch (IllegalArgumentException | SSLException e) {
             throw new IOException("cannot use " + pair.certFile() + " with " + pair.keyFile() + ": "

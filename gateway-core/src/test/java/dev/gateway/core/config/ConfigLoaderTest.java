@@ -998,6 +998,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unreadableClientCertificateIsAnErrorNamingItsEntry() throws Exception {
+        Path conf = conf("{}");
+        Files.copy(TestCerts.caPem(), dir.resolve("ca.pem"));
+        Files.writeString(dir.resolve("empty.pem"), "not a certificate\n");
+        api("m.json", """
+                {"api_id": "m", "use_keyless": true, "protocol": "https", "use_mutual_tls_auth": true,
+                 "client_certificates": ["ca.pem", "missing.pem", "empty.pem"],
+                 "proxy": {"listen_path": "/m/", "target_url": "http://127.0.0.1:9000"}}
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        List<LoadProblem> errors = report.problems().stream().filter(LoadProblem::isError).toList();
+        assertEquals(List.of("/client_certificates/1", "/client_certificates/2"),
+                errors.stream().map(LoadProblem::jsonPath).toList(), errors::toString);
+        assertTrue(errors.get(0).reason().contains("missing.pem does not exist"), errors.get(0).reason());
+        assertTrue(errors.get(1).reason().contains("holds no"), errors.get(1).reason());
+    }
+
+    @Test
+    void mutualTlsWithoutClientCertificatesIsAnError() throws Exception {
+        Path conf = conf("{}");
+        api("m.json", """
+                {"api_id": "m", "use_keyless": true, "protocol": "https", "use_mutual_tls_auth": true,
+                 "proxy": {"listen_path": "/m/", "target_url": "http://127.0.0.1:9000"}}
+                """);
+
+        assertEquals("/client_certificates", onlyError(ConfigLoader.load(conf)).jsonPath());
+    }
+
+    @Test
     void certificateGivenAsOneStringIsNamedWithoutAnIndex() throws Exception {
         Path conf = conf("{}");
         api("s.json", """

@@ -417,6 +417,25 @@ class GatewaySnapshotTest {
         assertEquals(snapshot.config(), ConfigLoader.load(dir.resolve("tyk.conf")).config());
     }
 
+    // --- mutual TLS ---
+
+    @Test
+    void mutualTlsOnACleartextPortIsRefusedNamingTheField() throws Exception {
+        conf("{}");
+        Files.copy(TestCerts.selfSignedPem(), dir.resolve("client.pem"));
+        api("plain.json", http("plain", "/plain/",
+                "\"use_mutual_tls_auth\": true, \"client_certificates\": [\"client.pem\"]"));
+        api("other.json", http("other", "/other/"));
+
+        GatewaySnapshot snapshot = compile();
+
+        assertEquals(List.of("other"), ids(snapshot));
+        LoadProblem error = onlyError(snapshot);
+        assertEquals("plain.json", error.file());
+        assertEquals("/use_mutual_tls_auth", error.jsonPath());
+        assertTrue(error.reason().contains("without TLS"), error.reason());
+    }
+
     // --- helpers ---
 
     private GatewaySnapshot compile() throws Exception {

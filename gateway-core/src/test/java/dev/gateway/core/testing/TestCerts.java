@@ -24,7 +24,9 @@ public final class TestCerts {
             "ca.pem", "ca.key",
             "localhost.pem", "localhost.key",
             "example.pem",
-            "selfsigned.pem", "selfsigned.key");
+            "selfsigned.pem", "selfsigned.key",
+            "client.pem", "client.key",
+            "client-expired.pem", "client-expired.key");
 
     private static Path directory;
 
@@ -75,6 +77,26 @@ public final class TestCerts {
     /** The PKCS#8 key of {@link #selfSignedPem()}, in the same folder. */
     public static Path selfSignedKey() {
         return file("selfsigned.key");
+    }
+
+    /** A client certificate ({@code clientAuth}) signed by the CA; key in {@link #clientKey()}. */
+    public static Path clientPem() {
+        return file("client.pem");
+    }
+
+    /** The PKCS#8 key of {@link #clientPem()}. */
+    public static Path clientKey() {
+        return file("client.key");
+    }
+
+    /** A client certificate signed by the CA that expired on 2021-01-01; key in {@link #expiredClientKey()}. */
+    public static Path expiredClientPem() {
+        return file("client-expired.pem");
+    }
+
+    /** The PKCS#8 key of {@link #expiredClientPem()}. */
+    public static Path expiredClientKey() {
+        return file("client-expired.key");
     }
 
     private static Path file(String name) {

@@ -9,6 +9,7 @@ import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.core.tls.TlsContexts;
+import dev.gateway.core.tls.certificates.ServerCertificates;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.HttpSettings;
@@ -230,9 +231,10 @@ public final class ProxyUnderTest implements AutoCloseable {
                     }
                     HttpRoutes routes = HttpRoutes.compile(plan, snapshot, settings, filters);
                     boolean http2 = report.config().httpServerOptions().enableHttp2();
+                    // The certificates given to https(), asking for client ones as the gateway's ports do.
                     Mapping<String, SslContext> sni = plan.protocol().isTls()
                             ? TlsContexts.serverMapping(certificates, report.config().httpServerOptions().minVersion(),
-                                    http2)
+                                    http2, ServerCertificates.clientRequest(plan, folder))
                             : null;
                     HttpListenerInitializer initializer = new HttpListenerInitializer(proxy, () -> routes, sni,
                             plan.gatewayPort() ? status : null, http2);

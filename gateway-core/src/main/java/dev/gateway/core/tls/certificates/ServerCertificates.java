@@ -8,6 +8,8 @@ import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.snapshot.ListenerProtocol;
+import dev.gateway.core.tls.ClientCertificateRequest;
+import dev.gateway.core.tls.ClientCertificates;
 import dev.gateway.core.tls.PemKeyPair;
 import dev.gateway.core.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
@@ -23,7 +25,8 @@ import java.util.Locale;
 /**
  * The certificates of an HTTPS or TLS listener: on the gateway's own port those of {@code http_server_options}
  * ({@code certificates}, then {@code ssl_certificates}), then on any port the {@code certificates} of the APIs it
- * serves. Relative paths are resolved against the folder of {@code tyk.conf}.
+ * serves; and the client certificates its contexts ask for, where APIs set {@code use_mutual_tls_auth}. Relative
+ * paths are resolved against the folder of {@code tyk.conf}.
  */
 public final class ServerCertificates {
 
@@ -79,13 +82,62 @@ public final class ServerCertificates {
             throw new ConfigException(LoadProblem.error(confFile, "", "", "port " + plan.port()
                     + " serves " + plan.protocol().configName() + " but no certificate is configured for it"));
         }
+        ClientCertificateRequest clients = clientRequest(plan, confDir);
         try {
             // ALPN h2 only where HTTP/2 is served: a tls port relays bytes and offers no application protocol.
             return TlsContexts.serverMapping(pairs, config.httpServerOptions().minVersion(),
-                    plan.protocol().isHttp() && config.httpServerOptions().enableHttp2());
+                    plan.protocol().isHttp() && config.httpServerOptions().enableHttp2(), clients);
         } catch (IOException e) {
             throw new ConfigException(LoadProblem.error(confFile, "", "", reason(e)));
         }
+    }
+
+    /**
+     * How an HTTPS port asks for client certificates, as Tyk decides it for a domain: not at all when no API on it
+     * sets {@code use_mutual_tls_auth}; required, from the union of their {@code client_certificates}, when every
+     * API on it does (a client without an accepted certificate fails the handshake); asked for but not judged when
+     * only some do, so that the others still serve clients without one, and each mTLS API's request filter judges.
+     *
+     * @throws ConfigException naming the {@code client_certificates} entry that cannot be read
+     */
+    public static ClientCertificateRequest clientRequest(ListenerPlan plan, Path confDir) throws ConfigException {
+        List<ClientCertificates> accepted = new ArrayList<>();
+        for (LoadedApi api : plan.apis()) {
+            if (api.definition().useMutualTlsAuth()) {
+                accepted.add(clientCertificates(api, confDir));
+            }
+        }
+        if (accepted.isEmpty()) {
+            return ClientCertificateRequest.NONE;
+        }
+        return accepted.size() == plan.apis().size()
+                ? ClientCertificateRequest.required(ClientCertificates.union(accepted))
+                : ClientCertificateRequest.optional();
+    }
+
+    /**
+     * The client certificates an API with {@code use_mutual_tls_auth} accepts.
+     *
+     * @throws ConfigException naming the entry ({@code /client_certificates/N}) that cannot be read, or the field
+     *     when it lists none
+     */
+    public static ClientCertificates clientCertificates(LoadedApi loaded, Path confDir) throws ConfigException {
+        ApiDefinition api = loaded.definition();
+        List<String> entries = api.clientCertificates();
+        if (entries.isEmpty()) {
+            throw new ConfigException(LoadProblem.error(loaded.fileName(), "/client_certificates", api.apiId(),
+                    "use_mutual_tls_auth needs client_certificates to accept"));
+        }
+        List<ClientCertificates.Entry> read = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                read.add(ClientCertificates.read(entries.get(i), confDir));
+            } catch (IOException e) {
+                throw new ConfigException(LoadProblem.error(loaded.fileName(), "/client_certificates/" + i,
+                        api.apiId(), e.getMessage()));
+            }
+        }
+        return ClientCertificates.of(read);
     }
 
     /**
@@ -99,17 +151,13 @@ public final class ServerCertificates {
         DomainWildcardMappingBuilder<SslContext> builder = null;
         for (LoadedApi loaded : plan.apis()) {
             ApiDefinition api = loaded.definition();
-            List<Path> allowed = api.clientCertificates().stream().map(confDir::resolve).toList();
-            if (api.useMutualTlsAuth() && allowed.isEmpty()) {
-                throw new ConfigException(LoadProblem.error(loaded.fileName(), "/client_certificates", api.apiId(),
-                        "use_mutual_tls_auth needs client_certificates to accept"));
-            }
+            ClientCertificateRequest clients = api.useMutualTlsAuth()
+                    ? ClientCertificateRequest.required(clientCertificates(loaded, confDir))
+                    : ClientCertificateRequest.NONE;
             for (int i = 0; i < api.certificates().size(); i++) {
                 try {
                     PemKeyPair pair = PemKeyPair.fromPath(confDir.resolve(api.certificates().get(i)));
-                    SslContext context = api.useMutualTlsAuth()
-                            ? TlsContexts.serverRequiringClients(pair, minVersion, allowed)
-                            : TlsContexts.server(pair, minVersion);
+                    SslContext context = TlsContexts.server(pair, minVersion, false, clients);
                     if (builder == null) {
                         builder = new DomainWildcardMappingBuilder<>(context);
                     }

@@ -22,7 +22,36 @@ public final class LocalResponses {
 
     /** {@code {"error": "..."}} with the failure's status. */
     public static FullHttpResponse error(ByteBufAllocator alloc, ProxyFailure failure, boolean keepAlive) {
-        return json(alloc, failure.status(), "{\"error\": \"" + failure.message() + "\"}", keepAlive);
+        return error(alloc, failure, failure.message(), keepAlive);
+    }
+
+    /** {@code {"error": "..."}} with the failure's status, in {@code message}'s words. */
+    public static FullHttpResponse error(ByteBufAllocator alloc, ProxyFailure failure, String message,
+            boolean keepAlive) {
+        return json(alloc, failure.status(), "{\"error\": \"" + jsonEscape(message) + "\"}", keepAlive);
+    }
+
+    /** A JSON string's content: quotes, backslashes and control characters escaped. */
+    static String jsonEscape(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != '"' && c != '\\' && c >= 0x20) {
+                if (out != null) {
+                    out.append(c);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append('\\').append(c);
+            }
+        }
+        return out == null ? text : out.toString();
     }
 
     /** A JSON response with {@code Content-Length} and the {@code Connection} header the exchange needs. */

@@ -50,8 +50,14 @@ final class ClientAnswers {
 
     /** The answer to {@code request} for {@code failure}: its protocol's own (a gRPC status), or a JSON error. */
     FullHttpResponse error(HttpRequest request, ProxyFailure failure, boolean keepAlive) {
-        FullHttpResponse reply = request == null ? null : listener.rules().reply(request, failure, ctx.alloc());
-        return reply != null ? reply : LocalResponses.error(ctx.alloc(), failure, keepAlive);
+        return error(request, failure, failure.message(), keepAlive);
+    }
+
+    /** As {@link #error(HttpRequest, ProxyFailure, boolean)}, in {@code message}'s words. */
+    FullHttpResponse error(HttpRequest request, ProxyFailure failure, String message, boolean keepAlive) {
+        FullHttpResponse reply = request == null ? null
+                : listener.rules().reply(request, failure, message, ctx.alloc());
+        return reply != null ? reply : LocalResponses.error(ctx.alloc(), failure, message, keepAlive);
     }
 
     /** Reports the end of an exchange the gateway answered itself: the one place such a report is made. */

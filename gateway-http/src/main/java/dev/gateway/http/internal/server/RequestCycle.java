@@ -171,7 +171,8 @@ final class RequestCycle implements ExchangeClient {
                 return;
             }
             filtered = new FilteredRequest(head, route, ClientAddress.of(ctx.channel()),
-                    ctx.channel().id().asShortText(), routed.target().path(), routed.target().query());
+                    ctx.channel().id().asShortText(), routed.target().path(), routed.target().query(),
+                    listener.scheme().equals("https") ? ClientTls.session(ctx.channel()) : null);
             if (route.filters().isEmpty()) {
                 proceed(route, routed.target(), routed.extendedConnect());
             } else {
@@ -406,16 +407,21 @@ final class RequestCycle implements ExchangeClient {
      * filter's headers in the answer, if any.
      */
     private void refuse(ProxyFailure failure, boolean keepAlive, Route route, HttpHeaders headers) {
+        refuse(failure, failure.message(), keepAlive, route, headers);
+    }
+
+    /** As {@link #refuse(ProxyFailure, boolean, Route, HttpHeaders)}, in {@code message}'s words. */
+    private void refuse(ProxyFailure failure, String message, boolean keepAlive, Route route, HttpHeaders headers) {
         exchange = null;
         this.keepAlive = keepAlive && this.keepAlive;
-        answerOwn(LocalResponses.withHeaders(answers.error(request, failure, this.keepAlive), headers), route,
-                failure);
+        answerOwn(LocalResponses.withHeaders(answers.error(request, failure, message, this.keepAlive), headers),
+                route, failure);
     }
 
     /** A filter refused the current request, or answered it itself. */
     void stop(FilterDecision decision, Route route) {
         if (decision.answer() == null) {
-            refuse(decision.refusal(), keepAlive, route, decision.headers());
+            refuse(decision.refusal(), decision.message(), keepAlive, route, decision.headers());
             return;
         }
         exchange = null;
