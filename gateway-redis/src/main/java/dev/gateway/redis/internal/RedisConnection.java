@@ -3,6 +3,7 @@ package dev.gateway.redis.internal;
 import dev.gateway.core.config.AuthSettings;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
@@ -52,7 +53,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisConnection implements AutoCloseable {
 
-    /** Lettuce's I/O threads: one connection (a socket per cluster master) needs little; two ride out a slow one. */
+    /**
+     * Lettuce's I/O threads, and as many for its timers and events: one connection (a socket per cluster master)
+     * needs little; two ride out a slow one.
+     */
     static final int IO_THREADS = 2;
 
     /**
@@ -96,7 +100,7 @@ public final class RedisConnection implements AutoCloseable {
         Duration timeout = Duration.ofSeconds(storage.timeout());
         ClientResources resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(IO_THREADS)
-                .computationThreadPoolSize(1)
+                .computationThreadPoolSize(IO_THREADS)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(MAX_RECONNECT_DELAY_MS),
                         2, TimeUnit.MILLISECONDS))
                 .build();
@@ -154,7 +158,10 @@ public final class RedisConnection implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE_SIZE)
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build());
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+                // Redis Enterprise's maintenance events, which Lettuce 7 asks every server for (and logs at INFO
+                // on each connect that it got none): no open-source Redis sends them.
+                .maintNotificationsConfig(MaintNotificationsConfig.disabled());
         if (storage.useSsl()) {
             builder.sslOptions(ssl(storage));
         }
