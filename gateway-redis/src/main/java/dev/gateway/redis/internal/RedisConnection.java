@@ -94,18 +94,24 @@ public final class RedisConnection implements AutoCloseable {
     /**
      * Connects, waiting up to {@code timeout} seconds for Redis to answer.
      *
-     * @throws IOException when Redis cannot be reached or refuses the credentials
+     * @throws IOException when Redis cannot be reached or refuses the credentials, an address is not
+     *     {@code host:port}, or a TLS file cannot be read
      */
     public static RedisConnection open(AuthSettings.Storage storage) throws IOException {
         Duration timeout = Duration.ofSeconds(storage.timeout());
+        List<HostPort> nodes;
+        try {
+            nodes = nodes(storage);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        String description = describe(storage, nodes);
         ClientResources resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(IO_THREADS)
                 .computationThreadPoolSize(IO_THREADS)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(MAX_RECONNECT_DELAY_MS),
                         2, TimeUnit.MILLISECONDS))
                 .build();
-        List<HostPort> nodes = nodes(storage);
-        String description = describe(storage, nodes);
         AbstractRedisClient client = null;
         try {
             if (storage.enableCluster()) {
@@ -121,12 +127,19 @@ public final class RedisConnection implements AutoCloseable {
             StatefulRedisConnection<String, byte[]> c = single.connect(CODEC);
             return new RedisConnection(resources, single, c, c.async(), description);
         } catch (RedisException | IllegalArgumentException | IllegalStateException e) {
-            if (client != null) {
-                client.shutdown(Duration.ZERO, timeout);
-            }
-            resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            shutDown(client, resources, timeout);
             throw new IOException("Redis (" + description + ") did not answer: " + rootMessage(e), e);
+        } catch (IOException e) {
+            shutDown(client, resources, timeout);
+            throw e;
         }
+    }
+
+    private static void shutDown(AbstractRedisClient client, ClientResources resources, Duration timeout) {
+        if (client != null) {
+            client.shutdown(Duration.ZERO, timeout);
+        }
+        resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The commands; on a cluster each goes to the master of its key's slot, and SCAN walks every master. */
