@@ -15,6 +15,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions.RefreshTrigger;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * One multiplexed Lettuce connection to the Redis that {@code storage} names, in the topology it names:
  * <ul>
  *   <li><b>Cluster</b> when {@code enable_cluster}: {@code addrs} (or {@code host:port}) seed it, commands go to the
- *       master of their key's slot, and the topology is refreshed on MOVED/ASK, on reconnects and every
+ *       master of their key's slot, and the topology is refreshed on MOVED/ASK, on repeated reconnects, on a
+ *       slot or node it does not know, and every
  *       {@value #TOPOLOGY_REFRESH_SECONDS} s;</li>
  *   <li><b>Sentinel</b> when {@code master_name} is set: {@code addrs} are the sentinels (with
  *       {@code sentinel_password}), asked for the master at every (re)connect, so a failover is followed;</li>
@@ -186,7 +188,9 @@ public final class RedisConnection implements AutoCloseable {
         ClusterClientOptions.Builder builder = options(ClusterClientOptions.builder(), storage, timeout);
         builder.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                 .enablePeriodicRefresh(Duration.ofSeconds(TOPOLOGY_REFRESH_SECONDS))
-                .enableAllAdaptiveRefreshTriggers()
+                .enableAdaptiveRefreshTrigger(RefreshTrigger.MOVED_REDIRECT, RefreshTrigger.ASK_REDIRECT,
+                        RefreshTrigger.PERSISTENT_RECONNECTS, RefreshTrigger.UNCOVERED_SLOT,
+                        RefreshTrigger.UNKNOWN_NODE)
                 .build());
         return builder.build();
     }
