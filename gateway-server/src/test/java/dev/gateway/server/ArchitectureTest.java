@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     /** Every module's package, below {@code dev.gateway}. */
-    private static final List<String> MODULES = List.of("core", "http", "grpc", "ssews", "plugins", "auth",
-            "tcp", "healthcheck", "server");
+    private static final List<String> MODULES = List.of("core", "redis", "http", "grpc", "ssews", "plugins",
+            "auth", "tcp", "healthcheck", "server");
 
     private static final JavaClasses GATEWAY = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -39,6 +39,7 @@ class ArchitectureTest {
     void modulesDependOneWay() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("core").definedBy("dev.gateway.core..")
+                .layer("redis").definedBy("dev.gateway.redis..")
                 .layer("http").definedBy("dev.gateway.http..")
                 .layer("grpc").definedBy("dev.gateway.grpc..")
                 .layer("ssews").definedBy("dev.gateway.ssews..")
@@ -48,6 +49,7 @@ class ArchitectureTest {
                 .layer("healthcheck").definedBy("dev.gateway.healthcheck..")
                 .layer("server").definedBy("dev.gateway.server..")
                 .whereLayer("core").mayNotAccessAnyLayer()
+                .whereLayer("redis").mayOnlyAccessLayers("core")
                 .whereLayer("http").mayOnlyAccessLayers("core")
                 .whereLayer("grpc").mayOnlyAccessLayers("http", "core")
                 .whereLayer("ssews").mayOnlyAccessLayers("http", "core")

@@ -69,15 +69,18 @@ public record AuthSettings(
      * @param masterName a Sentinel master name: {@code addrs} then name the sentinels
      * @param enableCluster {@code addrs} (or host and port) seed a Redis Cluster
      * @param timeout seconds a command may take; 0 means 5
+     * @param tlsMinVersion with {@code use_ssl}: the oldest TLS version offered, {@code "1.2"} (the default, as
+     *     Tyk's) or {@code "1.3"}; Tyk's {@code "1.0"} and {@code "1.1"} are read as 1.2, which the JDK's floor is
+     * @param tlsMaxVersion with {@code use_ssl}: the newest TLS version offered, {@code "1.3"} (the default)
      */
     public record Storage(String type, String host, Integer port, List<String> addrs, String masterName,
             String sentinelPassword, String username, String password, Integer database, boolean enableCluster,
             boolean useSsl, boolean sslInsecureSkipVerify, String caFile, String certFile, String keyFile,
-            Integer timeout) {
+            Integer timeout, String tlsMinVersion, String tlsMaxVersion) {
 
         public static final String REDIS = "redis";
         static final Storage MEMORY = new Storage(null, null, null, null, null, null, null, null, null, false,
-                false, false, null, null, null, null);
+                false, false, null, null, null, null, null, null);
 
         public Storage {
             type = type == null ? "" : type;
@@ -93,6 +96,8 @@ public record AuthSettings(
             certFile = certFile == null ? "" : certFile;
             keyFile = keyFile == null ? "" : keyFile;
             timeout = timeout == null || timeout <= 0 ? 5 : timeout;
+            tlsMinVersion = tlsMinVersion == null || tlsMinVersion.isEmpty() ? "1.2" : tlsMinVersion;
+            tlsMaxVersion = tlsMaxVersion == null || tlsMaxVersion.isEmpty() ? "1.3" : tlsMaxVersion;
         }
 
         public boolean isRedis() {

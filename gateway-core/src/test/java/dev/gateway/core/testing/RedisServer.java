@@ -4,41 +4,62 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A real {@code redis-server} process on a free port, without persistence; {@code bin/test} installs it. */
+/**
+ * A real {@code redis-server} process on a free port, without persistence; {@code bin/test} installs it. It can be
+ * killed and started again on the same port (a Redis outage), and run as a sentinel.
+ */
 public final class RedisServer implements AutoCloseable {
 
-    private final Process process;
+    private final List<String> command;
+    private final Path log;
     private final int port;
+    private volatile Process process;
 
-    private RedisServer(Process process, int port) {
-        this.process = process;
+    private RedisServer(List<String> command, Path log, int port) {
+        this.command = List.copyOf(command);
+        this.log = log;
         this.port = port;
     }
 
     /** Starts one and waits until it accepts connections; {@code extraArgs} are more {@code --option value}s. */
     public static RedisServer start(Path dir, String... extraArgs) throws IOException, InterruptedException {
-        int port = Ports.freePort();
+        return startOn(dir, Ports.freePort(), extraArgs);
+    }
+
+    /** As {@link #start}, on {@code port}. */
+    public static RedisServer startOn(Path dir, int port, String... extraArgs) throws IOException,
+            InterruptedException {
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind",
-                "127.0.0.1", "--save", "", "--appendonly", "no"));
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
         command.addAll(List.of(extraArgs));
-        Process process;
+        return launch(new RedisServer(command, dir.resolve("redis-" + port + ".log"), port));
+    }
+
+    /**
+     * A sentinel on a free port ({@code redis-server <file> --sentinel}), configured by {@code configLines} (such as
+     * {@code sentinel monitor mymaster 127.0.0.1 6379 1}); the file is written into {@code dir}, where the sentinel
+     * rewrites it as it learns.
+     */
+    public static RedisServer sentinel(Path dir, String... configLines) throws IOException, InterruptedException {
+        int port = Ports.freePort();
+        Path conf = dir.resolve("sentinel-" + port + ".conf");
+        List<String> lines = new ArrayList<>(List.of("port " + port, "bind 127.0.0.1", "dir " + dir));
+        lines.addAll(List.of(configLines));
+        Files.write(conf, lines);
+        return launch(new RedisServer(List.of("redis-server", conf.toString(), "--sentinel"),
+                dir.resolve("sentinel-" + port + ".log"), port));
+    }
+
+    private static RedisServer launch(RedisServer server) throws IOException, InterruptedException {
         try {
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
-                    .start();
-        } catch (IOException e) {
-            throw new AssertionError("redis-server is not installed (bin/test installs it): " + e.getMessage(), e);
-        }
-        RedisServer server = new RedisServer(process, port);
-        try {
-            awaitListening(port, process);
-        } catch (AssertionError | InterruptedException e) {
+            server.startProcess();
+        } catch (AssertionError | InterruptedException | IOException e) {
             server.close();
             throw e;
         }
@@ -47,6 +68,33 @@ public final class RedisServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** Kills the server at once (SIGKILL), as a crash would, and waits until it is gone. */
+    public void kill() throws InterruptedException {
+        Process running = process;
+        if (running != null) {
+            running.destroyForcibly();
+            running.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts the killed server again on the same port, with the same options, and waits until it listens. */
+    public void restart() throws IOException, InterruptedException {
+        kill();
+        startProcess();
+    }
+
+    private void startProcess() throws IOException, InterruptedException {
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new AssertionError("redis-server is not installed (bin/test installs it): " + e.getMessage(), e);
+        }
+        awaitListening(port, process);
     }
 
     /** Waits until a started server accepts connections, failing if it exits first. */
@@ -65,7 +113,13 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
-        process.waitFor(5, TimeUnit.SECONDS);
+        Process running = process;
+        if (running != null) {
+            running.destroy();
+            if (!running.waitFor(5, TimeUnit.SECONDS)) {
+                running.destroyForcibly();
+                running.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
     }
 }

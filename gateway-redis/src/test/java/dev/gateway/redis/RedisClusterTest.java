@@ -1,0 +1,109 @@
+package dev.gateway.redis;
+
+import static dev.gateway.redis.RedisSentinelTest.await;
+import static dev.gateway.redis.RedisSentinelTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.core.keys.KeyStore;
+import dev.gateway.core.keys.LimitStore;
+import dev.gateway.core.keys.Session;
+import dev.gateway.core.testing.Closer;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.core.testing.RedisServer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three masters on loopback made into a cluster by {@code redis-cli --cluster create}. */
+class RedisClusterTest {
+
+    @RegisterExtension
+    final Closer closer = new Closer();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sessionsSpreadOverEveryMasterAndListSeesThemAll() throws Exception {
+        List<RedisServer> masters = cluster();
+        RedisStorage redis = closer.later(RedisStorage.connect(StorageConf.read(dir, "{\"type\": \"redis\", "
+                + "\"addrs\": [\"127.0.0.1:" + masters.get(0).port() + "\"], \"enable_cluster\": true, "
+                + "\"timeout\": 2}")));
+        KeyStore keys = redis.keyStore();
+
+        Set<String> written = new HashSet<>();
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            written.add("apikey-" + i);
+            puts.add(keys.put("apikey-" + i, Session.empty()).toCompletableFuture());
+        }
+        CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+
+        for (RedisServer master : masters) {
+            try (RawRedis raw = new RawRedis(master.port())) {
+                assertTrue(raw.sync().dbsize() > 50, "each master holds its share of the slots' keys");
+            }
+        }
+        List<String> listed = await(keys.list());
+        assertEquals(written.size(), listed.size());
+        assertEquals(written, new HashSet<>(listed));
+        assertTrue(await(keys.get("apikey-299")) != null);
+    }
+
+    @Test
+    void limitsCountOnTheMasterOfTheirKey() throws Exception {
+        List<RedisServer> masters = cluster();
+        RedisStorage redis = closer.later(RedisStorage.connect(StorageConf.read(dir, "{\"type\": \"redis\", "
+                + "\"addrs\": [\"127.0.0.1:" + masters.get(1).port() + "\", \"127.0.0.1:" + masters.get(2).port()
+                + "\"], \"enable_cluster\": true}")));
+
+        for (boolean fixedWindow : new boolean[] {false, true}) {
+            LimitStore limits = redis.limitStore(fixedWindow);
+            for (int key = 0; key < 20; key++) {
+                for (int i = 0; i < 3; i++) {
+                    assertTrue(await(limits.spendRate("rate-limit-" + fixedWindow + key, 3, 60)).allowed());
+                }
+                assertFalse(await(limits.spendRate("rate-limit-" + fixedWindow + key, 3, 60)).allowed());
+            }
+        }
+        for (int key = 0; key < 20; key++) {
+            assertTrue(await(redis.limitStore(false).spendQuota("quota-" + key, 1, 60)).allowed());
+            assertFalse(await(redis.limitStore(false).spendQuota("quota-" + key, 1, 60)).allowed());
+        }
+    }
+
+    private List<RedisServer> cluster() throws Exception {
+        List<RedisServer> masters = new ArrayList<>();
+        List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        for (int i = 0; i < 3; i++) {
+            int port = Ports.freePort();
+            masters.add(closer.later(RedisServer.startOn(dir, port, "--cluster-enabled", "yes",
+                    "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-port",
+                    String.valueOf(Ports.freePort()))));
+            command.add("127.0.0.1:" + port);
+        }
+        command.add("--cluster-yes");
+        Process create = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("cluster-create.log").toFile()).start();
+        assertTrue(create.waitFor(60, TimeUnit.SECONDS), "redis-cli --cluster create did not finish");
+        assertEquals(0, create.exitValue(), "redis-cli --cluster create failed: see cluster-create.log");
+        for (RedisServer master : masters) {
+            try (RawRedis raw = new RawRedis(master.port())) {
+                awaitTrue(() -> {
+                    String info = raw.sync().clusterInfo();
+                    return info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3");
+                }, 20, "the cluster formed");
+            }
+        }
+        return masters;
+    }
+}
