@@ -68,7 +68,9 @@ public final class Gateway {
 
     /** {@code gatewayPortOverride}: the port to bind instead of {@code listen_port}, or -1 (see {@code start}). */
     private Gateway(Path confFile, GatewayConfig config, Transport transport, int gatewayPortOverride)
-            throws SSLException {
+            throws SSLException, ConfigException {
+        // First, so that a Redis that cannot be reached leaves no event loop behind.
+        this.keys = KeyStores.open(config.auth());
         this.confFile = confFile.toAbsolutePath();
         this.config = config;
         this.transport = transport;
@@ -87,7 +89,6 @@ public final class Gateway {
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
-        this.keys = new KeyStores(config.auth());
         AuthFilters auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
                 this.confFile.getParent());
         this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0

@@ -1,29 +1,63 @@
 package dev.gateway.server;
 
 import dev.gateway.core.config.AuthSettings;
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.LoadProblem;
+import dev.gateway.core.keys.CachingKeyStore;
 import dev.gateway.core.keys.KeyHashing;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.MemoryKeyStore;
 import dev.gateway.core.keys.MemoryLimitStore;
 import dev.gateway.core.keys.Session;
+import dev.gateway.redis.RedisStorage;
 import dev.gateway.server.control.KeysApi;
+import java.io.IOException;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where the gateway keeps keys and counts their limits, as {@code tyk.conf}'s {@code storage} says: in this process
- * (the default, for one gateway).
+ * (the default, for one gateway), or in Redis ({@code "type": "redis"}), shared with every gateway on it, Tyk's
+ * among them. Sessions read from Redis are kept a few seconds ({@link CachingKeyStore}), so Redis is not asked on
+ * every request.
  */
 final class KeyStores implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(KeyStores.class);
+
     private final AuthSettings settings;
+    private final RedisStorage redis;
     private final KeyStore sessions;
     private final LimitStore limits;
 
-    KeyStores(AuthSettings settings) {
+    private KeyStores(AuthSettings settings, RedisStorage redis, KeyStore sessions, LimitStore limits) {
         this.settings = settings;
-        this.sessions = new MemoryKeyStore();
-        this.limits = new MemoryLimitStore();
+        this.redis = redis;
+        this.sessions = sessions;
+        this.limits = limits;
+    }
+
+    /**
+     * The stores {@code settings} ask for; Redis is connected before this returns.
+     *
+     * @throws ConfigException when Redis is configured and cannot be reached at start
+     */
+    static KeyStores open(AuthSettings settings) throws ConfigException {
+        if (!settings.storage().isRedis()) {
+            return new KeyStores(settings, null, new MemoryKeyStore(), new MemoryLimitStore());
+        }
+        RedisStorage redis;
+        try {
+            redis = RedisStorage.connect(settings.storage());
+        } catch (IOException e) {
+            throw new ConfigException(LoadProblem.error("tyk.conf", "/storage", "", e.getMessage()));
+        }
+        log.info("keys and limits in {}; {} rate limiter", redis.description(),
+                settings.enableFixedWindowRateLimiter() ? "fixed-window" : "sliding-log");
+        return new KeyStores(settings, redis, new CachingKeyStore(redis.keyStore()),
+                redis.limitStore(settings.enableFixedWindowRateLimiter()));
     }
 
     KeyStore sessions() {
@@ -48,5 +82,8 @@ final class KeyStores implements AutoCloseable {
 
     @Override
     public void close() {
+        if (redis != null) {
+            redis.close();
+        }
     }
 }

@@ -1,0 +1,140 @@
+package dev.gateway.server;
+
+import static dev.gateway.server.AuthGatewayTest.admin;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two gateways sharing one real redis-server, as a fleet does: a key made through one works on the other, a rate
+ * limit and a quota hold for both together, a key Tyk wrote is honoured, and a Redis that goes away fails requests
+ * that need it closed (503) while keyless APIs serve on, then serves again by itself when Redis is back.
+ */
+class AuthRedisTest extends GatewayFixture {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private RedisServer redis;
+    private Gateway first;
+    private Gateway second;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = closer.later(RedisServer.start(Files.createDirectories(dir.resolve("redis"))));
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.put("secret", AuthGatewayTest.SECRET);
+        conf.putObject("storage").put("type", "redis").put("host", "127.0.0.1").put("port", redis.port())
+                .put("timeout", 1);
+        ObjectNode keyed = ConfFolder.api("keyed", "/keyed/", upstream.url("/"));
+        keyed.put("use_keyless", false);
+        folder.writeConf(conf).writeApi("keyed.json", keyed)
+                .writeApi("open.json", ConfFolder.api("open", "/open/", upstream.url("/")));
+        first = startGateway(folder.conf);
+        second = startGateway(folder.conf);
+    }
+
+    private int get(Gateway gateway, String path, String key) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.gatewayPort()
+                + path));
+        if (key != null) {
+            request.header("Authorization", key);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static String session(String extra) {
+        return "{\"access_rights\": {\"keyed\": {\"api_id\": \"keyed\", \"versions\": [\"Default\"]}}" + extra + "}";
+    }
+
+    @Test
+    void aKeyMadeOnOneGatewayOpensTheOtherAndItsLimitsAreShared() throws Exception {
+        assertEquals(200, admin(first.gatewayPort(), "POST", "/tyk/keys/shared-key", session("")).statusCode());
+        assertEquals(200, get(second, "/keyed/x", "shared-key"));
+
+        admin(first.gatewayPort(), "POST", "/tyk/keys/rated-key", session(", \"rate\": 10, \"per\": 1"));
+        int allowed = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < 30; i++) {
+            allowed += get(i % 2 == 0 ? first : second, "/keyed/x", "rated-key") == 200 ? 1 : 0;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // The sliding log: at most 10 in any second, both gateways together.
+        assertTrue(allowed >= 10 && allowed <= 10 * Math.ceil(seconds + 1e-9), allowed + " in " + seconds + " s");
+        if (seconds < 1) {
+            assertEquals(10, allowed, "within one window, exactly the rate");
+        }
+
+        admin(second.gatewayPort(), "POST", "/tyk/keys/quota-key", session(", \"quota_max\": 5,"
+                + " \"quota_renewal_rate\": 3600"));
+        int served = 0;
+        for (int i = 0; i < 8; i++) {
+            served += get(i % 2 == 0 ? first : second, "/keyed/x", "quota-key") == 200 ? 1 : 0;
+        }
+        assertEquals(5, served, "one quota for both gateways");
+    }
+
+    @Test
+    void aKeyTykWroteIsHonoured() throws Exception {
+        // A session as Tyk's documentation shows one, written straight into Redis under Tyk's name for the key
+        // (hash_keys off): apikey-<key>.
+        String tykSession = """
+                {"last_check": 0, "allowance": 1000, "rate": 1000, "per": 1, "throttle_interval": 0,
+                 "throttle_retry_limit": 0, "expires": 0, "quota_max": -1, "quota_renews": 1449051461,
+                 "quota_remaining": -1, "quota_renewal_rate": 60,
+                 "access_rights": {"keyed": {"api_name": "keyed", "api_id": "keyed", "versions": ["Default"],
+                   "allowed_urls": [], "limit": null}},
+                 "org_id": "", "oauth_client_id": "", "basic_auth_data": {"password": "", "hash_type": ""},
+                 "hmac_enabled": false, "hmac_string": "", "is_inactive": false, "apply_policy_id": "",
+                 "apply_policies": [], "monitor": {"trigger_limits": null}, "meta_data": {}, "tags": [],
+                 "alias": "tyk-user"}""";
+        RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().set("apikey-written-by-tyk", tykSession);
+        } finally {
+            client.shutdown();
+        }
+        assertEquals(200, get(first, "/keyed/x", "written-by-tyk"));
+        assertEquals(200, get(second, "/keyed/x", "written-by-tyk"));
+    }
+
+    @Test
+    void aRedisThatGoesAwayFailsClosedThenServesAgain() throws Exception {
+        admin(first.gatewayPort(), "POST", "/tyk/keys/steady-key", session(""));
+        assertEquals(200, get(first, "/keyed/x", "steady-key"));
+        redis.kill();
+        // The session cache may still answer for a few seconds; a key it has never seen needs Redis at once.
+        assertEquals(503, get(second, "/keyed/x", "steady-key"));
+        assertEquals(200, get(first, "/open/x", null), "keyless APIs serve on");
+        assertEquals(200, get(second, "/open/x", null));
+        log.awaitLogged(Level.WARN, "api=keyed", "the key store did not answer");
+
+        redis.restart();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        int status;
+        do {
+            status = get(second, "/keyed/x", "steady-key");
+        } while (status == 503 && System.nanoTime() < deadline && sleepBriefly());
+        // A Redis killed without persistence comes back empty: the key is unknown now, not unavailable.
+        assertEquals(403, status, "Redis answers again");
+        assertEquals(200, admin(second.gatewayPort(), "POST", "/tyk/keys/steady-key", session("")).statusCode());
+        assertEquals(200, get(first, "/keyed/x", "steady-key"), "served again once Redis was back");
+    }
+
+    private static boolean sleepBriefly() throws InterruptedException {
+        Thread.sleep(100); // polling for a reconnect that has no event to wait on
+        return true;
+    }
+}
