@@ -133,6 +133,26 @@ class AuthGatewayTest extends GatewayFixture {
     }
 
     @Test
+    void hashedKeysInTyksTokenFormat() throws Exception {
+        Gateway gateway = start(tyk -> tyk.put("hash_keys", true).put("hash_key_function", "murmur64"));
+        int port = gateway.gatewayPort();
+        JsonNode created = json(admin(port, "POST", "/tyk/keys/create", session("").replace("\"org_id\": \"\"",
+                "\"org_id\": \"org1\"")));
+        String key = created.get("key").asText();
+        String decoded = new String(java.util.Base64.getDecoder().decode(key), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(decoded.startsWith("{\"org\":\"org1\",\"id\":\"") && decoded.endsWith("\",\"h\":\"murmur64\"}"),
+                decoded);
+        String hash = created.get("key_hash").asText();
+        assertEquals(16, hash.length(), "murmur64, as the token's h field says: " + hash);
+        assertEquals(200, send(http1, port, "GET", "/keyed/x", null, "Authorization", key).statusCode());
+        assertEquals(200, admin(port, "GET", "/tyk/keys/" + hash + "?hashed=1", null).statusCode());
+        HttpResponse<String> listing = admin(port, "GET", "/tyk/keys", null);
+        assertEquals(404, listing.statusCode());
+        assertEquals("Hashed key listing is disabled in config (enable_hashed_keys_listing)",
+                json(listing).get("message").asText());
+    }
+
+    @Test
     void theSecretIsRequiredAndComparedExactly() throws Exception {
         Gateway gateway = start(tyk -> { });
         int port = gateway.gatewayPort();
