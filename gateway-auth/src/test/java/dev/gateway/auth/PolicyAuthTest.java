@@ -59,7 +59,7 @@ class PolicyAuthTest {
         assertEquals(List.of(), problems);
 
         upstream = TestUpstream.start("up");
-        AuthFilters auth = new AuthFilters(store, true, false, policies::get);
+        AuthFilters auth = new AuthFilters(store, AuthSettings.defaults(), false, policies::get);
         gateway = ProxyUnderTest.builder(dir)
                 .conf(c -> c.http("enable_http2", true))
                 .api(TykApi.keyless("api", "/api", upstream.url()))
@@ -79,7 +79,7 @@ class PolicyAuthTest {
     }
 
     private void put(String key, String session) {
-        store.put(KeyHashing.redisKey(key, true), Session.parse(session.getBytes(StandardCharsets.UTF_8)));
+        store.put(KeyHashing.redisKey(key, false), Session.parse(session.getBytes(StandardCharsets.UTF_8)));
     }
 
     private HttpResponse<String> get(TokenAuthTest.Version version, String path, String key) throws Exception {

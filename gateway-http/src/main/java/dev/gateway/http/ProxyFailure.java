@@ -25,6 +25,19 @@ public enum ProxyFailure {
     KEY_INACTIVE(HttpResponseStatus.FORBIDDEN, "Key is inactive, please renew"),
     /** The key's {@code allowed_urls} on the API do not name this path and method. */
     RESOURCE_DENIED(HttpResponseStatus.FORBIDDEN, "Access to this resource has been disallowed"),
+    /** Basic auth: the credentials are not two words (scheme and data) split by one space. */
+    BASIC_AUTH_MALFORMED(HttpResponseStatus.BAD_REQUEST,
+            "Attempted access with malformed header, header not in basic auth format"),
+    /** Basic auth: the credentials are not padded standard base64. */
+    BASIC_AUTH_NOT_ENCODED(HttpResponseStatus.BAD_REQUEST,
+            "Attempted access with malformed header, auth data not encoded correctly"),
+    /** Basic auth: the decoded credentials are not exactly one {@code user:password} pair. */
+    BASIC_AUTH_NOT_A_PAIR(HttpResponseStatus.BAD_REQUEST,
+            "Attempted access with malformed header, values not in basic auth format"),
+    /** Basic auth: no such user, or the wrong password. */
+    USER_NOT_AUTHORISED(HttpResponseStatus.UNAUTHORIZED, "User not authorised"),
+    /** Basic auth: more bcrypt checks are waiting than the gateway allows; the client may try again. */
+    PASSWORD_CHECKS_BUSY(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many password checks waiting"),
     /** The key store did not answer: requests that need it fail closed. */
     KEY_STORE_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "key store unavailable"),
     /** An {@code ip_whitelist} without the client, or an {@code ip_blacklist} with it. */

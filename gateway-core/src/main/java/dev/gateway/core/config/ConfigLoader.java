@@ -238,6 +238,11 @@ public final class ConfigLoader {
             validateTcpApi(api, file, out);
             return;
         }
+        if (!api.useKeyless() && api.useBasicAuth() && api.basicAuth().extractFromBody()) {
+            out.add(LoadProblem.error(file, "/basic_auth/extract_from_body", id, "reading basic-auth credentials from"
+                    + " the request body is not supported (request filters do not see the body); refusing the API"
+                    + " rather than serving it with different authentication"));
+        }
         if (!api.useKeyless()) {
             out.add(LoadProblem.error(file, "/use_keyless", id,
                     "only keyless APIs are served until authentication is implemented; refusing to serve this API"
