@@ -16,7 +16,8 @@ class GrpcStatusTest {
     @Test
     void basicAuthRefusalsAreUnauthenticatedAndABusyCheckUnavailable() {
         for (ProxyFailure failure : new ProxyFailure[] {ProxyFailure.USER_NOT_AUTHORISED,
-                ProxyFailure.BASIC_AUTH_MALFORMED, ProxyFailure.BASIC_AUTH_NOT_ENCODED, ProxyFailure.BASIC_AUTH_NOT_A_PAIR}) {
+                ProxyFailure.BASIC_AUTH_MALFORMED, ProxyFailure.BASIC_AUTH_NOT_ENCODED,
+                ProxyFailure.BASIC_AUTH_NOT_A_PAIR}) {
             assertEquals(GrpcStatus.UNAUTHENTICATED, GrpcStatus.of(failure), failure.name());
         }
         assertEquals(GrpcStatus.UNAVAILABLE, GrpcStatus.of(ProxyFailure.PASSWORD_CHECKS_BUSY));

@@ -149,7 +149,8 @@ class PolicyLoaderTest {
 
     @Test
     void graphQlRightsEarnAWarning() throws Exception {
-        write("p/a.json", "{\"id\": \"g\", \"access_rights\": {\"api\": {\"restricted_types\": [{\"name\": \"X\"}]}}}");
+        write("p/a.json", "{\"id\": \"g\", \"access_rights\": {\"api\": {\"restricted_types\":"
+                + " [{\"name\": \"X\"}]}}}");
 
         assertTrue(load("", "p", "").containsKey("g"));
         assertEquals("/access_rights/api/restricted_types", problems.get(0).jsonPath());
