@@ -4,16 +4,12 @@ import dev.gateway.core.config.AuthSettings;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.keys.CachingKeyStore;
-import dev.gateway.core.keys.KeyHashing;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.MemoryKeyStore;
 import dev.gateway.core.keys.MemoryLimitStore;
-import dev.gateway.core.keys.Session;
 import dev.gateway.redis.RedisStorage;
-import dev.gateway.server.control.KeysApi;
 import java.io.IOException;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +23,11 @@ final class KeyStores implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyStores.class);
 
-    private final AuthSettings settings;
     private final RedisStorage redis;
     private final KeyStore sessions;
     private final LimitStore limits;
 
-    private KeyStores(AuthSettings settings, RedisStorage redis, KeyStore sessions, LimitStore limits) {
-        this.settings = settings;
+    private KeyStores(RedisStorage redis, KeyStore sessions, LimitStore limits) {
         this.redis = redis;
         this.sessions = sessions;
         this.limits = limits;
@@ -46,7 +40,7 @@ final class KeyStores implements AutoCloseable {
      */
     static KeyStores open(AuthSettings settings) throws ConfigException {
         if (!settings.storage().isRedis()) {
-            return new KeyStores(settings, null, new MemoryKeyStore(), new MemoryLimitStore());
+            return new KeyStores(null, new MemoryKeyStore(), new MemoryLimitStore());
         }
         RedisStorage redis;
         try {
@@ -56,7 +50,7 @@ final class KeyStores implements AutoCloseable {
         }
         log.info("keys and limits in {}; {} rate limiter", redis.description(),
                 settings.enableFixedWindowRateLimiter() ? "fixed-window" : "sliding-log");
-        return new KeyStores(settings, redis, new CachingKeyStore(redis.keyStore()),
+        return new KeyStores(redis, new CachingKeyStore(redis.keyStore()),
                 redis.limitStore(settings.enableFixedWindowRateLimiter()));
     }
 
@@ -66,18 +60,6 @@ final class KeyStores implements AutoCloseable {
 
     LimitStore limits() {
         return limits;
-    }
-
-    /** The key endpoints of the control API over these stores. */
-    KeysApi api(LongSupplier epochSeconds) {
-        return new KeysApi(sessions, limits, settings, session -> session, this::hashPassword, epochSeconds);
-    }
-
-    /** A new basic-auth password as {@code basic_auth_hash_key_function} asks; sha256 until bcrypt lands. */
-    private Session.BasicAuthData hashPassword(String password) {
-        String algorithm = settings.basicAuthHashKeyFunction().isEmpty() ? KeyHashing.SHA256
-                : settings.basicAuthHashKeyFunction();
-        return new Session.BasicAuthData(KeyHashing.hash(password, algorithm), algorithm);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.gateway.auth.internal;
 
 import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.config.Policy;
 import dev.gateway.core.keys.KeyHashing;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.Session;
@@ -9,16 +10,19 @@ import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.RequestFilter;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tyk's token authentication ({@code AuthKey}): the key the request carries ({@link TokenSource}) is looked up in
- * the store under Tyk's name for it, and its session kept on the request ({@link SessionKey#SESSION}) for the checks
- * that follow. No key: 401 "Authorization field missing". An unknown key, or one shorter than Tyk's minimum of
- * three characters: 403 "Access to this API has been disallowed". A store that cannot answer: 503, failing closed.
- * Log lines name a key only by a short hash, never the key.
+ * the store under Tyk's name for it, the policies it names are applied ({@link PolicyApplier}), and its session kept
+ * on the request ({@link SessionKey#SESSION}) for the checks that follow. No key: 401 "Authorization field missing".
+ * An unknown key, one shorter than Tyk's minimum of three characters, or one whose policies cannot be applied: 403
+ * "Access to this API has been disallowed". A store that cannot answer: 503, failing closed. Log lines name a key
+ * only by a short hash, never the key.
  */
 public final class TokenAuthFilter implements RequestFilter {
 
@@ -30,11 +34,15 @@ public final class TokenAuthFilter implements RequestFilter {
     private final TokenSource source;
     private final KeyStore store;
     private final boolean hashKeys;
+    private final Supplier<Map<String, Policy>> policies;
 
-    public TokenAuthFilter(ApiDefinition api, KeyStore store, boolean hashKeys) {
+    /** @param policies the policies loaded now, asked on every request so that a reload is seen at once */
+    public TokenAuthFilter(ApiDefinition api, KeyStore store, boolean hashKeys,
+            Supplier<Map<String, Policy>> policies) {
         this.source = TokenSource.of(api.tokenAuth());
         this.store = store;
         this.hashKeys = hashKeys;
+        this.policies = policies;
     }
 
     @Override
@@ -47,28 +55,33 @@ public final class TokenAuthFilter implements RequestFilter {
             return FilterDecision.refuse(ProxyFailure.AUTH_FIELD_MISSING);
         }
         if (key.length() < MIN_TOKEN_LENGTH) {
-            return unknown(request, key);
+            return unknown(request, key, "unknown key");
         }
         CompletionStage<FilterDecision> decided = store.get(KeyHashing.redisKey(key, hashKeys)).handle(
                 (session, failure) -> failure != null ? unavailable(request, failure)
-                        : session == null ? unknown(request, key) : found(request, key, session));
+                        : session == null ? unknown(request, key, "unknown key") : found(request, key, session));
         return FilterDecision.later(decided);
     }
 
-    private static FilterDecision found(FilteredRequest request, String key, Session session) {
+    private FilterDecision found(FilteredRequest request, String key, Session session) {
+        try {
+            new PolicyApplier(policies.get(), request.route().api().orgId()).apply(session);
+        } catch (PolicyApplier.Refused e) {
+            return unknown(request, key, e.getMessage());
+        }
         request.set(SessionKey.SESSION, session);
         request.set(SessionKey.KEY, key);
         return FilterDecision.proceed();
     }
 
-    private static FilterDecision unknown(FilteredRequest request, String key) {
+    private static FilterDecision unknown(FilteredRequest request, String key, String why) {
         ClientErrorLog.info(log, request.route().api().listenPort(),
-                "api={} client={} conn={} {} {} refused: unknown key {}", request.route().apiId(), request.client(),
-                request.connectionId(), request.head().method(), request.path(), KeyHashing.forLog(key));
+                "api={} client={} conn={} {} {} refused: {} {}", request.route().apiId(), request.client(),
+                request.connectionId(), request.head().method(), request.path(), why, KeyHashing.forLog(key));
         return FilterDecision.refuse(ProxyFailure.ACCESS_DENIED);
     }
 
-    private static FilterDecision unavailable(FilteredRequest request, Throwable failure) {
+    static FilterDecision unavailable(FilteredRequest request, Throwable failure) {
         ClientErrorLog.warn(log, request.route().api().listenPort(),
                 "api={} client={} conn={} the key store did not answer: {}", request.route().apiId(),
                 request.client(), request.connectionId(), failure.toString());

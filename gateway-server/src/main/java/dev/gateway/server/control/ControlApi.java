@@ -7,7 +7,9 @@ import dev.gateway.http.LocalService;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,15 +31,18 @@ public final class ControlApi implements LocalService {
     private final byte[] secret;
     private final int port;
     private final KeysApi keys;
+    private final Executor executor;
 
     /**
      * @param secret {@code tyk.conf}'s {@code secret}; empty turns the API off
      * @param port the port it is served on, for the rate of its log lines
+     * @param executor where calls run, off the event loops: bcrypt and file writes take their time
      */
-    public ControlApi(String secret, int port, KeysApi keys) {
+    public ControlApi(String secret, int port, KeysApi keys, Executor executor) {
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.port = port;
         this.keys = keys;
+        this.executor = executor;
         if (secret.isEmpty()) {
             log.warn("tyk.conf sets no secret: the control API (/tyk/...) is off");
         }
@@ -59,6 +64,10 @@ public final class ControlApi implements LocalService {
                     + " or missing key", request.client(), request.connectionId(), request.method(), request.path());
             return Replies.errorNow(HttpResponseStatus.FORBIDDEN, BAD_SECRET);
         }
+        return CompletableFuture.supplyAsync(() -> route(request), executor).thenCompose(answer -> answer);
+    }
+
+    private CompletionStage<FilterDecision.Answer> route(LocalRequest request) {
         String rest = request.path().length() <= PREFIX.length() ? "" : request.path().substring(PREFIX.length());
         int slash = rest.indexOf('/');
         String section = slash < 0 ? rest : rest.substring(0, slash);
