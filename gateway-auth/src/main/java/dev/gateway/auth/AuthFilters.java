@@ -14,6 +14,7 @@ import dev.gateway.auth.internal.UrlAccessFilter;
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.AuthSettings;
 import dev.gateway.core.config.Policy;
+import dev.gateway.core.keys.KeyLookup;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.MemoryLimitStore;
@@ -49,7 +50,7 @@ public final class AuthFilters implements AutoCloseable {
 
     private static final LongSupplier EPOCH_SECONDS = () -> System.currentTimeMillis() / 1000;
 
-    private final KeyStore store;
+    private final KeyLookup keys;
     private final LimitStore limits;
     private final AuthSettings settings;
     private final Supplier<Map<String, Policy>> policies;
@@ -70,7 +71,7 @@ public final class AuthFilters implements AutoCloseable {
             Path confDir, Supplier<Map<String, Policy>> policies) {
         this.confDir = confDir;
         this.policies = policies;
-        this.store = store;
+        this.keys = new KeyLookup(store, settings.hashKeys(), settings.hashKeyFunction());
         this.limits = limits;
         this.settings = settings;
         this.urls = new UrlAccessFilter(ignoreEndpointCase);
@@ -138,11 +139,12 @@ public final class AuthFilters implements AutoCloseable {
     }
 
     private RequestFilter tokenAuthFilter(ApiDefinition api) {
-        return new TokenAuthFilter(api, store, settings.hashKeys(), policies);
+        return new TokenAuthFilter(api, keys, settings.minTokenLength(), policies);
     }
 
     private RequestFilter basicAuthFilter(ApiDefinition api) {
-        return new BasicAuthFilter(api, store, settings.hashKeys(), settings.hashKeyFunction(), policies, passwords);
+        return new BasicAuthFilter(api, keys, settings.minTokenLength(), settings.hashKeyFunction(), policies,
+                passwords);
     }
 
     /** What follows authentication: stripping the credentials, the key's state, its rights on the API and path. */

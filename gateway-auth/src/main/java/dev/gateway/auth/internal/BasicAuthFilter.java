@@ -3,7 +3,7 @@ package dev.gateway.auth.internal;
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.Policy;
 import dev.gateway.core.keys.KeyHashing;
-import dev.gateway.core.keys.KeyStore;
+import dev.gateway.core.keys.KeyLookup;
 import dev.gateway.core.keys.Session;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilterDecision;
@@ -15,7 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -55,24 +55,25 @@ public final class BasicAuthFilter implements RequestFilter {
     private final String orgId;
     private final String challenge;
     private final ApiDefinition.BasicAuth settings;
-    private final KeyStore store;
-    private final boolean hashKeys;
+    private final KeyLookup keys;
+    private final int minLength;
     private final String hashKeyFunction;
     private final Supplier<Map<String, Policy>> policies;
     private final PasswordChecks checks;
 
     /**
-     * @param hashKeys Tyk's {@code hash_keys}
+     * @param keys where users' keys are found
+     * @param minLength {@code min_token_length}: shorter user names are unknown
      * @param hashKeyFunction Tyk's {@code hash_key_function}: how the gateway names a user's key
      */
-    public BasicAuthFilter(ApiDefinition api, KeyStore store, boolean hashKeys, String hashKeyFunction,
+    public BasicAuthFilter(ApiDefinition api, KeyLookup keys, int minLength, String hashKeyFunction,
             Supplier<Map<String, Policy>> policies, PasswordChecks checks) {
         this.source = TokenSource.of(api.basicAuthSource());
         this.orgId = api.orgId();
         this.challenge = "Basic realm=\"" + quoted(api.name()) + "\"";
         this.settings = api.basicAuth();
-        this.store = store;
-        this.hashKeys = hashKeys;
+        this.keys = keys;
+        this.minLength = minLength;
         this.hashKeyFunction = hashKeyFunction;
         this.policies = policies;
         this.checks = checks;
@@ -125,40 +126,32 @@ public final class BasicAuthFilter implements RequestFilter {
             return FilterDecision.refuse(malformed);
         }
         Credentials credentials = parsed[0];
-        if (credentials.user().length() < TokenAuthFilter.MIN_TOKEN_LENGTH) {
+        if (credentials.user().length() < minLength) {
             return notAuthorised(request, "unknown user", credentials.user());
         }
-        Iterator<String> names = names(credentials.user()).iterator();
-        return FilterDecision.later(find(names).thenCompose(session -> checked(request, credentials, session))
+        return FilterDecision.later(keys.find(new ArrayList<>(names(credentials.user())))
+                .thenCompose(found -> checked(request, credentials, found))
                 .exceptionally(failure -> failed(request, failure)));
     }
 
-    /** The names the user's key may be stored under, in the order Tyk tries them. */
+    /**
+     * The names the user's key may be stored under, in the order Tyk tries them: as every key is looked up, then,
+     * for users only, Tyk's legacy {@code org + user} when keys are made in another form.
+     */
     private Set<String> names(String user) {
-        Set<String> names = new LinkedHashSet<>();
-        if (!KeyHashing.tokenOrg(user).equals(orgId)) {
-            names.add(KeyHashing.gatewayKey(orgId, user, hashKeyFunction));
-        }
-        names.add(user);
+        Set<String> names = new LinkedHashSet<>(keys.names(user, orgId));
         if (!hashKeyFunction.isEmpty()) {
             names.add(orgId + (user.startsWith(orgId) ? user.substring(orgId.length()) : user));
         }
         return names;
     }
 
-    private CompletionStage<Session> find(Iterator<String> names) {
-        if (!names.hasNext()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return store.get(KeyHashing.redisKey(names.next(), hashKeys))
-                .thenCompose(session -> session != null ? CompletableFuture.completedFuture(session) : find(names));
-    }
-
     private CompletionStage<FilterDecision> checked(FilteredRequest request, Credentials credentials,
-            Session session) {
-        if (session == null) {
+            KeyLookup.Found found) {
+        if (found == null) {
             return CompletableFuture.completedFuture(notAuthorised(request, "unknown user", credentials.user()));
         }
+        Session session = found.session();
         try {
             new PolicyApplier(policies.get(), orgId).apply(session);
         } catch (PolicyApplier.Refused e) {
@@ -169,6 +162,7 @@ public final class BasicAuthFilter implements RequestFilter {
                 return notAuthorised(request, "wrong password for user", credentials.user());
             }
             request.set(SessionKey.SESSION, session);
+            request.set(SessionKey.KEY, found.name());
             return FilterDecision.proceed();
         });
     }

@@ -3,7 +3,7 @@ package dev.gateway.auth.internal;
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.Policy;
 import dev.gateway.core.keys.KeyHashing;
-import dev.gateway.core.keys.KeyStore;
+import dev.gateway.core.keys.KeyLookup;
 import dev.gateway.core.keys.Session;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilterDecision;
@@ -28,20 +28,23 @@ public final class TokenAuthFilter implements RequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(TokenAuthFilter.class);
 
-    /** Tyk's {@code min_token_length} floor. */
-    static final int MIN_TOKEN_LENGTH = 3;
-
     private final TokenSource source;
-    private final KeyStore store;
-    private final boolean hashKeys;
+    private final KeyLookup keys;
+    private final String orgId;
+    private final int minLength;
     private final Supplier<Map<String, Policy>> policies;
 
-    /** @param policies the policies loaded now, asked on every request so that a reload is seen at once */
-    public TokenAuthFilter(ApiDefinition api, KeyStore store, boolean hashKeys,
+    /**
+     * @param keys where keys are found, as Tyk finds them for the API's organisation
+     * @param minLength {@code min_token_length}: shorter keys are unknown
+     * @param policies the policies loaded now, asked on every request so that a reload is seen at once
+     */
+    public TokenAuthFilter(ApiDefinition api, KeyLookup keys, int minLength,
             Supplier<Map<String, Policy>> policies) {
         this.source = TokenSource.of(api.tokenAuth());
-        this.store = store;
-        this.hashKeys = hashKeys;
+        this.keys = keys;
+        this.orgId = api.orgId();
+        this.minLength = minLength;
         this.policies = policies;
     }
 
@@ -54,12 +57,13 @@ public final class TokenAuthFilter implements RequestFilter {
                     request.connectionId(), request.head().method(), request.path());
             return FilterDecision.refuse(ProxyFailure.AUTH_FIELD_MISSING);
         }
-        if (key.length() < MIN_TOKEN_LENGTH) {
+        if (key.length() < minLength) {
             return unknown(request, key, "unknown key");
         }
-        CompletionStage<FilterDecision> decided = store.get(KeyHashing.redisKey(key, hashKeys)).handle(
-                (session, failure) -> failure != null ? unavailable(request, failure)
-                        : session == null ? unknown(request, key, "unknown key") : found(request, key, session));
+        CompletionStage<FilterDecision> decided = keys.find(key, orgId).handle(
+                (found, failure) -> failure != null ? unavailable(request, failure)
+                        : found == null ? unknown(request, key, "unknown key")
+                        : found(request, found.name(), found.session()));
         return FilterDecision.later(decided);
     }
 

@@ -3,6 +3,7 @@ package dev.gateway.server.control;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.config.AuthSettings;
 import dev.gateway.core.keys.KeyHashing;
+import dev.gateway.core.keys.KeyLookup;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitKeys;
 import dev.gateway.core.keys.LimitStore;
@@ -35,6 +36,7 @@ public final class KeysApi {
     private static final Logger log = LoggerFactory.getLogger(KeysApi.class);
 
     private final KeyStore store;
+    private final KeyLookup lookup;
     private final LimitStore limits;
     private final AuthSettings settings;
     private final UnaryOperator<Session> policies;
@@ -49,15 +51,12 @@ public final class KeysApi {
     public KeysApi(KeyStore store, LimitStore limits, AuthSettings settings, UnaryOperator<Session> policies,
             Function<String, Session.BasicAuthData> passwords, LongSupplier epochSeconds) {
         this.store = store;
+        this.lookup = new KeyLookup(store, settings.hashKeys(), settings.hashKeyFunction());
         this.limits = limits;
         this.settings = settings;
         this.policies = policies;
         this.passwords = passwords;
         this.epochSeconds = epochSeconds;
-    }
-
-    /** A key found in the store: the name it is known by (Tyk's {@code KeyID}) and where it is stored. */
-    private record Found(String name, String storageKey, Session session) {
     }
 
     CompletionStage<FilterDecision.Answer> answer(LocalRequest request, String name) {
@@ -128,28 +127,9 @@ public final class KeysApi {
         });
     }
 
-    /**
-     * The key called {@code name}: as a hash when {@code hashed}; else, as Tyk's {@code SessionDetail} looks, in
-     * {@code orgId}'s form first when the name is not already of that org, then as it is.
-     */
-    private CompletionStage<Found> find(String name, String orgId, boolean hashed) {
-        List<String> names = new ArrayList<>(2);
-        if (!hashed && !KeyHashing.tokenOrg(name).equals(orgId)) {
-            names.add(KeyHashing.gatewayKey(orgId, name, settings.hashKeyFunction()));
-        }
-        names.add(name);
-        return find(names.stream().distinct().toList(), 0, hashed);
-    }
-
-    private CompletionStage<Found> find(List<String> names, int index, boolean hashed) {
-        if (index == names.size()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        String name = names.get(index);
-        String storageKey = hashed ? KeyHashing.REDIS_PREFIX + name : KeyHashing.redisKey(name, settings.hashKeys());
-        return store.get(storageKey).thenCompose(session -> session != null
-                ? CompletableFuture.completedFuture(new Found(name, storageKey, session))
-                : find(names, index + 1, hashed));
+    /** The key called {@code name}: as a hash when {@code hashed}, else as Tyk's {@code SessionDetail} looks. */
+    private CompletionStage<KeyLookup.Found> find(String name, String orgId, boolean hashed) {
+        return hashed ? lookup.findHashed(name) : lookup.find(name, orgId);
     }
 
     // ---- writing ----------------------------------------------------------------------------------------------
