@@ -28,6 +28,7 @@ import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
 import dev.gateway.server.control.ControlApi;
 import dev.gateway.server.control.KeysApi;
+import dev.gateway.server.control.PoliciesApi;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
@@ -109,7 +110,8 @@ public final class Gateway {
         this.auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
                 this.confFile.getParent(), () -> policies);
         this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0
-                ? config.auth().controlApiPort() : config.listenPort(), keysApi(config), controlExecutor);
+                ? config.auth().controlApiPort() : config.listenPort(), keysApi(config),
+                new PoliciesApi(config.auth().policies(), this.confFile.getParent(), () -> policies), controlExecutor);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? status : LocalService.first(status, control),

@@ -4,6 +4,7 @@ import static dev.gateway.server.AuthGatewayTest.admin;
 import static dev.gateway.server.AuthGatewayTest.json;
 import static dev.gateway.server.PluginApis.grpcApi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,6 +135,44 @@ class AuthBasicPolicyTest extends GatewayFixture {
         HttpResponse<String> refused = get("/keyed/x", "missing-policy");
         assertEquals(403, refused.statusCode());
         assertEquals("{\"error\": \"Access to this API has been disallowed\"}", refused.body());
+    }
+
+    @Test
+    void policiesAreManagedThroughTheApiAndTakeEffectAtTheNextReload() throws Exception {
+        int port = gateway.gatewayPort();
+        JsonNode all = json(admin(port, "GET", "/tyk/policies", null));
+        assertEquals(2, all.size(), all.toString());
+        assertEquals("Gold", json(admin(port, "GET", "/tyk/policies/gold", null)).get("name").asText());
+        assertEquals(404, admin(port, "GET", "/tyk/policies/silver", null).statusCode());
+
+        String silver = "{\"id\": \"silver\", \"name\": \"Silver\", \"custom_field\": 7, \"access_rights\":"
+                + " {\"keyed\": {\"api_id\": \"keyed\", \"versions\": [\"Default\"]}}}";
+        assertEquals("{\"key\":\"silver\",\"status\":\"ok\",\"action\":\"added\"}",
+                admin(port, "POST", "/tyk/policies", silver).body());
+        assertTrue(Files.readString(dir.resolve("policies/silver.json")).contains("\"custom_field\" : 7"),
+                "written as sent");
+        assertEquals(404, admin(port, "GET", "/tyk/policies/silver", null).statusCode(), "not before a reload");
+        gateway.reload();
+        assertEquals("Silver", json(admin(port, "GET", "/tyk/policies/silver", null)).get("name").asText());
+        admin(port, "POST", "/tyk/keys/silver-key", "{\"apply_policies\": [\"silver\"]}");
+        assertEquals(200, get("/keyed/x", "silver-key").statusCode());
+
+        HttpResponse<String> mismatch = admin(port, "PUT", "/tyk/policies/gold", silver);
+        assertEquals(400, mismatch.statusCode());
+        assertEquals("Request ID does not match that in policy! For Update operations these must match.",
+                json(mismatch).get("message").asText());
+        HttpResponse<String> badId = admin(port, "POST", "/tyk/policies", "{\"id\": \"../escape\"}");
+        assertEquals(AuthGatewayTest.json(badId).get("message").asText(),
+                "Invalid Policy ID: Allowed characters: a-z, A-Z, 0-9, ., _, -, ~");
+        HttpResponse<String> badField = admin(port, "POST", "/tyk/policies", "{\"id\": \"bad\", \"rate\": \"x\"}");
+        assertEquals(400, badField.statusCode());
+        assertTrue(json(badField).get("message").asText().contains("/rate"), badField.body());
+        assertFalse(Files.exists(dir.resolve("policies/bad.json")), "nothing written");
+
+        assertEquals("deleted", json(admin(port, "DELETE", "/tyk/policies/silver", null)).get("action").asText());
+        HttpResponse<String> again = admin(port, "DELETE", "/tyk/policies/silver", null);
+        assertEquals(500, again.statusCode());
+        assertEquals("Delete failed", json(again).get("message").asText());
     }
 
     private static CallCredentials authorization(String value) {

@@ -120,6 +120,29 @@ public final class PolicyLoader {
         }
     }
 
+    /**
+     * One policy from {@code json}, checked as a file of {@code policy_path} is (the control API's writes go through
+     * here before they are written).
+     *
+     * @param file the name problems are reported under
+     * @return the policy; empty, with {@code problems} saying why, when it cannot be used
+     */
+    public static Optional<Policy> parse(byte[] json, String file, List<LoadProblem> problems) {
+        JsonNode tree;
+        try {
+            tree = ConfigLoader.MAPPER.readTree(json);
+        } catch (IOException e) {
+            problems.add(LoadProblem.error(file, "", "", "invalid JSON: " + e.getMessage()));
+            return Optional.empty();
+        }
+        return tree == null ? Optional.empty() : read(tree, file, "", "", problems);
+    }
+
+    /** {@code policy} as JSON, with Tyk's field names. */
+    public static JsonNode toJson(Policy policy) {
+        return ConfigLoader.MAPPER.valueToTree(policy);
+    }
+
     /** One policy object; empty, with the problem recorded, when it cannot be used. */
     private static Optional<Policy> read(JsonNode tree, String file, String pointer, String key,
             List<LoadProblem> problems) {

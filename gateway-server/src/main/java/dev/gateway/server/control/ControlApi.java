@@ -31,6 +31,7 @@ public final class ControlApi implements LocalService {
     private final byte[] secret;
     private final int port;
     private final KeysApi keys;
+    private final PoliciesApi policies;
     private final Executor executor;
 
     /**
@@ -38,7 +39,8 @@ public final class ControlApi implements LocalService {
      * @param port the port it is served on, for the rate of its log lines
      * @param executor where calls run, off the event loops: bcrypt and file writes take their time
      */
-    public ControlApi(String secret, int port, KeysApi keys, Executor executor) {
+    public ControlApi(String secret, int port, KeysApi keys, PoliciesApi policies, Executor executor) {
+        this.policies = policies;
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.port = port;
         this.keys = keys;
@@ -74,6 +76,9 @@ public final class ControlApi implements LocalService {
         String name = slash < 0 ? "" : rest.substring(slash + 1);
         if (section.equals("keys")) {
             return keys.answer(request, name);
+        }
+        if (section.equals("policies")) {
+            return policies.answer(request, name);
         }
         return Replies.errorNow(HttpResponseStatus.NOT_FOUND, "Not found");
     }
