@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.keys.KeyHashing;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -14,7 +15,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +111,28 @@ class AuthRedisTest extends GatewayFixture {
         }
         assertEquals(200, get(first, "/keyed/x", "written-by-tyk"));
         assertEquals(200, get(second, "/keyed/x", "written-by-tyk"));
+    }
+
+    @Test
+    void aHashedKeyTykWroteIsHonouredByAGatewayThatHashesKeys() throws Exception {
+        // Tyk with hash_keys on writes a custom key's session under the murmur32 of the key (the hash its own
+        // algorithm gives a key that is not a base64 token), and a generated key's under the hash its "h" names.
+        ObjectNode conf = (ObjectNode) ConfFolder.JSON.readTree(Files.readString(folder.conf));
+        conf.put("hash_keys", true);
+        folder.writeConf(conf);
+        Gateway hashing = startGateway(folder.conf);
+        String token = Base64.getEncoder().encodeToString(
+                "{\"org\":\"\",\"id\":\"6f1c2d\",\"h\":\"murmur64\"}".getBytes(StandardCharsets.UTF_8));
+        RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().set("apikey-" + KeyHashing.hash("hashed-by-tyk", KeyHashing.MURMUR32), session(""));
+            connection.sync().set("apikey-" + KeyHashing.hash(token, KeyHashing.MURMUR64), session(""));
+        } finally {
+            client.shutdown();
+        }
+        assertEquals(200, get(hashing, "/keyed/x", "hashed-by-tyk"));
+        assertEquals(200, get(hashing, "/keyed/x", token));
+        assertEquals(403, get(first, "/keyed/x", "hashed-by-tyk"), "a gateway that does not hash looks elsewhere");
     }
 
     @Test
