@@ -14,11 +14,7 @@ import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.examples.grpc.GrpcTestServers;
 import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.helloworld.HelloRequest;
-import io.grpc.CallCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -28,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,9 +96,7 @@ class AuthBasicPolicyTest extends GatewayFixture {
         assertEquals("Basic realm=\"test API basic\"", wrong.headers().firstValue("WWW-Authenticate").orElseThrow());
         assertEquals(401, get("/basic/x", null).statusCode());
 
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
-                InsecureChannelCredentials.create()).build();
-        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = h2cChannel(gateway);
         GreeterGrpc.GreeterBlockingStub greeter = GreeterGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(10, TimeUnit.SECONDS);
         assertEquals("Hello basic", greeter.withCallCredentials(authorization(basic("alice", "s3cret-pass")))
@@ -175,14 +168,4 @@ class AuthBasicPolicyTest extends GatewayFixture {
         assertEquals("Delete failed", json(again).get("message").asText());
     }
 
-    private static CallCredentials authorization(String value) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata headers = new Metadata();
-                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), value);
-                applier.apply(headers);
-            }
-        };
-    }
 }

@@ -11,8 +11,6 @@ import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.helloworld.HelloRequest;
 import dev.gateway.examples.tcp.TcpEchoServer;
 import dev.gateway.http.support.Clients;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
@@ -73,9 +71,7 @@ class DemoConfigTest extends GatewayFixture {
         ports.put(LOCAL_REDIS_PORT, Ports.freePort());
         Path conf = copyShippedConfig(ports);
         gateway = startGateway(conf);
-        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
-                InsecureChannelCredentials.create()).build();
-        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        channel = h2cChannel(gateway);
     }
 
     /**
