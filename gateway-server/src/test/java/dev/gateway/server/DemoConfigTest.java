@@ -1,5 +1,7 @@
 package dev.gateway.server;
 
+import java.net.http.HttpResponse;
+import java.net.URI;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +50,7 @@ class DemoConfigTest extends GatewayFixture {
     private static final int DEMO_TCP_API_PORT = 8090;
     private static final int DEMO_REDIS_API_PORT = 6380;
     private static final int LOCAL_REDIS_PORT = 6379;
+    private static final int DEMO_HTTP_PORT = 9001;
 
     private static final long CALL_TIMEOUT_SECONDS = 10;
 
@@ -64,6 +67,7 @@ class DemoConfigTest extends GatewayFixture {
         tcpApiPort = Ports.freePort();
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         ports.put(DEMO_GRPC_PORT, grpc.port());
+        ports.put(DEMO_HTTP_PORT, upstream.port());
         ports.put(DEMO_TCP_ECHO_PORT, echo.port());
         ports.put(DEMO_TCP_API_PORT, tcpApiPort);
         ports.put(DEMO_REDIS_API_PORT, Ports.freePort());
@@ -94,6 +98,24 @@ class DemoConfigTest extends GatewayFixture {
             }
         }
         return dir.resolve("config/tyk.conf");
+    }
+
+    @Test
+    void tokenAuthAsTheReadmeShowsIt() throws Exception {
+        String session = "{\"org_id\": \"default\", \"access_rights\": {\"demo-keyed\": {\"api_id\":"
+                + " \"demo-keyed\", \"versions\": [\"Default\"]}}, \"rate\": 5, \"per\": 60}";
+        HttpResponse<String> created = AuthGatewayTest.admin(gateway.gatewayPort(), "POST", "/tyk/keys/demo-key",
+                session);
+        assertEquals("{\"key\":\"defaultdemo-key\",\"status\":\"ok\",\"action\":\"added\"}", created.body());
+        String url = url(gateway.gatewayPort(), "/keyed/hello");
+        assertEquals(401, Clients.get(client, url).statusCode());
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> served = client.send(Clients.request(URI.create(url)).header("Authorization",
+                    "demo-key").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(upstream.bodyFor("/hello"), served.body());
+        }
+        assertEquals(429, client.send(Clients.request(URI.create(url)).header("Authorization", "demo-key").build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
     @Test
