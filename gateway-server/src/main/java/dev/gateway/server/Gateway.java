@@ -26,9 +26,11 @@ import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
+import dev.gateway.server.control.ApisApi;
 import dev.gateway.server.control.ControlApi;
 import dev.gateway.server.control.KeysApi;
 import dev.gateway.server.control.PoliciesApi;
+import dev.gateway.server.control.Reloads;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
@@ -74,6 +76,8 @@ public final class Gateway {
     /** The policies keys name, by id; read again on every reload. */
     private volatile Map<String, Policy> policies = Map.of();
     /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
+    /** Reloads asked for through the control API, one at a time. */
+    private final Reloads reloads = new Reloads(this::reload);
     private final ExecutorService controlExecutor = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "gateway-control");
         thread.setDaemon(true);
@@ -111,7 +115,9 @@ public final class Gateway {
                 this.confFile.getParent(), () -> policies);
         this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0
                 ? config.auth().controlApiPort() : config.listenPort(), keysApi(config),
-                new PoliciesApi(config.auth().policies(), this.confFile.getParent(), () -> policies), controlExecutor);
+                new PoliciesApi(config.auth().policies(), this.confFile.getParent(), () -> policies),
+                new ApisApi(this.confFile.getParent().resolve(config.appPath()).normalize(), this.confFile.getParent(),
+                        () -> snapshot), reloads, controlExecutor);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? status : LocalService.first(status, control),
@@ -304,6 +310,7 @@ public final class Gateway {
         http.close();
         tcp.close();
         controlExecutor.shutdownNow();
+        reloads.close();
         auth.close();
         keys.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();

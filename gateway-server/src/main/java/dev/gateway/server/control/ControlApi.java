@@ -4,6 +4,7 @@ import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilterDecision;
 import dev.gateway.http.LocalRequest;
 import dev.gateway.http.LocalService;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,6 +33,8 @@ public final class ControlApi implements LocalService {
     private final int port;
     private final KeysApi keys;
     private final PoliciesApi policies;
+    private final ApisApi apis;
+    private final Reloads reloads;
     private final Executor executor;
 
     /**
@@ -39,8 +42,11 @@ public final class ControlApi implements LocalService {
      * @param port the port it is served on, for the rate of its log lines
      * @param executor where calls run, off the event loops: bcrypt and file writes take their time
      */
-    public ControlApi(String secret, int port, KeysApi keys, PoliciesApi policies, Executor executor) {
+    public ControlApi(String secret, int port, KeysApi keys, PoliciesApi policies, ApisApi apis, Reloads reloads,
+            Executor executor) {
         this.policies = policies;
+        this.apis = apis;
+        this.reloads = reloads;
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.port = port;
         this.keys = keys;
@@ -69,6 +75,22 @@ public final class ControlApi implements LocalService {
         return CompletableFuture.supplyAsync(() -> route(request), executor).thenCompose(answer -> answer);
     }
 
+    /**
+     * {@code GET /tyk/reload} queues a reload ({@code ?block=true} answers once it is done); {@code /tyk/reload/group}
+     * reloads this gateway (and, with a shared Redis, every gateway on it, once cluster notifications land).
+     */
+    private CompletionStage<FilterDecision.Answer> reload(LocalRequest request, String name) {
+        if (!request.method().equals(HttpMethod.GET) || !(name.isEmpty() || name.equals("group"))) {
+            return Replies.errorNow(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not supported");
+        }
+        CompletableFuture<Void> done = reloads.request();
+        log.info("control client={} conn={} reload{} queued", request.client(), request.connectionId(),
+                name.isEmpty() ? "" : " (" + name + ")");
+        FilterDecision.Answer ok = Replies.ok(Replies.JSON.createObjectNode().put("status", "ok").put("message", ""));
+        boolean block = request.query().contains("block=true");
+        return block ? done.handle((v, failure) -> ok) : CompletableFuture.completedFuture(ok);
+    }
+
     private CompletionStage<FilterDecision.Answer> route(LocalRequest request) {
         String rest = request.path().length() <= PREFIX.length() ? "" : request.path().substring(PREFIX.length());
         int slash = rest.indexOf('/');
@@ -79,6 +101,12 @@ public final class ControlApi implements LocalService {
         }
         if (section.equals("policies")) {
             return policies.answer(request, name);
+        }
+        if (section.equals("apis")) {
+            return CompletableFuture.completedFuture(apis.answer(request, name));
+        }
+        if (section.equals("reload")) {
+            return reload(request, name);
         }
         return Replies.errorNow(HttpResponseStatus.NOT_FOUND, "Not found");
     }
