@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li><b>Cluster</b> when {@code enable_cluster}: {@code addrs} (or {@code host:port}) seed it, commands go to the
  *       master of their key's slot, and the topology is refreshed on MOVED/ASK, on repeated reconnects, on a
- *       slot or node it does not know, and every
+ *       slot or node it does not know (at most every {@value #ADAPTIVE_REFRESH_MS} ms), and every
  *       {@value #TOPOLOGY_REFRESH_SECONDS} s;</li>
  *   <li><b>Sentinel</b> when {@code master_name} is set: {@code addrs} are the sentinels (with
  *       {@code sentinel_password}), asked for the master at every (re)connect, so a failover is followed;</li>
@@ -70,7 +70,17 @@ public final class RedisConnection implements AutoCloseable {
     /** The longest wait between reconnect attempts: after Redis returns, the stores serve within about this. */
     static final long MAX_RECONNECT_DELAY_MS = 1_000;
 
+    /** The cluster topology is read again this often even when nothing suggests it changed. */
     static final long TOPOLOGY_REFRESH_SECONDS = 30;
+
+    /**
+     * The shortest time between two topology refreshes that an event triggers (Lettuce's default is 5 s). When a
+     * master dies, the reconnects to it trigger a refresh within a second, before its replica is promoted; the next
+     * may only come this much later, and until then its slots fail. With Lettuce's 5 s the store served a killed
+     * master's slots again about 6 s after the kill in the tests; with 1 s, about 3 s after it.
+     * A refresh asks each node for {@code CLUSTER NODES}: once a second during an outage costs Redis nothing.
+     */
+    static final long ADAPTIVE_REFRESH_MS = 1_000;
 
     private static final int DEFAULT_PORT = 6379;
 
@@ -191,6 +201,7 @@ public final class RedisConnection implements AutoCloseable {
                 .enableAdaptiveRefreshTrigger(RefreshTrigger.MOVED_REDIRECT, RefreshTrigger.ASK_REDIRECT,
                         RefreshTrigger.PERSISTENT_RECONNECTS, RefreshTrigger.UNCOVERED_SLOT,
                         RefreshTrigger.UNKNOWN_NODE)
+                .adaptiveRefreshTriggersTimeout(Duration.ofMillis(ADAPTIVE_REFRESH_MS))
                 .build());
         return builder.build();
     }
