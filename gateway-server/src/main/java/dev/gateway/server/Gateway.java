@@ -26,6 +26,7 @@ import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
+import dev.gateway.redis.ClusterNotifications;
 import dev.gateway.server.control.ApisApi;
 import dev.gateway.server.control.ControlApi;
 import dev.gateway.server.control.KeysApi;
@@ -40,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +78,8 @@ public final class Gateway {
     /** The policies keys name, by id; read again on every reload. */
     private volatile Map<String, Policy> policies = Map.of();
     /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
+    /** Tyk's cluster notifications on the shared Redis; {@code null} without Redis. */
+    private final ClusterNotifications notifications;
     /** Reloads asked for through the control API, one at a time. */
     private final Reloads reloads = new Reloads(this::reload);
     private final ExecutorService controlExecutor = Executors.newSingleThreadExecutor(r -> {
@@ -117,7 +121,9 @@ public final class Gateway {
                 ? config.auth().controlApiPort() : config.listenPort(), keysApi(config),
                 new PoliciesApi(config.auth().policies(), this.confFile.getParent(), () -> policies),
                 new ApisApi(this.confFile.getParent().resolve(config.appPath()).normalize(), this.confFile.getParent(),
-                        () -> snapshot), reloads, controlExecutor);
+                        () -> snapshot), reloads, this::groupReload, controlExecutor);
+        this.notifications = keys.redis().map(redis -> redis.notifications(config.auth().nodeSecret(),
+                config.auth().allowInsecureConfigs(), this::heard)).orElse(null);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? status : LocalService.first(status, control),
@@ -133,7 +139,37 @@ public final class Gateway {
             });
             return session;
         }, password -> new Session.BasicAuthData(BasicPasswords.hash(password, passwordHash), passwordHash),
-                () -> System.currentTimeMillis() / 1000);
+                () -> System.currentTimeMillis() / 1000, this::keyChanged);
+    }
+
+    /** A key was written or deleted here: every gateway on the shared Redis forgets its cached session. */
+    private void keyChanged(String storageName) {
+        if (notifications != null) {
+            notifications.publish(ClusterNotifications.KEY_SPACE_UPDATE, storageName);
+        }
+    }
+
+    /** {@code /tyk/reload/group}: every gateway on the shared Redis reloads (this one hears its own message). */
+    private CompletionStage<Void> groupReload() {
+        return notifications == null ? reloads.request() : notifications.publish(ClusterNotifications.GROUP_RELOAD,
+                "");
+    }
+
+    /** A cluster notification from any gateway on the shared Redis, Tyk's included. */
+    private void heard(ClusterNotifications.Notification notification) {
+        switch (notification.command()) {
+            case ClusterNotifications.GROUP_RELOAD, "ApiUpdated", "ApiAdded", "ApiRemoved", "PolicyChanged" -> {
+                log.info("cluster notification {}: reloading", notification.command());
+                reloads.request();
+            }
+            case ClusterNotifications.KEY_SPACE_UPDATE -> {
+                for (String entry : notification.payload().split(",")) {
+                    int colon = entry.indexOf(':');
+                    keys.forget(colon < 0 ? entry : entry.substring(0, colon));
+                }
+            }
+            default -> log.debug("cluster notification {} ignored", notification.command());
+        }
     }
 
     /**
@@ -309,6 +345,9 @@ public final class Gateway {
         discovery.close();
         http.close();
         tcp.close();
+        if (notifications != null) {
+            notifications.close();
+        }
         controlExecutor.shutdownNow();
         reloads.close();
         auth.close();

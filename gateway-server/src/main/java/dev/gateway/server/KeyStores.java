@@ -4,12 +4,14 @@ import dev.gateway.core.config.AuthSettings;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.keys.CachingKeyStore;
+import dev.gateway.core.keys.KeyHashing;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.MemoryKeyStore;
 import dev.gateway.core.keys.MemoryLimitStore;
 import dev.gateway.redis.RedisStorage;
 import java.io.IOException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +26,14 @@ final class KeyStores implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KeyStores.class);
 
     private final RedisStorage redis;
+    /** The session cache in front of Redis; {@code null} with the memory store. */
+    private final CachingKeyStore cache;
     private final KeyStore sessions;
     private final LimitStore limits;
 
-    private KeyStores(RedisStorage redis, KeyStore sessions, LimitStore limits) {
+    private KeyStores(RedisStorage redis, CachingKeyStore cache, KeyStore sessions, LimitStore limits) {
         this.redis = redis;
+        this.cache = cache;
         this.sessions = sessions;
         this.limits = limits;
     }
@@ -40,7 +45,7 @@ final class KeyStores implements AutoCloseable {
      */
     static KeyStores open(AuthSettings settings) throws ConfigException {
         if (!settings.storage().isRedis()) {
-            return new KeyStores(null, new MemoryKeyStore(), new MemoryLimitStore());
+            return new KeyStores(null, null, new MemoryKeyStore(), new MemoryLimitStore());
         }
         RedisStorage redis;
         try {
@@ -50,8 +55,8 @@ final class KeyStores implements AutoCloseable {
         }
         log.info("keys and limits in {}; {} rate limiter", redis.description(),
                 settings.enableFixedWindowRateLimiter() ? "fixed-window" : "sliding-log");
-        return new KeyStores(redis, new CachingKeyStore(redis.keyStore()),
-                redis.limitStore(settings.enableFixedWindowRateLimiter()));
+        CachingKeyStore cache = new CachingKeyStore(redis.keyStore());
+        return new KeyStores(redis, cache, cache, redis.limitStore(settings.enableFixedWindowRateLimiter()));
     }
 
     KeyStore sessions() {
@@ -60,6 +65,18 @@ final class KeyStores implements AutoCloseable {
 
     LimitStore limits() {
         return limits;
+    }
+
+    /** Redis, when the keys are there. */
+    Optional<RedisStorage> redis() {
+        return Optional.ofNullable(redis);
+    }
+
+    /** Forgets what the session cache holds for a key, by its storage name (without {@code apikey-}). */
+    void forget(String storageName) {
+        if (cache != null) {
+            cache.evict(KeyHashing.REDIS_PREFIX + storageName);
+        }
     }
 
     @Override

@@ -22,6 +22,8 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One multiplexed Lettuce connection to the Redis that {@code storage} names, in the topology it names:
@@ -166,6 +169,24 @@ public final class RedisConnection implements AutoCloseable {
 
     public boolean isOpen() {
         return connection.isOpen();
+    }
+
+    /**
+     * Subscribes {@code listener} to {@code channel} on a connection of its own (Lettuce subscribes again after a
+     * reconnect); messages arrive on Lettuce's threads. Closing the result unsubscribes.
+     */
+    public AutoCloseable subscribe(String channel, Consumer<String> listener) {
+        RedisPubSubAdapter<String, String> adapter = new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String from, String message) {
+                listener.accept(message);
+            }
+        };
+        StatefulRedisPubSubConnection<String, String> pubSub = client instanceof RedisClusterClient cluster
+                ? cluster.connectPubSub(StringCodec.UTF8) : ((RedisClient) client).connectPubSub(StringCodec.UTF8);
+        pubSub.addListener(adapter);
+        pubSub.sync().subscribe(channel);
+        return pubSub::close;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ public final class ControlApi implements LocalService {
     private final PoliciesApi policies;
     private final ApisApi apis;
     private final Reloads reloads;
+    private final Supplier<CompletionStage<Void>> groupReload;
     private final Executor executor;
 
     /**
@@ -43,7 +45,8 @@ public final class ControlApi implements LocalService {
      * @param executor where calls run, off the event loops: bcrypt and file writes take their time
      */
     public ControlApi(String secret, int port, KeysApi keys, PoliciesApi policies, ApisApi apis, Reloads reloads,
-            Executor executor) {
+            Supplier<CompletionStage<Void>> groupReload, Executor executor) {
+        this.groupReload = groupReload;
         this.policies = policies;
         this.apis = apis;
         this.reloads = reloads;
@@ -77,13 +80,13 @@ public final class ControlApi implements LocalService {
 
     /**
      * {@code GET /tyk/reload} queues a reload ({@code ?block=true} answers once it is done); {@code /tyk/reload/group}
-     * reloads this gateway (and, with a shared Redis, every gateway on it, once cluster notifications land).
+     * reloads every gateway on the shared Redis (Tyk's {@code GroupReload} notification), or this one without it.
      */
     private CompletionStage<FilterDecision.Answer> reload(LocalRequest request, String name) {
         if (!request.method().equals(HttpMethod.GET) || !(name.isEmpty() || name.equals("group"))) {
             return Replies.errorNow(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not supported");
         }
-        CompletableFuture<Void> done = reloads.request();
+        CompletionStage<Void> done = name.isEmpty() ? reloads.request() : groupReload.get();
         log.info("control client={} conn={} reload{} queued", request.client(), request.connectionId(),
                 name.isEmpty() ? "" : " (" + name + ")");
         FilterDecision.Answer ok = Replies.ok(Replies.JSON.createObjectNode().put("status", "ok").put("message", ""));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -42,14 +43,19 @@ public final class KeysApi {
     private final UnaryOperator<Session> policies;
     private final Function<String, Session.BasicAuthData> passwords;
     private final LongSupplier epochSeconds;
+    private final Consumer<String> keyChanged;
 
     /**
      * @param policies applies a session's policies, as authentication will; throws {@link IllegalStateException}
      *     with Tyk's words when they cannot be
      * @param passwords hashes a new basic-auth password as {@code basic_auth_hash_key_function} asks
+     * @param keyChanged told of each key written or deleted, by its storage name (without {@code apikey-}), so that
+     *     every gateway's session cache forgets it (Tyk's {@code KeySpaceUpdateNotification})
      */
     public KeysApi(KeyStore store, LimitStore limits, AuthSettings settings, UnaryOperator<Session> policies,
-            Function<String, Session.BasicAuthData> passwords, LongSupplier epochSeconds) {
+            Function<String, Session.BasicAuthData> passwords, LongSupplier epochSeconds,
+            Consumer<String> keyChanged) {
+        this.keyChanged = keyChanged;
         this.store = store;
         this.lookup = new KeyLookup(store, settings.hashKeys(), settings.hashKeyFunction());
         this.limits = limits;
@@ -240,6 +246,7 @@ public final class KeysApi {
             reset = resetQuotas(key, session);
         }
         return reset.thenCompose(v -> store.put(storageKey, session)).thenApply(v -> {
+            keyChanged.accept(storageKey.substring(KeyHashing.REDIS_PREFIX.length()));
             log.info("control client={} conn={} key {} {} (org {})", request.client(), request.connectionId(),
                     KeyHashing.forLog(key), action, session.orgId());
             ObjectNode body = Replies.modified(key, action);
@@ -273,6 +280,7 @@ public final class KeysApi {
                         if (!removed) {
                             return Replies.error(HttpResponseStatus.BAD_REQUEST, "Failed to remove the key");
                         }
+                        keyChanged.accept(found.storageKey().substring(KeyHashing.REDIS_PREFIX.length()));
                         log.info("control client={} conn={} key {} deleted", request.client(),
                                 request.connectionId(), KeyHashing.forLog(found.name()));
                         return Replies.ok(Replies.modified(found.name(), "deleted"));
