@@ -28,6 +28,7 @@ import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
 import dev.gateway.redis.ClusterNotifications;
 import dev.gateway.server.control.ApisApi;
+import dev.gateway.server.metrics.GatewayMetrics;
 import dev.gateway.server.control.ControlApi;
 import dev.gateway.server.control.KeysApi;
 import dev.gateway.server.control.PoliciesApi;
@@ -78,6 +79,8 @@ public final class Gateway {
     /** The policies keys name, by id; read again on every reload. */
     private volatile Map<String, Policy> policies = Map.of();
     /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
+    /** Prometheus's {@code /metrics}, fed by every exchange's end. */
+    private final GatewayMetrics metrics;
     /** Tyk's cluster notifications on the shared Redis; {@code null} without Redis. */
     private final ClusterNotifications notifications;
     /** Reloads asked for through the control API, one at a time. */
@@ -104,8 +107,11 @@ public final class Gateway {
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
         TlsContexts upstreamTls = TlsContexts.forClients();
         HttpSettings httpSettings = HttpSettings.from(config);
-        // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent.
-        ExchangeListener exchanges = config.accessLogs().enabled() ? new AccessLog() : ExchangeListener.NONE;
+        this.metrics = new GatewayMetrics(workers, controlExecutor);
+        // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
+        // metrics are the other listener: every figure comes from there, never from a second path.
+        ExchangeListener exchanges = ExchangeListener.both(config.accessLogs().enabled() ? new AccessLog()
+                : ExchangeListener.NONE, metrics.exchanges());
         this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
@@ -126,7 +132,7 @@ public final class Gateway {
                 config.auth().allowInsecureConfigs(), this::heard)).orElse(null);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
-                filters(config, auth), controlOwnPort ? status : LocalService.first(status, control),
+                filters(config, auth), controlOwnPort ? status : LocalService.first(status, control, metrics),
                 gatewayPortOverride);
     }
 
@@ -211,7 +217,7 @@ public final class Gateway {
             gateway.apply(gateway.compile(report), true);
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
-                        LocalService.first(gateway.status, gateway.control));
+                        LocalService.first(gateway.status, gateway.control, gateway.metrics));
             }
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             gateway.stop(Duration.ZERO);
@@ -349,6 +355,7 @@ public final class Gateway {
             notifications.close();
         }
         controlExecutor.shutdownNow();
+        metrics.close();
         reloads.close();
         auth.close();
         keys.close();

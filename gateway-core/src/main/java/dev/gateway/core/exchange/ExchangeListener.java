@@ -12,4 +12,18 @@ public interface ExchangeListener {
     };
 
     void onEnd(ExchangeRecord record);
+
+    /** Tells {@code first}, then {@code second}; either may be {@link #NONE}. */
+    static ExchangeListener both(ExchangeListener first, ExchangeListener second) {
+        if (first == NONE) {
+            return second;
+        }
+        if (second == NONE) {
+            return first;
+        }
+        return record -> {
+            first.onEnd(record);
+            second.onEnd(record);
+        };
+    }
 }

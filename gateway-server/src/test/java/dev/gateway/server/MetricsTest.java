@@ -1,0 +1,83 @@
+package dev.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.testing.ConfFolder;
+import dev.gateway.core.testing.Ports;
+import dev.gateway.http.support.Clients;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /metrics}: Prometheus's text format, checked by Prometheus's own checker ({@code promtool check metrics},
+ * from Debian's prometheus package), with figures that agree with the traffic the test sent.
+ */
+class MetricsTest extends GatewayFixture {
+
+    private String metrics(Gateway gateway) throws Exception {
+        HttpResponse<String> response = Clients.get(client, url(gateway.gatewayPort(), "/metrics"));
+        assertEquals(200, response.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8",
+                response.headers().firstValue("Content-Type").orElseThrow());
+        return response.body();
+    }
+
+    private static double value(String text, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(text);
+        assertTrue(m.find(), "no " + series + " in:\n" + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void theFiguresAgreeWithTheTrafficAndPromtoolReadsThem() throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")))
+                .writeApi("down.json", ConfFolder.api("down", "/down/", "http://127.0.0.1:" + Ports.freePort()));
+        Gateway gateway = startGateway(folder.conf);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, Clients.get(client, url(gateway.gatewayPort(), "/api/x")).statusCode());
+        }
+        assertEquals(404, Clients.get(client, url(gateway.gatewayPort(), "/nowhere")).statusCode());
+        assertEquals(502, Clients.get(client, url(gateway.gatewayPort(), "/down/x")).statusCode());
+
+        String text = metrics(gateway);
+        assertEquals(3, value(text, "gateway_http_requests_total{api=\"api\",code=\"2xx\"}"));
+        assertEquals(1, value(text, "gateway_http_requests_total{api=\"-\",code=\"4xx\"}"));
+        assertEquals(1, value(text, "gateway_http_requests_total{api=\"down\",code=\"5xx\"}"));
+        assertEquals(1, value(text, "gateway_failures_total{api=\"down\",failure=\"UPSTREAM_REFUSED\"}"));
+        assertEquals(3, value(text, "gateway_http_request_duration_seconds_count{api=\"api\"}"));
+        assertEquals(3, value(text, "gateway_http_request_duration_seconds_bucket{api=\"api\",le=\"+Inf\"}"));
+        assertTrue(value(text, "gateway_sent_bytes_total{api=\"api\"}") > 0);
+        assertTrue(text.contains("jvm_memory_used_bytes"), "the JVM's figures");
+        assertTrue(text.contains("netty_eventloop_pending_tasks"), "the event loops'");
+        assertTrue(!text.contains("/api/x") && !text.contains("127.0.0.1"), "never a path or an address");
+
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        promtool.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        promtool.getOutputStream().close();
+        String said = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS));
+        // promtool exits 1 for text it cannot parse, 3 for lint advice only (naming conventions).
+        assertTrue(promtool.exitValue() == 0 || promtool.exitValue() == 3, promtool.exitValue() + ": " + said);
+        assertTrue(!said.contains("error"), said);
+    }
+
+    @Test
+    void metricsAreOnTheControlPortWhenThereIsOne() throws Exception {
+        int control = Ports.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.put("control_api_port", control).put("secret", "s");
+        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")));
+        Gateway gateway = startGateway(folder.conf);
+        assertEquals(404, Clients.get(client, url(gateway.gatewayPort(), "/metrics")).statusCode(),
+                "not on the public port");
+        assertEquals(200, Clients.get(client, url(control, "/metrics")).statusCode());
+    }
+
+}
