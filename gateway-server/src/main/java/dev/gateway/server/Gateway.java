@@ -46,6 +46,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -94,6 +95,7 @@ public final class Gateway {
     private final ControlApi control;
     private final boolean controlOwnPort;
     private final StatusEndpoint status;
+    private final ReadyEndpoint ready;
 
     /** {@code gatewayPortOverride}: the port to bind instead of {@code listen_port}, or -1 (see {@code start}). */
     private Gateway(Path confFile, GatewayConfig config, Transport transport, int gatewayPortOverride)
@@ -108,6 +110,9 @@ public final class Gateway {
         TlsContexts upstreamTls = TlsContexts.forClients();
         HttpSettings httpSettings = HttpSettings.from(config);
         this.metrics = new GatewayMetrics(workers, controlExecutor);
+        Supplier<CompletionStage<Void>> redisPing = keys.redis().isPresent() ? keys.redis().get()::ping : null;
+        this.ready = new ReadyEndpoint(() -> snapshot != null, redisPing,
+                TimeUnit.SECONDS.toMillis(config.auth().storage().timeout()));
         // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
         // metrics are the other listener: every figure comes from there, never from a second path.
         ExchangeListener exchanges = ExchangeListener.both(config.accessLogs().enabled() ? new AccessLog()
@@ -132,7 +137,8 @@ public final class Gateway {
                 config.auth().allowInsecureConfigs(), this::heard)).orElse(null);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
-                filters(config, auth), controlOwnPort ? status : LocalService.first(status, control, metrics),
+                filters(config, auth), controlOwnPort ? LocalService.first(status, ready)
+                        : LocalService.first(status, ready, control, metrics),
                 gatewayPortOverride);
     }
 
@@ -217,7 +223,7 @@ public final class Gateway {
             gateway.apply(gateway.compile(report), true);
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
-                        LocalService.first(gateway.status, gateway.control, gateway.metrics));
+                        LocalService.first(gateway.status, gateway.ready, gateway.control, gateway.metrics));
             }
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             gateway.stop(Duration.ZERO);

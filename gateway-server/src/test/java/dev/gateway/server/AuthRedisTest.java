@@ -164,11 +164,14 @@ class AuthRedisTest extends GatewayFixture {
             awaitCount(statuses, "keyed 503", 20);
             // A key the session cache has never seen needs Redis at once.
             assertEquals(503, get(second, "/keyed/x", "unseen-key"));
+            assertEquals(503, get(first, "/ready", null), "not ready while Redis does not answer");
+            assertEquals(200, get(first, "/hello", null), "yet alive");
             log.awaitLogged(Level.WARN, "api=keyed", "the key store did not answer");
 
             redis.restart();
             // A Redis killed without persistence comes back empty: the key is unknown now, not unavailable.
             awaitCount(statuses, "keyed 403", 5);
+            assertEquals(200, get(first, "/ready", null));
             assertEquals(200, admin(second.gatewayPort(), "POST", "/tyk/keys/steady-key", session(""))
                     .statusCode());
             int servedBefore = statuses.getOrDefault("keyed 200", 0);

@@ -50,6 +50,7 @@ class ControlApisTest extends GatewayFixture {
 
     @Test
     void anApiAddedThroughTheApiIsServedAfterAReload() throws Exception {
+        assertEquals(200, status("/ready"), "ready: loaded, and no Redis to wait for");
         JsonNode all = json(admin(port, "GET", "/tyk/apis", null));
         assertEquals(1, all.size());
         assertEquals("first", all.get(0).get("api_id").asText());
