@@ -11,6 +11,7 @@ import dev.gateway.core.config.PolicyLoader;
 import dev.gateway.core.keys.Session;
 import dev.gateway.core.exchange.AccessLog;
 import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.JsonAccessLog;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
@@ -115,8 +116,7 @@ public final class Gateway {
                 TimeUnit.SECONDS.toMillis(config.auth().storage().timeout()));
         // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
         // metrics are the other listener: every figure comes from there, never from a second path.
-        ExchangeListener exchanges = ExchangeListener.both(config.accessLogs().enabled() ? new AccessLog()
-                : ExchangeListener.NONE, metrics.exchanges());
+        ExchangeListener exchanges = ExchangeListener.both(accessLog(config.accessLogs()), metrics.exchanges());
         this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
@@ -140,6 +140,15 @@ public final class Gateway {
                 filters(config, auth), controlOwnPort ? LocalService.first(status, ready)
                         : LocalService.first(status, ready, control, metrics),
                 gatewayPortOverride);
+    }
+
+    /** {@code access_logs}: the text line, the JSON one, or none. */
+    private static ExchangeListener accessLog(GatewayConfig.AccessLogs settings) {
+        if (!settings.enabled()) {
+            return ExchangeListener.NONE;
+        }
+        return GatewayConfig.AccessLogs.JSON.equals(settings.format()) ? new JsonAccessLog(settings.template())
+                : new AccessLog();
     }
 
     /** The key endpoints of the control API, applying policies and hashing passwords as Tyk does. */

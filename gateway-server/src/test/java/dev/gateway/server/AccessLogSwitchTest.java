@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.Ports;
@@ -135,5 +136,32 @@ class AccessLogSwitchTest extends GatewayFixture {
     private static String connection(String line) {
         int at = line.indexOf(" conn=") + 6;
         return line.substring(at, line.indexOf(' ', at));
+    }
+
+    @Test
+    void jsonLinesCarryTheTemplatesFieldsAndParse() throws Exception {
+        ConfFolder own = new ConfFolder(dir.resolve("json"));
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("access_logs").put("enabled", true).put("format", "json").putArray("template")
+                .add("api_id").add("client_ip").add("path").add("status").add("latency_total");
+        own.writeConf(conf).writeApi("json.json", ConfFolder.api("json", "/json/", upstream.url("/")));
+        Gateway gateway = startGateway(own.conf);
+
+        assertEquals(200, Clients.get(client, url(gateway.gatewayPort(), "/json/a?q=\"x\"".replace("\"", "%22")))
+                .statusCode());
+
+        String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "\"api_id\":\"json\"");
+        JsonNode json = ConfFolder.JSON.readTree(line.substring(line.indexOf('{')));
+        assertEquals(List.of("client_ip", "api_id", "path", "status", "latency_total"),
+                iterate(json.fieldNames()), line);
+        assertEquals("/json/a?q=%22x%22", json.get("path").asText());
+        assertEquals(200, json.get("status").asInt());
+        assertEquals("127.0.0.1", json.get("client_ip").asText());
+    }
+
+    private static List<String> iterate(java.util.Iterator<String> names) {
+        List<String> all = new java.util.ArrayList<>();
+        names.forEachRemaining(all::add);
+        return all;
     }
 }

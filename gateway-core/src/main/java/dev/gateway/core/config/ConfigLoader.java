@@ -14,6 +14,7 @@ import dev.gateway.core.tls.PemKeyPair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import dev.gateway.core.exchange.JsonAccessLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +116,18 @@ public final class ConfigLoader {
             throw new ConfigException(LoadProblem.error(file, "/transport", "",
                     "must be one of " + String.join(", ", GatewayConfig.TRANSPORTS) + ", not '"
                             + config.transport() + "'"));
+        }
+        GatewayConfig.AccessLogs accessLogs = config.accessLogs();
+        if (!List.of("text", GatewayConfig.AccessLogs.JSON).contains(accessLogs.format())) {
+            throw new ConfigException(LoadProblem.error(file, "/access_logs/format", "",
+                    "must be text or json, not '" + accessLogs.format() + "'"));
+        }
+        for (int i = 0; i < accessLogs.template().size(); i++) {
+            if (!JsonAccessLog.FIELDS.contains(accessLogs.template().get(i))) {
+                warnings.add(LoadProblem.warning(file, "/access_logs/template/" + i, "", "'"
+                        + accessLogs.template().get(i) + "' is not a field this gateway writes (it writes "
+                        + String.join(", ", JsonAccessLog.FIELDS) + ")"));
+            }
         }
         HttpServerOptions http = config.httpServerOptions();
         if (http.minVersion() < TLS_MIN_CODE || http.minVersion() > TLS_MAX_CODE) {

@@ -84,7 +84,7 @@ public record GatewayConfig(
         healthCheckEndpointName = healthCheckEndpointName == null || healthCheckEndpointName.isEmpty()
                 ? DEFAULT_HEALTH_CHECK_ENDPOINT_NAME : healthCheckEndpointName;
         uptimeTests = uptimeTests == null ? new UptimeTestsGlobal(false, null) : uptimeTests;
-        accessLogs = accessLogs == null ? new AccessLogs(false) : accessLogs;
+        accessLogs = accessLogs == null ? new AccessLogs(false, null, null) : accessLogs;
         tcpIdleTimeout = tcpIdleTimeout == null || tcpIdleTimeout <= 0 ? DEFAULT_TCP_IDLE_TIMEOUT_SECONDS
                 : tcpIdleTimeout;
         ioThreads = ioThreads == null ? 0 : ioThreads;
@@ -157,6 +157,18 @@ public record GatewayConfig(
     }
 
     /** {@code access_logs}: one line per proxied exchange on the {@code gateway.access} logger. */
-    public record AccessLogs(boolean enabled) {
+    /**
+     * {@code access_logs}.
+     *
+     * @param template Tyk's: the fields the JSON line carries; empty for all
+     * @param format not a Tyk field: {@code text} (the default, one {@code key=value} line) or {@code json}
+     */
+    public record AccessLogs(boolean enabled, List<String> template, String format) {
+        public static final String JSON = "json";
+
+        public AccessLogs {
+            template = template == null ? List.of() : List.copyOf(template);
+            format = format == null || format.isEmpty() ? "text" : format;
+        }
     }
 }
