@@ -37,6 +37,7 @@ import dev.gateway.server.control.Reloads;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,6 +82,8 @@ public final class Gateway {
     /** The policies keys name, by id; read again on every reload. */
     private volatile Map<String, Policy> policies = Map.of();
     /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
+    /** {@code watch_config_folders}; {@code null} when it is off. */
+    private volatile FolderWatch folderWatch;
     /** Prometheus's {@code /metrics}, fed by every exchange's end. */
     private final GatewayMetrics metrics;
     /** Tyk's cluster notifications on the shared Redis; {@code null} without Redis. */
@@ -230,6 +233,7 @@ public final class Gateway {
         try {
             gateway.loadPolicies(report.config());
             gateway.apply(gateway.compile(report), true);
+            gateway.watchFolders(report.config());
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
                         LocalService.first(gateway.status, gateway.ready, gateway.control, gateway.metrics));
@@ -305,6 +309,24 @@ public final class Gateway {
         }
     }
 
+    /** Starts {@code watch_config_folders}, when it is on: reloads as files change in app_path or policy_path. */
+    private void watchFolders(GatewayConfig config) {
+        if (!config.watchConfigFolders().enabled()) {
+            return;
+        }
+        Path confDir = confFile.getParent();
+        List<Path> folders = new ArrayList<>(List.of(confDir.resolve(config.appPath()).normalize()));
+        if (!config.auth().policies().policyPath().isEmpty()) {
+            folders.add(confDir.resolve(config.auth().policies().policyPath()).normalize());
+        }
+        try {
+            folderWatch = FolderWatch.start(folders, Duration.ofMillis(config.watchConfigFolders().settleMs()),
+                    () -> reloads.request());
+        } catch (IOException e) {
+            log.error("cannot watch {} for changes: {}", folders, e.toString());
+        }
+    }
+
     /** Reads the policies {@code tyk.conf} names; a policy that fails is skipped, with its problem logged. */
     private void loadPolicies(GatewayConfig config) {
         List<LoadProblem> problems = new ArrayList<>();
@@ -368,6 +390,9 @@ public final class Gateway {
         tcp.close();
         if (notifications != null) {
             notifications.close();
+        }
+        if (folderWatch != null) {
+            folderWatch.close();
         }
         controlExecutor.shutdownNow();
         metrics.close();

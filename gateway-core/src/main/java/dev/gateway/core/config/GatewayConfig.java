@@ -32,6 +32,7 @@ import java.util.Map;
  * @param maxConnectionsPerListener client connections one listening port holds open at once (not a Tyk field);
  *     0 or absent means no cap but the global one
  * @param ignoreEndpointCase endpoint plugin paths of every API match whatever the case of the request's path
+ * @param watchConfigFolders not a Tyk field: reload when files change in {@code app_path} or {@code policy_path}
  * @param auth keys, policies, limits and the control API: flat fields of the same document, read by
  *     {@link ConfigLoader} into their own record
  */
@@ -57,6 +58,7 @@ public record GatewayConfig(
         Integer maxConnections,
         Integer maxConnectionsPerListener,
         boolean ignoreEndpointCase,
+        WatchConfigFolders watchConfigFolders,
         @JsonIgnore AuthSettings auth) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
@@ -92,6 +94,7 @@ public record GatewayConfig(
         maxConnections = maxConnections == null || maxConnections < 0 ? 0 : maxConnections;
         maxConnectionsPerListener = maxConnectionsPerListener == null || maxConnectionsPerListener < 0 ? 0
                 : maxConnectionsPerListener;
+        watchConfigFolders = watchConfigFolders == null ? new WatchConfigFolders(false, null) : watchConfigFolders;
         auth = auth == null ? AuthSettings.defaults() : auth;
     }
 
@@ -101,7 +104,7 @@ public record GatewayConfig(
                 proxySslInsecureSkipVerify, proxyEnableHttp2, maxIdleConnectionsPerHost, closeConnections,
                 portsWhitelist, disablePortsWhitelist, healthCheckEndpointName, uptimeTests, accessLogs,
                 tcpIdleTimeout, ioThreads, transport, maxConnections, maxConnectionsPerListener, ignoreEndpointCase,
-                auth);
+                watchConfigFolders, auth);
     }
 
     /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
@@ -112,7 +115,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null, null, null, null, false, null);
+                null, null, null, null, null, null, null, false, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */
@@ -169,6 +172,18 @@ public record GatewayConfig(
         public AccessLogs {
             template = template == null ? List.of() : List.copyOf(template);
             format = format == null || format.isEmpty() ? "text" : format;
+        }
+    }
+
+    /**
+     * {@code watch_config_folders} (not a Tyk field): reload when files change in {@code app_path} or
+     * {@code policy_path}, once they have settled for {@code settleMs}.
+     */
+    public record WatchConfigFolders(boolean enabled, Integer settleMs) {
+        public static final int DEFAULT_SETTLE_MS = 1000;
+
+        public WatchConfigFolders {
+            settleMs = settleMs == null || settleMs <= 0 ? DEFAULT_SETTLE_MS : settleMs;
         }
     }
 }
