@@ -139,6 +139,25 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * One checked host as its last check left it, for the status page.
+     *
+     * @param lastResult what the last check found: {@code ok}, or why it failed; empty before the first
+     * @param checkedAtMillis when the last check ended, epoch milliseconds; 0 before the first
+     */
+    public record HostStatus(String apiId, String host, boolean up, String lastResult, long checkedAtMillis) {
+    }
+
+    /** Every checked host of every API, as the checks last left them. */
+    public synchronized List<HostStatus> hosts() {
+        List<HostStatus> hosts = new ArrayList<>();
+        for (Probe probe : probes.values()) {
+            hosts.add(new HostStatus(probe.apiId, probe.hostKey, probe.up, probe.lastResult, probe.checkedAtMillis));
+        }
+        hosts.sort(java.util.Comparator.comparing(HostStatus::apiId).thenComparing(HostStatus::host));
+        return hosts;
+    }
+
     /** Stops every check, and closes the resolver. */
     @Override
     public synchronized void close() {
@@ -187,6 +206,9 @@ public final class HealthMonitor implements AutoCloseable {
         private final Duration recheckWait;
         /** Read by target groups on any event loop; written on {@link #loop} only. */
         private volatile boolean up = true;
+        /** For the status page: the last check's finding and when it ended. */
+        private volatile String lastResult = "";
+        private volatile long checkedAtMillis;
         private boolean decided;
         /** Whether the run after the first has been placed at random in the round. */
         private boolean spread;
@@ -258,6 +280,8 @@ public final class HealthMonitor implements AutoCloseable {
             if (stopped) {
                 return;
             }
+            lastResult = result.healthy() ? "ok" : result.reason();
+            checkedAtMillis = System.currentTimeMillis();
             if (result.healthy()) {
                 failures = 0;
                 if (!decided) {

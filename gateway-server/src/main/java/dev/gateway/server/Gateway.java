@@ -30,6 +30,8 @@ import dev.gateway.plugins.EndpointPlugins;
 import dev.gateway.redis.ClusterNotifications;
 import dev.gateway.server.control.ApisApi;
 import dev.gateway.server.metrics.GatewayMetrics;
+import dev.gateway.server.status.RecentTraffic;
+import dev.gateway.server.status.StatusPage;
 import dev.gateway.server.control.ControlApi;
 import dev.gateway.server.control.KeysApi;
 import dev.gateway.server.control.PoliciesApi;
@@ -84,6 +86,10 @@ public final class Gateway {
     /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
     /** {@code watch_config_folders}; {@code null} when it is off. */
     private volatile FolderWatch folderWatch;
+    /** Each API's last minute, for the status page. */
+    private final RecentTraffic traffic = new RecentTraffic();
+    /** {@code /status}; {@code null} when {@code status_page} is off. */
+    private final StatusPage statusPage;
     /** Prometheus's {@code /metrics}, fed by every exchange's end. */
     private final GatewayMetrics metrics;
     /** Tyk's cluster notifications on the shared Redis; {@code null} without Redis. */
@@ -119,13 +125,16 @@ public final class Gateway {
                 TimeUnit.SECONDS.toMillis(config.auth().storage().timeout()));
         // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
         // metrics are the other listener: every figure comes from there, never from a second path.
-        ExchangeListener exchanges = ExchangeListener.both(accessLog(config.accessLogs()), metrics.exchanges());
+        ExchangeListener exchanges = ExchangeListener.both(accessLog(config.accessLogs()),
+                ExchangeListener.both(metrics.exchanges(), traffic));
         this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
                 exchanges);
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
+        this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
+                health::hosts, traffic, http::openConnections, tcp::openConnections), controlExecutor) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
@@ -141,7 +150,7 @@ public final class Gateway {
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? LocalService.first(status, ready)
-                        : LocalService.first(status, ready, control, metrics),
+                        : LocalService.first(status, ready, control, metrics, statusPage),
                 gatewayPortOverride);
     }
 
@@ -236,7 +245,8 @@ public final class Gateway {
             gateway.watchFolders(report.config());
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
-                        LocalService.first(gateway.status, gateway.ready, gateway.control, gateway.metrics));
+                        LocalService.first(gateway.status, gateway.ready, gateway.control, gateway.metrics,
+                                gateway.statusPage));
             }
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             gateway.stop(Duration.ZERO);

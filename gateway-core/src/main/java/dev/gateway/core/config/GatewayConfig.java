@@ -33,6 +33,7 @@ import java.util.Map;
  *     0 or absent means no cap but the global one
  * @param ignoreEndpointCase endpoint plugin paths of every API match whatever the case of the request's path
  * @param watchConfigFolders not a Tyk field: reload when files change in {@code app_path} or {@code policy_path}
+ * @param statusPage not a Tyk field: {@code GET /status} on the control listener, without the secret
  * @param auth keys, policies, limits and the control API: flat fields of the same document, read by
  *     {@link ConfigLoader} into their own record
  */
@@ -59,6 +60,7 @@ public record GatewayConfig(
         Integer maxConnectionsPerListener,
         boolean ignoreEndpointCase,
         WatchConfigFolders watchConfigFolders,
+        StatusPage statusPage,
         @JsonIgnore AuthSettings auth) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
@@ -95,6 +97,7 @@ public record GatewayConfig(
         maxConnectionsPerListener = maxConnectionsPerListener == null || maxConnectionsPerListener < 0 ? 0
                 : maxConnectionsPerListener;
         watchConfigFolders = watchConfigFolders == null ? new WatchConfigFolders(false, null) : watchConfigFolders;
+        statusPage = statusPage == null ? new StatusPage(false) : statusPage;
         auth = auth == null ? AuthSettings.defaults() : auth;
     }
 
@@ -104,7 +107,7 @@ public record GatewayConfig(
                 proxySslInsecureSkipVerify, proxyEnableHttp2, maxIdleConnectionsPerHost, closeConnections,
                 portsWhitelist, disablePortsWhitelist, healthCheckEndpointName, uptimeTests, accessLogs,
                 tcpIdleTimeout, ioThreads, transport, maxConnections, maxConnectionsPerListener, ignoreEndpointCase,
-                watchConfigFolders, auth);
+                watchConfigFolders, statusPage, auth);
     }
 
     /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
@@ -115,7 +118,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null, null, null, null, false, null, null);
+                null, null, null, null, null, null, null, false, null, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */
@@ -185,5 +188,9 @@ public record GatewayConfig(
         public WatchConfigFolders {
             settleMs = settleMs == null || settleMs <= 0 ? DEFAULT_SETTLE_MS : settleMs;
         }
+    }
+
+    /** {@code status_page} (not a Tyk field): the HTML status page at {@code /status} on the control listener. */
+    public record StatusPage(boolean enabled) {
     }
 }

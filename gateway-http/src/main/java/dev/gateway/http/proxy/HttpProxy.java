@@ -94,6 +94,11 @@ public final class HttpProxy implements AutoCloseable {
         connections.add(client);
     }
 
+    /** Client connections open now (WebSockets switched from them included), for the status page. */
+    public int openConnections() {
+        return connections.size();
+    }
+
     /** True once the gateway is stopping: connections close after their current exchange. */
     public boolean isDraining() {
         return draining;
