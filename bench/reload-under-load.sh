@@ -20,7 +20,8 @@
 #   RELOADS=5 LEAD=2 TAIL=2 bench/reload-under-load.sh  # a quick check of the script
 #
 # Environment (defaults in brackets):
-#   RELOADS [20]        SIGHUPs sent
+#   RELOADS [20]        reloads asked for
+#   RELOAD_VIA [signal] signal: SIGHUP; api: GET /tyk/reload?block=true (Tyk's Gateway API, the secret in tyk.conf)
 #   INTERVAL [0.5]      seconds between two SIGHUPs
 #   LEAD [5]            seconds of load before the first SIGHUP (the JIT's first compiles), TAIL [5] after the last
 #   WRK_CONNECTIONS [16]  WRK_THREADS [1]   wrk -c and -t, flat out
@@ -41,6 +42,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 RELOADS=${RELOADS:-20}
+RELOAD_VIA=${RELOAD_VIA:-signal}
 INTERVAL=${INTERVAL:-0.5}
 LEAD=${LEAD:-5}
 TAIL=${TAIL:-5}
@@ -139,6 +141,7 @@ start_gateway() {
     # read_timeout well beyond the run, so that no connection is closed for idling while the clients wait.
     cat >"$dir/tyk.conf" <<EOF
 {"listen_port": $PORT_G, "app_path": "apps/", "io_threads": $PROXY_THREADS, "transport": "$TRANSPORT",
+ "secret": "bench-reload-secret",
  "access_logs": {"enabled": $( ((ACCESS_LOG)) && echo true || echo false)},
  "http_server_options": {"enable_http2": true, "enable_websockets": true}}
 EOF
@@ -261,7 +264,13 @@ main() {
     local i
     for ((i = 1; i <= RELOADS; i++)); do
         write_marker "$i"
-        kill -HUP "$gw"
+        if [[ "$RELOAD_VIA" == api ]]; then
+            # Tyk's Gateway API, on the same port as the load; block=true answers once this reload is in service.
+            curl -fsS -o /dev/null --max-time 30 -H 'x-tyk-authorization: bench-reload-secret' \
+                "http://127.0.0.1:$PORT_G/tyk/reload?block=true" || die "GET /tyk/reload failed"
+        else
+            kill -HUP "$gw"
+        fi
         sleep "$INTERVAL"
     done
     log "$RELOADS SIGHUPs sent, ${INTERVAL}s apart; waiting for the load and the clients to end"
