@@ -36,6 +36,11 @@ public final class EndpointPlugins {
         return RequestFilters.of(compiler::requestFilters, compiler::responseFilters);
     }
 
+    /** Every circuit breaker as it stands now: API, method, path, and CLOSED, OPEN or HALF_OPEN. */
+    public List<Breakers.State> breakers() {
+        return breakers.states();
+    }
+
     /**
      * A snapshot compiled by {@link #compiler} is in service: the circuit breakers of entries it no longer has (an
      * API gone, an entry changed) are forgotten.

@@ -69,6 +69,29 @@ class MetricsTest extends GatewayFixture {
     }
 
     @Test
+    void hostHealthAndCircuitBreakersAreGauges() throws Exception {
+        int downPort = Ports.freePort();
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("uptime_tests").putObject("config").put("failure_trigger_sample_size", 1).put("time_wait", 1);
+        ObjectNode api = ConfFolder.api("checked", "/checked/", "http://127.0.0.1:" + downPort + "/");
+        api.putObject("uptime_tests").putArray("check_list").addObject()
+                .put("url", "http://127.0.0.1:" + downPort + "/health").put("timeout", 500);
+        PluginApis.withVersionMembers(api, """
+                "extended_paths": {"circuit_breakers": [{"path": "/x", "method": "GET", "threshold_percent": 0.5,
+                  "samples": 2, "return_to_service_after": 60}]}""");
+        folder.writeConf(conf).writeApi("checked.json", api);
+        Gateway gateway = startGateway(folder.conf);
+        log.awaitLogged(ch.qos.logback.classic.Level.WARN, "host=127.0.0.1:" + downPort, "is down");
+        for (int i = 0; i < 2; i++) {
+            Clients.get(client, url(gateway.gatewayPort(), "/checked/x"));
+        }
+
+        String text = metrics(gateway);
+        assertEquals(0, value(text, "gateway_upstream_up{api=\"checked\",host=\"127.0.0.1:" + downPort + "\"}"));
+        assertEquals(1, value(text, "gateway_circuit_breaker_open{api=\"checked\",method=\"GET\",path=\"/x\"}"));
+    }
+
+    @Test
     void metricsAreOnTheControlPortWhenThereIsOne() throws Exception {
         int control = Ports.freePort();
         ObjectNode conf = ConfFolder.tykConf();

@@ -1,6 +1,8 @@
 package dev.gateway.plugins.internal;
 
 import dev.gateway.core.config.ApiVersion;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,6 +49,18 @@ public final class Breakers {
         long current = generation;
         breakers.values().removeIf(kept -> kept.generation != current);
         generation = current + 1;
+    }
+
+    /** One breaker as it stands, for metrics. */
+    public record State(String apiId, String method, String path, String state) {
+    }
+
+    /** Every breaker of the snapshot in service, as it stands now. */
+    public List<State> states() {
+        List<State> states = new ArrayList<>();
+        breakers.forEach((key, kept) -> states.add(new State(key.apiId(), key.entry().method().isEmpty() ? "*"
+                : key.entry().method(), key.entry().path(), kept.breaker.state().name())));
+        return states;
     }
 
     int size() {

@@ -5,6 +5,8 @@ import dev.gateway.http.FilterDecision;
 import dev.gateway.http.LocalRequest;
 import dev.gateway.http.LocalService;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -20,9 +22,13 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -40,6 +46,7 @@ public final class GatewayMetrics implements LocalService, AutoCloseable {
     private final ExchangeMeters exchanges = new ExchangeMeters(registry);
     private final Executor executor;
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 
     /**
      * @param workers the event loops whose pending tasks are measured
@@ -75,6 +82,25 @@ public final class GatewayMetrics implements LocalService, AutoCloseable {
         return pending;
     }
 
+    /** One series of a gauge whose series come and go (hosts, breakers): its tag values and its value. */
+    public record Row(List<String> tagValues, double value) {
+    }
+
+    /**
+     * A gauge with a series per row that {@code rows} gives, asked again at every scrape: rows that went are
+     * dropped, new ones appear.
+     */
+    public void rows(String name, String description, List<String> tagKeys, Supplier<List<Row>> rows) {
+        MultiGauge gauge = MultiGauge.builder(name).description(description).register(registry);
+        beforeScrape.add(() -> gauge.register(rows.get().stream().map(row -> {
+            Tags tags = Tags.empty();
+            for (int i = 0; i < tagKeys.size(); i++) {
+                tags = tags.and(tagKeys.get(i), row.tagValues().get(i));
+            }
+            return MultiGauge.Row.of(tags, row.value());
+        }).collect(Collectors.toList()), true));
+    }
+
     /** What every exchange's end is told to, to be counted. */
     public ExchangeListener exchanges() {
         return exchanges;
@@ -92,9 +118,15 @@ public final class GatewayMetrics implements LocalService, AutoCloseable {
 
     @Override
     public CompletionStage<FilterDecision.Answer> answer(LocalRequest request) {
-        return CompletableFuture.supplyAsync(() -> new FilterDecision.Answer(HttpResponseStatus.OK,
-                new DefaultHttpHeaders().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE), registry.scrape()),
-                executor);
+        return CompletableFuture.supplyAsync(() -> {
+            beforeScrape.forEach(Runnable::run);
+            return scrape();
+        }, executor);
+    }
+
+    private FilterDecision.Answer scrape() {
+        return new FilterDecision.Answer(HttpResponseStatus.OK,
+                new DefaultHttpHeaders().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE), registry.scrape());
     }
 
     @Override
