@@ -126,7 +126,8 @@ public final class Gateway {
         // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
         // metrics are the other listener: every figure comes from there, never from a second path.
         ExchangeListener exchanges = ExchangeListener.both(accessLog(config.accessLogs()),
-                ExchangeListener.both(metrics.exchanges(), traffic));
+                ExchangeListener.both(config.metrics().enabled() ? metrics.exchanges() : ExchangeListener.NONE,
+                        traffic));
         this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
@@ -157,8 +158,13 @@ public final class Gateway {
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? LocalService.first(status, ready)
-                        : LocalService.first(status, ready, control, metrics, statusPage),
+                        : LocalService.first(status, ready, control, served(config, metrics), statusPage),
                 gatewayPortOverride);
+    }
+
+    /** {@code /metrics}, unless {@code metrics.enabled} is off. */
+    private static LocalService served(GatewayConfig config, GatewayMetrics metrics) {
+        return config.metrics().enabled() ? metrics : null;
     }
 
     /** {@code access_logs}: the text line, the JSON one, or none. */
@@ -252,7 +258,8 @@ public final class Gateway {
             gateway.watchFolders(report.config());
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
-                        LocalService.first(gateway.status, gateway.ready, gateway.control, gateway.metrics,
+                        LocalService.first(gateway.status, gateway.ready, gateway.control,
+                                served(report.config(), gateway.metrics),
                                 gateway.statusPage));
             }
         } catch (ConfigException | RuntimeException | InterruptedException e) {

@@ -103,4 +103,13 @@ class MetricsTest extends GatewayFixture {
         assertEquals(200, Clients.get(client, url(control, "/metrics")).statusCode());
     }
 
+    @Test
+    void metricsOffServesNone() throws Exception {
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("metrics").put("enabled", false);
+        folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")));
+        Gateway gateway = startGateway(folder.conf);
+        assertEquals(404, Clients.get(client, url(gateway.gatewayPort(), "/metrics")).statusCode());
+    }
+
 }

@@ -34,6 +34,7 @@ import java.util.Map;
  * @param ignoreEndpointCase endpoint plugin paths of every API match whatever the case of the request's path
  * @param watchConfigFolders not a Tyk field: reload when files change in {@code app_path} or {@code policy_path}
  * @param statusPage not a Tyk field: {@code GET /status} on the control listener, without the secret
+ * @param metrics not a Tyk field: Prometheus's {@code /metrics}, on by default
  * @param auth keys, policies, limits and the control API: flat fields of the same document, read by
  *     {@link ConfigLoader} into their own record
  */
@@ -61,6 +62,7 @@ public record GatewayConfig(
         boolean ignoreEndpointCase,
         WatchConfigFolders watchConfigFolders,
         StatusPage statusPage,
+        Metrics metrics,
         @JsonIgnore AuthSettings auth) {
 
     public static final int DEFAULT_LISTEN_PORT = 8080;
@@ -98,6 +100,7 @@ public record GatewayConfig(
                 : maxConnectionsPerListener;
         watchConfigFolders = watchConfigFolders == null ? new WatchConfigFolders(false, null) : watchConfigFolders;
         statusPage = statusPage == null ? new StatusPage(false) : statusPage;
+        metrics = metrics == null ? new Metrics(null) : metrics;
         auth = auth == null ? AuthSettings.defaults() : auth;
     }
 
@@ -107,7 +110,7 @@ public record GatewayConfig(
                 proxySslInsecureSkipVerify, proxyEnableHttp2, maxIdleConnectionsPerHost, closeConnections,
                 portsWhitelist, disablePortsWhitelist, healthCheckEndpointName, uptimeTests, accessLogs,
                 tcpIdleTimeout, ioThreads, transport, maxConnections, maxConnectionsPerListener, ignoreEndpointCase,
-                watchConfigFolders, statusPage, auth);
+                watchConfigFolders, statusPage, metrics, auth);
     }
 
     /** The number of event-loop threads to run: {@code io_threads}, or one per available processor. */
@@ -118,7 +121,7 @@ public record GatewayConfig(
     /** A configuration with every default, as an empty {@code tyk.conf} gives. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(null, null, null, null, null, null, false, false, null, false, null, false, null,
-                null, null, null, null, null, null, null, false, null, null, null);
+                null, null, null, null, null, null, null, false, null, null, null, null);
     }
 
     /** Ports an API of one protocol may open: inclusive ranges and single ports. */
@@ -192,5 +195,12 @@ public record GatewayConfig(
 
     /** {@code status_page} (not a Tyk field): the HTML status page at {@code /status} on the control listener. */
     public record StatusPage(boolean enabled) {
+    }
+
+    /** {@code metrics} (not a Tyk field): {@code enabled} counts every exchange for {@code /metrics}; on by default. */
+    public record Metrics(Boolean enabled) {
+        public Metrics {
+            enabled = enabled == null || enabled;
+        }
     }
 }
