@@ -74,6 +74,13 @@ public final class Session {
     }
 
     private final ObjectNode json;
+    /**
+     * The last {@link #accessRight} asked for, read once: the access chain asks for the same API's rights in three
+     * filters a request, and reading an entry into its record is the dearest thing they do. No method changes
+     * {@code access_rights}, so what was read stays true; a {@link #copy} shares it.
+     */
+    private String rightApiId;
+    private AccessRight right;
 
     private Session(ObjectNode json) {
         this.json = json;
@@ -119,7 +126,10 @@ public final class Session {
 
     /** A copy, changed without changing this one. */
     public Session copy() {
-        return new Session(json.deepCopy());
+        Session copy = new Session(json.deepCopy());
+        copy.rightApiId = rightApiId;
+        copy.right = right;
+        return copy;
     }
 
     // ---- rate and quota -------------------------------------------------------------------------------------------
@@ -225,10 +235,22 @@ public final class Session {
         return Collections.unmodifiableMap(result);
     }
 
+    /** Whether {@code access_rights} names any API: a key without is a master key, allowed everywhere. */
+    public boolean hasAccessRights() {
+        JsonNode rights = json.path("access_rights");
+        return rights.isObject() && !rights.isEmpty();
+    }
+
     /** The rights on {@code apiId}; {@code null} when the key has none there. */
     public AccessRight accessRight(String apiId) {
-        JsonNode right = json.path("access_rights").path(apiId);
-        return right.isObject() ? accessRight(right) : null;
+        if (apiId.equals(rightApiId)) {
+            return right;
+        }
+        JsonNode node = json.path("access_rights").path(apiId);
+        AccessRight read = node.isObject() ? accessRight(node) : null;
+        rightApiId = apiId;
+        right = read;
+        return read;
     }
 
     private static AccessRight accessRight(JsonNode node) {
