@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class TokenAuthTest {
 
+    /** The HTTP version a client speaks. */
     enum Version {
         HTTP_1_1(HttpClient.Version.HTTP_1_1), HTTP_2(HttpClient.Version.HTTP_2);
 

@@ -42,6 +42,19 @@ public enum ProxyFailure {
     QUOTA_EXCEEDED(HttpResponseStatus.FORBIDDEN, "Quota exceeded"),
     /** The API's own limit ({@code global_rate_limit}), shared by every client, is spent. */
     API_RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "API Rate Limit Exceeded"),
+    /** Basic auth: the credentials are not two words (scheme and data) split by one space. */
+    BASIC_AUTH_MALFORMED(HttpResponseStatus.BAD_REQUEST,
+            "Attempted access with malformed header, header not in basic auth format"),
+    /** Basic auth: the credentials are not padded standard base64. */
+    BASIC_AUTH_NOT_ENCODED(HttpResponseStatus.BAD_REQUEST,
+            "Attempted access with malformed header, auth data not encoded correctly"),
+    /** Basic auth: the decoded credentials are not exactly one {@code user:password} pair. */
+    BASIC_AUTH_NOT_A_PAIR(HttpResponseStatus.BAD_REQUEST,
+            "Attempted access with malformed header, values not in basic auth format"),
+    /** Basic auth: no such user, or the wrong password. */
+    USER_NOT_AUTHORISED(HttpResponseStatus.UNAUTHORIZED, "User not authorised"),
+    /** Basic auth: more bcrypt checks are waiting than the gateway allows; the client may try again. */
+    PASSWORD_CHECKS_BUSY(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many password checks waiting"),
     /** The key store did not answer: requests that need it fail closed. */
     KEY_STORE_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "key store unavailable"),
     /** An {@code ip_whitelist} without the client, or an {@code ip_blacklist} with it. */

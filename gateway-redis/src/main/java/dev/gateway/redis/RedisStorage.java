@@ -8,6 +8,7 @@ import dev.gateway.redis.internal.RedisKeyStore;
 import dev.gateway.redis.internal.RedisLimitStore;
 import java.io.IOException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +80,19 @@ public final class RedisStorage implements AutoCloseable {
      */
     public LimitStore limitStore(boolean fixedWindow) {
         return fixedWindow ? this.fixedWindow : slidingLog;
+    }
+
+    /**
+     * Hears Tyk's cluster notifications and publishes this gateway's; call it from a thread that may wait (it
+     * subscribes before it returns).
+     *
+     * @param nodeSecret {@code node_secret}, which signs and checks every message
+     * @param allowInsecure {@code allow_insecure_configs}: unsigned messages are obeyed too
+     * @param handler told of each notification heard, on one of Lettuce's threads
+     */
+    public ClusterNotifications notifications(String nodeSecret, boolean allowInsecure,
+            Consumer<ClusterNotifications.Notification> handler) {
+        return new ClusterNotifications(connection, nodeSecret, allowInsecure, handler);
     }
 
     /** Completes when Redis answers a {@code PING}; fails fast while it is unreachable. For health checks. */

@@ -1,7 +1,6 @@
 package dev.gateway.redis;
 
 import static dev.gateway.redis.RedisSentinelTest.await;
-import static dev.gateway.redis.RedisSentinelTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +9,6 @@ import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.Session;
 import dev.gateway.core.testing.Closer;
-import dev.gateway.core.testing.Ports;
 import dev.gateway.core.testing.RedisServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Three masters on loopback made into a cluster by {@code redis-cli --cluster create}. */
+/**
+ * Three masters on loopback made into a cluster by {@code redis-cli --cluster create}; {@link RedisClusterFailoverTest}
+ * kills one of a cluster with replicas.
+ */
 class RedisClusterTest {
 
     @RegisterExtension
@@ -82,28 +83,6 @@ class RedisClusterTest {
     }
 
     private List<RedisServer> cluster() throws Exception {
-        List<RedisServer> masters = new ArrayList<>();
-        List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        for (int i = 0; i < 3; i++) {
-            int port = Ports.freePort();
-            masters.add(closer.later(RedisServer.startOn(dir, port, "--cluster-enabled", "yes",
-                    "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-port",
-                    String.valueOf(Ports.freePort()))));
-            command.add("127.0.0.1:" + port);
-        }
-        command.add("--cluster-yes");
-        Process create = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("cluster-create.log").toFile()).start();
-        assertTrue(create.waitFor(60, TimeUnit.SECONDS), "redis-cli --cluster create did not finish");
-        assertEquals(0, create.exitValue(), "redis-cli --cluster create failed: see cluster-create.log");
-        for (RedisServer master : masters) {
-            try (RawRedis raw = new RawRedis(master.port())) {
-                awaitTrue(() -> {
-                    String info = raw.sync().clusterInfo();
-                    return info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3");
-                }, 20, "the cluster formed");
-            }
-        }
-        return masters;
+        return LocalCluster.start(closer, dir, 3, 0).masters();
     }
 }

@@ -6,6 +6,9 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.config.Policy;
+import dev.gateway.core.config.PolicyLoader;
+import dev.gateway.core.keys.Session;
 import dev.gateway.core.exchange.AccessLog;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.snapshot.GatewaySnapshot;
@@ -15,6 +18,7 @@ import dev.gateway.grpc.GrpcRules;
 import dev.gateway.healthcheck.HealthMonitor;
 import dev.gateway.healthcheck.ServiceDiscoveryPoller;
 import dev.gateway.auth.AuthFilters;
+import dev.gateway.auth.BasicPasswords;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.LocalService;
 import dev.gateway.http.RequestFilters;
@@ -22,7 +26,12 @@ import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
+import dev.gateway.redis.ClusterNotifications;
+import dev.gateway.server.control.ApisApi;
 import dev.gateway.server.control.ControlApi;
+import dev.gateway.server.control.KeysApi;
+import dev.gateway.server.control.PoliciesApi;
+import dev.gateway.server.control.Reloads;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
@@ -32,6 +41,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
@@ -61,6 +73,20 @@ public final class Gateway {
     private volatile GatewaySnapshot snapshot;
     /** Where keys, and the counters of their limits, are kept. */
     private final KeyStores keys;
+    /** Every API's access chain; its bcrypt threads stop with the gateway. */
+    private final AuthFilters auth;
+    /** The policies keys name, by id; read again on every reload. */
+    private volatile Map<String, Policy> policies = Map.of();
+    /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
+    /** Tyk's cluster notifications on the shared Redis; {@code null} without Redis. */
+    private final ClusterNotifications notifications;
+    /** Reloads asked for through the control API, one at a time. */
+    private final Reloads reloads = new Reloads(this::reload);
+    private final ExecutorService controlExecutor = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "gateway-control");
+        thread.setDaemon(true);
+        return thread;
+    });
     /** Tyk's Gateway API, on the gateway port or on {@code control_api_port}. */
     private final ControlApi control;
     private final boolean controlOwnPort;
@@ -89,15 +115,61 @@ public final class Gateway {
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
-        AuthFilters auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
-                this.confFile.getParent());
+        this.auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
+                this.confFile.getParent(), () -> policies);
         this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0
-                ? config.auth().controlApiPort() : config.listenPort(), keys.api(() -> System.currentTimeMillis()
-                        / 1000));
+                ? config.auth().controlApiPort() : config.listenPort(), keysApi(config),
+                new PoliciesApi(config.auth().policies(), this.confFile.getParent(), () -> policies),
+                new ApisApi(this.confFile.getParent().resolve(config.appPath()).normalize(), this.confFile.getParent(),
+                        () -> snapshot), reloads, this::groupReload, controlExecutor);
+        this.notifications = keys.redis().map(redis -> redis.notifications(config.auth().nodeSecret(),
+                config.auth().allowInsecureConfigs(), this::heard)).orElse(null);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? status : LocalService.first(status, control),
                 gatewayPortOverride);
+    }
+
+    /** The key endpoints of the control API, applying policies and hashing passwords as Tyk does. */
+    private KeysApi keysApi(GatewayConfig config) {
+        String passwordHash = BasicPasswords.algorithm(config.auth().basicAuthHashKeyFunction());
+        return new KeysApi(keys.sessions(), keys.limits(), config.auth(), session -> {
+            AuthFilters.applyPolicies(session, policies, session.orgId()).ifPresent(why -> {
+                throw new IllegalStateException(why);
+            });
+            return session;
+        }, password -> new Session.BasicAuthData(BasicPasswords.hash(password, passwordHash), passwordHash),
+                () -> System.currentTimeMillis() / 1000, this::keyChanged);
+    }
+
+    /** A key was written or deleted here: every gateway on the shared Redis forgets its cached session. */
+    private void keyChanged(String storageName) {
+        if (notifications != null) {
+            notifications.publish(ClusterNotifications.KEY_SPACE_UPDATE, storageName);
+        }
+    }
+
+    /** {@code /tyk/reload/group}: every gateway on the shared Redis reloads (this one hears its own message). */
+    private CompletionStage<Void> groupReload() {
+        return notifications == null ? reloads.request() : notifications.publish(ClusterNotifications.GROUP_RELOAD,
+                "");
+    }
+
+    /** A cluster notification from any gateway on the shared Redis, Tyk's included. */
+    private void heard(ClusterNotifications.Notification notification) {
+        switch (notification.command()) {
+            case ClusterNotifications.GROUP_RELOAD, "ApiUpdated", "ApiAdded", "ApiRemoved", "PolicyChanged" -> {
+                log.info("cluster notification {}: reloading", notification.command());
+                reloads.request();
+            }
+            case ClusterNotifications.KEY_SPACE_UPDATE -> {
+                for (String entry : notification.payload().split(",")) {
+                    int colon = entry.indexOf(':');
+                    keys.forget(colon < 0 ? entry : entry.substring(0, colon));
+                }
+            }
+            default -> log.debug("cluster notification {} ignored", notification.command());
+        }
     }
 
     /**
@@ -135,6 +207,7 @@ public final class Gateway {
         }
         Gateway gateway = new Gateway(confFile, report.config(), transport, gatewayPort);
         try {
+            gateway.loadPolicies(report.config());
             gateway.apply(gateway.compile(report), true);
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
@@ -202,12 +275,20 @@ public final class Gateway {
         // snapshot would move the gateway's own listener (or, under --port, fail to bind and close it).
         report = new LoadReport(config, report.confFile(), report.appDir(), report.apis(), report.problems());
         report = keepLastGoodVersions(report);
+        loadPolicies(config);
         try {
             apply(compile(report), false);
             log.info("reloaded: {} APIs on ports {}", snapshot.apis().size(), ports().keySet());
         } catch (ConfigException | InterruptedException e) {
             log.error("reload failed: {}", e.getMessage());
         }
+    }
+
+    /** Reads the policies {@code tyk.conf} names; a policy that fails is skipped, with its problem logged. */
+    private void loadPolicies(GatewayConfig config) {
+        List<LoadProblem> problems = new ArrayList<>();
+        policies = PolicyLoader.load(config.auth().policies(), confFile, problems);
+        problems.forEach(Gateway::logProblem);
     }
 
     /** Compiles a configuration, its uptime tests running from now on and gating its target groups. */
@@ -264,6 +345,12 @@ public final class Gateway {
         discovery.close();
         http.close();
         tcp.close();
+        if (notifications != null) {
+            notifications.close();
+        }
+        controlExecutor.shutdownNow();
+        reloads.close();
+        auth.close();
         keys.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();

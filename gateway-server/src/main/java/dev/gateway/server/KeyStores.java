@@ -9,11 +9,9 @@ import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitStore;
 import dev.gateway.core.keys.MemoryKeyStore;
 import dev.gateway.core.keys.MemoryLimitStore;
-import dev.gateway.core.keys.Session;
 import dev.gateway.redis.RedisStorage;
-import dev.gateway.server.control.KeysApi;
 import java.io.IOException;
-import java.util.function.LongSupplier;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +25,15 @@ final class KeyStores implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyStores.class);
 
-    private final AuthSettings settings;
     private final RedisStorage redis;
+    /** The session cache in front of Redis; {@code null} with the memory store. */
+    private final CachingKeyStore cache;
     private final KeyStore sessions;
     private final LimitStore limits;
 
-    private KeyStores(AuthSettings settings, RedisStorage redis, KeyStore sessions, LimitStore limits) {
-        this.settings = settings;
+    private KeyStores(RedisStorage redis, CachingKeyStore cache, KeyStore sessions, LimitStore limits) {
         this.redis = redis;
+        this.cache = cache;
         this.sessions = sessions;
         this.limits = limits;
     }
@@ -46,7 +45,7 @@ final class KeyStores implements AutoCloseable {
      */
     static KeyStores open(AuthSettings settings) throws ConfigException {
         if (!settings.storage().isRedis()) {
-            return new KeyStores(settings, null, new MemoryKeyStore(), new MemoryLimitStore());
+            return new KeyStores(null, null, new MemoryKeyStore(), new MemoryLimitStore());
         }
         RedisStorage redis;
         try {
@@ -56,8 +55,8 @@ final class KeyStores implements AutoCloseable {
         }
         log.info("keys and limits in {}; {} rate limiter", redis.description(),
                 settings.enableFixedWindowRateLimiter() ? "fixed-window" : "sliding-log");
-        return new KeyStores(settings, redis, new CachingKeyStore(redis.keyStore()),
-                redis.limitStore(settings.enableFixedWindowRateLimiter()));
+        CachingKeyStore cache = new CachingKeyStore(redis.keyStore());
+        return new KeyStores(redis, cache, cache, redis.limitStore(settings.enableFixedWindowRateLimiter()));
     }
 
     KeyStore sessions() {
@@ -68,16 +67,16 @@ final class KeyStores implements AutoCloseable {
         return limits;
     }
 
-    /** The key endpoints of the control API over these stores. */
-    KeysApi api(LongSupplier epochSeconds) {
-        return new KeysApi(sessions, limits, settings, session -> session, this::hashPassword, epochSeconds);
+    /** Redis, when the keys are there. */
+    Optional<RedisStorage> redis() {
+        return Optional.ofNullable(redis);
     }
 
-    /** A new basic-auth password as {@code basic_auth_hash_key_function} asks; sha256 until bcrypt lands. */
-    private Session.BasicAuthData hashPassword(String password) {
-        String algorithm = settings.basicAuthHashKeyFunction().isEmpty() ? KeyHashing.SHA256
-                : settings.basicAuthHashKeyFunction();
-        return new Session.BasicAuthData(KeyHashing.hash(password, algorithm), algorithm);
+    /** Forgets what the session cache holds for a key, by its storage name (without {@code apikey-}). */
+    void forget(String storageName) {
+        if (cache != null) {
+            cache.evict(KeyHashing.REDIS_PREFIX + storageName);
+        }
     }
 
     @Override

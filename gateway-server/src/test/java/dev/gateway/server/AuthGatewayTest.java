@@ -37,7 +37,9 @@ class AuthGatewayTest extends GatewayFixture {
         keyed.put("strip_auth_data", true);
         ObjectNode open = ConfFolder.api("open", "/open/", upstream.url("/"));
         open.putObject("global_rate_limit").put("rate", 2).put("per", 60);
-        folder.writeConf(tyk).writeApi("keyed.json", keyed).writeApi("open.json", open);
+        ObjectNode orged = ConfFolder.api("orged", "/orged/", upstream.url("/"));
+        orged.put("use_keyless", false).put("org_id", "org1");
+        folder.writeConf(tyk).writeApi("keyed.json", keyed).writeApi("open.json", open).writeApi("orged.json", orged);
         return startGateway(folder.conf);
     }
 
@@ -130,6 +132,40 @@ class AuthGatewayTest extends GatewayFixture {
                 json(master).get("message").asText());
         assertEquals(404, admin(port, "PUT", "/tyk/keys/nobody", session("")).statusCode());
         assertEquals(400, admin(port, "POST", "/tyk/keys/ab", session("")).statusCode(), "under min_token_length");
+    }
+
+    @Test
+    void aCustomKeyOfAnOrganisationIsFoundByItsBareName() throws Exception {
+        Gateway gateway = start(tyk -> { });
+        int port = gateway.gatewayPort();
+        HttpResponse<String> created = admin(port, "POST", "/tyk/keys/my-org-key", "{\"org_id\": \"org1\","
+                + " \"access_rights\": {\"orged\": {\"api_id\": \"orged\", \"versions\": [\"Default\"]}}}");
+        assertEquals("org1my-org-key", json(created).get("key").asText(), "Tyk's legacy org + id");
+        assertEquals(200, send(http1, port, "GET", "/orged/x", null, "Authorization", "my-org-key").statusCode());
+        assertEquals(200, send(http1, port, "GET", "/orged/x", null, "Authorization", "org1my-org-key").statusCode());
+        assertEquals(200, admin(port, "GET", "/tyk/keys/my-org-key?org_id=org1", null).statusCode());
+        assertEquals(403, send(http1, port, "GET", "/keyed/x", null, "Authorization", "my-org-key").statusCode(),
+                "another organisation's API finds no such key");
+    }
+
+    @Test
+    void hashedKeysInTyksTokenFormat() throws Exception {
+        Gateway gateway = start(tyk -> tyk.put("hash_keys", true).put("hash_key_function", "murmur64"));
+        int port = gateway.gatewayPort();
+        JsonNode created = json(admin(port, "POST", "/tyk/keys/create", session("").replace("\"org_id\": \"\"",
+                "\"org_id\": \"org1\"")));
+        String key = created.get("key").asText();
+        String decoded = new String(java.util.Base64.getDecoder().decode(key), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(decoded.startsWith("{\"org\":\"org1\",\"id\":\"") && decoded.endsWith("\",\"h\":\"murmur64\"}"),
+                decoded);
+        String hash = created.get("key_hash").asText();
+        assertEquals(16, hash.length(), "murmur64, as the token's h field says: " + hash);
+        assertEquals(200, send(http1, port, "GET", "/keyed/x", null, "Authorization", key).statusCode());
+        assertEquals(200, admin(port, "GET", "/tyk/keys/" + hash + "?hashed=1", null).statusCode());
+        HttpResponse<String> listing = admin(port, "GET", "/tyk/keys", null);
+        assertEquals(404, listing.statusCode());
+        assertEquals("Hashed key listing is disabled in config (enable_hashed_keys_listing)",
+                json(listing).get("message").asText());
     }
 
     @Test

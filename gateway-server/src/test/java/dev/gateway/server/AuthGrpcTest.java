@@ -13,17 +13,12 @@ import dev.gateway.examples.grpc.helloworld.HelloRequest;
 import dev.gateway.examples.grpc.routeguide.Point;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.examples.grpc.routeguide.RouteNote;
-import io.grpc.CallCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,9 +44,7 @@ class AuthGrpcTest extends GatewayFixture {
         api.put("use_keyless", false);
         folder.writeConf(conf).writeApi("grpc.json", api);
         gateway = startGateway(folder.conf);
-        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
-                InsecureChannelCredentials.create()).build();
-        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        channel = h2cChannel(gateway);
     }
 
     /** A key on the API whose ACL allows {@code SayHello} only, plus {@code extra} session members. */
@@ -62,22 +55,10 @@ class AuthGrpcTest extends GatewayFixture {
         assertEquals(200, admin(gateway.gatewayPort(), "POST", "/tyk/keys/" + name, session).statusCode());
     }
 
-    /** Call credentials that send {@code value} as the {@code authorization} metadata, as a Tyk user's would. */
-    private static CallCredentials token(String value) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata headers = new Metadata();
-                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), value);
-                applier.apply(headers);
-            }
-        };
-    }
-
     private GreeterGrpc.GreeterBlockingStub greeter(String key) {
         GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(10, TimeUnit.SECONDS);
-        return key == null ? stub : stub.withCallCredentials(token(key));
+        return key == null ? stub : stub.withCallCredentials(authorization(key));
     }
 
     private static void assertStatus(Status.Code code, String description, Runnable call) {
@@ -107,7 +88,7 @@ class AuthGrpcTest extends GatewayFixture {
     void aBidiStreamOutsideTheAclIsRefusedBeforeItOpens() throws Exception {
         key("grpc-key", "");
         CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<RouteNote> notes = RouteGuideGrpc.newStub(channel).withCallCredentials(token("grpc-key"))
+        StreamObserver<RouteNote> notes = RouteGuideGrpc.newStub(channel).withCallCredentials(authorization("grpc-key"))
                 .withDeadlineAfter(10, TimeUnit.SECONDS).routeChat(new StreamObserver<>() {
                     @Override
                     public void onNext(RouteNote value) {

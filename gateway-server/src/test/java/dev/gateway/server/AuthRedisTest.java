@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.keys.KeyHashing;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -14,8 +15,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,26 +118,79 @@ class AuthRedisTest extends GatewayFixture {
     }
 
     @Test
+    void aHashedKeyTykWroteIsHonouredByAGatewayThatHashesKeys() throws Exception {
+        // Tyk with hash_keys on writes a custom key's session under the murmur32 of the key (the hash its own
+        // algorithm gives a key that is not a base64 token), and a generated key's under the hash its "h" names.
+        ObjectNode conf = (ObjectNode) ConfFolder.JSON.readTree(Files.readString(folder.conf));
+        conf.put("hash_keys", true);
+        folder.writeConf(conf);
+        Gateway hashing = startGateway(folder.conf);
+        String token = Base64.getEncoder().encodeToString(
+                "{\"org\":\"\",\"id\":\"6f1c2d\",\"h\":\"murmur64\"}".getBytes(StandardCharsets.UTF_8));
+        RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().set("apikey-" + KeyHashing.hash("hashed-by-tyk", KeyHashing.MURMUR32), session(""));
+            connection.sync().set("apikey-" + KeyHashing.hash(token, KeyHashing.MURMUR64), session(""));
+        } finally {
+            client.shutdown();
+        }
+        assertEquals(200, get(hashing, "/keyed/x", "hashed-by-tyk"));
+        assertEquals(200, get(hashing, "/keyed/x", token));
+        assertEquals(403, get(first, "/keyed/x", "hashed-by-tyk"), "a gateway that does not hash looks elsewhere");
+    }
+
+    @Test
     void aRedisThatGoesAwayFailsClosedThenServesAgain() throws Exception {
         admin(first.gatewayPort(), "POST", "/tyk/keys/steady-key", session(""));
         assertEquals(200, get(first, "/keyed/x", "steady-key"));
-        redis.kill();
-        // The session cache may still answer for a few seconds; a key it has never seen needs Redis at once.
-        assertEquals(503, get(second, "/keyed/x", "steady-key"));
-        assertEquals(200, get(first, "/open/x", null), "keyless APIs serve on");
-        assertEquals(200, get(second, "/open/x", null));
-        log.awaitLogged(Level.WARN, "api=keyed", "the key store did not answer");
+        // Load throughout: keyless and keyed requests on both gateways, every status counted.
+        Map<String, Integer> statuses = new ConcurrentHashMap<>();
+        AtomicBoolean loading = new AtomicBoolean(true);
+        Thread load = new Thread(() -> {
+            for (int i = 0; loading.get(); i++) {
+                Gateway gateway = i % 2 == 0 ? first : second;
+                try {
+                    statuses.merge("open " + get(gateway, "/open/x", null), 1, Integer::sum);
+                    statuses.merge("keyed " + get(gateway, "/keyed/x", "steady-key"), 1, Integer::sum);
+                } catch (Exception e) {
+                    statuses.merge("failed " + e, 1, Integer::sum);
+                }
+            }
+        }, "load");
+        load.start();
+        try {
+            awaitCount(statuses, "keyed 200", 20);
+            redis.kill();
+            awaitCount(statuses, "keyed 503", 20);
+            // A key the session cache has never seen needs Redis at once.
+            assertEquals(503, get(second, "/keyed/x", "unseen-key"));
+            log.awaitLogged(Level.WARN, "api=keyed", "the key store did not answer");
 
-        redis.restart();
+            redis.restart();
+            // A Redis killed without persistence comes back empty: the key is unknown now, not unavailable.
+            awaitCount(statuses, "keyed 403", 5);
+            assertEquals(200, admin(second.gatewayPort(), "POST", "/tyk/keys/steady-key", session(""))
+                    .statusCode());
+            int servedBefore = statuses.getOrDefault("keyed 200", 0);
+            awaitCount(statuses, "keyed 200", servedBefore + 20);
+        } finally {
+            loading.set(false);
+            load.join(10_000);
+        }
+        assertEquals(Set.of("open 200", "keyed 200", "keyed 503", "keyed 403"), statuses.keySet(),
+                "keyless served throughout; keyed: served, failed closed, or unknown after Redis came back empty: "
+                        + statuses);
+    }
+
+    /** Waits until {@code statuses} has counted {@code count} of {@code status}, for at most 15 s. */
+    private static void awaitCount(Map<String, Integer> statuses, String status, int count)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        int status;
-        do {
-            status = get(second, "/keyed/x", "steady-key");
-        } while (status == 503 && System.nanoTime() < deadline && sleepBriefly());
-        // A Redis killed without persistence comes back empty: the key is unknown now, not unavailable.
-        assertEquals(403, status, "Redis answers again");
-        assertEquals(200, admin(second.gatewayPort(), "POST", "/tyk/keys/steady-key", session("")).statusCode());
-        assertEquals(200, get(first, "/keyed/x", "steady-key"), "served again once Redis was back");
+        while (statuses.getOrDefault(status, 0) < count && System.nanoTime() < deadline) {
+            sleepBriefly();
+        }
+        assertTrue(statuses.getOrDefault(status, 0) >= count, "waited for " + count + " x " + status + ": "
+                + statuses);
     }
 
     private static boolean sleepBriefly() throws InterruptedException {

@@ -11,8 +11,6 @@ import dev.gateway.examples.grpc.helloworld.GreeterGrpc;
 import dev.gateway.examples.grpc.helloworld.HelloRequest;
 import dev.gateway.examples.tcp.TcpEchoServer;
 import dev.gateway.http.support.Clients;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
@@ -23,6 +21,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +50,7 @@ class DemoConfigTest extends GatewayFixture {
     private static final int DEMO_TCP_API_PORT = 8090;
     private static final int DEMO_REDIS_API_PORT = 6380;
     private static final int LOCAL_REDIS_PORT = 6379;
+    private static final int DEMO_HTTP_PORT = 9001;
 
     private static final long CALL_TIMEOUT_SECONDS = 10;
 
@@ -66,6 +67,7 @@ class DemoConfigTest extends GatewayFixture {
         tcpApiPort = Ports.freePort();
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         ports.put(DEMO_GRPC_PORT, grpc.port());
+        ports.put(DEMO_HTTP_PORT, upstream.port());
         ports.put(DEMO_TCP_ECHO_PORT, echo.port());
         ports.put(DEMO_TCP_API_PORT, tcpApiPort);
         ports.put(DEMO_REDIS_API_PORT, Ports.freePort());
@@ -73,9 +75,7 @@ class DemoConfigTest extends GatewayFixture {
         ports.put(LOCAL_REDIS_PORT, Ports.freePort());
         Path conf = copyShippedConfig(ports);
         gateway = startGateway(conf);
-        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
-                InsecureChannelCredentials.create()).build();
-        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        channel = h2cChannel(gateway);
     }
 
     /**
@@ -98,6 +98,24 @@ class DemoConfigTest extends GatewayFixture {
             }
         }
         return dir.resolve("config/tyk.conf");
+    }
+
+    @Test
+    void tokenAuthAsTheReadmeShowsIt() throws Exception {
+        String session = "{\"org_id\": \"default\", \"access_rights\": {\"demo-keyed\": {\"api_id\":"
+                + " \"demo-keyed\", \"versions\": [\"Default\"]}}, \"rate\": 5, \"per\": 60}";
+        HttpResponse<String> created = AuthGatewayTest.admin(gateway.gatewayPort(), "POST", "/tyk/keys/demo-key",
+                session);
+        assertEquals("{\"key\":\"defaultdemo-key\",\"status\":\"ok\",\"action\":\"added\"}", created.body());
+        String url = url(gateway.gatewayPort(), "/keyed/hello");
+        assertEquals(401, Clients.get(client, url).statusCode());
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> served = client.send(Clients.request(URI.create(url)).header("Authorization",
+                    "demo-key").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(upstream.bodyFor("/hello"), served.body());
+        }
+        assertEquals(429, client.send(Clients.request(URI.create(url)).header("Authorization", "demo-key").build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
     @Test

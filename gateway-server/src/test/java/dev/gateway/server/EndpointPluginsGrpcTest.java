@@ -23,8 +23,6 @@ import dev.gateway.examples.grpc.routeguide.Feature;
 import dev.gateway.examples.grpc.routeguide.Point;
 import dev.gateway.examples.grpc.routeguide.RouteGuideGrpc;
 import dev.gateway.examples.grpc.routeguide.RouteSummary;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -98,9 +96,7 @@ class EndpointPluginsGrpcTest extends GatewayFixture {
             folder.writeApi(api.get("api_id").asText() + ".json", api);
         }
         Gateway gateway = startGateway(folder.conf);
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
-                InsecureChannelCredentials.create()).build();
-        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        ManagedChannel channel = h2cChannel(gateway);
         return channel;
     }
 

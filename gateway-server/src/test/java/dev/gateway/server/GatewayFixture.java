@@ -1,5 +1,12 @@
 package dev.gateway.server;
 
+import io.grpc.CallCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.CapturedLog;
 import dev.gateway.core.testing.Closer;
@@ -63,6 +70,26 @@ abstract class GatewayFixture {
         }
         folder.writeConf(conf).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")));
         return startGateway(folder.conf);
+    }
+
+    /** A gRPC channel in cleartext (h2c) to {@code gateway}'s own port; shut down when the test ends. */
+    ManagedChannel h2cChannel(Gateway gateway) {
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.gatewayPort(),
+                InsecureChannelCredentials.create()).build();
+        closer.later(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        return channel;
+    }
+
+    /** Call credentials that send {@code value} as metadata {@code authorization}, as a Tyk user's client would. */
+    static CallCredentials authorization(String value) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata headers = new Metadata();
+                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), value);
+                applier.apply(headers);
+            }
+        };
     }
 
     static String url(int port, String path) {

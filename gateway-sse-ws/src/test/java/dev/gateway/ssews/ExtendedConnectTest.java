@@ -1,5 +1,10 @@
 package dev.gateway.ssews;
 
+import dev.gateway.auth.AuthFilters;
+import dev.gateway.core.keys.KeyHashing;
+import dev.gateway.core.keys.MemoryKeyStore;
+import dev.gateway.core.keys.Session;
+import dev.gateway.http.RequestFilters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +121,52 @@ class ExtendedConnectTest {
         assertEquals(1000, echo.closeCodes().poll(WAIT_SECONDS, TimeUnit.SECONDS));
         assertTrue(stream.ended.await(WAIT_SECONDS, TimeUnit.SECONDS) , "the stream did not end");
         connection.close().sync();
+    }
+
+    @Test
+    void anExtendedConnectIsAuthenticatedLikeAnyRequest() throws Exception {
+        echo = WebSocketEchoServer.start(0, null);
+        MemoryKeyStore keys = new MemoryKeyStore();
+        keys.put(KeyHashing.redisKey("ws-key", false), Session.parse(("{\"access_rights\": {\"ws\": {\"api_id\":"
+                + " \"ws\", \"versions\": [\"Default\"]}}}").getBytes(StandardCharsets.UTF_8)));
+        AuthFilters auth = new AuthFilters(keys, false, false);
+        gateway = ProxyUnderTest.builder(dir)
+                .conf(conf -> conf.http("enable_websockets", true).http("enable_http2", true))
+                .switches(WebSockets::from)
+                .api(TykApi.keyless("ws", "/ws/", "ws://127.0.0.1:" + echo.port()).put("use_keyless", false))
+                .filters(RequestFilters.of(auth::of, auth::responseFilters))
+                .start();
+        Channel connection = connect(gateway.port(), new CompletableFuture<>());
+
+        StreamRecorder refused = new StreamRecorder();
+        openWebSocket(connection, refused, null);
+        Http2Headers answer = refused.headers.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertNotNull(answer, "no answer to the extended CONNECT");
+        assertEquals("401", answer.status().toString());
+        assertTrue(refused.ended.await(WAIT_SECONDS, TimeUnit.SECONDS), "the refused stream did not end");
+
+        StreamRecorder stream = new StreamRecorder();
+        Http2StreamChannel channel = openWebSocket(connection, stream, "ws-key");
+        assertEquals("200", stream.headers.poll(WAIT_SECONDS, TimeUnit.SECONDS).status().toString());
+        channel.writeAndFlush(new DefaultHttp2DataFrame(maskedText("with a key"))).sync();
+        assertEquals("with a key", stream.nextText());
+        connection.close().sync();
+    }
+
+    /** Opens a stream with an extended CONNECT for a WebSocket at /ws/chat, with {@code key} if not null. */
+    private Http2StreamChannel openWebSocket(Channel connection, StreamRecorder recorder, String key)
+            throws Exception {
+        Http2StreamChannel channel = new Http2StreamChannelBootstrap(connection).handler(recorder).open()
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+        Http2Headers connect = new DefaultHttp2Headers().method("CONNECT").scheme("http").path("/ws/chat")
+                .authority("127.0.0.1:" + gateway.port())
+                .set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), "websocket")
+                .set("sec-websocket-version", "13");
+        if (key != null) {
+            connect.set("authorization", key);
+        }
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(connect)).sync();
+        return channel;
     }
 
     private Channel connect(int port, CompletableFuture<Http2Settings> serverSettings) throws InterruptedException {

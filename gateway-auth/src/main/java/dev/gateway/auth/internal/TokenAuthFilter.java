@@ -1,40 +1,51 @@
 package dev.gateway.auth.internal;
 
 import dev.gateway.core.config.ApiDefinition;
+import dev.gateway.core.config.Policy;
 import dev.gateway.core.keys.KeyHashing;
-import dev.gateway.core.keys.KeyStore;
+import dev.gateway.core.keys.KeyLookup;
 import dev.gateway.core.keys.Session;
 import dev.gateway.core.net.ClientErrorLog;
 import dev.gateway.http.FilterDecision;
 import dev.gateway.http.FilteredRequest;
 import dev.gateway.http.ProxyFailure;
 import dev.gateway.http.RequestFilter;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tyk's token authentication ({@code AuthKey}): the key the request carries ({@link TokenSource}) is looked up in
- * the store under Tyk's name for it, and its session kept on the request ({@link SessionKey#SESSION}) for the checks
- * that follow. No key: 401 "Authorization field missing". An unknown key, or one shorter than Tyk's minimum of
- * three characters: 403 "Access to this API has been disallowed". A store that cannot answer: 503, failing closed.
- * Log lines name a key only by a short hash, never the key.
+ * the store under Tyk's name for it, the policies it names are applied ({@link PolicyApplier}), and its session kept
+ * on the request ({@link SessionKey#SESSION}) for the checks that follow. No key: 401 "Authorization field missing".
+ * An unknown key, one shorter than Tyk's minimum of three characters, or one whose policies cannot be applied: 403
+ * "Access to this API has been disallowed". A store that cannot answer: 503, failing closed. Log lines name a key
+ * only by a short hash, never the key.
  */
 public final class TokenAuthFilter implements RequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(TokenAuthFilter.class);
 
-    /** Tyk's {@code min_token_length} floor. */
-    static final int MIN_TOKEN_LENGTH = 3;
-
     private final TokenSource source;
-    private final KeyStore store;
-    private final boolean hashKeys;
+    private final KeyLookup keys;
+    private final String orgId;
+    private final int minLength;
+    private final Supplier<Map<String, Policy>> policies;
 
-    public TokenAuthFilter(ApiDefinition api, KeyStore store, boolean hashKeys) {
+    /**
+     * @param keys where keys are found, as Tyk finds them for the API's organisation
+     * @param minLength {@code min_token_length}: shorter keys are unknown
+     * @param policies the policies loaded now, asked on every request so that a reload is seen at once
+     */
+    public TokenAuthFilter(ApiDefinition api, KeyLookup keys, int minLength,
+            Supplier<Map<String, Policy>> policies) {
         this.source = TokenSource.of(api.tokenAuth());
-        this.store = store;
-        this.hashKeys = hashKeys;
+        this.keys = keys;
+        this.orgId = api.orgId();
+        this.minLength = minLength;
+        this.policies = policies;
     }
 
     @Override
@@ -46,29 +57,35 @@ public final class TokenAuthFilter implements RequestFilter {
                     request.connectionId(), request.head().method(), request.path());
             return FilterDecision.refuse(ProxyFailure.AUTH_FIELD_MISSING);
         }
-        if (key.length() < MIN_TOKEN_LENGTH) {
-            return unknown(request, key);
+        if (key.length() < minLength) {
+            return unknown(request, key, "unknown key");
         }
-        CompletionStage<FilterDecision> decided = store.get(KeyHashing.redisKey(key, hashKeys)).handle(
-                (session, failure) -> failure != null ? unavailable(request, failure)
-                        : session == null ? unknown(request, key) : found(request, key, session));
+        CompletionStage<FilterDecision> decided = keys.find(key, orgId).handle(
+                (found, failure) -> failure != null ? unavailable(request, failure)
+                        : found == null ? unknown(request, key, "unknown key")
+                        : found(request, found.name(), found.session()));
         return FilterDecision.later(decided);
     }
 
-    private static FilterDecision found(FilteredRequest request, String key, Session session) {
+    private FilterDecision found(FilteredRequest request, String key, Session session) {
+        try {
+            new PolicyApplier(policies.get(), request.route().api().orgId()).apply(session);
+        } catch (PolicyApplier.Refused e) {
+            return unknown(request, key, e.getMessage());
+        }
         request.set(SessionKey.SESSION, session);
         request.set(SessionKey.KEY, key);
         return FilterDecision.proceed();
     }
 
-    private static FilterDecision unknown(FilteredRequest request, String key) {
+    private static FilterDecision unknown(FilteredRequest request, String key, String why) {
         ClientErrorLog.info(log, request.route().api().listenPort(),
-                "api={} client={} conn={} {} {} refused: unknown key {}", request.route().apiId(), request.client(),
-                request.connectionId(), request.head().method(), request.path(), KeyHashing.forLog(key));
+                "api={} client={} conn={} {} {} refused: {} {}", request.route().apiId(), request.client(),
+                request.connectionId(), request.head().method(), request.path(), why, KeyHashing.forLog(key));
         return FilterDecision.refuse(ProxyFailure.ACCESS_DENIED);
     }
 
-    private static FilterDecision unavailable(FilteredRequest request, Throwable failure) {
+    static FilterDecision unavailable(FilteredRequest request, Throwable failure) {
         ClientErrorLog.warn(log, request.route().api().listenPort(),
                 "api={} client={} conn={} the key store did not answer: {}", request.route().apiId(),
                 request.client(), request.connectionId(), failure.toString());

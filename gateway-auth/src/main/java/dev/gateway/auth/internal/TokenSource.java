@@ -8,8 +8,9 @@ import java.util.List;
  * Where an API's requests carry their key, as Tyk reads it: the header ({@code auth_header_name}, default
  * {@code Authorization}, unless {@code disable_header}), then the query parameter ({@code use_param},
  * {@code param_name}) and the cookie ({@code use_cookie}, {@code cookie_name}), each named like the header unless
- * set, a later source that is present winning: cookie over parameter over header. One {@code Bearer } prefix, in
- * any case, is stripped.
+ * set, a later source that is present winning: cookie over parameter over header (Tyk's {@code getAuthToken}).
+ * For token auth one {@code Bearer } prefix, in any case, is stripped ({@link #key}); basic auth reads the value as
+ * it is ({@link #raw}).
  */
 final class TokenSource {
 
@@ -52,8 +53,15 @@ final class TokenSource {
         return cookie;
     }
 
-    /** The key the request carries; empty when it carries none. */
+    /** The key the request carries, without a {@code Bearer } prefix; empty when it carries none. */
     String key(FilteredRequest request) {
+        String key = raw(request);
+        return key.length() >= BEARER.length() && key.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                ? key.substring(BEARER.length()) : key;
+    }
+
+    /** The credentials the request carries, as they came; empty when it carries none. */
+    String raw(FilteredRequest request) {
         String key = "";
         if (header != null) {
             String value = request.head().headers().get(header);
@@ -71,7 +79,6 @@ final class TokenSource {
                 key = value;
             }
         }
-        return key.length() >= BEARER.length() && key.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                ? key.substring(BEARER.length()) : key;
+        return key;
     }
 }

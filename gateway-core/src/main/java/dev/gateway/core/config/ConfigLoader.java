@@ -58,7 +58,8 @@ public final class ConfigLoader {
     private static final int TLS_MIN_CODE = 769;
     private static final int TLS_MAX_CODE = 772;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /** Reads every configuration file: Tyk's snake_case names, unknown fields ignored. */
+    static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -242,6 +243,11 @@ public final class ConfigLoader {
             validateTcpApi(api, file, out);
             return;
         }
+        if (!api.useKeyless() && api.useBasicAuth() && api.basicAuth().extractFromBody()) {
+            out.add(LoadProblem.error(file, "/basic_auth/extract_from_body", id, "reading basic-auth credentials from"
+                    + " the request body is not supported (request filters do not see the body); refusing the API"
+                    + " rather than serving it with different authentication"));
+        }
         String listenPath = api.proxy().listenPath();
         if (!listenPath.isEmpty() && !listenPath.startsWith("/")) {
             out.add(LoadProblem.error(file, "/proxy/listen_path", id, "must start with '/'"));
@@ -345,10 +351,10 @@ public final class ConfigLoader {
     }
 
     /** A parsed file, or the problem that stopped it: exactly one of the two is set. */
-    private record ParsedTree(JsonNode tree, LoadProblem problem) {
+    record ParsedTree(JsonNode tree, LoadProblem problem) {
     }
 
-    private static ParsedTree readTree(Path path, String file) {
+    static ParsedTree readTree(Path path, String file) {
         try {
             byte[] bytes = Files.readAllBytes(path);
             JsonNode tree = MAPPER.readTree(bytes);
@@ -366,7 +372,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static LoadProblem mappingProblem(String file, String apiId, JsonProcessingException e) {
+    static LoadProblem mappingProblem(String file, String apiId, JsonProcessingException e) {
         StringBuilder pointer = new StringBuilder();
         if (e instanceof JsonMappingException mapping) {
             for (JsonMappingException.Reference ref : mapping.getPath()) {

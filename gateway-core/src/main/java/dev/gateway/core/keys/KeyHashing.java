@@ -185,8 +185,11 @@ public final class KeyHashing {
         return true;
     }
 
-    /** Go's {@code base64.StdEncoding.DecodeString}: CR and LF are skipped, padding is required. */
-    private static Optional<byte[]> decodeStd(String s) {
+    /**
+     * Go's {@code base64.StdEncoding.DecodeString}, as Tyk decodes tokens and basic-auth credentials: CR and LF are
+     * skipped, padding is required.
+     */
+    public static Optional<byte[]> decodeStd(String s) {
         String compact = s.indexOf('\r') < 0 && s.indexOf('\n') < 0 ? s : s.replace("\r", "").replace("\n", "");
         if (compact.length() % 4 != 0) {
             return Optional.empty();

@@ -65,19 +65,24 @@ public final class Session {
         }
     }
 
-    /** {@code basic_auth_data}: the password's hash and how it was made ({@code bcrypt} when empty). */
+    /**
+     * {@code basic_auth_data}: the password and how it is stored. {@code hashType} is Tyk's {@code hash_type}: empty
+     * for the password in plain text (Tyk's {@code HashPlainText}), {@code sha256} or a murmur for those hashes, and
+     * {@code bcrypt} (or any other value) for bcrypt.
+     */
     public record BasicAuthData(String password, String hashType) {
         public BasicAuthData {
             password = password == null ? "" : password;
-            hashType = hashType == null || hashType.isEmpty() ? "bcrypt" : hashType;
+            hashType = hashType == null ? "" : hashType;
         }
     }
 
     private final ObjectNode json;
     /**
      * The last {@link #accessRight} asked for, read once: the access chain asks for the same API's rights in three
-     * filters a request, and reading an entry into its record is the dearest thing they do. No method changes
-     * {@code access_rights}, so what was read stays true; a {@link #copy} shares it.
+     * filters a request, and reading an entry into its record is the dearest thing they do. Only
+     * {@link #accessRights(ObjectNode)} changes {@code access_rights}, and it forgets what was read; a {@link #copy}
+     * shares it.
      */
     private String rightApiId;
     private AccessRight right;
@@ -155,6 +160,63 @@ public final class Session {
         json.put("quota_remaining", remaining);
     }
 
+    public void rate(double rate) {
+        json.put("rate", rate);
+    }
+
+    public void per(double per) {
+        json.put("per", per);
+    }
+
+    public void quotaMax(long quotaMax) {
+        json.put("quota_max", quotaMax);
+    }
+
+    public void quotaRenewalRate(long seconds) {
+        json.put("quota_renewal_rate", seconds);
+    }
+
+    /** Seconds between retries of a rate-limited request. */
+    public double throttleInterval() {
+        return json.path("throttle_interval").asDouble(0);
+    }
+
+    public void throttleInterval(double seconds) {
+        json.put("throttle_interval", seconds);
+    }
+
+    public int throttleRetryLimit() {
+        return json.path("throttle_retry_limit").asInt(0);
+    }
+
+    public void throttleRetryLimit(int retries) {
+        json.put("throttle_retry_limit", retries);
+    }
+
+    /** GraphQL query depth; -1 means unlimited. */
+    public int maxQueryDepth() {
+        return json.path("max_query_depth").asInt(0);
+    }
+
+    public void maxQueryDepth(int depth) {
+        json.put("max_query_depth", depth);
+    }
+
+    /** Tyk's rate-limit {@code smoothing} settings, as written; {@code null} when absent. */
+    public JsonNode smoothing() {
+        JsonNode smoothing = json.get("smoothing");
+        return smoothing == null || smoothing.isNull() ? null : smoothing.deepCopy();
+    }
+
+    /** @param smoothing {@code null} removes them */
+    public void smoothing(JsonNode smoothing) {
+        if (smoothing == null) {
+            json.remove("smoothing");
+        } else {
+            json.set("smoothing", smoothing.deepCopy());
+        }
+    }
+
     /** Seconds between quota renewals. */
     public long quotaRenewalRate() {
         return json.path("quota_renewal_rate").asLong(0);
@@ -186,6 +248,43 @@ public final class Session {
         return json.path("is_inactive").asBoolean(false);
     }
 
+    public void inactive(boolean inactive) {
+        json.put("is_inactive", inactive);
+    }
+
+    /** When the key (or a policy it took on) last changed: text, compared as text, as Tyk does. */
+    public String lastUpdated() {
+        return json.path("last_updated").asText("");
+    }
+
+    public void lastUpdated(String lastUpdated) {
+        json.put("last_updated", lastUpdated);
+    }
+
+    public boolean hmacEnabled() {
+        return json.path("hmac_enabled").asBoolean(false);
+    }
+
+    public void hmacEnabled(boolean enabled) {
+        json.put("hmac_enabled", enabled);
+    }
+
+    public boolean enableHttpSignatureValidation() {
+        return json.path("enable_http_signature_validation").asBoolean(false);
+    }
+
+    public void enableHttpSignatureValidation(boolean enabled) {
+        json.put("enable_http_signature_validation", enabled);
+    }
+
+    public void postExpiryAction(String action) {
+        json.put("post_expiry_action", action);
+    }
+
+    public void postExpiryGracePeriod(long seconds) {
+        json.put("post_expiry_grace_period", seconds);
+    }
+
     // ---- who it is ------------------------------------------------------------------------------------------------
 
     public String orgId() {
@@ -200,8 +299,32 @@ public final class Session {
         return strings(json.path("apply_policies"));
     }
 
+    /**
+     * The policies the key takes on: {@code apply_policies}, else the legacy {@code apply_policy_id}, as Tyk's
+     * {@code PolicyIDs}; empty for none.
+     */
+    public List<String> policyIds() {
+        List<String> ids = applyPolicies();
+        if (!ids.isEmpty()) {
+            return ids;
+        }
+        String legacy = json.path("apply_policy_id").asText("");
+        return legacy.isEmpty() ? List.of() : List.of(legacy);
+    }
+
     public List<String> tags() {
         return strings(json.path("tags"));
+    }
+
+    public void tags(List<String> tags) {
+        json.set("tags", JSON.valueToTree(tags));
+    }
+
+    /** Sets one {@code meta_data} entry to any JSON value, creating {@code meta_data} when needed. */
+    public void metaData(String key, JsonNode value) {
+        JsonNode meta = json.get("meta_data");
+        ObjectNode object = meta instanceof ObjectNode o ? o : json.putObject("meta_data");
+        object.set(key, value.deepCopy());
     }
 
     /** {@code meta_data} with each value as text (Tyk's values may be any JSON); empty for none. */
@@ -239,6 +362,19 @@ public final class Session {
     public boolean hasAccessRights() {
         JsonNode rights = json.path("access_rights");
         return rights.isObject() && !rights.isEmpty();
+    }
+
+    /** {@code access_rights} as JSON, every field included: a copy, empty for a key with none. */
+    public ObjectNode accessRightsTree() {
+        JsonNode rights = json.path("access_rights");
+        return rights.isObject() ? ((ObjectNode) rights).deepCopy() : JSON.createObjectNode();
+    }
+
+    /** Replaces {@code access_rights} with a copy of {@code rights}. */
+    public void accessRights(ObjectNode rights) {
+        json.set("access_rights", rights.deepCopy());
+        rightApiId = null;
+        right = null;
     }
 
     /** The rights on {@code apiId}; {@code null} when the key has none there. */

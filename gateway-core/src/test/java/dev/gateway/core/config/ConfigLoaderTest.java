@@ -828,6 +828,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void basicAuthCredentialsFromTheBodyAreRefusedByName() throws Exception {
+        Path conf = conf("{}");
+        api("a.json", """
+                {
+                  "api_id": "a",
+                  "use_keyless": false,
+                  "use_basic_auth": true,
+                  "basic_auth": {"extract_from_body": true, "body_user_regexp": "u=(.+)",
+                                 "body_password_regexp": "p=(.+)"},
+                  "proxy": {"listen_path": "/a/", "target_url": "http://127.0.0.1:9000"}
+                }
+                """);
+
+        LoadReport report = ConfigLoader.load(conf);
+
+        assertEquals(List.of(), report.apis());
+        assertTrue(report.errors().stream().anyMatch(p -> p.jsonPath().equals("/basic_auth/extract_from_body")
+                && p.reason().contains("not supported")), report.errors().toString());
+    }
+
+    @Test
     void tokenAuthApiLoadsAndAnUnsupportedAuthModeIsRefused() throws Exception {
         Path conf = conf("{}");
         api("a.json", """

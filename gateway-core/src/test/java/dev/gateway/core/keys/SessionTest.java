@@ -70,7 +70,8 @@ class SessionTest {
         assertEquals(List.of("gold"), session.applyPolicies());
         assertEquals(List.of("team-a"), session.tags());
         assertEquals(Map.of("plan", "gold", "seats", "5"), session.metaData());
-        assertEquals(new Session.BasicAuthData("$2a$10$abc", "bcrypt"), session.basicAuthData());
+        assertEquals(new Session.BasicAuthData("$2a$10$abc", ""), session.basicAuthData(),
+                "an empty hash_type is plain text in Tyk");
         Session.AccessRight greeter = session.accessRight("greeter");
         assertEquals("Greeter", greeter.apiName());
         assertEquals(List.of(new Session.AllowedUrl("/helloworld.Greeter/SayHello", List.of("POST"))),
@@ -94,6 +95,10 @@ class SessionTest {
         assertTrue(session.hasAccessRights());
         assertFalse(Session.empty().hasAccessRights());
         assertFalse(Session.parse("{\"access_rights\": {}}".getBytes(StandardCharsets.UTF_8)).hasAccessRights());
+        session.accessRights(Session.parse("{\"access_rights\": {\"other\": {\"api_id\": \"other\"}}}"
+                .getBytes(StandardCharsets.UTF_8)).accessRightsTree());
+        assertNull(session.accessRight("greeter"), "rights replaced are read anew");
+        assertEquals("other", session.accessRight("other").apiId());
     }
 
     @Test

@@ -22,6 +22,8 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -34,13 +36,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One multiplexed Lettuce connection to the Redis that {@code storage} names, in the topology it names:
  * <ul>
  *   <li><b>Cluster</b> when {@code enable_cluster}: {@code addrs} (or {@code host:port}) seed it, commands go to the
  *       master of their key's slot, and the topology is refreshed on MOVED/ASK, on repeated reconnects, on a
- *       slot or node it does not know, and every
+ *       slot or node it does not know (at most every {@value #ADAPTIVE_REFRESH_MS} ms), and every
  *       {@value #TOPOLOGY_REFRESH_SECONDS} s;</li>
  *   <li><b>Sentinel</b> when {@code master_name} is set: {@code addrs} are the sentinels (with
  *       {@code sentinel_password}), asked for the master at every (re)connect, so a failover is followed;</li>
@@ -73,7 +76,17 @@ public final class RedisConnection implements AutoCloseable {
     /** The longest wait between reconnect attempts: after Redis returns, the stores serve within about this. */
     static final long MAX_RECONNECT_DELAY_MS = 1_000;
 
+    /** The cluster topology is read again this often even when nothing suggests it changed. */
     static final long TOPOLOGY_REFRESH_SECONDS = 30;
+
+    /**
+     * The shortest time between two topology refreshes that an event triggers (Lettuce's default is 5 s). When a
+     * master dies, the reconnects to it trigger a refresh within a second, before its replica is promoted; the next
+     * may only come this much later, and until then its slots fail. With Lettuce's 5 s the store served a killed
+     * master's slots again about 6 s after the kill in the tests; with 1 s, about 3 s after it.
+     * A refresh asks each node for {@code CLUSTER NODES}: once a second during an outage costs Redis nothing.
+     */
+    static final long ADAPTIVE_REFRESH_MS = 1_000;
 
     private static final int DEFAULT_PORT = 6379;
 
@@ -176,6 +189,24 @@ public final class RedisConnection implements AutoCloseable {
         return connection.isOpen();
     }
 
+    /**
+     * Subscribes {@code listener} to {@code channel} on a connection of its own (Lettuce subscribes again after a
+     * reconnect); messages arrive on Lettuce's threads. Closing the result unsubscribes.
+     */
+    public AutoCloseable subscribe(String channel, Consumer<String> listener) {
+        RedisPubSubAdapter<String, String> adapter = new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String from, String message) {
+                listener.accept(message);
+            }
+        };
+        StatefulRedisPubSubConnection<String, String> pubSub = client instanceof RedisClusterClient cluster
+                ? cluster.connectPubSub(StringCodec.UTF8) : ((RedisClient) client).connectPubSub(StringCodec.UTF8);
+        pubSub.addListener(adapter);
+        pubSub.sync().subscribe(channel);
+        return pubSub::close;
+    }
+
     @Override
     public void close() {
         connection.close();
@@ -209,6 +240,7 @@ public final class RedisConnection implements AutoCloseable {
                 .enableAdaptiveRefreshTrigger(RefreshTrigger.MOVED_REDIRECT, RefreshTrigger.ASK_REDIRECT,
                         RefreshTrigger.PERSISTENT_RECONNECTS, RefreshTrigger.UNCOVERED_SLOT,
                         RefreshTrigger.UNKNOWN_NODE)
+                .adaptiveRefreshTriggersTimeout(Duration.ofMillis(ADAPTIVE_REFRESH_MS))
                 .build());
         return builder.build();
     }

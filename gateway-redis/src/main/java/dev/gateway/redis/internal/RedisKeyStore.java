@@ -5,7 +5,12 @@ import dev.gateway.core.keys.Session;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisKeyAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * characters, later ones at DEBUG, so a planted value cannot flood the log.
  *
  * <p>{@link #list()} walks {@code SCAN MATCH apikey-*}, never {@code KEYS}, so Redis is not blocked on a large key
- * space; on a cluster Lettuce's SCAN walks every master in turn.
+ * space; on a cluster it walks every master that serves slots, in turn.
  */
 public final class RedisKeyStore implements KeyStore {
 
@@ -69,17 +74,38 @@ public final class RedisKeyStore implements KeyStore {
 
     @Override
     public CompletionStage<List<String>> list() {
-        return scan(redis.scan(SCAN), new LinkedHashSet<>()).thenApply(List::copyOf);
+        if (redis instanceof RedisAdvancedClusterAsyncCommands<String, byte[]> cluster) {
+            return scanMasters(cluster.getStatefulConnection()).thenApply(List::copyOf);
+        }
+        return scan(redis, redis.scan(SCAN), new LinkedHashSet<>()).thenApply(List::copyOf);
+    }
+
+    /**
+     * Walks each master that serves slots. Lettuce's own cluster SCAN walks every node flagged master, and a master
+     * that died stays so flagged (with {@code fail} and no slots) after its replica took over, until every node is
+     * told to forget it: the listing would fail on it for good. A master that is down and still serves slots fails
+     * the listing, as it must.
+     */
+    private static CompletionStage<Set<String>> scanMasters(StatefulRedisClusterConnection<String, byte[]> cluster) {
+        CompletionStage<Set<String>> keys = CompletableFuture.completedFuture(new LinkedHashSet<>());
+        for (RedisClusterNode node : cluster.getPartitions()) {
+            if (node.is(NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
+                keys = keys.thenCompose(found -> cluster.getConnectionAsync(node.getNodeId())
+                        .thenCompose(master -> scan(master.async(), master.async().scan(SCAN), found)));
+            }
+        }
+        return keys;
     }
 
     /** Collects one SCAN step and asks for the next until the cursor is finished; SCAN may repeat a key. */
-    private CompletionStage<Set<String>> scan(CompletionStage<KeyScanCursor<String>> step, Set<String> keys) {
+    private static CompletionStage<Set<String>> scan(RedisKeyAsyncCommands<String, byte[]> node,
+            CompletionStage<KeyScanCursor<String>> step, Set<String> keys) {
         return step.thenCompose(cursor -> {
             keys.addAll(cursor.getKeys());
             if (cursor.isFinished()) {
                 return CompletableFuture.completedFuture(keys);
             }
-            return scan(redis.scan(cursor, SCAN), keys);
+            return scan(node, node.scan(cursor, SCAN), keys);
         });
     }
 

@@ -3,6 +3,7 @@ package dev.gateway.server.control;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.config.AuthSettings;
 import dev.gateway.core.keys.KeyHashing;
+import dev.gateway.core.keys.KeyLookup;
 import dev.gateway.core.keys.KeyStore;
 import dev.gateway.core.keys.LimitKeys;
 import dev.gateway.core.keys.LimitStore;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -35,29 +37,32 @@ public final class KeysApi {
     private static final Logger log = LoggerFactory.getLogger(KeysApi.class);
 
     private final KeyStore store;
+    private final KeyLookup lookup;
     private final LimitStore limits;
     private final AuthSettings settings;
     private final UnaryOperator<Session> policies;
     private final Function<String, Session.BasicAuthData> passwords;
     private final LongSupplier epochSeconds;
+    private final Consumer<String> keyChanged;
 
     /**
      * @param policies applies a session's policies, as authentication will; throws {@link IllegalStateException}
      *     with Tyk's words when they cannot be
      * @param passwords hashes a new basic-auth password as {@code basic_auth_hash_key_function} asks
+     * @param keyChanged told of each key written or deleted, by its storage name (without {@code apikey-}), so that
+     *     every gateway's session cache forgets it (Tyk's {@code KeySpaceUpdateNotification})
      */
     public KeysApi(KeyStore store, LimitStore limits, AuthSettings settings, UnaryOperator<Session> policies,
-            Function<String, Session.BasicAuthData> passwords, LongSupplier epochSeconds) {
+            Function<String, Session.BasicAuthData> passwords, LongSupplier epochSeconds,
+            Consumer<String> keyChanged) {
+        this.keyChanged = keyChanged;
         this.store = store;
+        this.lookup = new KeyLookup(store, settings.hashKeys(), settings.hashKeyFunction());
         this.limits = limits;
         this.settings = settings;
         this.policies = policies;
         this.passwords = passwords;
         this.epochSeconds = epochSeconds;
-    }
-
-    /** A key found in the store: the name it is known by (Tyk's {@code KeyID}) and where it is stored. */
-    private record Found(String name, String storageKey, Session session) {
     }
 
     CompletionStage<FilterDecision.Answer> answer(LocalRequest request, String name) {
@@ -128,28 +133,9 @@ public final class KeysApi {
         });
     }
 
-    /**
-     * The key called {@code name}: as a hash when {@code hashed}; else, as Tyk's {@code SessionDetail} looks, in
-     * {@code orgId}'s form first when the name is not already of that org, then as it is.
-     */
-    private CompletionStage<Found> find(String name, String orgId, boolean hashed) {
-        List<String> names = new ArrayList<>(2);
-        if (!hashed && !KeyHashing.tokenOrg(name).equals(orgId)) {
-            names.add(KeyHashing.gatewayKey(orgId, name, settings.hashKeyFunction()));
-        }
-        names.add(name);
-        return find(names.stream().distinct().toList(), 0, hashed);
-    }
-
-    private CompletionStage<Found> find(List<String> names, int index, boolean hashed) {
-        if (index == names.size()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        String name = names.get(index);
-        String storageKey = hashed ? KeyHashing.REDIS_PREFIX + name : KeyHashing.redisKey(name, settings.hashKeys());
-        return store.get(storageKey).thenCompose(session -> session != null
-                ? CompletableFuture.completedFuture(new Found(name, storageKey, session))
-                : find(names, index + 1, hashed));
+    /** The key called {@code name}: as a hash when {@code hashed}, else as Tyk's {@code SessionDetail} looks. */
+    private CompletionStage<KeyLookup.Found> find(String name, String orgId, boolean hashed) {
+        return hashed ? lookup.findHashed(name) : lookup.find(name, orgId);
     }
 
     // ---- writing ----------------------------------------------------------------------------------------------
@@ -260,6 +246,7 @@ public final class KeysApi {
             reset = resetQuotas(key, session);
         }
         return reset.thenCompose(v -> store.put(storageKey, session)).thenApply(v -> {
+            keyChanged.accept(storageKey.substring(KeyHashing.REDIS_PREFIX.length()));
             log.info("control client={} conn={} key {} {} (org {})", request.client(), request.connectionId(),
                     KeyHashing.forLog(key), action, session.orgId());
             ObjectNode body = Replies.modified(key, action);
@@ -293,6 +280,7 @@ public final class KeysApi {
                         if (!removed) {
                             return Replies.error(HttpResponseStatus.BAD_REQUEST, "Failed to remove the key");
                         }
+                        keyChanged.accept(found.storageKey().substring(KeyHashing.REDIS_PREFIX.length()));
                         log.info("control client={} conn={} key {} deleted", request.client(),
                                 request.connectionId(), KeyHashing.forLog(found.name()));
                         return Replies.ok(Replies.modified(found.name(), "deleted"));
