@@ -10,9 +10,10 @@
 #   MODES="memory redis" bench/auth.sh                # HTTP/1.1 only
 #
 # Environment (defaults in brackets):
-#   MODES [memory redis grpc]   which pairs to run: memory (token auth, keys and limits in the gateway), redis (the
-#                       same with tyk.conf storage type redis: a redis-server this script starts), grpc (gRPC unary,
-#                       keyless against token auth, on the memory gateway)
+#   MODES [memory redis basic grpc]   which pairs to run: memory (token auth, keys and limits in the gateway), redis
+#                       (the same with tyk.conf storage type redis: a redis-server this script starts), basic (basic
+#                       auth with its cache, on the memory gateway), grpc (gRPC unary, keyless against token auth, on
+#                       the memory gateway)
 #   ROUNDS [6]  DURATION [10s]  WARMUP [20s]   rounds (best even: the order within a pair alternates), the time per
 #                       target per round, and the flat-out warm-up per target
 #   RATE [0]            0: flat out; N: a fixed N req/s per target (h2load --h1 for HTTP/1.1, h2load --rps for gRPC)
@@ -27,7 +28,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MODES=${MODES:-memory redis grpc}
+MODES=${MODES:-memory redis basic grpc}
 ROUNDS=${ROUNDS:-6}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-20s}
@@ -53,6 +54,12 @@ KEY=bench-auth-key-0123456789
 # A second key whose limit is 1 a minute: its second request must be refused, which shows that the keyed APIs run
 # the rate limit (so that the bench key's requests do the limit work too).
 LIMITED_KEY=bench-auth-limited-0123456789
+# The basic-auth users: the bench one, and one limited to 1 a minute; the password is checked with bcrypt (cost 10)
+# once, then remembered for basic_auth.cache_ttl (60 s) as the API sets it.
+BASIC_USER=bench-user
+BASIC_LIMITED_USER=bench-limited-user
+BASIC_PASSWORD=bench-password-0123
+basic_header() { echo "Authorization: Basic $(printf '%s:%s' "$1" "$2" | base64 -w0)"; }
 # The upstream's fixed body, 64 bytes, as in http1-keepalive.sh.
 BODY="0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"$'\n'
 # A SayHello reply is one gRPC message of 18 bytes (5 of framing, 13 of HelloReply): h2load counts HTTP statuses
@@ -73,7 +80,7 @@ for var in DURATION WARMUP; do
 done
 declare -A MODE_ON=()
 for m in $MODES; do
-    [[ $m =~ ^(memory|redis|grpc)$ ]] || die "MODES holds memory, redis and grpc, not '$m'"
+    [[ $m =~ ^(memory|redis|basic|grpc)$ ]] || die "MODES holds memory, redis, basic and grpc, not '$m'"
     MODE_ON[$m]=1
 done
 ((${#MODE_ON[@]} > 0)) || die "MODES is empty"
@@ -85,11 +92,16 @@ if ((RATE > 0)); then
 fi
 
 # The pairs, keyless first; target names start with "gateway" so that lib.sh's worker_cpu counts the event loops.
-# A target's gateway (PROXY_PID), path, protocol and throughput target (keyed / keyless, the issue's).
+# A target's gateway (PROXY_PID), path, protocol and throughput target (keyed / keyless, the issue's; "-" for none);
+# a pair's credentials: the header both its targets send, one that is refused (UNKNOWN) and one limited to 1 a minute.
 PAIRS=()
-declare -A REQ_PATH=() PROTO=() TARGET_RATIO=() PAIR_LABEL=()
+declare -A REQ_PATH=() PROTO=() TARGET_RATIO=() PAIR_LABEL=() AUTH=() AUTH_UNKNOWN=() AUTH_LIMITED=() CODE_UNKNOWN=()
 add_pair() { # MODE LABEL PROTO OPEN_PATH KEYED_PATH TARGET
     PAIRS+=("$1")
+    AUTH[$1]="Authorization: $KEY"
+    AUTH_UNKNOWN[$1]="Authorization: not-$KEY"
+    AUTH_LIMITED[$1]="Authorization: $LIMITED_KEY"
+    CODE_UNKNOWN[$1]=403
     PAIR_LABEL[$1]=$2
     PROTO[gateway-$1-open]=$3
     PROTO[gateway-$1-keyed]=$3
@@ -99,9 +111,16 @@ add_pair() { # MODE LABEL PROTO OPEN_PATH KEYED_PATH TARGET
 }
 [[ -n ${MODE_ON[memory]:-} ]] && add_pair memory "token auth, memory store" h1 /open/items/1 /keyed/items/1 0.90
 [[ -n ${MODE_ON[redis]:-} ]] && add_pair redis "token auth, Redis store" h1 /open/items/1 /keyed/items/1 0.80
+if [[ -n ${MODE_ON[basic]:-} ]]; then
+    add_pair basic "basic auth with its cache, memory store" h1 /open/items/1 /basic/items/1 -
+    AUTH[basic]=$(basic_header "$BASIC_USER" "$BASIC_PASSWORD")
+    AUTH_UNKNOWN[basic]=$(basic_header "$BASIC_USER" "not-$BASIC_PASSWORD")
+    AUTH_LIMITED[basic]=$(basic_header "$BASIC_LIMITED_USER" "$BASIC_PASSWORD")
+    CODE_UNKNOWN[basic]=401
+fi
 [[ -n ${MODE_ON[grpc]:-} ]] && add_pair grpc "gRPC unary, token auth, memory store" grpc \
     /grpc-open$GREETER_PATH /grpc-keyed$GREETER_PATH 0.90
-# The memory gateway serves the memory and gRPC pairs, the Redis gateway the redis pair.
+# The memory gateway serves the memory, basic and gRPC pairs, the Redis gateway the redis pair.
 gateway_of() { [[ $1 == redis ]] && echo redis || echo memory; }
 
 # ---------------------------------------------------------------------------------------------------
@@ -118,9 +137,9 @@ start_redis() {
 }
 redis_ok() { [[ $(redis-cli -p "$PORT_R" ping 2>/dev/null) == PONG ]]; }
 
-write_http_api() { # DIR NAME KEYLESS
+write_http_api() { # DIR NAME KEYLESS [EXTRA_JSON]
     cat >"$1/apps/$2.json" <<EOF
-{"api_id": "$2", "name": "$2", "use_keyless": $3, "active": true,
+{"api_id": "$2", "name": "$2", "use_keyless": $3, "active": true${4:-},
  "proxy": {"listen_path": "/$2/", "target_url": "http://127.0.0.1:$PORT_U/", "strip_listen_path": true}}
 EOF
 }
@@ -143,6 +162,8 @@ start_gateway_for() {
         >"$dir/tyk.conf"
     write_http_api "$dir" open true
     write_http_api "$dir" keyed false
+    [[ $store == memory && -n ${MODE_ON[basic]:-} ]] && write_http_api "$dir" basic false \
+        ', "use_basic_auth": true, "basic_auth": {"disable_caching": false, "cache_ttl": 60}'
     if [[ $store == memory && -n ${MODE_ON[grpc]:-} ]]; then
         write_grpc_api "$dir" grpc-open true
         write_grpc_api "$dir" grpc-keyed false
@@ -152,16 +173,25 @@ start_gateway_for() {
     wait_until 30 "$STARTED_PID" "gateway ($store)" "$dir/gateway.log" http_ok "http://127.0.0.1:$port/open/items/1"
     make_key "$store" "$KEY" "$KEY_RATE" "$KEY_PER"
     make_key "$store" "$LIMITED_KEY" 1 60
+    if [[ $store == memory && -n ${MODE_ON[basic]:-} ]]; then
+        make_key "$store" "$BASIC_USER" "$KEY_RATE" "$KEY_PER" basic "$BASIC_PASSWORD"
+        make_key "$store" "$BASIC_LIMITED_USER" 1 60 basic "$BASIC_PASSWORD"
+    fi
 }
 
-# make_key STORE KEY RATE PER: a custom key through the control API, with access to the keyed APIs.
+# make_key STORE KEY RATE PER [API PASSWORD]: a custom key through the control API, with access to the keyed APIs;
+# or, with API and PASSWORD, a basic-auth user of that API.
 make_key() {
-    local port=${GATEWAY_PORT[$1]} rights got
+    local port=${GATEWAY_PORT[$1]} rights got extra=""
     rights='"keyed": {"api_id": "keyed", "versions": ["Default"]}'
     [[ $1 == memory && -n ${MODE_ON[grpc]:-} ]] &&
         rights+=', "grpc-keyed": {"api_id": "grpc-keyed", "versions": ["Default"]}'
+    if [[ -n ${5:-} ]]; then
+        rights="\"$5\": {\"api_id\": \"$5\", \"versions\": [\"Default\"]}"
+        extra=", \"basic_auth_data\": {\"password\": \"$6\"}"
+    fi
     got=$(curl -sS -X POST -H "x-tyk-authorization: $SECRET" "http://127.0.0.1:$port/tyk/keys/$2" \
-        -d "{\"access_rights\": {$rights}, \"rate\": $3, \"per\": $4}") || die "could not reach the $1 gateway's control API"
+        -d "{\"access_rights\": {$rights}, \"rate\": $3, \"per\": $4$extra}") || die "could not reach the $1 gateway's control API"
     [[ $got == *'"status":"ok"'* ]] || die "the $1 gateway did not make key $2: $got"
 }
 
@@ -179,20 +209,21 @@ status_of() { # URL [CURL_ARGS...]
     curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${@:2}" "$1"
 }
 check_http_pair() { # MODE
-    local base="http://127.0.0.1:${GATEWAY_PORT[$(gateway_of "$1")]}" got code
-    got=$(curl -fsS --max-time 5 "$base/open/items/1") || die "$1: keyless request failed"
+    local base="http://127.0.0.1:${GATEWAY_PORT[$(gateway_of "$1")]}" keyed got code
+    keyed=$base${REQ_PATH[gateway-$1-keyed]}
+    got=$(curl -fsS --max-time 5 "$base${REQ_PATH[gateway-$1-open]}") || die "$1: keyless request failed"
     [[ "$got"$'\n' == "$BODY" ]] || die "$1: the keyless API returned an unexpected body: $got"
-    got=$(curl -fsS --max-time 5 -H "Authorization: $KEY" "$base/keyed/items/1") || die "$1: keyed request with the key failed"
+    got=$(curl -fsS --max-time 5 -H "${AUTH[$1]}" "$keyed") || die "$1: keyed request with the key failed"
     [[ "$got"$'\n' == "$BODY" ]] || die "$1: the keyed API returned an unexpected body: $got"
-    code=$(status_of "$base/keyed/items/1")
+    code=$(status_of "$keyed")
     [[ $code == 401 ]] || die "$1: the keyed API answered $code, not 401, without a key"
-    code=$(status_of "$base/keyed/items/1" -H "Authorization: not-$KEY")
-    [[ $code == 403 ]] || die "$1: the keyed API answered $code, not 403, to an unknown key"
+    code=$(status_of "$keyed" -H "${AUTH_UNKNOWN[$1]}")
+    [[ $code == "${CODE_UNKNOWN[$1]}" ]] || die "$1: the keyed API answered $code, not ${CODE_UNKNOWN[$1]}, to unknown credentials"
 }
 check_rate_limit_in_force() { # MODE: once, before the load (the limited key stays spent for a minute)
-    local base="http://127.0.0.1:${GATEWAY_PORT[$(gateway_of "$1")]}" first second
-    first=$(status_of "$base/keyed/items/1" -H "Authorization: $LIMITED_KEY")
-    second=$(status_of "$base/keyed/items/1" -H "Authorization: $LIMITED_KEY")
+    local keyed="http://127.0.0.1:${GATEWAY_PORT[$(gateway_of "$1")]}${REQ_PATH[gateway-$1-keyed]}" first second
+    first=$(status_of "$keyed" -H "${AUTH_LIMITED[$1]}")
+    second=$(status_of "$keyed" -H "${AUTH_LIMITED[$1]}")
     [[ $first == 200 && $second == 429 ]] ||
         die "$1: a key limited to 1 a minute got $first then $second, not 200 then 429: the rate limit is not in force"
 }
@@ -254,7 +285,7 @@ load() {
             run_grpc "$t" "$url" "$2" "$3.txt" "${auth[@]}" --log-file="$3.log"
         fi
     else
-        auth=(-H "Authorization: $KEY")
+        auth=(-H "${AUTH[$(mode_of "$t")]}")
         if ((RATE > 0)); then
             run_h2load_h1 "$t" "$url" "$2" "$3.txt" "$3.log" "${auth[@]}"
         else
@@ -338,7 +369,7 @@ report() {
     echo "- java: $(java -version 2>&1 | head -n 1); wrk: $(wrk -v 2>&1 | head -n 1 || true); h2load: $(h2load --version 2>&1 | head -n 1)"
     [[ -n ${MODE_ON[redis]:-} ]] && echo "- redis: $(redis-server --version | head -n 1)"
     echo "- gateway: $GATEWAY_JAR, io_threads $PROXY_THREADS, transport $TRANSPORT, JAVA_OPTS ${JAVA_OPTS:-(none)}; CPUs: gateways ${PROXY_CPUS:-any}, upstreams and Redis ${UPSTREAM_CPUS:-any}, load ${WRK_CPUS:-any}"
-    echo "- key: rate $KEY_RATE per $KEY_PER s (never refuses; every request spends it), no quota; sent as Authorization on every request to both APIs of a pair"
+    echo "- key: rate $KEY_RATE per $KEY_PER s (never refuses; every request spends it), no quota; sent on every request to both APIs of a pair (Authorization, or gRPC metadata authorization)$([[ -z ${MODE_ON[basic]:-} ]] || echo "; basic: user $BASIC_USER with the same limit, bcrypt, basic_auth.cache_ttl 60")"
     if ((RATE > 0)); then
         echo "- load: HTTP/1.1 h2load --h1 -t $THREADS -c $CONNECTIONS -m 1 -D $DURATION --rps=$RPS_PER_CLIENT; gRPC h2load -t $THREADS -c $GRPC_CONNECTIONS -m $GRPC_STREAMS --rps=$GRPC_RPS_PER_CLIENT (a fixed $RATE req/s per target), $ROUNDS rounds after $WARMUP flat out per target"
     else
@@ -377,10 +408,12 @@ report() {
                 printf "- rate reached: keyless %.1f%%, keyed %.1f%%%s\n", 100 * b / r, 100 * a / r,
                     (a < 0.98 * r || b < 0.98 * r) ? " (one fell more than 2% short)" : "" }'
             awk -v m="$m" -v c="$cpu_ratio" -v t="$target" 'BEGIN {
+                if (t == "-") { printf "- %s: keyed CPU per request %.3fx keyless, median of rounds (no target)\n", m, c; exit }
                 printf "- %s: %s: keyed CPU per request %.3fx keyless, median of rounds (target <= %.3fx, the fixed-rate form of throughput >= %.2fx)\n",
                     (c <= 1 / t) ? "PASS" : "FAIL", m, c, 1 / t, t }'
         else
             awk -v m="$m" -v x="$rps_ratio" -v t="$target" 'BEGIN {
+                if (t == "-") { printf "- %s: keyed throughput %.3fx keyless, median of rounds (no target)\n", m, x; exit }
                 printf "- %s: %s: keyed throughput %.3fx keyless, median of rounds (target >= %.2fx)\n", (x >= t) ? "PASS" : "FAIL", m, x, t }'
         fi
     done
@@ -449,7 +482,7 @@ main() {
         check_pair "$m"
         [[ $m == grpc ]] || check_rate_limit_in_force "$m"
     done
-    log "keyed APIs: 401 without a key, 403 with an unknown one, the upstream's answer with the bench key, 429 past a limit"
+    log "keyed APIs: 401 without credentials, 403 (basic: 401) with unknown ones, the upstream's answer with the bench key or user, 429 past a limit"
 
     # Each target gets its own warm-up (the two APIs of a gateway share most code, but the auth filters are
     # compiled only by the keyed one's); the warm-up is flat out in both modes.
