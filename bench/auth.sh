@@ -465,7 +465,7 @@ main() {
         start_grpc_upstream
         log "gRPC upstream (GrpcDemoServers) on 127.0.0.1:$PORT_GU"
     fi
-    if [[ -n ${MODE_ON[memory]:-} || -n ${MODE_ON[grpc]:-} ]]; then
+    if [[ -n ${MODE_ON[memory]:-}${MODE_ON[basic]:-}${MODE_ON[grpc]:-} ]]; then
         start_gateway_for memory
         log "memory gateway on 127.0.0.1:${GATEWAY_PORT[memory]} ($GATEWAY_JAR)"
     fi
