@@ -513,14 +513,16 @@ parse_wrk() {
         }' "$1"
 }
 
-# run_wrk NAME URL DURATION OUTFILE: wrk --latency flat out with THREADS threads and CONNECTIONS keep-alive
-# connections, on WRK_CPUS (the http1 and endpoint-plugins scripts' saturation load).
+# run_wrk NAME URL DURATION OUTFILE [WRK_ARGS...]: wrk --latency flat out with THREADS threads and CONNECTIONS
+# keep-alive connections, on WRK_CPUS (the http1, endpoint-plugins and auth scripts' saturation load). WRK_ARGS go
+# before the URL (the auth script's -H 'Authorization: ...').
 run_wrk() {
-    local url=$2 duration=$3 out=$4
+    local name=$1 url=$2 duration=$3 out=$4
+    shift 4
     pin "${WRK_CPUS:-}"
-    "${PIN[@]}" wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" "$url" >"$out" 2>&1 || {
+    "${PIN[@]}" wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" "$@" "$url" >"$out" 2>&1 || {
         cat "$out" >&2
-        die "wrk failed against $1"
+        die "wrk failed against $name"
     }
 }
 
@@ -537,13 +539,16 @@ write_grpc_bodies() {
     printf '\000\000\000\000\015\012\013Hello world' >"$WORK/reply.bin"
 }
 
-# grpc_check PORT OUT: one SayHello("world") with nghttp; succeeds when the answer is HTTP 200 with
-# content-type application/grpc, exactly the framed HelloReply{"Hello world"} as body, and the trailer
-# grpc-status 0. h2load only sees HTTP status codes, and a failing gRPC call is a 200 too: this is the check
-# that the target really answers the call. nghttp's frame log goes to OUT.verbose, the body to OUT.body.
+# grpc_check PORT OUT [PATH [NGHTTP_ARGS...]]: one SayHello("world") with nghttp, to PATH (GREETER_PATH unless
+# told; the auth script's APIs sit under a prefix they strip) with NGHTTP_ARGS added (-H 'authorization: KEY');
+# succeeds when the answer is HTTP 200 with content-type application/grpc, exactly the framed
+# HelloReply{"Hello world"} as body, and the trailer grpc-status 0. h2load only sees HTTP status codes, and a
+# failing gRPC call is a 200 too: this is the check that the target really answers the call. nghttp's frame log
+# goes to OUT.verbose, the body to OUT.body.
 grpc_check() {
-    local url=http://127.0.0.1:$1$GREETER_PATH out=$2 args
-    args=(--timeout=5 -H 'content-type: application/grpc' -H 'te: trailers' -d "$WORK/request.bin" "$url")
+    local url=http://127.0.0.1:$1${3:-$GREETER_PATH} out=$2 args
+    shift $(($# < 3 ? $# : 3))
+    args=(--timeout=5 -H 'content-type: application/grpc' -H 'te: trailers' "$@" -d "$WORK/request.bin" "$url")
     nghttp -v "${args[@]}" >"$out.verbose" 2>&1 || return 1
     grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) :status: 200$' "$out.verbose" || return 1
     grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) content-type: application/grpc$' "$out.verbose" || return 1
@@ -616,16 +621,16 @@ h2load_percentiles() {
         }'
 }
 
-# run_h2load_h1 NAME URL DURATION OUTFILE LOGFILE: the fixed-rate load of the http1 and endpoint-plugins scripts,
-# HTTP/1.1 keep-alive GETs at RPS_PER_CLIENT per connection (-m 1: one request at a time per connection, as wrk
-# sends them), THREADS threads, CONNECTIONS connections, on WRK_CPUS. timeout is only a backstop; --foreground lets
-# Ctrl-C reach it.
+# run_h2load_h1 NAME URL DURATION OUTFILE LOGFILE [H2LOAD_ARGS...]: the fixed-rate load of the http1,
+# endpoint-plugins and auth scripts, HTTP/1.1 keep-alive GETs at RPS_PER_CLIENT per connection (-m 1: one request
+# at a time per connection, as wrk sends them), THREADS threads, CONNECTIONS connections, on WRK_CPUS, with
+# H2LOAD_ARGS before the URL (-H 'Authorization: ...'). timeout is only a backstop; --foreground lets Ctrl-C reach it.
 run_h2load_h1() {
-    local url=$2 duration=$3 out=$4 limit
+    local url=$2 duration=$3 out=$4 logfile=$5 limit
     limit=$(($(seconds "$duration") + 30))
     pin "${WRK_CPUS:-}"
     timeout --foreground -k 5 "$limit" "${PIN[@]}" h2load --h1 -D "$duration" -c "$CONNECTIONS" -t "$THREADS" -m 1 \
-        --rps="$RPS_PER_CLIENT" --log-file="$5" "$url" >"$out" 2>&1 || {
+        --rps="$RPS_PER_CLIENT" --log-file="$logfile" "${@:6}" "$url" >"$out" 2>&1 || {
         cat "$out" >&2
         die "h2load failed against $1 (124 means it ran past ${limit}s)"
     }

@@ -16,7 +16,7 @@ public final class ApiAccessFilter implements RequestFilter {
     @Override
     public FilterDecision filter(FilteredRequest request) {
         Session session = request.get(SessionKey.SESSION);
-        if (session == null || session.accessRights().isEmpty()
+        if (session == null || !session.hasAccessRights()
                 || session.accessRight(request.route().apiId()) != null) {
             return FilterDecision.proceed();
         }

@@ -78,6 +78,14 @@ public final class Session {
     }
 
     private final ObjectNode json;
+    /**
+     * The last {@link #accessRight} asked for, read once: the access chain asks for the same API's rights in three
+     * filters a request, and reading an entry into its record is the dearest thing they do. Only
+     * {@link #accessRights(ObjectNode)} changes {@code access_rights}, and it forgets what was read; a {@link #copy}
+     * shares it.
+     */
+    private String rightApiId;
+    private AccessRight right;
 
     private Session(ObjectNode json) {
         this.json = json;
@@ -123,7 +131,10 @@ public final class Session {
 
     /** A copy, changed without changing this one. */
     public Session copy() {
-        return new Session(json.deepCopy());
+        Session copy = new Session(json.deepCopy());
+        copy.rightApiId = rightApiId;
+        copy.right = right;
+        return copy;
     }
 
     // ---- rate and quota -------------------------------------------------------------------------------------------
@@ -347,6 +358,12 @@ public final class Session {
         return Collections.unmodifiableMap(result);
     }
 
+    /** Whether {@code access_rights} names any API: a key without is a master key, allowed everywhere. */
+    public boolean hasAccessRights() {
+        JsonNode rights = json.path("access_rights");
+        return rights.isObject() && !rights.isEmpty();
+    }
+
     /** {@code access_rights} as JSON, every field included: a copy, empty for a key with none. */
     public ObjectNode accessRightsTree() {
         JsonNode rights = json.path("access_rights");
@@ -356,12 +373,20 @@ public final class Session {
     /** Replaces {@code access_rights} with a copy of {@code rights}. */
     public void accessRights(ObjectNode rights) {
         json.set("access_rights", rights.deepCopy());
+        rightApiId = null;
+        right = null;
     }
 
     /** The rights on {@code apiId}; {@code null} when the key has none there. */
     public AccessRight accessRight(String apiId) {
-        JsonNode right = json.path("access_rights").path(apiId);
-        return right.isObject() ? accessRight(right) : null;
+        if (apiId.equals(rightApiId)) {
+            return right;
+        }
+        JsonNode node = json.path("access_rights").path(apiId);
+        AccessRight read = node.isObject() ? accessRight(node) : null;
+        rightApiId = apiId;
+        right = read;
+        return read;
     }
 
     private static AccessRight accessRight(JsonNode node) {

@@ -82,6 +82,26 @@ class SessionTest {
     }
 
     @Test
+    void accessRightsAskedAgainAnswerTheSameOnAnyApiAndInCopies() {
+        Session session = tyk();
+        Session.AccessRight greeter = session.accessRight("greeter");
+        assertEquals(greeter, session.accessRight("greeter"));
+        assertNull(session.accessRight("other"));
+        assertNull(session.accessRight("other"));
+        assertEquals(greeter, session.accessRight("greeter"));
+        Session copy = session.copy();
+        assertEquals(greeter, copy.accessRight("greeter"));
+        assertNull(copy.accessRight("other"));
+        assertTrue(session.hasAccessRights());
+        assertFalse(Session.empty().hasAccessRights());
+        assertFalse(Session.parse("{\"access_rights\": {}}".getBytes(StandardCharsets.UTF_8)).hasAccessRights());
+        session.accessRights(Session.parse("{\"access_rights\": {\"other\": {\"api_id\": \"other\"}}}"
+                .getBytes(StandardCharsets.UTF_8)).accessRightsTree());
+        assertNull(session.accessRight("greeter"), "rights replaced are read anew");
+        assertEquals("other", session.accessRight("other").apiId());
+    }
+
+    @Test
     void writingBackKeepsWhatItDoesNotKnow() throws Exception {
         Session session = tyk();
         session.quotaRemaining(42);

@@ -27,6 +27,9 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -87,6 +90,20 @@ public final class RedisConnection implements AutoCloseable {
 
     private static final int DEFAULT_PORT = 6379;
 
+    /**
+     * One write to the socket for the commands that queued up while Lettuce's event loop was busy, instead of one
+     * per command. Every request's command comes from a gateway event loop, so each is a task on Lettuce's loop that
+     * writes and flushes: under load, a {@code send} per command. Netty's {@link FlushConsolidationHandler} holds a
+     * flush made outside a read until the loop's pending tasks have run (or 256 flushes), then flushes once.
+     */
+    private static final NettyCustomizer CONSOLIDATE_FLUSHES = new NettyCustomizer() {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline().addFirst(new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
+    };
+
     /** Keys are text (Tyk's names), values bytes (session JSON, counters, script arguments). */
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
@@ -126,6 +143,7 @@ public final class RedisConnection implements AutoCloseable {
                 .computationThreadPoolSize(IO_THREADS)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(MAX_RECONNECT_DELAY_MS),
                         2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(CONSOLIDATE_FLUSHES)
                 .build();
         AbstractRedisClient client = null;
         try {

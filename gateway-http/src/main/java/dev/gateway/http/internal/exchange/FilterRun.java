@@ -7,6 +7,7 @@ import dev.gateway.http.RequestFilter;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -14,10 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request through its route's {@link RequestFilter}s, in order, until one refuses or answers it, or all let it
- * go on. A
- * filter that decides later is waited for without blocking: its answer comes back to the connection's event loop,
- * always as a task of its own (never inside the call that started the run), and only while the connection still
- * waits for this run. A decision that takes longer than {@code proxy_default_timeout} refuses the request, so a
+ * go on. A filter that decides later is waited for without blocking: its answer comes back to the connection's event
+ * loop, always as a task of its own (never inside the call that completed it), and only while the connection still
+ * waits for this run. A later decision that is already made when the filter returns it (a store in memory answers
+ * with a completed future) is taken at once on the event loop, as a decision returned directly would be: no timer,
+ * no task. A decision that takes longer than {@code proxy_default_timeout} refuses the request, so a
  * filter whose store never answers cannot hold a request, and its connection, forever.
  */
 public final class FilterRun {
@@ -92,6 +94,23 @@ public final class FilterRun {
     }
 
     private void await(CompletionStage<FilterDecision> later, int index) {
+        if (later instanceof CompletableFuture<FilterDecision> made && made.isDone() && !made.isCompletedExceptionally()
+                && loop.inEventLoop()) {
+            // Already decided (the memory stores' answers): go on as if the filter had returned the decision.
+            FilterDecision decision = made.getNow(null);
+            if (decision == null) {
+                cancelTimeout();
+                failed(index, new NullPointerException("the filter decided nothing"));
+            } else {
+                if (decision.later() == null) {
+                    cancelTimeout();
+                }
+                if (decide(decision, index)) {
+                    runFrom(index + 1);
+                }
+            }
+            return;
+        }
         if (timeout == null) {
             timeout = loop.schedule(this::timedOut, timeoutNanos, TimeUnit.NANOSECONDS);
         }
@@ -114,6 +133,14 @@ public final class FilterRun {
         }
         if (decide(decision, index)) {
             runFrom(index + 1);
+        }
+    }
+
+    /** Cancels the timer of a decision waited for before, if there is one. */
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
         }
     }
 
