@@ -36,9 +36,14 @@ public final class EndpointPlugins {
         return RequestFilters.of(compiler::requestFilters, compiler::responseFilters);
     }
 
-    /** Every circuit breaker as it stands now: API, method, path, and CLOSED, OPEN or HALF_OPEN. */
-    public List<Breakers.State> breakers() {
-        return breakers.states();
+    /** A circuit breaker as it stands: its API, its entry's method and path, and CLOSED, OPEN or HALF_OPEN. */
+    public record BreakerState(String apiId, String method, String path, String state) {
+    }
+
+    /** Every circuit breaker as it stands now. */
+    public List<BreakerState> breakers() {
+        return breakers.states().stream().map(b -> new BreakerState(b.apiId(), b.method(), b.path(), b.state()))
+                .toList();
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.config.Policy;
 import dev.gateway.core.config.PolicyLoader;
-import dev.gateway.core.keys.Session;
 import dev.gateway.core.exchange.AccessLog;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.JsonAccessLog;
@@ -19,7 +18,6 @@ import dev.gateway.grpc.GrpcRules;
 import dev.gateway.healthcheck.HealthMonitor;
 import dev.gateway.healthcheck.ServiceDiscoveryPoller;
 import dev.gateway.auth.AuthFilters;
-import dev.gateway.auth.BasicPasswords;
 import dev.gateway.http.HttpSettings;
 import dev.gateway.http.LocalService;
 import dev.gateway.http.RequestFilters;
@@ -27,15 +25,9 @@ import dev.gateway.http.ResponseFilter;
 import dev.gateway.http.StatusEndpoint;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.plugins.EndpointPlugins;
-import dev.gateway.redis.ClusterNotifications;
-import dev.gateway.server.control.ApisApi;
 import dev.gateway.server.metrics.GatewayMetrics;
 import dev.gateway.server.status.RecentTraffic;
 import dev.gateway.server.status.StatusPage;
-import dev.gateway.server.control.ControlApi;
-import dev.gateway.server.control.KeysApi;
-import dev.gateway.server.control.PoliciesApi;
-import dev.gateway.server.control.Reloads;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
@@ -47,8 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -83,7 +73,6 @@ public final class Gateway {
     private final AuthFilters auth;
     /** The policies keys name, by id; read again on every reload. */
     private volatile Map<String, Policy> policies = Map.of();
-    /** Runs the control API's work (bcrypt, files) off the event loops, one call at a time. */
     /** {@code watch_config_folders}; {@code null} when it is off. */
     private volatile FolderWatch folderWatch;
     /** Each API's last minute, for the status page. */
@@ -92,17 +81,8 @@ public final class Gateway {
     private final StatusPage statusPage;
     /** Prometheus's {@code /metrics}, fed by every exchange's end. */
     private final GatewayMetrics metrics;
-    /** Tyk's cluster notifications on the shared Redis; {@code null} without Redis. */
-    private final ClusterNotifications notifications;
-    /** Reloads asked for through the control API, one at a time. */
-    private final Reloads reloads = new Reloads(this::reload);
-    private final ExecutorService controlExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "gateway-control");
-        thread.setDaemon(true);
-        return thread;
-    });
-    /** Tyk's Gateway API, on the gateway port or on {@code control_api_port}. */
-    private final ControlApi control;
+    /** Tyk's Gateway API, reloads and cluster notifications. */
+    private final ControlPlane control;
     private final boolean controlOwnPort;
     private final StatusEndpoint status;
     private final ReadyEndpoint ready;
@@ -119,7 +99,8 @@ public final class Gateway {
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
         TlsContexts upstreamTls = TlsContexts.forClients();
         HttpSettings httpSettings = HttpSettings.from(config);
-        this.metrics = new GatewayMetrics(workers, controlExecutor);
+        this.control = new ControlPlane(config, this.confFile, keys, () -> policies, () -> snapshot, this::reload);
+        this.metrics = new GatewayMetrics(workers, control.executor());
         Supplier<CompletionStage<Void>> redisPing = keys.redis().isPresent() ? keys.redis().get()::ping : null;
         this.ready = new ReadyEndpoint(() -> snapshot != null, redisPing,
                 TimeUnit.SECONDS.toMillis(config.auth().storage().timeout()));
@@ -142,23 +123,16 @@ public final class Gateway {
                         List.of(b.apiId(), b.method(), b.path()), b.state().equals("OPEN") ? 1
                                 : b.state().equals("HALF_OPEN") ? 0.5 : 0)).toList());
         this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
-                health::hosts, traffic, http::openConnections, tcp::openConnections), controlExecutor) : null;
+                health::hosts, traffic, http::openConnections, tcp::openConnections), control.executor()) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
         this.auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
                 this.confFile.getParent(), () -> policies);
-        this.control = new ControlApi(config.secret(), config.auth().controlApiPort() != 0
-                ? config.auth().controlApiPort() : config.listenPort(), keysApi(config),
-                new PoliciesApi(config.auth().policies(), this.confFile.getParent(), () -> policies),
-                new ApisApi(this.confFile.getParent().resolve(config.appPath()).normalize(), this.confFile.getParent(),
-                        () -> snapshot), reloads, this::groupReload, controlExecutor);
-        this.notifications = keys.redis().map(redis -> redis.notifications(config.auth().nodeSecret(),
-                config.auth().allowInsecureConfigs(), this::heard)).orElse(null);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? LocalService.first(status, ready)
-                        : LocalService.first(status, ready, control, served(config, metrics), statusPage),
+                        : LocalService.first(status, ready, control.api(), served(config, metrics), statusPage),
                 gatewayPortOverride);
     }
 
@@ -174,48 +148,6 @@ public final class Gateway {
         }
         return GatewayConfig.AccessLogs.JSON.equals(settings.format()) ? new JsonAccessLog(settings.template())
                 : new AccessLog();
-    }
-
-    /** The key endpoints of the control API, applying policies and hashing passwords as Tyk does. */
-    private KeysApi keysApi(GatewayConfig config) {
-        String passwordHash = BasicPasswords.algorithm(config.auth().basicAuthHashKeyFunction());
-        return new KeysApi(keys.sessions(), keys.limits(), config.auth(), session -> {
-            AuthFilters.applyPolicies(session, policies, session.orgId()).ifPresent(why -> {
-                throw new IllegalStateException(why);
-            });
-            return session;
-        }, password -> new Session.BasicAuthData(BasicPasswords.hash(password, passwordHash), passwordHash),
-                () -> System.currentTimeMillis() / 1000, this::keyChanged);
-    }
-
-    /** A key was written or deleted here: every gateway on the shared Redis forgets its cached session. */
-    private void keyChanged(String storageName) {
-        if (notifications != null) {
-            notifications.publish(ClusterNotifications.KEY_SPACE_UPDATE, storageName);
-        }
-    }
-
-    /** {@code /tyk/reload/group}: every gateway on the shared Redis reloads (this one hears its own message). */
-    private CompletionStage<Void> groupReload() {
-        return notifications == null ? reloads.request() : notifications.publish(ClusterNotifications.GROUP_RELOAD,
-                "");
-    }
-
-    /** A cluster notification from any gateway on the shared Redis, Tyk's included. */
-    private void heard(ClusterNotifications.Notification notification) {
-        switch (notification.command()) {
-            case ClusterNotifications.GROUP_RELOAD, "ApiUpdated", "ApiAdded", "ApiRemoved", "PolicyChanged" -> {
-                log.info("cluster notification {}: reloading", notification.command());
-                reloads.request();
-            }
-            case ClusterNotifications.KEY_SPACE_UPDATE -> {
-                for (String entry : notification.payload().split(",")) {
-                    int colon = entry.indexOf(':');
-                    keys.forget(colon < 0 ? entry : entry.substring(0, colon));
-                }
-            }
-            default -> log.debug("cluster notification {} ignored", notification.command());
-        }
     }
 
     /**
@@ -258,7 +190,7 @@ public final class Gateway {
             gateway.watchFolders(report.config());
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
-                        LocalService.first(gateway.status, gateway.ready, gateway.control,
+                        LocalService.first(gateway.status, gateway.ready, gateway.control.api(),
                                 served(report.config(), gateway.metrics),
                                 gateway.statusPage));
             }
@@ -345,7 +277,7 @@ public final class Gateway {
         }
         try {
             folderWatch = FolderWatch.start(folders, Duration.ofMillis(config.watchConfigFolders().settleMs()),
-                    () -> reloads.request());
+                    () -> control.reloads().request());
         } catch (IOException e) {
             log.error("cannot watch {} for changes: {}", folders, e.toString());
         }
@@ -412,15 +344,11 @@ public final class Gateway {
         discovery.close();
         http.close();
         tcp.close();
-        if (notifications != null) {
-            notifications.close();
-        }
         if (folderWatch != null) {
             folderWatch.close();
         }
-        controlExecutor.shutdownNow();
+        control.close();
         metrics.close();
-        reloads.close();
         auth.close();
         keys.close();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();

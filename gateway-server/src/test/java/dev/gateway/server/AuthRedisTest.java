@@ -171,6 +171,10 @@ class AuthRedisTest extends GatewayFixture {
             redis.restart();
             // A Redis killed without persistence comes back empty: the key is unknown now, not unavailable.
             awaitCount(statuses, "keyed 403", 5);
+            long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (get(first, "/ready", null) != 200 && System.nanoTime() < readyBy) {
+                sleepBriefly(); // this gateway's connection comes back on Lettuce's reconnect, within a second
+            }
             assertEquals(200, get(first, "/ready", null));
             assertEquals(200, admin(second.gatewayPort(), "POST", "/tyk/keys/steady-key", session(""))
                     .statusCode());
