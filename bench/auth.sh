@@ -20,6 +20,8 @@
 #   CONNECTIONS [64]  THREADS [2]        HTTP/1.1 load: wrk (or h2load --h1) connections and threads
 #   GRPC_CONNECTIONS [16]  GRPC_STREAMS [32]   gRPC load: h2load -c and -m (as grpc-unary.sh)
 #   KEY_RATE [10000000]  KEY_PER [1]     the bench key's rate limit: KEY_RATE requests per KEY_PER seconds
+#   REDIS_LIMITER [fixed]   the Redis gateway's limiter: fixed (the default: Tyk's fixed window, counted in leases of
+#                       KEY_RATE / 100) or sliding (enable_redis_rolling_limiter: Tyk's sliding log, a script per request)
 #   PROXY_THREADS [2]   the gateways' io_threads      TRANSPORT [auto]   the gateways' transport
 #   PORT_U [18080]  PORT_GU [18090]  PORT_R [18079]  PORT_GM [18082]  PORT_GR [18083]   nginx upstream, gRPC
 #                       upstream, Redis, the memory gateway, the Redis gateway
@@ -39,6 +41,7 @@ GRPC_CONNECTIONS=${GRPC_CONNECTIONS:-16}
 GRPC_STREAMS=${GRPC_STREAMS:-32}
 KEY_RATE=${KEY_RATE:-10000000}
 KEY_PER=${KEY_PER:-1}
+REDIS_LIMITER=${REDIS_LIMITER:-fixed}
 PROXY_THREADS=${PROXY_THREADS:-2}
 KEEP_TMP=${KEEP_TMP:-0}
 GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway-server/target/gateway.jar}
@@ -73,6 +76,7 @@ REPLY_BYTES=18
 . "$ROOT/bench/lib.sh"
 
 check_positive ROUNDS CONNECTIONS THREADS PROXY_THREADS GRPC_CONNECTIONS GRPC_STREAMS KEY_RATE KEY_PER
+[[ $REDIS_LIMITER =~ ^(fixed|sliding)$ ]] || die "REDIS_LIMITER is fixed or sliding, not '$REDIS_LIMITER'"
 [[ $RATE =~ ^[0-9]+$ ]] || die "RATE must be a non-negative integer (requests/s per target), not '$RATE'"
 RATE=$((10#$RATE))
 for var in DURATION WARMUP; do
@@ -157,6 +161,7 @@ start_gateway_for() {
     port=${GATEWAY_PORT[$1]}
     mkdir -p "$dir/apps"
     [[ $store == redis ]] && storage=", \"storage\": {\"type\": \"redis\", \"host\": \"127.0.0.1\", \"port\": $PORT_R}"
+    [[ $store == redis && $REDIS_LIMITER == sliding ]] && storage+=', "enable_redis_rolling_limiter": true'
     [[ $store == memory && -n ${MODE_ON[grpc]:-} ]] && h2=', "http_server_options": {"enable_http2": true}'
     echo "{\"listen_port\": $port, \"app_path\": \"apps/\", \"io_threads\": $PROXY_THREADS, \"transport\": \"$TRANSPORT\", \"secret\": \"$SECRET\"$storage$h2}" \
         >"$dir/tyk.conf"
@@ -367,7 +372,7 @@ report() {
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); nproc $(nproc); load average before the run: $LOADAVG"
     echo "- java: $(java -version 2>&1 | head -n 1); wrk: $(wrk -v 2>&1 | head -n 1 || true); h2load: $(h2load --version 2>&1 | head -n 1)"
-    [[ -n ${MODE_ON[redis]:-} ]] && echo "- redis: $(redis-server --version | head -n 1)"
+    [[ -n ${MODE_ON[redis]:-} ]] && echo "- redis: $(redis-server --version | head -n 1); limiter: $([[ $REDIS_LIMITER == sliding ]] && echo "Tyk's sliding log (enable_redis_rolling_limiter), a script per request" || echo "Tyk's fixed window in leases of $((KEY_RATE / 100 > 0 ? KEY_RATE / 100 : 1)) requests")"
     echo "- gateway: $GATEWAY_JAR, io_threads $PROXY_THREADS, transport $TRANSPORT, JAVA_OPTS ${JAVA_OPTS:-(none)}; CPUs: gateways ${PROXY_CPUS:-any}, upstreams and Redis ${UPSTREAM_CPUS:-any}, load ${WRK_CPUS:-any}"
     echo "- key: rate $KEY_RATE per $KEY_PER s (never refuses; every request spends it), no quota; sent on every request to both APIs of a pair (Authorization, or gRPC metadata authorization)$([[ -z ${MODE_ON[basic]:-} ]] || echo "; basic: user $BASIC_USER with the same limit, bcrypt, basic_auth.cache_ttl 60")"
     if ((RATE > 0)); then
@@ -491,7 +496,7 @@ main() {
             log "warm-up $t ($WARMUP, flat out)"
             warm_up "$t"
         done
-        # The sliding log expires KEY_PER seconds after the last request: look at once.
+        # The log or the window's counter expires within KEY_PER seconds of the last request: look at once.
         [[ $m != redis ]] || (($(redis_keys 'rate-limit-*') >= 1)) || die "no rate-limit log in Redis after the warm-up"
     done
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * RedisStorage redis = RedisStorage.connect(auth.storage());
  * KeyStore keys = new CachingKeyStore(redis.keyStore());
- * LimitStore limits = redis.limitStore(auth.enableFixedWindowRateLimiter());
+ * LimitStore limits = redis.limitStore(auth.redisSlidingLog());
  * ...
  * redis.close();
  * }</pre>
@@ -50,8 +50,8 @@ public final class RedisStorage implements AutoCloseable {
     private RedisStorage(RedisConnection connection) {
         this.connection = connection;
         this.keyStore = new RedisKeyStore(connection.commands());
-        this.slidingLog = new RedisLimitStore(connection.commands(), false);
-        this.fixedWindow = new RedisLimitStore(connection.commands(), true);
+        this.slidingLog = new RedisLimitStore(connection.commands(), true);
+        this.fixedWindow = new RedisLimitStore(connection.commands(), false);
     }
 
     /**
@@ -75,11 +75,12 @@ public final class RedisStorage implements AutoCloseable {
     /**
      * Rate limits and quotas under Tyk's {@code rate-limit-...} and {@code quota-...} names.
      *
-     * @param fixedWindow Tyk's {@code enable_fixed_window_rate_limiter}: a counter per window; otherwise Tyk's
-     *     sliding log ({@code enable_redis_rolling_limiter}), whose limit holds exactly across gateways
+     * @param slidingLog Tyk's sliding log ({@code enable_redis_rolling_limiter}): exact in any {@code per} seconds,
+     *     one script per request; otherwise Tyk's fixed window ({@code enable_fixed_window_rate_limiter}), counted
+     *     in leases of 1% of the rate (exact in each window for rates under 200)
      */
-    public LimitStore limitStore(boolean fixedWindow) {
-        return fixedWindow ? this.fixedWindow : slidingLog;
+    public LimitStore limitStore(boolean slidingLog) {
+        return slidingLog ? this.slidingLog : fixedWindow;
     }
 
     /**

@@ -67,13 +67,13 @@ class RedisClusterTest {
                 + "\"addrs\": [\"127.0.0.1:" + masters.get(1).port() + "\", \"127.0.0.1:" + masters.get(2).port()
                 + "\"], \"enable_cluster\": true}")));
 
-        for (boolean fixedWindow : new boolean[] {false, true}) {
-            LimitStore limits = redis.limitStore(fixedWindow);
+        for (boolean slidingLog : new boolean[] {true, false}) {
+            LimitStore limits = redis.limitStore(slidingLog);
             for (int key = 0; key < 20; key++) {
                 for (int i = 0; i < 3; i++) {
-                    assertTrue(await(limits.spendRate("rate-limit-" + fixedWindow + key, 3, 60)).allowed());
+                    assertTrue(await(limits.spendRate("rate-limit-" + slidingLog + key, 3, 60)).allowed());
                 }
-                assertFalse(await(limits.spendRate("rate-limit-" + fixedWindow + key, 3, 60)).allowed());
+                assertFalse(await(limits.spendRate("rate-limit-" + slidingLog + key, 3, 60)).allowed());
             }
         }
         for (int key = 0; key < 20; key++) {

@@ -54,9 +54,9 @@ final class KeyStores implements AutoCloseable {
             throw new ConfigException(LoadProblem.error("tyk.conf", "/storage", "", e.getMessage()));
         }
         log.info("keys and limits in {}; {} rate limiter", redis.description(),
-                settings.enableFixedWindowRateLimiter() ? "fixed-window" : "sliding-log");
+                settings.redisSlidingLog() ? "sliding-log" : "fixed-window (leased)");
         CachingKeyStore cache = new CachingKeyStore(redis.keyStore());
-        return new KeyStores(redis, cache, cache, redis.limitStore(settings.enableFixedWindowRateLimiter()));
+        return new KeyStores(redis, cache, cache, redis.limitStore(settings.redisSlidingLog()));
     }
 
     KeyStore sessions() {

@@ -73,14 +73,15 @@ class AuthRedisTest extends GatewayFixture {
 
         admin(first.gatewayPort(), "POST", "/tyk/keys/rated-key", session(", \"rate\": 10, \"per\": 1"));
         int allowed = 0;
-        long start = System.nanoTime();
+        long firstWindow = System.currentTimeMillis() / 1000;
         for (int i = 0; i < 30; i++) {
             allowed += get(i % 2 == 0 ? first : second, "/keyed/x", "rated-key") == 200 ? 1 : 0;
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        // The sliding log: at most 10 in any second, both gateways together.
-        assertTrue(allowed >= 10 && allowed <= 10 * Math.ceil(seconds + 1e-9), allowed + " in " + seconds + " s");
-        if (seconds < 1) {
+        long windows = System.currentTimeMillis() / 1000 - firstWindow + 1;
+        // The fixed window (the default with Redis; a lease of 1 at this rate): 10 in each 1 s window, both gateways
+        // together.
+        assertTrue(allowed >= 10 && allowed <= 10 * windows, allowed + " in " + windows + " windows");
+        if (windows == 1) {
             assertEquals(10, allowed, "within one window, exactly the rate");
         }
 

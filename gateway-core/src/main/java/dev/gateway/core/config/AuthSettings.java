@@ -14,8 +14,9 @@ import java.util.List;
  * @param allowMasterKeys keys without access rights may be created (they open every API)
  * @param enableHashedKeysListing {@code GET /tyk/keys} lists hashes when {@code hashKeys} is on
  * @param basicAuthHashKeyFunction how new basic-auth passwords are hashed; bcrypt when empty or unknown
- * @param enableRedisRollingLimiter with Redis: Tyk's sliding log (the default here with Redis)
- * @param enableFixedWindowRateLimiter with Redis: a fixed window per {@code per} seconds
+ * @param enableRedisRollingLimiter with Redis: Tyk's sliding log, unless the fixed window is on too
+ * @param enableFixedWindowRateLimiter with Redis: a fixed window per {@code per} seconds (the default here with
+ *     Redis; see {@link #redisSlidingLog()})
  * @param rateLimitResponseHeaders what {@code X-RateLimit-*} report: {@code quotas} (Tyk's default) or
  *     {@code rate_limits}
  * @param nodeSecret signs cluster notifications
@@ -53,6 +54,15 @@ public record AuthSettings(
         storage = storage == null ? Storage.MEMORY : storage;
         policies = policies == null ? new Policies(null, null, null) : policies;
         nodeSecret = nodeSecret == null ? "" : nodeSecret;
+    }
+
+    /**
+     * With Redis, limits are counted in Tyk's sliding log: only when {@code enable_redis_rolling_limiter} is on and
+     * {@code enable_fixed_window_rate_limiter} is not (Tyk gives the fixed window the precedence too). Otherwise, the
+     * fixed window: where Tyk's default is DRL, this gateway's is the fixed window counted in leases.
+     */
+    public boolean redisSlidingLog() {
+        return enableRedisRollingLimiter && !enableFixedWindowRateLimiter;
     }
 
     /** Every default, as a {@code tyk.conf} without these fields gives. */

@@ -310,6 +310,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void withRedisTheFixedWindowIsTheDefaultAndTakesPrecedenceOverTheSlidingLogAsInTyk() throws Exception {
+        assertFalse(ConfigLoader.loadGatewayConfig(conf("{}"), new ArrayList<>()).auth().redisSlidingLog());
+        assertTrue(ConfigLoader.loadGatewayConfig(conf("{\"enable_redis_rolling_limiter\": true}"), new ArrayList<>())
+                .auth().redisSlidingLog());
+        assertFalse(ConfigLoader.loadGatewayConfig(conf("{\"enable_redis_rolling_limiter\": true,"
+                + " \"enable_fixed_window_rate_limiter\": true}"), new ArrayList<>()).auth().redisSlidingLog());
+    }
+
+    @Test
     void transportDefaultsToAutoAndTakesEachName() throws Exception {
         assertEquals("auto", ConfigLoader.loadGatewayConfig(conf("{}"), new ArrayList<>()).transport());
         for (String name : List.of("auto", "io_uring", "epoll", "nio")) {

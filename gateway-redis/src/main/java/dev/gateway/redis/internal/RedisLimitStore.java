@@ -18,17 +18,20 @@ import java.util.function.LongSupplier;
  * every gateway sharing the Redis, Tyk's included. Each decision is one Lua script on one key (one round trip,
  * atomic, and slot-safe on a cluster).
  *
- * <p><b>Sliding log</b> (Tyk's {@code enable_redis_rolling_limiter}; the default here): a sorted set under the
- * limiter key holds a member per request of the last {@code per} seconds. A request is refused when the log already
- * holds {@code rate} requests (Tyk: {@code count > rate - 1}), so the (rate+1)th request in any window of {@code per}
- * seconds is refused, whichever gateway it reaches: the bound is exact. Refused requests are logged too, as Tyk's
- * are, so a client that keeps calling over its limit stays refused until it slows down. Members are the time in ns
- * plus a per-store suffix, where Tyk's are the time alone: two requests in the same nanosecond are both counted.
- *
- * <p><b>Fixed window</b> (Tyk's {@code enable_fixed_window_rate_limiter}): a counter per window named
- * {@code <limiter key>/<window start in Unix ns>}, the window being the time truncated to {@code per} as Go's
+ * <p><b>Fixed window</b> (Tyk's {@code enable_fixed_window_rate_limiter}; the default here): a counter per window
+ * named {@code <limiter key>/<window start in Unix ns>}, the window being the time truncated to {@code per} as Go's
  * {@code Time.Truncate} does (from year 1, so a 7 s window starts where Tyk's does). Requests 1 to {@code rate} of a
- * window pass; up to twice {@code rate} may pass across a window boundary, as with Tyk.
+ * window pass; up to twice {@code rate} may pass across a window boundary, as with Tyk. Where Tyk adds 1 per
+ * request, this store adds leases of {@code rate / 100} requests and spends them in this process
+ * ({@link WindowLeases}, which also states the error bound): one Redis call per lease, not per request.
+ *
+ * <p><b>Sliding log</b> (Tyk's {@code enable_redis_rolling_limiter}): a sorted set under the limiter key holds a
+ * member per request of the last {@code per} seconds. A request is refused when the log already holds {@code rate}
+ * requests (Tyk: {@code count > rate - 1}), so the (rate+1)th request in any window of {@code per} seconds is
+ * refused, whichever gateway it reaches: the bound is exact, and it costs one script per request. Refused requests
+ * are logged too, as Tyk's are, so a client that keeps calling over its limit stays refused until it slows down.
+ * Members are the time in ns plus a per-store suffix, where Tyk's are the time alone: two requests in the same
+ * nanosecond are both counted.
  *
  * <p><b>Quotas</b>: Tyk's {@code RedisQuotaExceeded} in one script (see {@code quota.lua}): requests 1 to
  * {@code quotaMax} of a period pass, and the period is the counter's TTL.
@@ -53,24 +56,26 @@ public final class RedisLimitStore implements LimitStore {
     private static final QuotaVerdict UNLIMITED_QUOTA = new QuotaVerdict(true, 0, 0);
 
     private final RedisClusterAsyncCommands<String, byte[]> redis;
-    private final boolean fixedWindow;
+    private final boolean slidingLog;
+    private final WindowLeases leases;
     private final LongSupplier epochNanos;
     /** Makes this store's log members unique: a random tag, then a sequence. */
     private final String memberTag = Long.toHexString(ThreadLocalRandom.current().nextLong());
     private final AtomicLong sequence = new AtomicLong();
 
     /**
-     * @param fixedWindow Tyk's fixed window rather than the sliding log
+     * @param slidingLog Tyk's sliding log rather than the (leased) fixed window
      */
-    public RedisLimitStore(RedisClusterAsyncCommands<String, byte[]> redis, boolean fixedWindow) {
-        this(redis, fixedWindow, RedisLimitStore::systemEpochNanos);
+    public RedisLimitStore(RedisClusterAsyncCommands<String, byte[]> redis, boolean slidingLog) {
+        this(redis, slidingLog, RedisLimitStore::systemEpochNanos);
     }
 
     /** With a clock of the caller's (Unix nanoseconds), for tests. */
-    RedisLimitStore(RedisClusterAsyncCommands<String, byte[]> redis, boolean fixedWindow, LongSupplier epochNanos) {
+    RedisLimitStore(RedisClusterAsyncCommands<String, byte[]> redis, boolean slidingLog, LongSupplier epochNanos) {
         this.redis = redis;
-        this.fixedWindow = fixedWindow;
+        this.slidingLog = slidingLog;
         this.epochNanos = epochNanos;
+        this.leases = new WindowLeases(this::addToWindow, epochNanos);
     }
 
     /** A rate or per of 0 or less means no limit, as in Tyk. */
@@ -80,7 +85,7 @@ public final class RedisLimitStore implements LimitStore {
             return CompletableFuture.completedFuture(UNLIMITED_RATE);
         }
         long perNanos = Math.max(1, (long) (per * NANOS_PER_SECOND));
-        return fixedWindow ? fixedWindow(key, (long) rate, perNanos) : slidingLog(key, (long) rate, perNanos);
+        return slidingLog ? slidingLog(key, (long) rate, perNanos) : leases.spend(key, (long) rate, perNanos);
     }
 
     private CompletionStage<RateVerdict> slidingLog(String key, long rate, long perNanos) {
@@ -97,17 +102,9 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
-    private CompletionStage<RateVerdict> fixedWindow(String key, long rate, long perNanos) {
-        long now = epochNanos.getAsLong();
-        long windowStart = now - goTruncateRemainder(now, perNanos);
-        long leftNanos = windowStart + perNanos - now;
-        CompletionStage<Long> count = FIXED_WINDOW.run(redis, ScriptOutputType.INTEGER, key + "/" + windowStart,
-                bytes(ceilDiv(leftNanos, NANOS_PER_MILLI)));
-        return count.thenApply(n -> {
-            boolean allowed = n <= rate;
-            long reset = allowed && n < rate ? 0 : ceilDiv(leftNanos, NANOS_PER_SECOND);
-            return new RateVerdict(allowed, rate, Math.max(0, rate - n), reset);
-        });
+    private CompletionStage<Long> addToWindow(String windowKey, long lease, long leftNanos) {
+        return FIXED_WINDOW.run(redis, ScriptOutputType.INTEGER, windowKey,
+                bytes(ceilDiv(leftNanos, NANOS_PER_MILLI)), bytes(lease));
     }
 
     /** A {@code quotaMax} of 0 or less means no quota, as in Tyk. */

@@ -54,14 +54,14 @@ class RedisLimitStoreTest {
         second = closer.later(RedisConnection.open(StorageConf.standalone(dir, server.port(), 2)));
     }
 
-    private LimitStore[] gateways(boolean fixedWindow) {
-        return new LimitStore[] {new RedisLimitStore(first.commands(), fixedWindow, clock::get),
-            new RedisLimitStore(second.commands(), fixedWindow, clock::get)};
+    private LimitStore[] gateways(boolean slidingLog) {
+        return new LimitStore[] {new RedisLimitStore(first.commands(), slidingLog, clock::get),
+            new RedisLimitStore(second.commands(), slidingLog, clock::get)};
     }
 
     @Test
     void slidingLogRefusesTheRequestAfterRateInAWindowAcrossGateways() throws Exception {
-        LimitStore[] gateways = gateways(false);
+        LimitStore[] gateways = gateways(true);
 
         List<RateVerdict> verdicts = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -84,7 +84,7 @@ class RedisLimitStoreTest {
 
     @Test
     void slidingLogAllowsAgainOnceTheWindowHasMovedPastEnoughRequests() throws Exception {
-        LimitStore[] gateways = gateways(false);
+        LimitStore[] gateways = gateways(true);
         for (int i = 0; i < 3; i++) {
             assertTrue(await(gateways[i % 2].spendRate("rate-limit-k", 3, 1)).allowed());
             clock.addAndGet(SECOND / 10);
@@ -100,8 +100,8 @@ class RedisLimitStoreTest {
 
     @Test
     void slidingLogHoldsTenPerSecondOnTheRealClockUnderABurstFromTwoGateways() throws Exception {
-        LimitStore[] gateways = {new RedisLimitStore(first.commands(), false),
-            new RedisLimitStore(second.commands(), false)};
+        LimitStore[] gateways = {new RedisLimitStore(first.commands(), true),
+            new RedisLimitStore(second.commands(), true)};
         long started = System.nanoTime();
         List<CompletableFuture<RateVerdict>> burst = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -118,7 +118,7 @@ class RedisLimitStoreTest {
 
     @Test
     void fixedWindowCountsUnderTyksWindowKeyAndStartsAgainInTheNextWindow() throws Exception {
-        LimitStore[] gateways = gateways(true);
+        LimitStore[] gateways = gateways(false);
         clock.set(T0 + SECOND / 4);
 
         List<RateVerdict> verdicts = new ArrayList<>();
@@ -141,6 +141,62 @@ class RedisLimitStoreTest {
     }
 
     @Test
+    void aHighRateIsCountedInLeasesThatNeverLetTheWindowPastItsRate() throws Exception {
+        LimitStore[] gateways = gateways(false);
+        clock.set(T0 + SECOND / 4);
+        String windowKey = "rate-limit-k/" + T0;
+
+        RateVerdict firstVerdict = await(gateways[0].spendRate("rate-limit-k", 1000, 1));
+        assertTrue(firstVerdict.allowed());
+        assertEquals("10", raw.sync().get(windowKey), "one lease of 1% of the rate");
+        assertEquals(999, firstVerdict.remaining(), "what Redis has left plus what the lease has left");
+        for (int i = 0; i < 9; i++) {
+            assertTrue(await(gateways[0].spendRate("rate-limit-k", 1000, 1)).allowed());
+        }
+        assertEquals("10", raw.sync().get(windowKey), "the lease was spent without Redis");
+
+        int allowed = 10;
+        for (int i = 0; i < 1100; i++) {
+            allowed += await(gateways[i % 2].spendRate("rate-limit-k", 1000, 1)).allowed() ? 1 : 0;
+        }
+        assertEquals(1000, allowed, "the leases of both gateways together: exactly the rate");
+        long counted = Long.parseLong(raw.sync().get(windowKey));
+        assertTrue(counted >= 1000 && counted <= 1000 + 2 * 10, "a full window costs no call per refusal: " + counted);
+
+        clock.set(T0 + SECOND);
+        assertTrue(await(gateways[1].spendRate("rate-limit-k", 1000, 1)).allowed(), "a new window, a new lease");
+        assertEquals("10", raw.sync().get("rate-limit-k/" + (T0 + SECOND)));
+    }
+
+    @Test
+    void leasesLeftUnspentByOtherGatewaysRefuseNoMoreThanTheDocumentedBound() throws Exception {
+        LimitStore[] gateways = gateways(false);
+        clock.set(T0 + SECOND / 4);
+        // the second gateway takes a lease of 3 and spends 1 of it; the first gets the rest of the window
+        assertTrue(await(gateways[1].spendRate("rate-limit-k", 300, 1)).allowed());
+        int allowed = 0;
+        for (int i = 0; i < 400; i++) {
+            allowed += await(gateways[0].spendRate("rate-limit-k", 300, 1)).allowed() ? 1 : 0;
+        }
+        assertEquals(300 - 1 - 2, allowed, "rate - the other gateway's spent one - its unspent lease (lease - 1)");
+        assertTrue(await(gateways[1].spendRate("rate-limit-k", 300, 1)).allowed(), "its lease is still its own");
+    }
+
+    @Test
+    void concurrentRequestsWaitForOneLeaseRatherThanEachAskingRedis() throws Exception {
+        LimitStore store = gateways(false)[0];
+        clock.set(T0 + SECOND / 4);
+        List<CompletableFuture<RateVerdict>> burst = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            burst.add(store.spendRate("rate-limit-k", 1000, 1).toCompletableFuture());
+        }
+        CompletableFuture.allOf(burst.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+
+        assertTrue(burst.stream().allMatch(f -> f.join().allowed()));
+        assertEquals("200", raw.sync().get("rate-limit-k/" + T0), "20 leases of 10, none asked twice");
+    }
+
+    @Test
     void windowsStartWhereGosTimeTruncateStartsThem() {
         // Go counts from 0001-01-01: 62135596800 s before the epoch, 4 more than a multiple of 7 s.
         assertEquals(4 * SECOND, RedisLimitStore.goTruncateRemainder(0, 7 * SECOND));
@@ -151,8 +207,8 @@ class RedisLimitStoreTest {
 
     @Test
     void noLimitWhenRateOrPerIsZero() throws Exception {
-        assertTrue(await(gateways(false)[0].spendRate("rate-limit-k", 0, 1)).allowed());
-        assertTrue(await(gateways(true)[0].spendRate("rate-limit-k", 5, 0)).allowed());
+        assertTrue(await(gateways(true)[0].spendRate("rate-limit-k", 0, 1)).allowed());
+        assertTrue(await(gateways(false)[0].spendRate("rate-limit-k", 5, 0)).allowed());
         assertEquals(0, raw.sync().exists("rate-limit-k"), "nothing written");
     }
 
@@ -179,7 +235,7 @@ class RedisLimitStoreTest {
 
     @Test
     void quotaWithoutRenewalNeverRenews() throws Exception {
-        LimitStore store = gateways(false)[0];
+        LimitStore store = gateways(true)[0];
         assertTrue(await(store.spendQuota("quota-k", 1, 0)).allowed());
         QuotaVerdict over = await(store.spendQuota("quota-k", 1, 0));
 
@@ -192,7 +248,7 @@ class RedisLimitStoreTest {
     void aQuotaCounterWithoutTtlStartsAPeriodAsTyksDoes() throws Exception {
         raw.sync().set("quota-k", "100");
 
-        QuotaVerdict verdict = await(gateways(false)[0].spendQuota("quota-k", 5, 60));
+        QuotaVerdict verdict = await(gateways(true)[0].spendQuota("quota-k", 5, 60));
 
         assertTrue(verdict.allowed());
         assertEquals(4, verdict.remaining());
@@ -201,7 +257,7 @@ class RedisLimitStoreTest {
 
     @Test
     void resetQuotaForgetsTheCount() throws Exception {
-        LimitStore store = gateways(false)[0];
+        LimitStore store = gateways(true)[0];
         await(store.spendQuota("quota-k", 1, 60));
         assertFalse(await(store.spendQuota("quota-k", 1, 60)).allowed());
 
@@ -212,7 +268,7 @@ class RedisLimitStoreTest {
 
     @Test
     void scriptsAreSentAgainAfterRedisForgetsThem() throws Exception {
-        LimitStore store = gateways(false)[0];
+        LimitStore store = gateways(true)[0];
         assertTrue(await(store.spendRate("rate-limit-k", 5, 1)).allowed());
 
         raw.sync().scriptFlush();
