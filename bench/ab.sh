@@ -8,6 +8,8 @@
 #   bench/ab.sh http1 'adaptive=gateway-server/target/gateway.jar' \
 #                     'pooled=gateway-server/target/gateway.jar|-Dio.netty.allocator.type=pooled'
 #   bench/ab.sh tcp 'uring=gateway-server/target/gateway.jar' 'epoll=gateway-server/target/gateway.jar||epoll'
+#   bench/ab.sh http1 'off=gateway-server/target/gateway.jar|||"metrics": {"enabled": false}' \
+#                     'on=gateway-server/target/gateway.jar'      # what metrics cost (docs/benchmarks.md)
 #
 # Workload (first argument):
 #   http1   HTTP/1.1 keep-alive GETs to an nginx upstream (a fixed 64-byte body): wrk flat out, or h2load --h1
@@ -16,8 +18,9 @@
 #           or at RATE calls/s
 #   tcp     redis GETs through a `tcp` API to a redis-server: redis-benchmark -t get -c CONNECTIONS, REQUESTS per
 #           round (no RATE: redis-benchmark cannot hold one)
-# Arms: LABEL=JAR[|JAVA OPTIONS[|TRANSPORT]]: the options split on spaces; TRANSPORT is tyk.conf's `transport`
-# (auto, io_uring, epoll or nio; auto when absent). The same jar may appear twice.
+# Arms: LABEL=JAR[|JAVA OPTIONS[|TRANSPORT[|TYK_CONF]]]: the options split on spaces; TRANSPORT is tyk.conf's
+# `transport` (auto, io_uring, epoll or nio; auto when absent); TYK_CONF, more tyk.conf fields as JSON members
+# (`"metrics": {"enabled": false}`). The same jar may appear twice.
 #
 # Environment (defaults in brackets):
 #   ROUNDS [4]  DURATION [10]  WARMUP [25]  seconds; every arm is warmed flat out before the first round
@@ -43,7 +46,7 @@ PROXY_CPUS=""
 
 . "$ROOT/bench/lib.sh"
 
-(($# >= 2)) || die "usage: bench/ab.sh http1|grpc|tcp LABEL=JAR[|JAVA_OPTS[|TRANSPORT]] LABEL=JAR[|JAVA_OPTS[|TRANSPORT]]..."
+(($# >= 2)) || die "usage: bench/ab.sh http1|grpc|tcp LABEL=JAR[|JAVA_OPTS[|TRANSPORT[|TYK_CONF]]]..."
 WORKLOAD=$1
 shift
 case $WORKLOAD in
@@ -64,10 +67,11 @@ LABELS=()
 JARS=()
 OPTS=()
 TRANSPORTS=()
+EXTRAS=()
 for arm; do
-    [[ $arm == *=* ]] || die "an arm is LABEL=JAR[|JAVA_OPTS[|TRANSPORT]], not '$arm'"
+    [[ $arm == *=* ]] || die "an arm is LABEL=JAR[|JAVA_OPTS[|TRANSPORT[|TYK_CONF]]], not '$arm'"
     label=${arm%%=*}
-    IFS='|' read -r jar opts transport <<<"${arm#*=}"
+    IFS='|' read -r jar opts transport extra <<<"${arm#*=}"
     [[ -f $jar ]] || die "arm $label: no jar at $jar"
     transport=${transport:-auto}
     [[ $transport =~ ^(auto|io_uring|epoll|nio)$ ]] || die "arm $label: transport '$transport' is not auto, io_uring, epoll or nio"
@@ -75,6 +79,7 @@ for arm; do
     JARS+=("$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")")
     OPTS+=("$opts")
     TRANSPORTS+=("$transport")
+    EXTRAS+=("${extra:+, $extra}")
 done
 
 command -v h2load >/dev/null || apt_install nghttp2-client
@@ -150,7 +155,7 @@ for i in "${!LABELS[@]}"; do
     if [[ $WORKLOAD == tcp ]]; then
         cat >"$dir/tyk.conf" <<EOF
 {"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS, "transport": "${TRANSPORTS[$i]}",
- "ports_whitelist": {"tcp": {"ports": [$tcp_port]}}}
+ "ports_whitelist": {"tcp": {"ports": [$tcp_port]}}${EXTRAS[$i]}}
 EOF
         cat >"$dir/apps/api.json" <<EOF
 {"api_id": "ab", "name": "ab", "protocol": "tcp", "listen_port": $tcp_port,
@@ -159,7 +164,7 @@ EOF
     else
         cat >"$dir/tyk.conf" <<EOF
 {"listen_port": $port, "app_path": "$dir/apps/", "io_threads": $PROXY_THREADS, "transport": "${TRANSPORTS[$i]}",
- "http_server_options": {"enable_http2": $http2}}
+ "http_server_options": {"enable_http2": $http2}${EXTRAS[$i]}}
 EOF
         cat >"$dir/apps/api.json" <<EOF
 {"api_id": "ab", "name": "ab", "use_keyless": true, "active": true,
@@ -174,7 +179,7 @@ EOF
         port=$tcp_port
     fi
     ARM_PORT+=("$port")
-    log "arm ${LABELS[$i]}: ${JARS[$i]} ${OPTS[$i]:+(${OPTS[$i]}) }transport ${TRANSPORTS[$i]}, port $port"
+    log "arm ${LABELS[$i]}: ${JARS[$i]} ${OPTS[$i]:+(${OPTS[$i]}) }transport ${TRANSPORTS[$i]}${EXTRAS[$i]:+, tyk.conf${EXTRAS[$i]#,}}, port $port"
 done
 
 # ---------------------------------------------------------------------------------------------------
