@@ -127,7 +127,7 @@ public final class Gateway {
                         List.of(b.apiId(), b.method(), b.path()), b.state().equals("OPEN") ? 1
                                 : b.state().equals("HALF_OPEN") ? 0.5 : 0)).toList());
         this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
-                health::hosts, traffic, http::openConnections, tcp::openConnections), control.executor()) : null;
+                health::hosts, traffic, http::openConnections, streams), control.executor()) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));

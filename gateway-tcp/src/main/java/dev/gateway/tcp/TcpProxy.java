@@ -37,11 +37,6 @@ public final class TcpProxy implements AutoCloseable {
         this(transport, tls, connectTimeoutSeconds, idleTimeoutSeconds, ExchangeListener.NONE);
     }
 
-    /** Client connections of {@code tcp} and {@code tls} APIs open now, for the status page. */
-    public int openConnections() {
-        return clients.size();
-    }
-
     /** @param exchanges told when each relay starts and when it ends */
     public TcpProxy(Transport transport, TlsContexts tls, int connectTimeoutSeconds, int idleTimeoutSeconds,
             ExchangeListener exchanges) {
