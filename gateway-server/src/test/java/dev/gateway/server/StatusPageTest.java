@@ -109,21 +109,26 @@ class StatusPageTest extends GatewayFixture {
         Gateway gateway = startGateway(folder.conf);
         String page = url(gateway.gatewayPort(), "/status");
 
-        try (WsClient ws = StreamApis.webSocket(gateway); Socket sse = StreamApis.eventStream(gateway);
-                Socket tcp = apis.relay(gateway)) {
-            String dom = runChromium("--dump-dom", page);
-            for (String kind : List.of("websocket", "event_stream", "tcp")) {
-                assertTrue(dom.contains("id=\"open-" + kind + "\">1<"), kind + ": " + dom);
-            }
-            // Each API's row: event streams, WebSockets, TCP relays.
-            assertTrue(dom.contains("data-api=\"sse\"><td>sse</td><td>1</td><td>0</td><td>0</td>"), dom);
-            assertTrue(dom.contains("data-api=\"ws\"><td>ws</td><td>0</td><td>1</td><td>0</td>"), dom);
-            assertTrue(dom.contains("data-api=\"tcp\"><td>tcp</td><td>0</td><td>0</td><td>1</td>"), dom);
-            Files.createDirectories(STREAMS_SCREENSHOT.getParent());
-            Files.deleteIfExists(STREAMS_SCREENSHOT);
-            runChromium("--screenshot=" + STREAMS_SCREENSHOT.toAbsolutePath(), "--window-size=412,915", page);
-            assertTrue(Files.size(STREAMS_SCREENSHOT) > 1000, "a screenshot at " + STREAMS_SCREENSHOT);
+        WsClient ws = closer.later(StreamApis.webSocket(gateway));
+        Socket sse = closer.later(StreamApis.eventStream(gateway));
+        Socket tcp = closer.later(apis.relay(gateway));
+
+        String dom = runChromium("--dump-dom", page);
+        for (String kind : List.of("websocket", "event_stream", "tcp")) {
+            assertTrue(dom.contains("id=\"open-" + kind + "\">1<"), kind + ": " + dom);
         }
+        // Each API's row: event streams, WebSockets, TCP relays.
+        assertTrue(dom.contains("data-api=\"sse\"><td>sse</td><td>1</td><td>0</td><td>0</td>"), dom);
+        assertTrue(dom.contains("data-api=\"ws\"><td>ws</td><td>0</td><td>1</td><td>0</td>"), dom);
+        assertTrue(dom.contains("data-api=\"tcp\"><td>tcp</td><td>0</td><td>0</td><td>1</td>"), dom);
+        Files.createDirectories(STREAMS_SCREENSHOT.getParent());
+        Files.deleteIfExists(STREAMS_SCREENSHOT);
+        runChromium("--screenshot=" + STREAMS_SCREENSHOT.toAbsolutePath(), "--window-size=412,915", page);
+        assertTrue(Files.size(STREAMS_SCREENSHOT) > 1000, "a screenshot at " + STREAMS_SCREENSHOT);
+
+        ws.close();
+        sse.close();
+        tcp.close();
 
         Net.Deadline deadline = new Net.Deadline(Duration.ofSeconds(10));
         String html;

@@ -135,11 +135,10 @@ class StreamOpenAndEndTest {
     void eventStreamTheUpstreamBreaksOffEndsOnceWithItsFailure() throws Exception {
         ProxyUnderTest gateway = gateway(sse(2, SseUpstream.Ending.RESET).url(), false);
 
-        try (InputStream body = client(false).send(request(gateway), HttpResponse.BodyHandlers.ofInputStream())
-                .body()) {
-            assertEquals("open EVENT_STREAM api", next());
-            assertEquals("end EVENT_STREAM api 200 UPSTREAM_RESET", next());
-        }
+        closer.later(client(false).send(request(gateway), HttpResponse.BodyHandlers.ofInputStream()).body());
+
+        assertEquals("open EVENT_STREAM api", next());
+        assertEquals("end EVENT_STREAM api 200 UPSTREAM_RESET", next());
         assertNull(heard.poll(200, TimeUnit.MILLISECONDS), "a second event");
     }
 
