@@ -35,9 +35,9 @@ public final class AccessLog implements ExchangeListener {
         String upstream = record.upstream().isEmpty() ? "-" : record.upstream();
         String duration = micros / 1000 + "." + String.format("%03d", micros % 1000);
         switch (record.kind()) {
-            case PROXIED, LOCAL, EVENT_STREAM -> log.info("client={} conn={} api={} \"{} {} {}\" status={}{} bytes={} upstream={}"
-                    + " duration_ms={}{}", client, record.connectionId(), api, record.method(), record.target(),
-                    record.protocol(), record.status(),
+            case PROXIED, LOCAL, EVENT_STREAM -> log.info("client={} conn={} api={} \"{} {} {}\" status={}{} bytes={}"
+                    + " upstream={} duration_ms={}{}", client, record.connectionId(), api, record.method(),
+                    record.target(), record.protocol(), record.status(),
                     record.grpcStatus() < 0 ? "" : " grpc_status=" + record.grpcStatus(), record.bytesToClient(),
                     upstream, duration, record.outcome().isEmpty() ? "" : " error=" + record.outcome());
             case WEBSOCKET, TCP -> log.info("client={} conn={} api={} {}{} bytes_in={} bytes={} upstream={}"
