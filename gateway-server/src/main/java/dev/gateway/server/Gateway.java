@@ -11,6 +11,7 @@ import dev.gateway.core.config.PolicyLoader;
 import dev.gateway.core.exchange.AccessLog;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.JsonAccessLog;
+import dev.gateway.core.exchange.OpenStreams;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
@@ -105,10 +106,13 @@ public final class Gateway {
         this.ready = new ReadyEndpoint(() -> snapshot != null, redisPing,
                 TimeUnit.SECONDS.toMillis(config.auth().storage().timeout()));
         // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
-        // metrics are the other listener: every figure comes from there, never from a second path.
+        // metrics are the other listener: every figure comes from there, never from a second path. The streams open
+        // now are counted once, for the metrics' gauge and the status page alike.
+        OpenStreams streams = new OpenStreams();
         ExchangeListener exchanges = ExchangeListener.both(accessLog(config.accessLogs()),
                 ExchangeListener.both(config.metrics().enabled() ? metrics.exchanges() : ExchangeListener.NONE,
-                        traffic));
+                        ExchangeListener.both(traffic, streams)));
+        metrics.openStreams(streams);
         this.http = new HttpProxy(httpSettings, transport, upstreamTls, GrpcRules.INSTANCE,
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
@@ -123,7 +127,7 @@ public final class Gateway {
                         List.of(b.apiId(), b.method(), b.path()), b.state().equals("OPEN") ? 1
                                 : b.state().equals("HALF_OPEN") ? 0.5 : 0)).toList());
         this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
-                health::hosts, traffic, http::openConnections, tcp::openConnections), control.executor()) : null;
+                health::hosts, traffic, http::openConnections, streams), control.executor()) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
                 () -> StatusDocument.render(snapshot.apis().size(), transport.name()));

@@ -18,12 +18,14 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code access_logs.enabled} is the access log's one switch, read per gateway: two in-process gateways with
  * opposite settings each keep their own, whichever started last (a shared logger level could not do that). The
- * access log listens to the end of every exchange: proxied, answered by the gateway itself, a WebSocket, a TCP
- * relay; each line names the connection.
+ * access log listens to the end of every exchange: proxied, answered by the gateway itself, an event stream, a
+ * WebSocket, a TCP relay; each line names the connection.
  */
 class AccessLogSwitchTest extends GatewayFixture {
 
@@ -131,6 +133,32 @@ class AccessLogSwitchTest extends GatewayFixture {
         String relay = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=echo ", " tcp ", "bytes_in=5 bytes=5",
                 "end=");
         assertTrue(relay.matches(".* conn=[0-9a-f]{8} .*"), relay);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text", "json"})
+    void eventStreamIsLoggedAsItsRequestWhenTheClientLeavesIt(String format) throws Exception {
+        StreamApis apis = StreamApis.start(closer);
+        ObjectNode conf = apis.conf();
+        conf.putObject("access_logs").put("enabled", true).put("format", format);
+        folder.writeConf(conf);
+        apis.writeApis(folder);
+        Gateway gateway = startGateway(folder.conf);
+
+        StreamApis.eventStream(gateway).close();
+
+        if (format.equals("text")) {
+            String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=sse ", "\"GET /sse/events HTTP/1.1\"",
+                    "status=200");
+            assertTrue(!line.contains("error="), "leaving is how an event stream ends: " + line);
+        } else {
+            String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "\"api_id\":\"sse\"");
+            JsonNode json = ConfFolder.JSON.readTree(line.substring(line.indexOf('{')));
+            assertEquals("http", json.get("kind").asText(), line);
+            assertEquals("/sse/events", json.get("path").asText());
+            assertEquals(200, json.get("status").asInt());
+            assertTrue(json.get("bytes_out").asLong() > 0 && !json.has("error"), line);
+        }
     }
 
     private static String connection(String line) {

@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.Ports;
 import dev.gateway.http.support.Clients;
+import dev.gateway.ssews.WsClient;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +60,10 @@ class MetricsTest extends GatewayFixture {
         assertTrue(text.contains("jvm_memory_used_bytes"), "the JVM's figures");
         assertTrue(text.contains("netty_eventloop_pending_tasks"), "the event loops'");
         assertTrue(!text.contains("/api/x") && !text.contains("127.0.0.1"), "never a path or an address");
+        promtoolReads(text);
+    }
 
+    private static void promtoolReads(String text) throws Exception {
         Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
         promtool.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
         promtool.getOutputStream().close();
@@ -66,6 +72,59 @@ class MetricsTest extends GatewayFixture {
         // promtool exits 1 for text it cannot parse, 3 for lint advice only (naming conventions).
         assertTrue(promtool.exitValue() == 0 || promtool.exitValue() == 3, promtool.exitValue() + ": " + said);
         assertTrue(!said.contains("error"), said);
+    }
+
+    /** Scrapes until {@code series} reads {@code expected}: ends are told on the event loops, after the client acts. */
+    private String awaitValue(Gateway gateway, String series, double expected) throws Exception {
+        Net.Deadline deadline = new Net.Deadline(Duration.ofSeconds(10));
+        while (true) {
+            String text = metrics(gateway);
+            if (value(text, series) == expected) {
+                return text;
+            }
+            deadline.check(series + " did not come to " + expected + ":\n" + text);
+            Thread.sleep(Net.Deadline.POLL_MILLIS);
+        }
+    }
+
+    @Test
+    void openWebSocketsEventStreamsAndTcpRelaysAreGaugedPerApiUntilTheyClose() throws Exception {
+        StreamApis apis = StreamApis.start(closer);
+        folder.writeConf(apis.conf());
+        apis.writeApis(folder);
+        Gateway gateway = startGateway(folder.conf);
+        String websocket = "gateway_open_streams{api=\"ws\",kind=\"websocket\"}";
+        String eventStream = "gateway_open_streams{api=\"sse\",kind=\"event_stream\"}";
+        String relay = "gateway_open_streams{api=\"tcp\",kind=\"tcp\"}";
+
+        WsClient ws = closer.later(StreamApis.webSocket(gateway));
+        Socket sse = closer.later(StreamApis.eventStream(gateway));
+        Socket tcp = closer.later(apis.relay(gateway));
+
+        String text = metrics(gateway);
+        assertEquals(1, value(text, websocket));
+        assertEquals(1, value(text, eventStream));
+        assertEquals(1, value(text, relay));
+        assertTrue(!text.contains("gateway_open_streams{api=\"sse\",kind=\"websocket\"}"),
+                "a series only for the kinds an API has had");
+        promtoolReads(text);
+
+        ws.close();
+        awaitValue(gateway, websocket, 0);
+        sse.close();
+        awaitValue(gateway, eventStream, 0);
+        tcp.close();
+        text = awaitValue(gateway, relay, 0);
+        assertEquals(0, value(text, websocket));
+        assertEquals(0, value(text, eventStream));
+
+        // Each closed stream is timed once; the event stream counts as a request, but not in the requests' latency.
+        assertEquals(1, value(text, "gateway_websocket_sessions_seconds_count{api=\"ws\"}"));
+        assertEquals(1, value(text, "gateway_event_streams_seconds_count{api=\"sse\"}"));
+        assertEquals(1, value(text, "gateway_tcp_connections_seconds_count{api=\"tcp\"}"));
+        assertEquals(1, value(text, "gateway_http_requests_total{api=\"sse\",code=\"2xx\"}"));
+        assertEquals(0, value(text, "gateway_http_request_duration_seconds_count{api=\"sse\"}"));
+        promtoolReads(text);
     }
 
     @Test

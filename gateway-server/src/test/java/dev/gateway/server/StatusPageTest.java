@@ -9,9 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.Ports;
 import dev.gateway.http.support.Clients;
+import dev.gateway.ssews.WsClient;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,12 +22,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The status page in a real browser: Debian's headless Chromium loads {@code /status} while traffic runs and one
- * checked host is down; the page shows that host down and the other up, and a phone-sized screenshot is saved under
- * {@code target/} for a person to look at.
+ * checked host is down, or while streams are open; the page shows that host down and the other up, or each API's
+ * open streams, and a phone-sized screenshot is saved under {@code target/} for a person to look at.
  */
 class StatusPageTest extends GatewayFixture {
 
     private static final Path SCREENSHOT = Path.of("target", "status-page.png");
+    private static final Path STREAMS_SCREENSHOT = Path.of("target", "status-page-streams.png");
 
     private static String chromium() {
         for (String name : List.of("chromium", "chromium-browser")) {
@@ -93,6 +97,48 @@ class StatusPageTest extends GatewayFixture {
             load.join(10_000);
         }
         assertEquals(404, Clients.get(client, url(gateway.gatewayPort(), "/metricsx")).statusCode());
+    }
+
+    @Test
+    void chromiumShowsTheStreamsOpenPerApiAndTheyGoWhenClosed() throws Exception {
+        StreamApis apis = StreamApis.start(closer);
+        ObjectNode conf = apis.conf();
+        conf.putObject("status_page").put("enabled", true);
+        folder.writeConf(conf);
+        apis.writeApis(folder);
+        Gateway gateway = startGateway(folder.conf);
+        String page = url(gateway.gatewayPort(), "/status");
+
+        WsClient ws = closer.later(StreamApis.webSocket(gateway));
+        Socket sse = closer.later(StreamApis.eventStream(gateway));
+        Socket tcp = closer.later(apis.relay(gateway));
+
+        String dom = runChromium("--dump-dom", page);
+        for (String kind : List.of("websocket", "event_stream", "tcp")) {
+            assertTrue(dom.contains("id=\"open-" + kind + "\">1<"), kind + ": " + dom);
+        }
+        // Each API's row: event streams, WebSockets, TCP relays.
+        assertTrue(dom.contains("data-api=\"sse\"><td>sse</td><td>1</td><td>0</td><td>0</td>"), dom);
+        assertTrue(dom.contains("data-api=\"ws\"><td>ws</td><td>0</td><td>1</td><td>0</td>"), dom);
+        assertTrue(dom.contains("data-api=\"tcp\"><td>tcp</td><td>0</td><td>0</td><td>1</td>"), dom);
+        Files.createDirectories(STREAMS_SCREENSHOT.getParent());
+        Files.deleteIfExists(STREAMS_SCREENSHOT);
+        runChromium("--screenshot=" + STREAMS_SCREENSHOT.toAbsolutePath(), "--window-size=412,915", page);
+        assertTrue(Files.size(STREAMS_SCREENSHOT) > 1000, "a screenshot at " + STREAMS_SCREENSHOT);
+
+        ws.close();
+        sse.close();
+        tcp.close();
+
+        Net.Deadline deadline = new Net.Deadline(Duration.ofSeconds(10));
+        String html;
+        while ((html = Clients.get(client, page).body()).contains("class=\"open\"")) {
+            deadline.check("streams still shown open after they closed: " + html);
+            Thread.sleep(Net.Deadline.POLL_MILLIS);
+        }
+        for (String kind : List.of("websocket", "event_stream", "tcp")) {
+            assertTrue(html.contains("id=\"open-" + kind + "\">0<"), kind + ": " + html);
+        }
     }
 
     private static String rowOf(String dom, int port) {

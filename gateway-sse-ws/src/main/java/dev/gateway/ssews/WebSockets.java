@@ -58,7 +58,7 @@ public final class WebSockets implements ProtocolSwitch {
         this(enabled, idleTimeoutNanos, ExchangeListener.NONE);
     }
 
-    /** @param exchanges told of the end of every WebSocket */
+    /** @param exchanges told when each WebSocket opens and when it ends */
     public WebSockets(boolean enabled, long idleTimeoutNanos, ExchangeListener exchanges) {
         this.enabled = enabled;
         this.idleTimeoutNanos = idleTimeoutNanos;
@@ -70,7 +70,10 @@ public final class WebSockets implements ProtocolSwitch {
         return from(settings, ExchangeListener.NONE);
     }
 
-    /** As {@code tyk.conf} says: {@code enable_websockets} and {@code stream_idle_timeout}. */
+    /**
+     * As {@code tyk.conf} says: {@code enable_websockets} and {@code stream_idle_timeout}; {@code exchanges} is told
+     * when each WebSocket opens and when it ends.
+     */
     public static WebSockets from(HttpSettings settings, ExchangeListener exchanges) {
         return new WebSockets(settings.websockets(), settings.streamIdleTimeoutNanos(), exchanges);
     }
@@ -149,6 +152,8 @@ public final class WebSockets implements ProtocolSwitch {
         Tunnel tunnel = new Tunnel(client, toClient, toUpstream);
         open.add(tunnel);
         log.debug("api={} client={} websocket {} open", connection.apiId(), connection.clientIp(), connection.uri());
+        // Before the join: a relay whose side closed already ends within it, and its end must follow its open.
+        exchanges.onOpen(ExchangeRecord.Kind.WEBSOCKET, connection.apiId());
         Relay.join(client, upstream, idleTimeoutNanos, report -> {
             open.remove(tunnel);
             log.info("api={} client={} conn={} websocket {} closed ({}): {} bytes from the client, {} bytes to it,"

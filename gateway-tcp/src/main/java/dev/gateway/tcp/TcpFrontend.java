@@ -224,6 +224,8 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter {
     private void relay(ChannelHandlerContext ctx, TcpService chosen, Target target, Channel client, Channel upstream,
             long started) {
         ctx.pipeline().remove(this);
+        // Before the join: a relay whose side closed already ends within it, and its end must follow its open.
+        proxy.exchanges().onOpen(ExchangeRecord.Kind.TCP, chosen.apiId());
         Relay.join(client, upstream, proxy.idleTimeoutNanos(), report -> {
             long duration = System.nanoTime() - started;
             log.info("api={} client={} conn={} upstream={} closed: {} after {} ms, {} bytes in, {} bytes out{}{}",

@@ -33,16 +33,11 @@ public final class TcpProxy implements AutoCloseable {
      * @param connectTimeoutSeconds how long an upstream connect may take ({@code proxy_default_timeout})
      * @param idleTimeoutSeconds how long a relay may carry nothing either way ({@code tcp_idle_timeout})
      */
-    /** Client connections of {@code tcp} and {@code tls} APIs open now, for the status page. */
-    public int openConnections() {
-        return clients.size();
-    }
-
     public TcpProxy(Transport transport, TlsContexts tls, int connectTimeoutSeconds, int idleTimeoutSeconds) {
         this(transport, tls, connectTimeoutSeconds, idleTimeoutSeconds, ExchangeListener.NONE);
     }
 
-    /** @param exchanges told of the end of every relay */
+    /** @param exchanges told when each relay starts and when it ends */
     public TcpProxy(Transport transport, TlsContexts tls, int connectTimeoutSeconds, int idleTimeoutSeconds,
             ExchangeListener exchanges) {
         this.exchanges = exchanges;

@@ -4,10 +4,13 @@ import static dev.gateway.tcp.support.TcpApis.confAllowingTcp;
 import static dev.gateway.tcp.support.TcpApis.tcpApi;
 import static dev.gateway.tcp.support.TcpClients.line;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.testing.Ports;
 import dev.gateway.core.testing.RedisServer;
 import dev.gateway.core.transport.Transport;
@@ -26,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +54,42 @@ class TcpRelayTest extends TcpFixture {
         }
         // The report comes once both ends have finished: the client's end reached the echo, which then closed.
         log.awaitLogged(Level.INFO, "api=echo", "closed: DONE", "bytes in");
+    }
+
+    @Test
+    void listenerIsToldTheRelayOpenedThenOnceThatItEnded() throws Exception {
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        folder.writeConf(confAllowingTcp(PORT)).writeApi("echo.json", tcpApi("echo", PORT, "127.0.0.1:" + echo.port()));
+        BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+        TcpProxyUnderTest gateway = closer.later(TcpProxyUnderTest.start(folder.conf, new ExchangeListener() {
+            @Override
+            public void onEnd(ExchangeRecord record) {
+                heard.add("end " + record.kind() + " " + record.apiId() + " " + record.outcome());
+            }
+
+            @Override
+            public void onOpen(ExchangeRecord.Kind kind, String apiId) {
+                heard.add("open " + kind + " " + apiId);
+            }
+        }));
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(PORT))) {
+            client.setSoTimeout(10_000);
+            assertEquals("echo", line(client.getInputStream()));
+            assertEquals("open TCP echo", heard.poll(10, TimeUnit.SECONDS));
+            assertNull(heard.poll(100, TimeUnit.MILLISECONDS), "ended while open");
+        }
+        assertEquals("end TCP echo DONE", heard.poll(10, TimeUnit.SECONDS));
+
+        // A relay that never started (its upstream refused) is told neither.
+        folder.writeApi("echo.json", tcpApi("echo", PORT, "127.0.0.1:" + Ports.freePort()));
+        TcpProxyUnderTest refusing = closer.later(TcpProxyUnderTest.start(folder.conf, record -> heard.add("end")));
+        try (Socket client = new Socket("127.0.0.1", refusing.boundPort(PORT))) {
+            client.setSoTimeout(10_000);
+            assertEquals(-1, client.getInputStream().read());
+        }
+        log.awaitLogged(Level.WARN, "api=echo", "connect failed");
+        assertNull(heard.poll(100, TimeUnit.MILLISECONDS), "an end without an open");
     }
 
     @Test

@@ -6,8 +6,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The access log: one line per ended exchange on the {@code gateway.access} logger, for HTTP, WebSocket and TCP
- * alike. It is a listener like any other, present only when {@code access_logs.enabled} is set; the logging
- * configuration decides where its lines go, not whether there are any.
+ * alike; an event stream's line is its request's, written when the stream ends. It is a listener like any other,
+ * present only when {@code access_logs.enabled} is set; the logging configuration decides where its lines go, not
+ * whether there are any.
  *
  * <pre>
  * client=10.0.0.7 conn=2ab6fdce api=demo "GET /demo/hello HTTP/1.1" status=200 bytes=208 upstream=http://127.0.0.1:9001/ duration_ms=27.048
@@ -34,9 +35,9 @@ public final class AccessLog implements ExchangeListener {
         String upstream = record.upstream().isEmpty() ? "-" : record.upstream();
         String duration = micros / 1000 + "." + String.format("%03d", micros % 1000);
         switch (record.kind()) {
-            case PROXIED, LOCAL -> log.info("client={} conn={} api={} \"{} {} {}\" status={}{} bytes={} upstream={}"
-                    + " duration_ms={}{}", client, record.connectionId(), api, record.method(), record.target(),
-                    record.protocol(), record.status(),
+            case PROXIED, LOCAL, EVENT_STREAM -> log.info("client={} conn={} api={} \"{} {} {}\" status={}{} bytes={}"
+                    + " upstream={} duration_ms={}{}", client, record.connectionId(), api, record.method(),
+                    record.target(), record.protocol(), record.status(),
                     record.grpcStatus() < 0 ? "" : " grpc_status=" + record.grpcStatus(), record.bytesToClient(),
                     upstream, duration, record.outcome().isEmpty() ? "" : " error=" + record.outcome());
             case WEBSOCKET, TCP -> log.info("client={} conn={} api={} {}{} bytes_in={} bytes={} upstream={}"

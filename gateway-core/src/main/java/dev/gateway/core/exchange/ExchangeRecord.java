@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 /**
  * What is known of an exchange when it ends, the same for every protocol.
  *
- * @param kind what carried it
+ * @param kind what carried it; a stream's kind is the one its open named ({@link ExchangeListener#onOpen})
  * @param connectionId the client connection's id, as log lines name it ({@code conn=})
  * @param client the real client: after a PROXY protocol header, the one it named; {@code null} when unknown
  * @param apiId the API that served it; empty when none matched
@@ -34,10 +34,26 @@ public record ExchangeRecord(Kind kind, String connectionId, InetSocketAddress c
         PROXIED,
         /** An HTTP request the gateway answered itself: no route, every host down, a refused request. */
         LOCAL,
+        /**
+         * An HTTP request proxied to an upstream whose response was an event stream ({@code text/event-stream}):
+         * otherwise as {@link #PROXIED}, fields and all, but opened when its response head came and ended however
+         * it ends, the client leaving included (its outcome then empty, as that is how event streams end).
+         */
+        EVENT_STREAM,
         /** A WebSocket, from its switch to its close. */
         WEBSOCKET,
         /** A TCP relay of a {@code tcp} or {@code tls} API. */
-        TCP
+        TCP;
+
+        /** Whether an exchange of this kind is long-lived: told open ({@link ExchangeListener#onOpen}), then ended. */
+        public boolean isStream() {
+            return this == EVENT_STREAM || this == WEBSOCKET || this == TCP;
+        }
+
+        /** Whether the exchange is an HTTP request, with a method and a status: proxied, local, an event stream. */
+        public boolean isHttp() {
+            return this == PROXIED || this == LOCAL || this == EVENT_STREAM;
+        }
     }
 
     public ExchangeRecord {

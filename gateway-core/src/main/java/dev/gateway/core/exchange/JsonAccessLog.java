@@ -43,8 +43,8 @@ public final class JsonAccessLog implements ExchangeListener {
             return;
         }
         StringBuilder line = new StringBuilder(256).append('{');
-        text(line, 0, record.kind() == ExchangeRecord.Kind.PROXIED || record.kind() == ExchangeRecord.Kind.LOCAL
-                ? "http" : record.kind().name().toLowerCase(Locale.ROOT));
+        // An event stream is an HTTP request like any other here: its line is its request's, written at its end.
+        text(line, 0, record.kind().isHttp() ? "http" : record.kind().name().toLowerCase(Locale.ROOT));
         text(line, 1, record.client() == null ? "" : record.client().getAddress() != null
                 ? record.client().getAddress().getHostAddress() : record.client().getHostString());
         text(line, 2, record.connectionId());

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Every exchange's end, counted per API: HTTP requests by status class (and gRPC calls by status), their durations
  * in buckets suited to a proxy, bytes each way, failures by kind (upstream refused, reset, timed out, TLS, every host
- * down; rate limits, quotas; refusals), WebSocket sessions and TCP relays with their durations. Labels are bounded:
+ * down; rate limits, quotas; refusals), event streams, WebSocket sessions and TCP relays with their durations. An
+ * event stream is a request like any other, but its duration is how long it was open, not how long its answer took,
+ * so it is timed apart from the requests' latency. (What is open now is {@code OpenStreams}'s.) Labels are bounded:
  * the API id ({@code -} for requests no API took), a status class, a gRPC status, a failure name; never a path or
  * a client address. Meters are made once per API and kept, so an exchange's end costs a map lookup and a few
  * increments, on its event loop.
@@ -45,6 +47,7 @@ final class ExchangeMeters implements ExchangeListener {
         private final Counter sent;
         private final Map<Integer, Counter> grpc = new ConcurrentHashMap<>();
         private final Map<String, Counter> failures = new ConcurrentHashMap<>();
+        private final Timer eventStreams;
         private final Timer websockets;
         private final Timer relays;
 
@@ -60,6 +63,8 @@ final class ExchangeMeters implements ExchangeListener {
                     .description("bytes from clients").tags("api", api).register(registry);
             sent = Counter.builder("gateway.sent.bytes").baseUnit("bytes")
                     .description("bytes to clients").tags("api", api).register(registry);
+            eventStreams = Timer.builder("gateway.event.streams").description("event streams ended, and how long"
+                    + " they were open").tags("api", api).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
             websockets = Timer.builder("gateway.websocket.sessions").description("WebSockets closed, and how long"
                     + " they were open").tags("api", api).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
             relays = Timer.builder("gateway.tcp.connections").description("TCP relays closed, and how long they"
@@ -75,7 +80,8 @@ final class ExchangeMeters implements ExchangeListener {
                 default -> {
                     int status = record.status();
                     requests[status >= 100 && status < 600 ? status / 100 : 0].increment();
-                    duration.record(record.durationNanos(), TimeUnit.NANOSECONDS);
+                    (record.kind() == ExchangeRecord.Kind.EVENT_STREAM ? eventStreams : duration)
+                            .record(record.durationNanos(), TimeUnit.NANOSECONDS);
                     if (record.grpcStatus() >= 0) {
                         grpc.computeIfAbsent(record.grpcStatus(), code -> Counter.builder("gateway.grpc.responses")
                                 .description("gRPC calls by their status").tags("api", api, "grpc_status",

@@ -1,6 +1,7 @@
 package dev.gateway.server.metrics;
 
 import dev.gateway.core.exchange.ExchangeListener;
+import dev.gateway.core.exchange.OpenStreams;
 import dev.gateway.http.FilterDecision;
 import dev.gateway.http.LocalRequest;
 import dev.gateway.http.LocalService;
@@ -23,6 +24,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,9 +35,10 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The gateway's metrics, in Prometheus's text format at {@code GET /metrics}: every exchange's end per API
- * ({@link ExchangeMeters}, fed by the one {@code ExchangeListener} every protocol reports to), the JVM's memory, GC,
- * threads and CPU, Netty's pooled allocator and the event loops' pending tasks, and gauges other parts register
- * (host health, circuit breakers). A scrape is rendered off the event loops.
+ * ({@link ExchangeMeters}, fed by the one {@code ExchangeListener} every protocol reports to) and the streams open
+ * now ({@link #openStreams}, from that listener's opens and ends), the JVM's memory, GC, threads and CPU, Netty's
+ * pooled allocator and the event loops' pending tasks, and gauges other parts register (host health, circuit
+ * breakers). A scrape is rendered off the event loops.
  */
 public final class GatewayMetrics implements LocalService, AutoCloseable {
 
@@ -99,6 +102,16 @@ public final class GatewayMetrics implements LocalService, AutoCloseable {
             }
             return MultiGauge.Row.of(tags, row.value());
         }).collect(Collectors.toList()), true));
+    }
+
+    /**
+     * {@code gateway_open_streams{api, kind}}: the WebSockets, event streams and TCP relays open now, as
+     * {@code streams} counts them from the listener's opens and ends; asked at every scrape.
+     */
+    public void openStreams(OpenStreams streams) {
+        rows("gateway.open.streams", "WebSockets, event streams and TCP relays open now", List.of("api", "kind"),
+                () -> streams.now().stream().map(open -> new Row(List.of(open.apiId(),
+                        open.kind().name().toLowerCase(Locale.ROOT)), open.open())).toList());
     }
 
     /** What every exchange's end is told to, to be counted. */

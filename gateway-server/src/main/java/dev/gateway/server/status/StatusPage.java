@@ -1,6 +1,8 @@
 package dev.gateway.server.status;
 
 import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.exchange.ExchangeRecord;
+import dev.gateway.core.exchange.OpenStreams;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.healthcheck.HealthMonitor;
@@ -13,8 +15,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -25,17 +30,33 @@ import java.util.stream.Collectors;
 /**
  * {@code GET /status}, a small page in the spirit of HAProxy's stats page: the listeners and their APIs, every
  * checked host up or down with its last check, each API's requests and errors over the last minute, and the
- * connections open now. One HTML document: no script, no font, no file besides; it refreshes itself every five
- * seconds and reads on a phone. Served on the control listener when {@code status_page.enabled} is on.
+ * connections and streams (WebSockets, event streams, TCP relays) open now, in all and per API. One HTML
+ * document: no script, no font, no file besides; it refreshes itself every five seconds and reads on a phone.
+ * Served on the control listener when {@code status_page.enabled} is on.
  */
 public final class StatusPage implements LocalService {
 
     static final String PATH = "/status";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    /** What the page reads, each asked at every render. */
+    /**
+     * What the page reads, each asked at every render.
+     *
+     * @param streams the WebSockets, event streams and TCP relays open now, from the exchange listener
+     */
     public record Sources(Supplier<GatewaySnapshot> snapshot, Supplier<List<HealthMonitor.HostStatus>> hosts,
-            RecentTraffic traffic, IntSupplier httpConnections, IntSupplier tcpConnections) {
+            RecentTraffic traffic, IntSupplier httpConnections, OpenStreams streams) {
+    }
+
+    /** The stream kinds the page shows, in its order, with their names on it. */
+    private static final Map<ExchangeRecord.Kind, String> STREAMS = streamNames();
+
+    private static Map<ExchangeRecord.Kind, String> streamNames() {
+        Map<ExchangeRecord.Kind, String> names = new EnumMap<>(ExchangeRecord.Kind.class);
+        names.put(ExchangeRecord.Kind.EVENT_STREAM, "event streams");
+        names.put(ExchangeRecord.Kind.WEBSOCKET, "WebSockets");
+        names.put(ExchangeRecord.Kind.TCP, "TCP relays");
+        return names;
     }
 
     private final Sources sources;
@@ -69,18 +90,47 @@ public final class StatusPage implements LocalService {
                 th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;overflow-wrap:break-word}
                 th{background:#f4f4f4}.up{color:#fff;background:#2a7d2a}.down{color:#fff;background:#b22222}
                 .state{padding:.1em .5em;border-radius:.3em;font-weight:bold;white-space:nowrap}
-                td.at{white-space:nowrap}td.h{overflow-wrap:anywhere}
+                td.at{white-space:nowrap}td.h{overflow-wrap:anywhere}table+table{margin-top:.8em}
                 </style></head><body><h1>gateway status</h1>
                 """);
         html.append("<p>").append(TIME.format(Instant.now())).append(" UTC, refreshed every 5 s</p>");
         listeners(html);
         hosts(html);
         traffic(html);
+        open(html);
+        return html.append("</body></html>").toString();
+    }
+
+    /** The connections and streams open now: totals, then each API that has a stream open. */
+    private void open(StringBuilder html) {
         html.append("<h2>Open now</h2><table><tr><td>HTTP client connections (WebSockets and event streams"
                 + " among them)</td><td id=\"open-http\">").append(sources.httpConnections().getAsInt())
-                .append("</td></tr><tr><td>TCP relays</td><td id=\"open-tcp\">")
-                .append(sources.tcpConnections().getAsInt()).append("</td></tr></table>");
-        return html.append("</body></html>").toString();
+                .append("</td></tr>");
+        OpenStreams streams = sources.streams();
+        STREAMS.forEach((kind, name) -> html.append("<tr><td>").append(name).append("</td><td id=\"open-")
+                .append(kind.name().toLowerCase(Locale.ROOT)).append("\">").append(streams.total(kind))
+                .append("</td></tr>"));
+        html.append("</table>");
+        Map<String, long[]> apis = new TreeMap<>();
+        for (OpenStreams.Count count : streams.now()) {
+            if (count.open() != 0 && STREAMS.containsKey(count.kind())) {
+                long[] open = apis.computeIfAbsent(count.apiId(), api -> new long[ExchangeRecord.Kind.values().length]);
+                open[count.kind().ordinal()] = count.open();
+            }
+        }
+        if (apis.isEmpty()) {
+            return;
+        }
+        html.append("<table><tr><th>API</th>");
+        STREAMS.values().forEach(name -> html.append("<th>").append(name).append("</th>"));
+        html.append("</tr>");
+        apis.forEach((api, open) -> {
+            html.append("<tr class=\"open\" data-api=\"").append(escape(api)).append("\"><td>").append(escape(api))
+                    .append("</td>");
+            STREAMS.keySet().forEach(kind -> html.append("<td>").append(open[kind.ordinal()]).append("</td>"));
+            html.append("</tr>");
+        });
+        html.append("</table>");
     }
 
     private void listeners(StringBuilder html) {

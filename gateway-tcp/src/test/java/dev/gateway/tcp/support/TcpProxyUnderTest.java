@@ -6,6 +6,7 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
+import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.lb.TargetGroup;
 import dev.gateway.core.snapshot.GatewaySnapshot;
@@ -57,6 +58,11 @@ public final class TcpProxyUnderTest implements AutoCloseable {
 
     /** Loads {@code confFile} and binds every TCP and TLS listener it plans. */
     public static TcpProxyUnderTest start(Path confFile) throws Exception {
+        return start(confFile, ExchangeListener.NONE);
+    }
+
+    /** Loads {@code confFile} and binds every TCP and TLS listener it plans; {@code exchanges} hears each relay. */
+    public static TcpProxyUnderTest start(Path confFile, ExchangeListener exchanges) throws Exception {
         LoadReport report = ConfigLoader.load(confFile);
         GatewaySnapshot snapshot = GatewaySnapshot.compile(report, HostHealth.ALWAYS_UP);
         List<LoadProblem> errors = snapshot.problems().stream().filter(LoadProblem::isError).toList();
@@ -67,7 +73,7 @@ public final class TcpProxyUnderTest implements AutoCloseable {
         Path confDir = confFile.toAbsolutePath().getParent();
         Transport transport = Transport.select();
         TcpProxy proxy = new TcpProxy(transport, TlsContexts.forClients(), config.proxyDefaultTimeout(),
-                config.tcpIdleTimeout());
+                config.tcpIdleTimeout(), exchanges);
         TcpProxyUnderTest gateway = new TcpProxyUnderTest(proxy, transport.newEventLoopGroup(1, "test-accept"),
                 transport.newEventLoopGroup(WORKER_THREADS, "test-tcp"));
         try {

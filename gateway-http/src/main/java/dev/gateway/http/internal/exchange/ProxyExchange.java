@@ -65,6 +65,8 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
 
     private long lastUpstreamReadNanos;
     private boolean done;
+    /** The response is an event stream and the listener was told it opened: its end must be told, however it ends. */
+    private boolean streamOpen;
 
     /**
      * @param switching the request asks to switch protocols, and the gateway carries that protocol
@@ -199,6 +201,8 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         if (toClient.eventStream()) {
             // stream_idle_timeout may be shorter than proxy_default_timeout, whose check is the one scheduled.
             frontend.watchUpstream(lastUpstreamReadNanos + settings.streamIdleNanos());
+            streamOpen = true;
+            settings.exchanges().onOpen(ExchangeRecord.Kind.EVENT_STREAM, route.apiId());
         }
     }
 
@@ -245,16 +249,22 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         frontend.exchangeFinished(toClient.keepAlive() && toUpstream.complete());
     }
 
-    /** The one report of this exchange's end, as the client saw it. */
+    /** The end of this exchange, as the client saw it, for the route's filters and the listener. */
     private void ended(int status, ProxyFailure failure) {
         if (filtered != null) {
             filtered.end(status, toClient.rpcStatus(), failure);
         }
+        report(status, failure);
+    }
+
+    /** The one report of this exchange's end: an event stream's as {@code EVENT_STREAM}, matching its open. */
+    private void report(int status, ProxyFailure failure) {
         ExchangeListener exchanges = settings.exchanges();
         if (exchanges == ExchangeListener.NONE) {
             return;
         }
-        exchanges.onEnd(new ExchangeRecord(ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
+        exchanges.onEnd(new ExchangeRecord(streamOpen ? ExchangeRecord.Kind.EVENT_STREAM
+                : ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
                 ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
                 frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, toClient.rpcStatus(),
                 target.raw(), toUpstream.bytes(), toClient.bytes(), System.nanoTime() - startNanos,
@@ -287,6 +297,11 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         }
         if (filtered != null) {
             filtered.end(0, -1, null);
+        }
+        if (streamOpen) {
+            // Its open was told, so its end is too: a client leaving is how an event stream usually ends. Other
+            // exchanges the client left are not reported.
+            report(toClient.status(), null);
         }
         log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
                 ClientAddress.of(client.channel()));
