@@ -119,6 +119,9 @@ public final class Gateway {
                 exchanges);
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
+        metrics.rows("gateway.http.connections.open", "HTTP client connections open now, by the port that accepted"
+                + " them", List.of("listener"), () -> http.openConnectionsByPort().entrySet().stream().map(e ->
+                        new GatewayMetrics.Row(List.of(String.valueOf(e.getKey())), e.getValue())).toList());
         metrics.rows("gateway.upstream.up", "1 when the uptime tests find the host up, 0 when down",
                 List.of("api", "host"), () -> health.hosts().stream().map(h -> new GatewayMetrics.Row(
                         List.of(h.apiId(), h.host()), h.up() ? 1 : 0)).toList());

@@ -57,6 +57,8 @@ class MetricsTest extends GatewayFixture {
         assertEquals(3, value(text, "gateway_http_request_duration_seconds_count{api=\"api\"}"));
         assertEquals(3, value(text, "gateway_http_request_duration_seconds_bucket{api=\"api\",le=\"+Inf\"}"));
         assertTrue(value(text, "gateway_sent_bytes_total{api=\"api\"}") > 0);
+        assertTrue(value(text, "gateway_http_connections_open{listener=\"" + gateway.gatewayPort() + "\"}") >= 1,
+                "the scrape's own connection, at least");
         assertTrue(text.contains("jvm_memory_used_bytes"), "the JVM's figures");
         assertTrue(text.contains("netty_eventloop_pending_tasks"), "the event loops'");
         assertTrue(!text.contains("/api/x") && !text.contains("127.0.0.1"), "never a path or an address");

@@ -17,6 +17,8 @@ import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What every HTTP listener of one gateway shares: settings, the upstream connector and the per-event-loop
@@ -97,6 +99,20 @@ public final class HttpProxy implements AutoCloseable {
     /** Client connections open now (WebSockets switched from them included), for the status page. */
     public int openConnections() {
         return connections.size();
+    }
+
+    /**
+     * Client connections open now by the port they were accepted on, for the metrics: a walk over every connection,
+     * meant for a scrape every few seconds, not for the request path.
+     */
+    public Map<Integer, Integer> openConnectionsByPort() {
+        Map<Integer, Integer> byPort = new TreeMap<>();
+        for (Channel client : connections) {
+            if (client.localAddress() instanceof InetSocketAddress local) {
+                byPort.merge(local.getPort(), 1, Integer::sum);
+            }
+        }
+        return byPort;
     }
 
     /** True once the gateway is stopping: connections close after their current exchange. */
