@@ -11,6 +11,7 @@ import dev.gateway.core.testing.Ports;
 import dev.gateway.examples.tcp.TcpEchoServer;
 import dev.gateway.examples.websocket.WebSocketEchoServer;
 import dev.gateway.http.support.Clients;
+import dev.gateway.http.support.TestUpstream;
 import dev.gateway.ssews.WsClient;
 import java.net.Socket;
 import java.net.URI;
@@ -159,6 +160,26 @@ class AccessLogSwitchTest extends GatewayFixture {
             assertEquals(200, json.get("status").asInt());
             assertTrue(json.get("bytes_out").asLong() > 0 && !json.has("error"), line);
         }
+    }
+
+    @Test
+    void aRequestTheClientLeavesIsLoggedAsClientClosed() throws Exception {
+        TestUpstream slow = closer.later(TestUpstream.held("slow"));
+        ObjectNode conf = ConfFolder.tykConf();
+        conf.putObject("access_logs").put("enabled", true);
+        folder.writeConf(conf).writeApi("slow.json", ConfFolder.api("slow", "/slow/", slow.url("/")));
+        Gateway gateway = startGateway(folder.conf);
+
+        try (Socket socket = new Socket("127.0.0.1", gateway.gatewayPort())) {
+            socket.getOutputStream().write("GET /slow/pending HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertEquals("/pending", slow.takeRequest(Clients.REQUEST_TIMEOUT).target());
+        }
+
+        String line = log.awaitLogged(Level.INFO, ACCESS_LOGGER, "api=slow ", "\"GET /slow/pending HTTP/1.1\"",
+                "status=0", "error=CLIENT_CLOSED");
+        assertTrue(line.contains("upstream=" + slow.url("/")), line);
+        slow.release();
     }
 
     private static String connection(String line) {

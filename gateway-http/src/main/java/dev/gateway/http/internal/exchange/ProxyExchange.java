@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exchange {
 
+    /** The outcome of an exchange the client left before its end. */
+    static final String CLIENT_CLOSED = "CLIENT_CLOSED";
+
     /** An HTTP/2 stream's requests arrive in HTTP/1.1 form; reports name the protocol the client spoke. */
     public static final String HTTP_2 = "HTTP/2.0";
 
@@ -259,6 +262,10 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
 
     /** The one report of this exchange's end: an event stream's as {@code EVENT_STREAM}, matching its open. */
     private void report(int status, ProxyFailure failure) {
+        report(status, failure == null ? "" : failure.name());
+    }
+
+    private void report(int status, String outcome) {
         ExchangeListener exchanges = settings.exchanges();
         if (exchanges == ExchangeListener.NONE) {
             return;
@@ -267,8 +274,7 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
                 : ExchangeRecord.Kind.PROXIED, client.channel().id().asShortText(),
                 ClientAddress.of(client.channel()), route.apiId(), request.method().name(), clientUri,
                 frontend.encoder() == null ? HTTP_2 : clientVersion.text(), status, toClient.rpcStatus(),
-                target.raw(), toUpstream.bytes(), toClient.bytes(), System.nanoTime() - startNanos,
-                failure == null ? "" : failure.name()));
+                target.raw(), toUpstream.bytes(), toClient.bytes(), System.nanoTime() - startNanos, outcome));
     }
 
     // ---- failures ---------------------------------------------------------------------------------------------
@@ -298,11 +304,9 @@ public final class ProxyExchange implements UpstreamExchange, ClientResponse.Exc
         if (filtered != null) {
             filtered.end(0, -1, null);
         }
-        if (streamOpen) {
-            // Its open was told, so its end is too: a client leaving is how an event stream usually ends. Other
-            // exchanges the client left are not reported.
-            report(toClient.status(), null);
-        }
+        // Reported as every end is: an event stream as ended (a client leaving is how one usually ends), any other
+        // exchange as CLIENT_CLOSED (nginx's 499), with the status the client had been sent, 0 when none.
+        report(toClient.status(), streamOpen ? "" : CLIENT_CLOSED);
         log.debug("api={} client={} closed the connection before the response was complete", route.apiId(),
                 ClientAddress.of(client.channel()));
     }
