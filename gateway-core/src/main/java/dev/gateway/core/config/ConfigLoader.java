@@ -234,7 +234,7 @@ public final class ConfigLoader {
             }
             problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));
         }
-        return Optional.of(new LoadedApi(api, path, id.fromFileName()));
+        return Optional.of(new LoadedApi(api, path, id.fromFileName(), parsed.digest()));
     }
 
     private static void validateApi(ApiDefinition api, String file, List<LoadProblem> out) {
@@ -295,8 +295,14 @@ public final class ConfigLoader {
         return Optional.empty();
     }
 
-    /** A parsed file, or the problem that stopped it: exactly one of the two is set. */
-    record ParsedTree(JsonNode tree, LoadProblem problem) {
+    /**
+     * A parsed file, or the problem that stopped it: exactly one of the two is set; and the {@link FileDigest} of
+     * the bytes read, empty when none were.
+     */
+    record ParsedTree(JsonNode tree, LoadProblem problem, String digest) {
+        ParsedTree(JsonNode tree, LoadProblem problem) {
+            this(tree, problem, "");
+        }
     }
 
     static ParsedTree readTree(Path path, String file) {
@@ -306,7 +312,7 @@ public final class ConfigLoader {
             if (tree == null || tree.isMissingNode()) {
                 return new ParsedTree(null, LoadProblem.error(file, "", "", "the file is empty"));
             }
-            return new ParsedTree(tree, null);
+            return new ParsedTree(tree, null, FileDigest.of(bytes));
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
