@@ -1,5 +1,6 @@
 package dev.gateway.http;
 
+import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.lb.TargetGroup;
 import dev.gateway.core.snapshot.GatewaySnapshot;
@@ -48,14 +49,29 @@ public final class HttpRoutes {
     /** Compiles the routes of one listener, each with the request filters {@code filters} gives its API. */
     public static HttpRoutes compile(ListenerPlan plan, GatewaySnapshot snapshot, HttpSettings settings,
             RequestFilters filters) {
+        List<Route> routes = new ArrayList<>(plan.apis().size());
+        for (LoadedApi loaded : plan.apis()) {
+            routes.add(route(loaded, snapshot.targetGroup(loaded.definition().apiId()), settings, filters));
+        }
+        return of(routes);
+    }
+
+    /**
+     * Compiles the route of one API: its upstream endpoints and its filters. This is the costly part of compiling
+     * a listener's routes, which a reload keeps for an API that did not change.
+     */
+    public static Route route(LoadedApi loaded, TargetGroup group, HttpSettings settings, RequestFilters filters) {
+        ApiDefinition api = loaded.definition();
+        return new Route(api, ListenPaths.normalize(api.proxy().listenPath()), group, settings.insecureSkipVerify(),
+                settings.proxyHttp2(), filters.of(api), filters.responseFilters(api));
+    }
+
+    /** The routes of one listener, from the compiled routes of its APIs. */
+    public static HttpRoutes of(List<Route> routes) {
         Map<String, List<Route>> exact = new HashMap<>();
         Map<String, List<Route>> wildcard = new HashMap<>();
         List<Route> any = new ArrayList<>();
-        for (LoadedApi loaded : plan.apis()) {
-            TargetGroup group = snapshot.targetGroup(loaded.definition().apiId());
-            Route route = new Route(loaded.definition(), ListenPaths.normalize(loaded.definition().proxy().listenPath()),
-                    group, settings.insecureSkipVerify(), settings.proxyHttp2(), filters.of(loaded.definition()),
-                    filters.responseFilters(loaded.definition()));
+        for (Route route : routes) {
             String domain = route.domain();
             if (domain.isEmpty()) {
                 any.add(route);
@@ -65,7 +81,7 @@ public final class HttpRoutes {
                 exact.computeIfAbsent(domain, d -> new ArrayList<>()).add(route);
             }
         }
-        return new HttpRoutes(sorted(exact), sorted(wildcard), sortedArray(any), plan.apis().size());
+        return new HttpRoutes(sorted(exact), sorted(wildcard), sortedArray(any), routes.size());
     }
 
     private static Map<String, Route[]> sorted(Map<String, List<Route>> groups) {

@@ -8,6 +8,7 @@ import dev.gateway.http.RequestFilters;
 import dev.gateway.plugins.internal.Breakers;
 import dev.gateway.plugins.internal.PluginCompiler;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -48,9 +49,10 @@ public final class EndpointPlugins {
 
     /**
      * A snapshot compiled by {@link #compiler} is in service: the circuit breakers of entries it no longer has (an
-     * API gone, an entry changed) are forgotten.
+     * API gone, an entry changed) are forgotten. The breakers of an API in {@code keptApis}, whose filters the
+     * reload kept rather than compiled again, stay: its filters still hold them.
      */
-    public void snapshotApplied() {
-        breakers.compiled();
+    public void snapshotApplied(Set<String> keptApis) {
+        breakers.compiled(keptApis::contains);
     }
 }

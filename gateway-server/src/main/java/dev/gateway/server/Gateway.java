@@ -245,10 +245,12 @@ public final class Gateway {
 
     /**
      * Reads the API definitions again and applies them. A file that fails keeps its API's last good version
-     * serving; a {@code tyk.conf} that fails leaves everything as it was.
+     * serving; a {@code tyk.conf} that fails leaves everything as it was. Only the APIs whose inputs changed are
+     * compiled; the others keep their compiled forms, with their state ({@link GatewaySnapshot#kept}).
      */
     public synchronized void reload() {
         log.info("reloading {}", confFile);
+        ReloadClock clock = new ReloadClock();
         LoadReport report;
         try {
             report = ConfigLoader.load(confFile);
@@ -264,9 +266,11 @@ public final class Gateway {
         report = new LoadReport(config, report.confFile(), report.appDir(), report.apis(), report.problems());
         report = keepLastGoodVersions(report);
         loadPolicies(config);
+        clock.read();
         try {
             apply(compile(report), false);
-            log.info("reloaded: {} APIs on ports {}", snapshot.apis().size(), ports().keySet());
+            String figures = clock.applied(snapshot);
+            log.info("reloaded: {} APIs on ports {} {}", snapshot.apis().size(), ports().keySet(), figures);
         } catch (ConfigException | InterruptedException e) {
             log.error("reload failed: {}", e.getMessage());
         }
@@ -297,10 +301,13 @@ public final class Gateway {
         problems.forEach(Gateway::logProblem);
     }
 
-    /** Compiles a configuration, its uptime tests running from now on and gating its target groups. */
+    /**
+     * Compiles a configuration against the one in service, if any, so that only what changed is compiled; its uptime
+     * tests run from now on and gate its target groups (an unchanged API's checks carry on as they were).
+     */
     private GatewaySnapshot compile(LoadReport report) {
         return GatewaySnapshot.compile(report, health.apply(report.apis().stream().map(LoadedApi::definition)
-                .toList()));
+                .toList()), snapshot);
     }
 
     /** {@code uptime_tests} of {@code tyk.conf}, with Tyk's defaults: 3 failures, 10 seconds apart. */
@@ -333,7 +340,7 @@ public final class Gateway {
         next.problems().forEach(Gateway::logProblem);
         listeners.apply(next, starting);
         snapshot = next;
-        plugins.snapshotApplied();
+        plugins.snapshotApplied(listeners.keptApis());
         discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
     }
 

@@ -1,16 +1,12 @@
 package dev.gateway.server;
 
-import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
-import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.net.ConnectionLimits;
 import dev.gateway.core.snapshot.GatewaySnapshot;
 import dev.gateway.core.snapshot.ListenerPlan;
 import dev.gateway.core.snapshot.ListenerProtocol;
-import dev.gateway.core.tls.certificates.ServerCertificates;
-import dev.gateway.core.tls.certificates.UpstreamCertificates;
 import dev.gateway.core.transport.Transport;
 import dev.gateway.http.HttpRoutes;
 import dev.gateway.http.RequestFilters;
@@ -19,7 +15,6 @@ import dev.gateway.http.proxy.HttpListenerInitializer;
 import dev.gateway.http.proxy.HttpProxy;
 import dev.gateway.tcp.TcpProxy;
 import dev.gateway.tcp.TcpRoutes;
-import dev.gateway.tcp.TcpService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -31,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,21 +34,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The ports a gateway has bound and how a new snapshot changes them: a port that keeps its protocol keeps its
  * channel and gets the new routes and certificates through atomic references, a port whose protocol changed is
- * bound again, and a port no API uses any more is closed. Not thread-safe: {@link Gateway} calls it under its lock.
+ * bound again, and a port no API uses any more is closed. Routes and certificates are compiled only for what
+ * changed ({@link CompiledApis}, {@link PortCertificates}). Not thread-safe: {@link Gateway} calls it under its lock.
  */
 final class Listeners {
 
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
 
     private final GatewayConfig config;
-    private final Path confDir;
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final HttpProxy http;
     private final TcpProxy tcp;
-    /** Each API's request and response filters: its endpoint plugins and IP lists. */
-    private final RequestFilters filters;
+    /** Each API's routes or TCP service, kept across reloads for the APIs that did not change. */
+    private final CompiledApis compiled;
+    /** Each TLS port's contexts, kept across reloads while what they are made of did not change. */
+    private final PortCertificates certificates;
     /** The gateway's own endpoints (status, control API), served on its own port only. */
     private final LocalService local;
     /** The control API's own port, when {@code control_api_port} asks for one. */
@@ -72,8 +70,8 @@ final class Listeners {
             EventLoopGroup workers, HttpProxy http, TcpProxy tcp, RequestFilters filters, LocalService local,
             int gatewayPortOverride) {
         this.config = config;
-        this.filters = filters;
-        this.confDir = confDir;
+        this.compiled = new CompiledApis(config, confDir, http.settings(), filters);
+        this.certificates = new PortCertificates(config, confDir);
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
@@ -86,6 +84,11 @@ final class Listeners {
 
     ConnectionLimits limits() {
         return limits;
+    }
+
+    /** The APIs whose compiled forms the last snapshot applied kept from the one before. */
+    Set<String> keptApis() {
+        return compiled.kept();
     }
 
     /** Bound port to protocol, in the order of the plans. */
@@ -158,6 +161,8 @@ final class Listeners {
      * @throws ConfigException when starting and the gateway's own port cannot be served
      */
     void apply(GatewaySnapshot next, boolean starting) throws ConfigException, InterruptedException {
+        compiled.begin();
+        certificates.begin();
         Map<Integer, BoundListener> kept = new LinkedHashMap<>();
         for (ListenerPlan plan : next.listeners().values()) {
             if (plan.protocol().isHttp()) {
@@ -178,16 +183,18 @@ final class Listeners {
         }
         bound.clear();
         bound.putAll(kept);
+        compiled.applied();
+        certificates.applied();
     }
 
     /** An http or https port: kept with its new routes when it already serves that protocol, bound otherwise. */
     private void applyHttp(ListenerPlan plan, GatewaySnapshot next, boolean starting,
             Map<Integer, BoundListener> kept) throws ConfigException, InterruptedException {
-        HttpRoutes routes = HttpRoutes.compile(plan, next, http.settings(), filters);
+        HttpRoutes routes = compiled.httpRoutes(plan, next);
         BoundListener existing = bound.get(plan.port());
         Mapping<String, SslContext> certificates;
         try {
-            certificates = certificates(plan);
+            certificates = this.certificates.of(plan, next);
         } catch (ConfigException e) {
             if (starting && plan.gatewayPort()) {
                 throw e;
@@ -220,11 +227,6 @@ final class Listeners {
         }
     }
 
-    /** A TLS port's certificates by SNI name; {@code null} for a cleartext port. */
-    private Mapping<String, SslContext> certificates(ListenerPlan plan) throws ConfigException {
-        return plan.protocol().isTls() ? ServerCertificates.mapping(plan, config, confDir) : null;
-    }
-
     /**
      * An API's unusable certificate refuses its port, not the whole load: the other listeners are still applied
      * (and none is left bound but untracked). On a reload the port keeps serving as it was.
@@ -253,23 +255,12 @@ final class Listeners {
         BoundListener existing = bound.get(plan.port());
         Mapping<String, SslContext> certificates;
         try {
-            certificates = certificates(plan);
+            certificates = this.certificates.of(plan, next);
         } catch (ConfigException e) {
             keepAsItWas(plan, existing, kept, e);
             return;
         }
-        List<TcpService> services = new ArrayList<>();
-        for (LoadedApi loaded : plan.apis()) {
-            ApiDefinition api = loaded.definition();
-            boolean insecure = config.proxySslInsecureSkipVerify() || api.proxy().transport().sslInsecureSkipVerify();
-            try {
-                services.add(new TcpService(api, next.targetGroup(api.apiId()), insecure,
-                        UpstreamCertificates.contexts(loaded, next.targetGroup(api.apiId()), insecure, confDir)));
-            } catch (ConfigException e) {
-                Gateway.logProblem(e.problem());
-            }
-        }
-        TcpRoutes routes = TcpRoutes.of(services, certificates);
+        TcpRoutes routes = compiled.tcpRoutes(plan, next, certificates);
         if (existing != null && existing.plan.protocol() == plan.protocol()) {
             existing.tcpRoutes.set(routes);
             kept.put(plan.port(), new BoundListener(plan, existing.channel, null, null, existing.tcpRoutes));

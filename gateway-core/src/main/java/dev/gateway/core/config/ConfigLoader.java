@@ -9,11 +9,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.lb.Target;
-import dev.gateway.core.tls.ClientCertificates;
-import dev.gateway.core.tls.PemKeyPair;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import dev.gateway.core.exchange.JsonAccessLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,9 +42,6 @@ public final class ConfigLoader {
 
     /** API protocols served by the TCP relay. */
     private static final Set<String> TCP_PROTOCOLS = Set.of("tcp", "tls");
-
-    /** API protocols whose listener terminates TLS with the API's own {@code certificates}. */
-    private static final Set<String> TLS_TERMINATING_PROTOCOLS = Set.of("https", "tls");
 
     /** Keys of {@code ports_whitelist}. */
     public static final Set<String> WHITELIST_PROTOCOLS = Set.of("http", "https", "h2c", "tcp", "tls");
@@ -228,8 +222,8 @@ public final class ConfigLoader {
             log.info("API {} in {} is not active; skipped", api.label(), file);
             return Optional.empty();
         }
-        List<LoadProblem> certificates = new ArrayList<>(checkCertificates(api, tree, file, confDir));
-        checkClientCertificates(api, file, confDir, certificates);
+        List<LoadProblem> certificates = new ArrayList<>(ApiCertificates.check(api, tree, file, confDir));
+        ApiCertificates.checkClients(api, file, confDir, certificates);
         problems.addAll(certificates);
         if (!certificates.isEmpty()) {
             return Optional.empty();
@@ -240,7 +234,7 @@ public final class ConfigLoader {
             }
             problems.add(LoadProblem.warning(file, pointer, api.apiId(), "is not implemented yet and has no effect"));
         }
-        return Optional.of(new LoadedApi(api, path, id.fromFileName()));
+        return Optional.of(new LoadedApi(api, path, id.fromFileName(), parsed.digest()));
     }
 
     private static void validateApi(ApiDefinition api, String file, List<LoadProblem> out) {
@@ -284,68 +278,6 @@ public final class ConfigLoader {
         ApiTargets.checkTcp(api, file, out);
     }
 
-    /**
-     * Reads the certificates of an API that terminates TLS, so that one that cannot be used refuses the API at
-     * load, naming the entry as the user spelled the field ({@code certificate} in Tyk's docs, {@code certificates}
-     * in its code), rather than the port at bind time. Tyk's page writes {@code "<cert-id>"}, an id in Tyk's
-     * certificate store, which has no meaning here. An {@code http} API never uses its certificates, so they are
-     * not read.
-     */
-    private static List<LoadProblem> checkCertificates(ApiDefinition api, JsonNode tree, String file,
-            Path confDir) {
-        if (!TLS_TERMINATING_PROTOCOLS.contains(api.protocol())) {
-            return List.of();
-        }
-        String field = certificateField(tree);
-        boolean array = tree.path(field).isArray();
-        List<LoadProblem> out = new ArrayList<>();
-        for (int i = 0; i < api.certificates().size(); i++) {
-            String entry = api.certificates().get(i);
-            try {
-                PemKeyPair.fromPath(confDir.resolve(entry));
-            } catch (IOException | InvalidPathException e) {
-                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                out.add(LoadProblem.error(file, "/" + field + (array ? "/" + i : ""), api.apiId(), "'" + entry
-                        + "' is not a readable PEM file (" + reason + "); " + PemKeyPair.EXPECTED_ENTRY));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Reads the {@code client_certificates} of an API that sets {@code use_mutual_tls_auth}, so that an entry that
-     * cannot be used refuses the API at load, named by its pointer, rather than every client later.
-     */
-    private static void checkClientCertificates(ApiDefinition api, String file, Path confDir,
-            List<LoadProblem> out) {
-        if (!api.useMutualTlsAuth()) {
-            return;
-        }
-        if (api.clientCertificates().isEmpty()) {
-            out.add(LoadProblem.error(file, "/client_certificates", api.apiId(),
-                    "use_mutual_tls_auth needs client_certificates to accept"));
-        }
-        for (int i = 0; i < api.clientCertificates().size(); i++) {
-            try {
-                ClientCertificates.read(api.clientCertificates().get(i), confDir);
-            } catch (IOException e) {
-                out.add(LoadProblem.error(file, "/client_certificates/" + i, api.apiId(), e.getMessage()));
-            }
-        }
-    }
-
-    /** {@code certificate} or {@code certificates}, whichever the definition sets (the last one, as Jackson reads). */
-    private static String certificateField(JsonNode tree) {
-        String field = "certificates";
-        for (var names = tree.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (name.equals("certificate") || name.equals("certificates")) {
-                field = name;
-            }
-        }
-        return field;
-    }
-
     /** Upstream targets of a {@code tcp} or {@code tls} API, as the relay will use them. */
     public static List<Target> tcpTargets(ApiDefinition api) {
         return ApiTargets.tcp(api);
@@ -363,8 +295,14 @@ public final class ConfigLoader {
         return Optional.empty();
     }
 
-    /** A parsed file, or the problem that stopped it: exactly one of the two is set. */
-    record ParsedTree(JsonNode tree, LoadProblem problem) {
+    /**
+     * A parsed file, or the problem that stopped it: exactly one of the two is set; and the {@link FileDigest} of
+     * the bytes read, empty when none were.
+     */
+    record ParsedTree(JsonNode tree, LoadProblem problem, String digest) {
+        ParsedTree(JsonNode tree, LoadProblem problem) {
+            this(tree, problem, "");
+        }
     }
 
     static ParsedTree readTree(Path path, String file) {
@@ -374,7 +312,7 @@ public final class ConfigLoader {
             if (tree == null || tree.isMissingNode()) {
                 return new ParsedTree(null, LoadProblem.error(file, "", "", "the file is empty"));
             }
-            return new ParsedTree(tree, null);
+            return new ParsedTree(tree, null, FileDigest.of(bytes));
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();

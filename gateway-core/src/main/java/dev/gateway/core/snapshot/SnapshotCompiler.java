@@ -8,6 +8,7 @@ import dev.gateway.core.config.LoadReport;
 import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.lb.TargetGroup;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,19 +24,31 @@ import java.util.Map;
 final class SnapshotCompiler {
 
     private final GatewayConfig config;
+    private final Path confFile;
+    private final Path confDir;
     private final HostHealth.ByApi health;
+    /** The snapshot in service, compiled under the same {@code tyk.conf}; {@code null} to compile every API. */
+    private final GatewaySnapshot previous;
     private final ListenerProtocol gatewayProtocol;
     private final List<LoadProblem> problems;
     private final Map<Integer, PortClaim> ports = new LinkedHashMap<>();
-    private final Map<String, LoadedApi> byId = new HashMap<>();
+    private final Map<String, LoadedApi> byId;
     /** HTTP APIs by port, domain and listen path; TCP and TLS services by port and domain. */
-    private final Map<String, LoadedApi> byRoute = new HashMap<>();
+    private final Map<String, LoadedApi> byRoute;
     private final Map<Integer, List<LoadedApi>> apisByPort = new LinkedHashMap<>();
-    private final Map<String, TargetGroup> groups = new HashMap<>();
+    private final HashMap<String, GatewaySnapshot.Served> served;
+    private int kept;
 
-    SnapshotCompiler(LoadReport report, HostHealth.ByApi health) {
+    SnapshotCompiler(LoadReport report, HostHealth.ByApi health, GatewaySnapshot previous) {
         this.config = report.config();
+        this.confFile = report.confFile().toAbsolutePath();
+        this.confDir = confFile.getParent();
         this.health = health;
+        this.previous = previous;
+        int capacity = report.apis().size() * 4 / 3 + 1;
+        this.byId = new HashMap<>(capacity);
+        this.byRoute = new HashMap<>(capacity);
+        this.served = new HashMap<>(capacity);
         this.problems = new ArrayList<>(report.problems());
         this.gatewayProtocol = config.httpServerOptions().useSsl() ? ListenerProtocol.HTTPS : ListenerProtocol.HTTP;
         ports.put(config.listenPort(), new PortClaim(gatewayProtocol, null));
@@ -68,8 +81,16 @@ final class SnapshotCompiler {
             return;
         }
         byRoute.put(routeKey, loaded);
-        groups.put(api.apiId(), new TargetGroup(family.isHttp() ? ConfigLoader.httpTargets(api)
-                : ConfigLoader.tcpTargets(api), health.forApi(api.apiId())));
+        ApiInputs now = ApiInputs.of(loaded, confDir);
+        TargetGroup group = previous == null ? null : previous.keptGroup(api.apiId(), now);
+        boolean keep = group != null;
+        if (keep) {
+            kept++;
+        } else {
+            group = new TargetGroup(family.isHttp() ? ConfigLoader.httpTargets(api) : ConfigLoader.tcpTargets(api),
+                    health.forApi(api.apiId()));
+        }
+        served.put(api.apiId(), new GatewaySnapshot.Served(group, now, keep));
         byId.put(api.apiId(), loaded);
         ports.putIfAbsent(port, new PortClaim(family, loaded));
         apisByPort.computeIfAbsent(port, p -> new ArrayList<>()).add(loaded);
@@ -79,7 +100,7 @@ final class SnapshotCompiler {
         Map<Integer, ListenerPlan> listeners = new LinkedHashMap<>();
         apisByPort.forEach((port, apis) -> listeners.put(port, new ListenerPlan(config.listenAddress(), port,
                 ports.get(port).protocol(), port == config.listenPort(), apis)));
-        return new GatewaySnapshot(config, listeners, groups, problems);
+        return new GatewaySnapshot(config, confFile, listeners, served, kept, problems);
     }
 
     private LoadProblem sameId(LoadedApi loaded) {

@@ -51,13 +51,18 @@ public record PemKeyPair(Path certFile, Path keyFile, List<String> names) {
         if (text.contains("PRIVATE KEY-----")) {
             return of(path, path);
         }
-        String file = path.getFileName().toString();
-        int dot = file.lastIndexOf('.');
-        Path key = path.resolveSibling((dot > 0 ? file.substring(0, dot) : file) + ".key");
+        Path key = keyBeside(path);
         if (!Files.isRegularFile(key)) {
             throw new IOException(path + " holds no private key, and " + key.getFileName() + " is not beside it");
         }
         return of(path, key);
+    }
+
+    /** Where a single-path entry's key is when its file holds none: {@code x.key} beside {@code x.pem}. */
+    public static Path keyBeside(Path certFile) {
+        String file = certFile.getFileName().toString();
+        int dot = file.lastIndexOf('.');
+        return certFile.resolveSibling((dot > 0 ? file.substring(0, dot) : file) + ".key");
     }
 
     /** A certificate file and a key file. */

@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Every circuit breaker of the gateway, kept across reloads: an entry that a reload leaves as it was keeps its
  * breaker, open or closed, so a reload never hands a failing upstream a fresh window of calls. An entry that
- * changed gets a new one, and the breakers no snapshot compiled any more are forgotten once the reload is applied.
+ * changed gets a new one, and once the reload is applied the breakers it no longer uses are forgotten: those of
+ * APIs gone, and those of APIs it compiled again that it did not ask for. An API whose compiled filters the reload
+ * kept (its definition unchanged) keeps its breakers, asked for or not.
  */
 public final class Breakers {
 
@@ -44,10 +47,18 @@ public final class Breakers {
         return kept.breaker;
     }
 
-    /** A snapshot was compiled and applied: the breakers it did not ask for are forgotten. */
+    /** A snapshot that compiled every API again was applied: the breakers it did not ask for are forgotten. */
     public void compiled() {
+        compiled(apiId -> false);
+    }
+
+    /**
+     * A snapshot was applied: the breakers it did not ask for are forgotten, but for those of the APIs whose
+     * compiled filters it kept, which use them still.
+     */
+    public void compiled(Predicate<String> keptApi) {
         long current = generation;
-        breakers.values().removeIf(kept -> kept.generation != current);
+        breakers.entrySet().removeIf(e -> e.getValue().generation != current && !keptApi.test(e.getKey().apiId()));
         generation = current + 1;
     }
 

@@ -29,4 +29,19 @@ class BreakersTest {
         breakers.compiled();
         assertEquals(1, breakers.size());
     }
+
+    @Test
+    void anApiWhoseFiltersAReloadKeptKeepsItsBreakerUntilItIsCompiledAgain() {
+        Breakers breakers = new Breakers();
+        CircuitBreaker kept = breakers.of("shop", entry(10));
+        breakers.of("other", entry(10));
+        breakers.compiled();
+        breakers.of("other", entry(10));
+        breakers.compiled("shop"::equals); // "shop" unchanged: its filters, holding the breaker, were kept
+        assertEquals(2, breakers.size());
+        breakers.compiled("shop"::equals);
+        assertSame(kept, breakers.of("shop", entry(10)), "compiled again with the same entry, it is the same breaker");
+        breakers.compiled();
+        assertEquals(1, breakers.size(), "\"other\" neither kept nor asked for");
+    }
 }
