@@ -64,17 +64,38 @@ final class GatewayProcess implements AutoCloseable {
                 args);
     }
 
+    /**
+     * Starts {@code java -jar jar} with {@code args}: the runnable jar as users start it, with nothing of the test's
+     * class path, so a library missing from the jar shows.
+     */
+    static GatewayProcess launchJar(Path jar, Path logDir, String name, String... args) throws IOException {
+        List<String> command = new ArrayList<>(jvm());
+        command.addAll(List.of("-jar", jar.toString()));
+        return start(command, logDir, name, args);
+    }
+
     private static GatewayProcess launch(List<String> wrapper, List<String> jvmOptions, Path logDir, String name,
             String... args) throws IOException {
         List<String> command = new ArrayList<>(wrapper);
-        command.addAll(List.of(
+        command.addAll(jvm());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.gateway.server.Main"));
+        return start(command, logDir, name, args);
+    }
+
+    private static List<String> jvm() {
+        return List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // A small, quick JVM: these processes live for seconds.
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 // As in the test JVM: Netty logs a leak as an ERROR "LEAK:" line, which tests check for.
-                "-Dio.netty.leakDetection.level=paranoid"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.gateway.server.Main"));
+                "-Dio.netty.leakDetection.level=paranoid");
+    }
+
+    /** Runs {@code jvmCommand} followed by the gateway's {@code args}. */
+    private static GatewayProcess start(List<String> jvmCommand, Path logDir, String name, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(jvmCommand);
         command.addAll(Arrays.asList(args));
         Path out = logDir.resolve(name + ".out");
         Path err = logDir.resolve(name + ".err");
