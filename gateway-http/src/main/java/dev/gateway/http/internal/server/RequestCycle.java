@@ -448,7 +448,7 @@ final class RequestCycle implements ExchangeClient {
             ctx.close();
             return;
         }
-        if (!keepAlive || listener.draining().getAsBoolean()) {
+        if (!keepAlive || listener.closing().getAsBoolean()) {
             state = State.CLOSED;
             answers.closeAfterWrites();
             return;
