@@ -74,6 +74,26 @@ final class GatewayProcess implements AutoCloseable {
                 // As in the test JVM: Netty logs a leak as an ERROR "LEAK:" line, which tests check for.
                 "-Dio.netty.leakDetection.level=paranoid"));
         command.addAll(jvmOptions);
+        return start(command, logDir, name, args);
+    }
+
+    /**
+     * As {@link #launch(Path, String, String...)}, with {@code javaOptions} in place of the small, quick JVM's
+     * options (the systemd unit's own, say), paranoid leak detection added.
+     */
+    static GatewayProcess launchWithJavaOptionsOnly(List<String> javaOptions, Path logDir, String name,
+            String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(javaOptions);
+        command.add("-Dio.netty.leakDetection.level=paranoid");
+        return start(command, logDir, name, args);
+    }
+
+    /** Runs {@code javaCommand} (java and its options) on Main with the test's class path and {@code args}. */
+    private static GatewayProcess start(List<String> javaCommand, Path logDir, String name, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(javaCommand);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.gateway.server.Main"));
         command.addAll(Arrays.asList(args));
         Path out = logDir.resolve(name + ".out");
