@@ -12,8 +12,10 @@ import dev.gateway.http.support.TestUpstream;
 import dev.gateway.http.support.TykApi;
 import io.netty.util.concurrent.Future;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -166,5 +168,57 @@ class DrainTest {
             assertEquals(List.of(1), client.awaitGoAways(1, 0, TimeUnit.SECONDS));
             assertTrue(drained.await(5, TimeUnit.SECONDS), "drain did not complete");
         }
+    }
+
+    @Test
+    void responseThatPromisedKeepAliveBeforeTheGoAwayLeavesTheConnectionForOneMoreRequest() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestUpstream upstream = TestUpstream.start("up", exchange -> {
+            if (exchange.getRequestURI().getPath().equals("/headfirst")) {
+                exchange.sendResponseHeaders(200, 0); // chunked: the head goes now, the body later
+                exchange.getResponseBody().write("part1".getBytes(StandardCharsets.US_ASCII));
+                exchange.getResponseBody().flush();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.getResponseBody().write("part2".getBytes(StandardCharsets.US_ASCII));
+                exchange.close();
+                return;
+            }
+            TestUpstream.respond(exchange, 200, "done " + exchange.getRequestURI().getPath());
+        });
+                ProxyUnderTest gateway = ProxyUnderTest.start(dir, TykApi.keyless("api", "/api", upstream.url()));
+                RawClient client = RawClient.connect(gateway.port())) {
+            client.send("GET /api/headfirst HTTP/1.1\r\nHost: x\r\n\r\n");
+            String head = readThrough(client, "\r\n\r\n");
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertFalse(head.toLowerCase(Locale.ROOT).contains("connection: close"), head);
+
+            gateway.goAway();
+            release.countDown();
+            readThrough(client, "0\r\n\r\n");
+
+            // Told keep-alive before the stop, the client may send again at once: served, and told to go now.
+            Http1.Response next = client.get("/api/next");
+            assertEquals(200, next.status());
+            assertEquals("done /next", next.bodyText());
+            assertEquals("close", next.header("Connection"));
+            client.awaitClosed(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Reads the connection's bytes up to and including {@code end}. */
+    private static String readThrough(RawClient client, String end) throws java.io.IOException {
+        StringBuilder read = new StringBuilder();
+        while (read.indexOf(end) < 0) {
+            int b = client.in().read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed after: " + read);
+            }
+            read.append((char) b);
+        }
+        return read.toString();
     }
 }
