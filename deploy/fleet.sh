@@ -23,6 +23,7 @@
 #   QUICK [0]               1: LEAD 1, TAIL 1, H2_RUN_SECONDS 3, WRK_CONNECTIONS 6, H2_RATE 200, and C1 only in the
 #                           gateways' JVMs (-XX:TieredStopAtLevel=1); the phases' own steps are the same
 #   DRAIN_DELAY [2]         the gateways' --drain-delay-seconds: at least HAProxy's inter x fall, plus one inter
+#                           (0 shows what happens without it)
 #   GRACE [10]              the gateways' --grace-seconds
 #   CHECK_INTER_MS [500]  FALL [2]  RISE [2]   HAProxy's health checks of /ready
 #   LEAD [5]  TAIL [3]      seconds of load before the first and after the last step of a phase
@@ -108,7 +109,7 @@ EXAMPLES_WS=dev.gateway.examples.websocket
 
 [[ $REDIS =~ ^(standalone|cluster)$ ]] || die "REDIS is standalone, cluster or both, not '$REDIS'"
 check_flags QUICK KEEP_TMP
-check_positive DRAIN_DELAY GRACE CHECK_INTER_MS FALL RISE WRK_CONNECTIONS WRK_DELAY_MS H2_CONNECTIONS H2_STREAMS \
+check_positive GRACE CHECK_INTER_MS FALL RISE WRK_CONNECTIONS WRK_DELAY_MS H2_CONNECTIONS H2_STREAMS \
     H2_RATE H2_RUN_SECONDS RATE_LIMIT RATE_PER QUOTA RELOAD_BOUND_MS PORT_BASE
 for var in LEAD TAIL; do
     [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be whole seconds, not '${!var}'"
@@ -118,8 +119,10 @@ done
 # HAProxy takes a gateway out after FALL failed checks CHECK_INTER_MS apart, the first up to one interval after the
 # 503 starts: the drain delay must cover that, or HAProxy sends connections to a closed port (it would retry them
 # elsewhere, but the check would not be the one that took the gateway out).
+# DRAIN_DELAY=0 is allowed, to show what happens without it: the restart's checks then fail.
+[[ $DRAIN_DELAY =~ ^[0-9]+$ ]] || die "DRAIN_DELAY must be whole seconds, not '$DRAIN_DELAY'"
 ((DRAIN_DELAY * 1000 >= (FALL + 1) * CHECK_INTER_MS)) ||
-    die "DRAIN_DELAY ($DRAIN_DELAY s) is shorter than HAProxy's (FALL + 1) x CHECK_INTER_MS"
+    log "warning: DRAIN_DELAY ($DRAIN_DELAY s) is shorter than HAProxy's (FALL + 1) x CHECK_INTER_MS: expect failures"
 
 # ---------------------------------------------------------------------------------------------------
 # Tools and small helpers
