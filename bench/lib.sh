@@ -230,8 +230,6 @@ EOF
     wait_until "$3" "$STARTED_PID" "nginx proxy" "$WORK/proxy/error.log" http_ok "http://127.0.0.1:$port/"
 }
 
-# launch_gateway DIR: run $GATEWAY_JAR on DIR/tyk.conf in the background, on PROXY_CPUS with JAVA_OPTS, logging
-# to DIR/gateway.log; its pid goes to STARTED_PID.
 # wait_until SECONDS PID NAME LOG CHECK...: poll CHECK until it succeeds, failing early if PID died.
 wait_until() {
     local seconds=$1 pid=$2 name=$3 logfile=$4 deadline
@@ -250,11 +248,17 @@ wait_until() {
     done
 }
 
+# launch_gateway DIR [ARGS...]: run $GATEWAY_JAR on DIR/tyk.conf in the background, on PROXY_CPUS with JAVA_OPTS and
+# the gateway's ARGS (--drain-delay-seconds 2, say), logging to DIR/gateway.log; its pid goes to STARTED_PID. With
+# GATEWAY_CLASSPATH set, dev.gateway.server.Main runs from that class path instead of the jar (a test's, before the
+# jar is built).
 launch_gateway() {
-    local dir=$1 java_opts=()
+    local dir=$1 java_opts=() main=(-jar "$GATEWAY_JAR")
+    shift
     read -r -a java_opts <<<"${JAVA_OPTS:-}"
+    [[ -z ${GATEWAY_CLASSPATH:-} ]] || main=(-cp "$GATEWAY_CLASSPATH" dev.gateway.server.Main)
     pin "$PROXY_CPUS"
-    "${PIN[@]}" java "${java_opts[@]}" -jar "$GATEWAY_JAR" --conf "$dir/tyk.conf" >"$dir/gateway.log" 2>&1 &
+    "${PIN[@]}" java "${java_opts[@]}" "${main[@]}" --conf "$dir/tyk.conf" "$@" >"$dir/gateway.log" 2>&1 &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
 }

@@ -348,10 +348,34 @@ public final class Gateway {
     }
 
     /**
+     * Stops in the order a load balancer in front needs, so that no request fails: at once {@code /ready} answers
+     * 503 and every client connection is asked to go at its next request boundary (HTTP/1.1 {@code Connection:
+     * close}, an HTTP/2 GOAWAY that refuses no stream), while the listeners still accept and serve for
+     * {@code drainDelay}, the time the balancer's health checks need to take this gateway out (interval × fall);
+     * then {@link #stop(Duration)}. With no delay, that is all there is. The delay runs outside this object's lock, so
+     * the control API still answers during it.
+     */
+    public void stop(Duration drainDelay, Duration grace) {
+        ready.stopping();
+        if (!drainDelay.isZero() && !drainDelay.isNegative()) {
+            log.info("stopping: /ready answers 503 and connections are asked to go; the listeners close in {} ms",
+                    drainDelay.toMillis());
+            http.goAway();
+            try {
+                Thread.sleep(drainDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stop(grace);
+    }
+
+    /**
      * Stops accepting, lets in-flight exchanges finish within {@code grace}, then closes what is left and shuts
-     * the event loops down.
+     * the event loops down. {@code /ready} answers 503 from the start.
      */
     public synchronized void stop(Duration grace) {
+        ready.stopping();
         log.info("stopping: no new connections; draining for up to {}s", grace.toSeconds());
         listeners.closeAll();
         if (!http.drain().awaitUninterruptibly(grace.toMillis())) {

@@ -22,6 +22,13 @@ public final class Main {
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
     /**
+     * How long the listeners keep accepting after SIGTERM, {@code /ready} answering 503 meanwhile, unless
+     * {@code --drain-delay-seconds} says: none, since only a gateway behind a load balancer or an orchestrator needs
+     * it, and there it must match the balancer's checks (their interval × the failures that take a server out).
+     */
+    static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
+
+    /**
      * Said once at start-up when SIGHUP arrives ignored, as {@code nohup} leaves it: the JVM cannot take it back,
      * so without this line {@code kill -HUP} would do nothing at all, silently.
      */
@@ -97,17 +104,21 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        gateway.stop(options.grace());
+        gateway.stop(options.drainDelay(), options.grace());
         System.exit(0);
     }
 
-    /** The command line: the conf file, the port override (-1: none) and the drain time after SIGTERM. */
-    private record Options(Path conf, int port, Duration grace) {
+    /**
+     * The command line: the conf file, the port override (-1: none), the time the listeners keep accepting after
+     * SIGTERM and the drain time after that.
+     */
+    private record Options(Path conf, int port, Duration drainDelay, Duration grace) {
 
         /** The options given, or {@code null} after printing the usage for {@code --help}; exits on a bad one. */
         static Options parse(String[] args) {
             Path conf = Path.of("tyk.conf");
             Duration grace = DEFAULT_GRACE;
+            Duration drainDelay = DEFAULT_DRAIN_DELAY;
             int port = -1;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -115,18 +126,26 @@ public final class Main {
                     case "--port", "-p" -> port = (int) requireNumber(args, ++i, "--port", 0, 65535);
                     case "--grace-seconds" -> grace = Duration.ofSeconds(requireNumber(args, ++i, "--grace-seconds",
                             0, Long.MAX_VALUE / 1000));
+                    case "--drain-delay-seconds" -> drainDelay = Duration.ofSeconds(requireNumber(args, ++i,
+                            "--drain-delay-seconds", 0, Long.MAX_VALUE / 1000));
                     case "--help", "-h" -> {
-                        System.out.println("usage: java -jar gateway.jar --conf PATH [--port N] [--grace-seconds N]\n"
-                                + "  --port N           listen on N instead of tyk.conf's listen_port (0: any free"
-                                + " port)\n"
-                                + "  --grace-seconds N  time in-flight requests get to finish after SIGTERM"
+                        System.out.println("usage: java -jar gateway.jar --conf PATH [--port N]"
+                                + " [--drain-delay-seconds N] [--grace-seconds N]\n"
+                                + "  --port N                 listen on N instead of tyk.conf's listen_port (0: any"
+                                + " free port)\n"
+                                + "  --drain-delay-seconds N  after SIGTERM, keep accepting for N seconds while"
+                                + " /ready answers 503\n"
+                                + "                           and connections are asked to go, so that a load"
+                                + " balancer takes this\n"
+                                + "                           gateway out first (default 0)\n"
+                                + "  --grace-seconds N        then, time in-flight requests get to finish"
                                 + " (default 10)");
                         return null;
                     }
                     default -> exit("unknown argument '" + args[i] + "' (try --help)");
                 }
             }
-            return new Options(conf, port, grace);
+            return new Options(conf, port, drainDelay, grace);
         }
     }
 

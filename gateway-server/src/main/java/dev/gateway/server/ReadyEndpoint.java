@@ -12,8 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /ready}, the readiness probe for load balancers and orchestrators: 503 until the first configuration is
- * in service, and while a configured Redis does not answer (requests that need a key would fail), else 200. The
- * liveness probe stays {@code /hello}.
+ * in service, while a configured Redis does not answer (requests that need a key would fail), and from the moment
+ * the gateway starts to stop, so that a balancer takes it out while it still serves; else 200. The liveness probe
+ * stays {@code /hello}.
  */
 final class ReadyEndpoint implements LocalService {
 
@@ -23,11 +24,18 @@ final class ReadyEndpoint implements LocalService {
     /** Asks Redis; {@code null} without Redis. */
     private final Supplier<CompletionStage<Void>> redisPing;
     private final long timeoutMillis;
+    /** Set once, when a stop begins; never cleared. */
+    private volatile boolean stopping;
 
     ReadyEndpoint(BooleanSupplier loaded, Supplier<CompletionStage<Void>> redisPing, long timeoutMillis) {
         this.loaded = loaded;
         this.redisPing = redisPing;
         this.timeoutMillis = timeoutMillis;
+    }
+
+    /** From now on the answer is 503: the gateway is stopping. */
+    void stopping() {
+        stopping = true;
     }
 
     @Override
@@ -37,6 +45,9 @@ final class ReadyEndpoint implements LocalService {
 
     @Override
     public CompletionStage<FilterDecision.Answer> answer(LocalRequest request) {
+        if (stopping) {
+            return CompletableFuture.completedFuture(answer(false, "the gateway is stopping"));
+        }
         if (!loaded.getAsBoolean()) {
             return CompletableFuture.completedFuture(answer(false, "the configuration is loading"));
         }

@@ -74,6 +74,20 @@ final class GatewayProcess implements AutoCloseable {
         return start(command, logDir, name, args);
     }
 
+    /**
+     * As {@link #launch(Path, String, String...)}, with {@code javaOptions} in place of the small, quick JVM's
+     * options (the systemd unit's own, say), paranoid leak detection added.
+     */
+    static GatewayProcess launchWithJavaOptionsOnly(List<String> javaOptions, Path logDir, String name,
+            String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(javaOptions);
+        command.add("-Dio.netty.leakDetection.level=paranoid");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.gateway.server.Main"));
+        return start(command, logDir, name, args);
+    }
+
     private static GatewayProcess launch(List<String> wrapper, List<String> jvmOptions, Path logDir, String name,
             String... args) throws IOException {
         List<String> command = new ArrayList<>(wrapper);

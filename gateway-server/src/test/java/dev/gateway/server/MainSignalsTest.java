@@ -211,4 +211,39 @@ class MainSignalsTest {
             assertEquals(List.of(), gateway.lines("grace period over"));
         }
     }
+
+    @Test
+    void sigtermWithADrainDelayAnswersReady503WhileStillServingThenClosesTheListener() throws Exception {
+        folder.writeConf(ConfFolder.tykConf()).writeApi("api.json", ConfFolder.api("api", "/api/", upstream.url("/")));
+        GatewayProcess gateway = serve("sigterm-drain-delay", "--drain-delay-seconds", "3");
+        assertEquals(200, Clients.get(client, gateway.url("/ready")).statusCode());
+        try (RawClient open = RawClient.connect(gateway.port)) {
+            Http1.Response before = open.get("/api/before", "Host: localhost");
+            assertEquals(200, before.status());
+            assertFalse("close".equalsIgnoreCase(before.header("connection")), before.head().fields().toString());
+
+            long signalled = System.nanoTime();
+            gateway.signal("TERM");
+            gateway.awaitLine(LOG_TIMEOUT, "/ready answers 503");
+
+            // A balancer's next check sees the stop, while the gateway still serves everyone.
+            HttpResponse<String> ready = Clients.get(client, gateway.url("/ready"));
+            assertEquals(503, ready.statusCode());
+            assertTrue(ready.body().contains("the gateway is stopping"), ready.body());
+            Http1.Response during = open.get("/api/during", "Host: localhost");
+            assertEquals(200, during.status());
+            assertEquals("close", during.header("connection"), "the open connection is asked to go");
+            open.awaitClosed(Clients.REQUEST_TIMEOUT);
+            HttpResponse<String> late = Clients.get(client, gateway.url("/api/late"));
+            assertEquals(200, late.statusCode(), "a new connection is still served during the delay");
+            assertEquals(upstream.bodyFor("/late"), late.body());
+
+            Net.awaitRefused(gateway.port, LOG_TIMEOUT);
+            Duration refusedAfter = Duration.ofNanos(System.nanoTime() - signalled);
+            assertTrue(refusedAfter.compareTo(Duration.ofMillis(2900)) >= 0, "refused after " + refusedAfter);
+            assertEquals(0, gateway.awaitExit(Duration.ofSeconds(15)), gateway.describeOutput());
+            assertFalse(gateway.lines("Gateway - stopped").isEmpty(), gateway.describeOutput());
+            assertEquals(List.of(), gateway.lines("grace period over"));
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.gateway.tcp;
 
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.net.ProxyProtocol;
+import dev.gateway.core.relay.Relay;
 import dev.gateway.core.tls.TlsContexts;
 import dev.gateway.core.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -11,8 +12,11 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -28,6 +32,12 @@ public final class TcpProxy implements AutoCloseable {
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final long idleTimeoutNanos;
     private final ChannelGroup clients = new DefaultChannelGroup("tcp-clients", GlobalEventExecutor.INSTANCE);
+
+    /**
+     * How long a stop waits for each side of a relay to close after the gateway's FIN: a peer that reads closes
+     * within a round trip of it; one that neither reads nor closes is closed then, and may get a reset.
+     */
+    public static final long STOP_LINGER_MILLIS = 2000;
 
     /**
      * @param connectTimeoutSeconds how long an upstream connect may take ({@code proxy_default_timeout})
@@ -88,9 +98,24 @@ public final class TcpProxy implements AutoCloseable {
         return idleTimeoutNanos;
     }
 
-    /** Closes every relay and its connections; a TCP stream has no boundary at which to drain. */
+    /**
+     * Stops every relay with a FIN to each side ({@link Relay#stop}): a TCP stream has no boundary at which to drain,
+     * and a plain close would reset a peer that is still sending. Waits at most {@link #STOP_LINGER_MILLIS} for the
+     * peers to close their sides, then closes whatever is left, connections not yet relaying included.
+     */
     @Override
     public void close() {
+        List<Future<Void>> stopping = new ArrayList<>();
+        for (Channel client : clients) {
+            Relay relay = Relay.of(client);
+            if (relay != null) {
+                stopping.add(relay.stop(TimeUnit.MILLISECONDS.toNanos(STOP_LINGER_MILLIS)));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_LINGER_MILLIS + 500);
+        for (Future<Void> stopped : stopping) {
+            stopped.awaitUninterruptibly(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
         clients.close().awaitUninterruptibly();
         resolver.close();
     }

@@ -30,8 +30,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** A {@code tcp} API's port relays bytes both ways to the next of its targets, and reports how the relay ended. */
@@ -90,6 +92,42 @@ class TcpRelayTest extends TcpFixture {
         }
         log.awaitLogged(Level.WARN, "api=echo", "connect failed");
         assertNull(heard.poll(100, TimeUnit.MILLISECONDS), "an end without an open");
+    }
+
+    @Test
+    void aStopSendsAFinToAClientThatIsStillSendingNotAReset() throws Exception {
+        NamedEcho echo = closer.later(new NamedEcho("echo"));
+        folder.writeConf(confAllowingTcp(PORT)).writeApi("echo.json", tcpApi("echo", PORT, "127.0.0.1:" + echo.port()));
+        TcpProxyUnderTest gateway = start();
+
+        try (Socket client = new Socket("127.0.0.1", gateway.boundPort(PORT))) {
+            client.setSoTimeout(10_000);
+            assertEquals("echo", line(client.getInputStream()));
+            // redis-cli -i: a command every few milliseconds, whatever the gateway is doing.
+            AtomicBoolean sending = new AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                try {
+                    while (sending.get()) {
+                        client.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                        Thread.sleep(1);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the stop, as the client sees it
+                }
+            });
+            writer.start();
+            Thread.sleep(200);
+
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(gateway::close);
+
+            // Every echo, then the end of the stream: readAllBytes would throw on a reset.
+            assertTrue(client.getInputStream().readAllBytes().length >= 0);
+            sending.set(false);
+            writer.join(5000);
+            client.close(); // as a client that reads does at the end of the stream
+            stopped.get(10, TimeUnit.SECONDS);
+        }
+        log.awaitLogged(Level.INFO, "api=echo", "closed: STOPPED");
     }
 
     @Test

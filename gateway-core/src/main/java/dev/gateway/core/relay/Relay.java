@@ -12,7 +12,10 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -31,6 +34,9 @@ import java.util.function.Consumer;
  *   <li><b>Idle timeout.</b> A relay with no byte in either direction for the idle time is closed (checked once
  *       per idle time, so it closes between one and two idle times after its last byte).
  *   <li><b>One report.</b> When it ends, the listener gets the bytes each way, the duration and the reason.
+ *   <li><b>A graceful stop.</b> {@link #stop} ends each side with a FIN rather than a reset: a byte stream has no
+ *       boundary at which to drain, so the FIN is the signal, and a peer still sending must not get a reset
+ *       instead (a close with unread bytes in the socket sends one, and so do bytes that arrive after it).
  *   <li><b>Zero copy.</b> With native epoll, between two plain TCP connections that were both {@linkplain #hold
  *       held}, a direction that carries bulk data (a read round of {@value #BULK_ROUND_BYTES} bytes or more) is
  *       spliced: its next {@value #SPLICE_CHUNK_BYTES} bytes go from socket to socket through a kernel pipe and
@@ -74,6 +80,9 @@ public final class Relay {
     public record Report(long clientToUpstreamBytes, long upstreamToClientBytes, long durationNanos, Reason reason,
             Throwable cause, boolean spliced) {
     }
+
+    /** The relay a channel belongs to, on both of its channels. */
+    private static final AttributeKey<Relay> RELAY = AttributeKey.valueOf(Relay.class, "relay");
 
     private final Side client;
     private final Side upstream;
@@ -133,7 +142,14 @@ public final class Relay {
         return relay;
     }
 
+    /** The relay {@code channel} is a side of, or {@code null} when it is in none (yet). */
+    public static Relay of(Channel channel) {
+        return channel.attr(RELAY).get();
+    }
+
     private void start() {
+        client.channel.attr(RELAY).set(this);
+        upstream.channel.attr(RELAY).set(this);
         for (Side side : new Side[] {client, upstream}) {
             // A side that stops sending must not close the connection: the other direction may still be busy.
             side.channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -167,9 +183,37 @@ public final class Relay {
         upstream.startReading();
     }
 
-    /** Ends the relay from outside, closing both sides (a stop); on the event loop or not. */
+    /** Ends the relay from outside, closing both sides at once; on the event loop or not. */
     public void close() {
         client.channel.eventLoop().execute(() -> end(Reason.STOPPED, null));
+    }
+
+    /**
+     * Ends the relay from outside as a stop ({@link Reason#STOPPED}), on the event loop or not: each side gets what
+     * was on its way to it, then a FIN (its output shut down); what it sends after that is read and dropped, and its
+     * channel closes when its FIN comes (the peer closed too), or after {@code lingerNanos} at most. A side that
+     * cannot half-close (an HTTP/2 stream) or is in the middle of a splice closes at once.
+     *
+     * @return completes when both channels are closed
+     */
+    public Future<Void> stop(long lingerNanos) {
+        Promise<Void> closed = client.channel.eventLoop().newPromise();
+        client.channel.closeFuture().addListener(c -> upstream.channel.closeFuture().addListener(
+                u -> closed.trySuccess(null)));
+        client.channel.eventLoop().execute(() -> {
+            if (ended) {
+                return; // ended already: its channels are closing
+            }
+            ended = true;
+            if (idleCheck != null) {
+                idleCheck.cancel(false);
+            }
+            client.linger(lingerNanos);
+            upstream.linger(lingerNanos);
+            onEnd.accept(new Report(client.bytesRead(), upstream.bytesRead(), System.nanoTime() - startNanos,
+                    Reason.STOPPED, null, spliced));
+        });
+        return closed;
     }
 
     /** Checks once per idle time whether any byte moved since the last check; spliced bytes pass no handler. */
@@ -215,6 +259,8 @@ public final class Relay {
         private boolean finReceived;
         private boolean inputDone;
         private boolean outputDone;
+        /** Stopped: the FIN went (or goes) out, what comes in is dropped, and the peer's FIN closes the channel. */
+        private boolean lingering;
 
         Side(Channel channel, Reason closedReason) {
             this.channel = channel;
@@ -282,6 +328,12 @@ public final class Relay {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (lingering) {
+                if (event instanceof ChannelInputShutdownEvent) {
+                    channel.close();
+                }
+                return;
+            }
             if (event instanceof ChannelInputShutdownEvent) {
                 if (spliceUntil < 0) {
                     inputDone();
@@ -371,6 +423,33 @@ public final class Relay {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             end(cause instanceof IOException ? closedReason : Reason.ERROR, cause);
+        }
+
+        /** The stop of this side (see {@link Relay#stop}); the relay has ended, so reads are dropped. */
+        private void linger(long lingerNanos) {
+            if (!channel.isActive() || splicing() || !(channel instanceof DuplexChannel duplex)) {
+                closeAfterFlush();
+                return;
+            }
+            lingering = true;
+            ScheduledFuture<?> bound = channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, lingerNanos, TimeUnit.NANOSECONDS);
+            channel.closeFuture().addListener(f -> bound.cancel(false));
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+                if (!written.isSuccess()) {
+                    channel.close();
+                } else if (inputDone) {
+                    // Its FIN came before the stop: nothing more will, so close once this side's FIN is out.
+                    duplex.shutdownOutput().addListener(ChannelFutureListener.CLOSE);
+                } else {
+                    if (!outputDone) {
+                        duplex.shutdownOutput();
+                    }
+                    // Read on, so that its FIN is seen and nothing it sends is left unread.
+                    channel.config().setAutoRead(true);
+                }
+            });
         }
 
         private void closeAfterFlush() {

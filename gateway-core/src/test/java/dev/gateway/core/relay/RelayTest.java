@@ -19,6 +19,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +52,7 @@ class RelayTest {
     private static final int MIB = 1024 * 1024;
 
     private final BlockingQueue<Relay.Report> reports = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Relay> relays = new LinkedBlockingQueue<>();
     private EventLoopGroup group;
     private Transport transport;
     private ServerSocket upstream;
@@ -120,7 +123,7 @@ class RelayTest {
                                 .addListener(f -> {
                                     Channel up = ((ChannelFuture) f).channel();
                                     if (f.isSuccess()) {
-                                        Relay.join(client, up, idleTimeoutNanos, report);
+                                        relays.add(Relay.join(client, up, idleTimeoutNanos, report));
                                     } else {
                                         client.close();
                                     }
@@ -146,6 +149,72 @@ class RelayTest {
 
     private static byte[] readAll(InputStream in) throws IOException {
         return in.readAllBytes();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void stopEndsEachSideWithAFinNotAResetWhileTheClientKeepsSending(Mode mode) throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(0, mode));
+                Socket server = upstream.accept()) {
+            Relay relay = relays.poll(10, TimeUnit.SECONDS);
+            assertNotNull(relay);
+            // A peer that reads closes its side at the FIN, as redis-cli does.
+            Thread upstreamSide = new Thread(() -> {
+                try (server) {
+                    server.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    // reported through the client's side
+                }
+            });
+            upstreamSide.start();
+            // The client sends all the while, a command every millisecond: bytes are in flight as the stop comes.
+            AtomicBoolean sending = new AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                byte[] command = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
+                try {
+                    OutputStream out = client.getOutputStream();
+                    while (sending.get()) {
+                        out.write(command);
+                        Thread.sleep(1);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the stop, as the client sees it
+                }
+            });
+            writer.start();
+            Thread.sleep(200);
+
+            Future<Void> closed = relay.stop(TimeUnit.SECONDS.toNanos(5));
+
+            client.setSoTimeout(5000);
+            // The end of the stream, not "Connection reset".
+            assertEquals(-1, client.getInputStream().read());
+            sending.set(false);
+            writer.join(5000);
+            client.close();
+            assertTrue(closed.await(5, TimeUnit.SECONDS), "both sides closed once their peers did");
+            upstreamSide.join(5000);
+            assertEquals(Relay.Reason.STOPPED, nextReport().reason());
+        }
+    }
+
+    @Test
+    void stopClosesASideWhosePeerNeverClosesOnceTheLingerIsOver() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", startProxy(0, Mode.COPY));
+                Socket server = upstream.accept()) {
+            Relay relay = relays.poll(10, TimeUnit.SECONDS);
+            assertNotNull(relay);
+            long start = System.nanoTime();
+
+            Future<Void> closed = relay.stop(TimeUnit.MILLISECONDS.toNanos(300));
+
+            client.setSoTimeout(5000);
+            assertEquals(-1, client.getInputStream().read(), "the FIN comes at once");
+            assertTrue(closed.await(5, TimeUnit.SECONDS), "closed after the linger though neither peer closed");
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took >= 250, "closed after " + took + " ms, before the linger");
+            assertEquals(Relay.Reason.STOPPED, nextReport().reason());
+        }
     }
 
     @ParameterizedTest

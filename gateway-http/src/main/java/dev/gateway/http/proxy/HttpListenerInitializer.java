@@ -40,8 +40,8 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
             LocalService local, boolean http2) {
         this.proxy = proxy;
         this.context = new ListenerContext(proxy.settings(), routes, proxy.pools(), local,
-                sni == null ? "http" : "https", proxy::isDraining, proxy.protocolRules(), proxy.protocolSwitch(),
-                proxy.exchanges());
+                sni == null ? "http" : "https", proxy::isClosing, proxy::isDraining, proxy.protocolRules(),
+                proxy.protocolSwitch(), proxy.exchanges());
         this.sni = sni;
         this.http2 = http2;
     }

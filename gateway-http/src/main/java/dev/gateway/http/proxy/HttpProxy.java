@@ -33,6 +33,9 @@ public final class HttpProxy implements AutoCloseable {
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final UpstreamPools pools;
     private final ChannelGroup connections = new DefaultChannelGroup("http-clients", GlobalEventExecutor.INSTANCE);
+    /** Connections close at their next request boundary: set by {@link #goAway()} and {@link #drain()}. */
+    private volatile boolean closing;
+    /** The drain has started: set by {@link #drain()}. */
     private volatile boolean draining;
 
     public HttpProxy(HttpSettings settings, Transport transport, TlsContexts tls) {
@@ -115,17 +118,46 @@ public final class HttpProxy implements AutoCloseable {
         return byPort;
     }
 
-    /** True once the gateway is stopping: connections close after their current exchange. */
+    /**
+     * True once the gateway is stopping ({@link #goAway()} or {@link #drain()}): every connection closes at its next
+     * request boundary.
+     */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** True once the drain has started: the listeners are closed, and a connection accepted just before is closed. */
     public boolean isDraining() {
         return draining;
     }
 
     /**
-     * Starts draining: idle client connections close now, busy ones after their current exchange.
+     * The first step of a stop, while the listeners still accept (a load balancer has yet to see the gateway go): asks
+     * every client to take its next requests elsewhere, without failing any request. HTTP/1.1 responses say
+     * {@code Connection: close} from now on, on connections open now and on those accepted later. HTTP/2 connections
+     * get a GOAWAY whose last stream id is 2^31-1: the client opens no new stream on them, and the streams it opened
+     * before that GOAWAY reached it are still served (RFC 9113, 6.8, the graceful shutdown's first GOAWAY); a
+     * connection that starts HTTP/2 later gets one as it starts. {@link #drain()} sends the second GOAWAY.
+     * WebSockets and other open streams are left alone until the drain.
+     */
+    public void goAway() {
+        closing = true;
+        for (Channel client : connections) {
+            if (Http2Negotiation.isHttp2(client)) {
+                client.eventLoop().execute(() -> Http2Negotiation.goAwayKeepingStreams(client));
+            }
+        }
+    }
+
+    /**
+     * Starts draining: idle client connections close now, busy ones after their current exchange. HTTP/2
+     * connections get a GOAWAY naming the last stream they opened (refusing any opened after it) and close once
+     * their open streams have finished.
      *
      * @return completes when every client connection is closed
      */
     public Future<Void> drain() {
+        closing = true;
         draining = true;
         switches.drain();
         for (Channel client : connections) {
@@ -133,8 +165,7 @@ public final class HttpProxy implements AutoCloseable {
             if (frontend != null) {
                 client.eventLoop().execute(frontend::drain);
             } else if (Http2Negotiation.isHttp2(client)) {
-                // GOAWAY now; the connection closes once its open streams have finished.
-                client.close();
+                client.eventLoop().execute(() -> Http2Negotiation.goAwayAndClose(client));
             }
         }
         return connections.newCloseFuture();

@@ -308,6 +308,11 @@ public final class ProxyUnderTest implements AutoCloseable {
         return proxy.drain();
     }
 
+    /** The first step of a stop, listeners still accepting: connections are asked to go (see HttpProxy#goAway). */
+    public void goAway() {
+        proxy.goAway();
+    }
+
     /**
      * Starts draining while the listeners still accept, the instant after a stop begins when a connection can
      * still be accepted.

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +49,8 @@ public final class RawH2 implements Closeable {
     private final AtomicInteger resets = new AtomicInteger();
     private final AtomicLong goAwayError = new AtomicLong(-1);
     private final CountDownLatch goAway = new CountDownLatch(1);
+    /** The last stream id of each GOAWAY the server sent, in order. */
+    private final List<Integer> goAwayLastStreamIds = new java.util.ArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     /** How the server ended each stream: {@code end} (a frame with END_STREAM) or {@code reset:<code>}. */
     private final Map<Integer, String> endings = new HashMap<>();
@@ -283,6 +286,7 @@ public final class RawH2 implements Closeable {
                                 int32(payload, i + 2) & 0xffffffffL);
                     }
                 } else if (type == GOAWAY && length >= 8) {
+                    goAwayReceived(int32(payload, 0) & 0x7fffffff);
                     goAwayError.set(int32(payload, 4) & 0xffffffffL);
                     goAway.countDown();
                 }
@@ -294,6 +298,24 @@ public final class RawH2 implements Closeable {
         } finally {
             closed.countDown();
         }
+    }
+
+    private synchronized void goAwayReceived(int lastStreamId) {
+        goAwayLastStreamIds.add(lastStreamId);
+        notifyAll();
+    }
+
+    /**
+     * The last stream ids of the first {@code count} GOAWAY frames the server sent, in order; fewer when fewer came
+     * within the timeout.
+     */
+    public synchronized List<Integer> awaitGoAways(int count, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long left;
+        while (goAwayLastStreamIds.size() < count && (left = deadline - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return List.copyOf(goAwayLastStreamIds);
     }
 
     private synchronized void ended(int streamId, String how) {

@@ -144,7 +144,7 @@ final class ClientResponse {
             if (rpcRules != null) {
                 rpcStatus = rpcRules.rpcStatus(response.headers()); // a Trailers-Only answer
             }
-            upstreamReusable = start(response, settings.draining().getAsBoolean());
+            upstreamReusable = start(response, settings.closing().getAsBoolean());
             exchange.responseStarted();
         }
         return true;
@@ -199,7 +199,7 @@ final class ClientResponse {
     /**
      * Takes the upstream's response head and rewrites it for the client.
      *
-     * @param closeAfter the client connection must close after this response (the gateway is draining)
+     * @param closeAfter the client connection must close after this response (the gateway is stopping)
      * @return whether the upstream connection can carry another request after this response
      */
     private boolean start(HttpResponse response, boolean closeAfter) {

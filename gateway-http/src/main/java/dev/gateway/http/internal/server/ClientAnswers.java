@@ -83,7 +83,7 @@ final class ClientAnswers {
      * @return true when the connection closes
      */
     boolean write(FullHttpResponse response, boolean keepAlive, boolean headRequest, boolean requestComplete) {
-        boolean close = !keepAlive || !HttpUtil.isKeepAlive(response) || listener.draining().getAsBoolean();
+        boolean close = !keepAlive || !HttpUtil.isKeepAlive(response) || listener.closing().getAsBoolean();
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -57,8 +57,10 @@ public final class FrontendHandler extends ChannelDuplexHandler implements Conne
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (listener.draining().getAsBoolean()) {
-            // Accepted while the gateway stops: the drain may have listed connections before this one.
+        if (encoder != null && listener.draining().getAsBoolean()) {
+            // Accepted while the gateway stops: the drain may have listed connections before this one. (An HTTP/2
+            // stream is not refused here: its connection's GOAWAY says which streams are served, and every stream it
+            // admitted is.)
             cycle.close();
             ctx.close();
             return;

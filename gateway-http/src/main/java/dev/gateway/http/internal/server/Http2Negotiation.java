@@ -15,9 +15,11 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -70,6 +72,45 @@ public final class Http2Negotiation {
         pipeline.addLast(PipelineNames.H2_GUARD, new ConnectionGuard(listener));
         Http2Windows.widenConnectionWindow(pipeline.channel());
         readContinuously(pipeline.channel());
+        goAwayIfClosing(pipeline.channel(), listener);
+    }
+
+    /**
+     * A connection that starts HTTP/2 while the gateway is stopping gets the first GOAWAY at once, as those open
+     * already got it (see {@link #goAwayKeepingStreams}).
+     */
+    private static void goAwayIfClosing(Channel connection, ListenerContext listener) {
+        if (listener.closing().getAsBoolean()) {
+            goAwayKeepingStreams(connection);
+        }
+    }
+
+    /**
+     * The first GOAWAY of a graceful shutdown (RFC 9113, 6.8): NO_ERROR with the last stream id 2^31-1. The client
+     * opens no new stream on this connection, yet every stream it opens before this frame reaches it is still
+     * served, so none is refused in the round trip; {@link #goAwayAndClose} later names the last one. On the
+     * connection's event loop.
+     */
+    public static void goAwayKeepingStreams(Channel connection) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        if (codec != null && connection.isActive() && !codec.connection().goAwaySent()) {
+            connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)
+                    .setExtraStreamIds(Integer.MAX_VALUE));
+        }
+    }
+
+    /**
+     * The second GOAWAY of a graceful shutdown, naming the last stream the client opened (later ones are refused,
+     * and safe for it to retry elsewhere), then a close that waits for the open streams (the stop's grace period ends
+     * that wait through {@link #closeNow}). Without a first GOAWAY before it, this is the only one. On the
+     * connection's event loop.
+     */
+    public static void goAwayAndClose(Channel connection) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        if (codec != null && connection.isActive()) {
+            connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        }
+        connection.close();
     }
 
     /** Takes the HTTP/1.1 handlers out; the frontend's removal cancels its timers. */
@@ -182,6 +223,7 @@ public final class Http2Negotiation {
                             PipelineNames.H2_FLUSH, Http2Windows.flushConsolidation());
                     Http2Windows.widenConnectionWindow(ctx.channel());
                     readContinuously(ctx.channel());
+                    goAwayIfClosing(ctx.channel(), listener);
                 }
             };
         };

@@ -16,18 +16,20 @@ import java.util.function.Supplier;
  * the request path resolved from them.
  *
  * @param scheme {@code http} or {@code https}
- * @param draining true once the gateway is stopping
+ * @param closing true once the gateway is stopping: each connection closes at its next request boundary (an HTTP/1.1
+ *     response says {@code Connection: close}), while the listener may still accept
+ * @param draining true once the listeners have closed: a connection accepted just before is closed at once
  */
 public record ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-        LocalService local, String scheme, BooleanSupplier draining, ProtocolRules rules,
+        LocalService local, String scheme, BooleanSupplier closing, BooleanSupplier draining, ProtocolRules rules,
         ProtocolSwitch switches, ExchangeListener exchanges, ExchangeSettings exchangeSettings,
         RequestAdmission admission) {
 
     public ListenerContext(HttpSettings settings, Supplier<HttpRoutes> routes, UpstreamPools pools,
-            LocalService local, String scheme, BooleanSupplier draining, ProtocolRules rules,
-            ProtocolSwitch switches, ExchangeListener exchanges) {
-        this(settings, routes, pools, local, scheme, draining, rules, switches, exchanges,
-                ExchangeSettings.of(settings, rules, switches, draining, exchanges),
+            LocalService local, String scheme, BooleanSupplier closing, BooleanSupplier draining,
+            ProtocolRules rules, ProtocolSwitch switches, ExchangeListener exchanges) {
+        this(settings, routes, pools, local, scheme, closing, draining, rules, switches, exchanges,
+                ExchangeSettings.of(settings, rules, switches, closing, exchanges),
                 new RequestAdmission(settings.maxRequestBodySize(), routes, local));
     }
 }

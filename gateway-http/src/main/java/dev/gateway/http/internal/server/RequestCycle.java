@@ -448,6 +448,10 @@ final class RequestCycle implements ExchangeClient {
             ctx.close();
             return;
         }
+        // The response said whether the connection stays: it read the stop's flag as its head went out, and said
+        // Connection: close then. A stop that began during its body must not close a connection the client was
+        // told it may reuse, since the client's next request may already be on its way, and a close under it reads
+        // as a failure: that request gets Connection: close instead. Only the drain, listeners closed, closes it now.
         if (!keepAlive || listener.draining().getAsBoolean()) {
             state = State.CLOSED;
             answers.closeAfterWrites();
