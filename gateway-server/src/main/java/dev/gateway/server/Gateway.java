@@ -122,16 +122,7 @@ public final class Gateway {
                 exchanges);
         this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
-        metrics.rows("gateway.http.connections.open", "HTTP client connections open now, by the port that accepted"
-                + " them", List.of("listener"), () -> http.openConnectionsByPort().entrySet().stream().map(e ->
-                        new GatewayMetrics.Row(List.of(String.valueOf(e.getKey())), e.getValue())).toList());
-        metrics.rows("gateway.upstream.up", "1 when the uptime tests find the host up, 0 when down",
-                List.of("api", "host"), () -> health.hosts().stream().map(h -> new GatewayMetrics.Row(
-                        List.of(h.apiId(), h.host()), h.up() ? 1 : 0)).toList());
-        metrics.rows("gateway.circuit.breaker.open", "1 while a circuit breaker is open, 0.5 half open, 0 closed",
-                List.of("api", "method", "path"), () -> plugins.breakers().stream().map(b -> new GatewayMetrics.Row(
-                        List.of(b.apiId(), b.method(), b.path()), b.state().equals("OPEN") ? 1
-                                : b.state().equals("HALF_OPEN") ? 0.5 : 0)).toList());
+        GatewayGauges.register(metrics, http, health, plugins);
         this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
                 health::hosts, traffic, http::openConnections, streams), control.executor()) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
