@@ -6,12 +6,16 @@
 # 1,000 APIs on 50 ports in under 1 s; and, from the gateway's "reloaded:" lines, how long each case spent compiling
 # (after the files were read and parsed) and how many APIs it compiled, beside one API's compile (the full reload's
 # compile over APIS), for the second target: a reload that changes one API costs no more than that API's compile.
+# Then the targeted reload, which reads only the files it is told changed: the gateway again with watch_config_folders
+# on, one definition rewritten a round, its reload's CPU (reading and compiling) taken from its "reloaded:" line; and
+# the same with that one API alone (the others deleted), which is that API's compile: the ratio of the two says what
+# the other APIS-1 cost a reload that does not touch them.
 #
 #   bench/reload-many.sh                     # 1000 APIs on 50 ports, 7 rounds of the three cases
 #   APIS=200 PORTS=10 ROUNDS=3 bench/reload-many.sh
 #
 # Environment (defaults in brackets):
-#   APIS [1000]  PORTS [50]  ROUNDS [7]  PORT_BASE [19000]: the ports are PORT_BASE .. PORT_BASE+PORTS-1, the gateway's
+#   APIS [1000]  PORTS [50]  ROUNDS [7]  WATCH_ROUNDS [25]  WATCH_WARMUP [25]  SETTLE_MS [50]  PORT_BASE [19000]: the ports are PORT_BASE .. PORT_BASE+PORTS-1, the gateway's
 #   own PORT_BASE-1   PROXY_THREADS [2]  TRANSPORT [auto]  JAVA_OPTS
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]  KEEP_TMP [0]
 set -euo pipefail
@@ -20,6 +24,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APIS=${APIS:-1000}
 PORTS=${PORTS:-50}
 ROUNDS=${ROUNDS:-7}
+WATCH_ROUNDS=${WATCH_ROUNDS:-25}
+WATCH_WARMUP=${WATCH_WARMUP:-25}
+SETTLE_MS=${SETTLE_MS:-50}
 PORT_BASE=${PORT_BASE:-19000}
 PROXY_THREADS=${PROXY_THREADS:-2}
 TRANSPORT=${TRANSPORT:-auto}
@@ -40,10 +47,15 @@ for ((p = GW_PORT; p < PORT_BASE + PORTS; p++)); do
 done
 
 mkdir -p "$WORK/apps"
-cat >"$WORK/tyk.conf" <<JSON
+# write_conf WATCH: tyk.conf, with watch_config_folders on when WATCH is true.
+write_conf() {
+    cat >"$WORK/tyk.conf" <<JSON
 {"listen_port": $GW_PORT, "app_path": "apps/", "secret": "$SECRET", "io_threads": $PROXY_THREADS,
- "transport": "$TRANSPORT", "disable_ports_whitelist": true}
+ "transport": "$TRANSPORT", "disable_ports_whitelist": true,
+ "watch_config_folders": {"enabled": $1, "settle_ms": $SETTLE_MS}}
 JSON
+}
+write_conf false
 # printf is a builtin: no process per file, so rewriting every definition takes milliseconds, not seconds.
 write_api() {
     local i=$1 marker=${2:-}
@@ -130,3 +142,59 @@ awk -v full="$(col "$WORK/all-compile.txt" 2 | median)" -v none="$(col "$WORK/un
         " %.3f ms = %.1f APIs'"'"' compiles\n", one, one / api, none, n, one - none, (one - none) / api
 }'
 grep -c ' Gateway - reloaded: ' "$WORK/gateway.log" | xargs printf 'reloads logged: %s\n'
+
+# The targeted reload, through the folder watch. stop_gateway: SIGTERM, and wait for the process to end.
+stop_gateway() {
+    kill -TERM "$gw"
+    wait "$gw" || true
+    forget_pid "$gw"
+}
+# watched NAME: WATCH_ROUNDS rounds (after WATCH_WARMUP not counted) of rewriting api-0.json and waiting for the
+# folder watch's reload of it; each reload's "read r" and "compiled c" CPU figures go to NAME-watch.txt as "r c".
+watched() {
+    local name=$1 r before line deadline
+    : >"$WORK/$name-watch.txt"
+    for ((r = -WATCH_WARMUP; r < WATCH_ROUNDS; r++)); do
+        before=$(grep -c 'read only \[' "$WORK/gateway.log" || true)
+        write_api 0 " (watched $name $r)"
+        deadline=$((SECONDS + 20))
+        until (($(grep -c 'read only \[' "$WORK/gateway.log" || true) > before)); do
+            ((SECONDS < deadline)) || die "no targeted reload of api-0.json within 20 s"
+            sleep 0.02
+        done
+        line=$(grep 'read only \[' "$WORK/gateway.log" | tail -n 1)
+        [[ $line =~ read\ [0-9.]+\ ms,\ CPU\ ([-0-9.]+)\ ms\;\ compiled\ 1,\ kept\ [0-9]+:\ [0-9.]+\ ms,\ CPU\ ([-0-9.]+)\ ms ]] \
+            || die "not one API compiled by the targeted reload: $line"
+        ((r < 0)) || echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$WORK/$name-watch.txt"
+    done
+}
+stop_gateway
+write_conf true
+launch_gateway "$WORK"
+gw=$STARTED_PID
+wait_until 120 "$gw" gateway "$WORK/gateway.log" http_ok "http://127.0.0.1:$GW_PORT/hello"
+watched many
+stop_gateway
+# That API alone, in a gateway that read the same 1,000 files at its start, so that both have the same history of
+# JIT compiles: the others are deleted, and the watch's reload of the deletions is awaited.
+launch_gateway "$WORK"
+gw=$STARTED_PID
+wait_until 120 "$gw" gateway "$WORK/gateway.log" http_ok "http://127.0.0.1:$GW_PORT/hello"
+find "$WORK/apps" -name 'api-*.json' ! -name 'api-0.json' -delete
+alone() { grep ' Gateway - reloaded: ' "$WORK/gateway.log" | tail -n 1 | grep -q 'reloaded: 1 APIs'; }
+wait_until 60 "$gw" gateway "$WORK/gateway.log" alone
+watched alone
+awk '{ print $1 + $2 }' "$WORK/many-watch.txt" >"$WORK/many-total.txt"
+awk '{ print $1 + $2 }' "$WORK/alone-watch.txt" >"$WORK/alone-total.txt"
+echo
+echo "targeted reload (watch_config_folders, settle ${SETTLE_MS} ms), one definition rewritten, $WATCH_ROUNDS rounds;" \
+    "the reloading thread's CPU, median:"
+awk -v mr="$(col "$WORK/many-watch.txt" 1 | median)" -v mc="$(col "$WORK/many-watch.txt" 2 | median)" \
+    -v mt="$(median <"$WORK/many-total.txt")" -v ar="$(col "$WORK/alone-watch.txt" 1 | median)" \
+    -v ac="$(col "$WORK/alone-watch.txt" 2 | median)" -v at="$(median <"$WORK/alone-total.txt")" \
+    -v n="$APIS" 'BEGIN {
+    printf "among %d APIs:   read %.3f ms, compile and apply %.3f ms, total %.3f ms\n", n, mr, mc, mt
+    printf "that API alone: read %.3f ms, compile and apply %.3f ms, total %.3f ms (that API'"'"'s compile)\n", ar, ac, at
+    printf "ratio %.2f (target: no more than that API'"'"'s compile; %s)\n", mt / at, \
+        (mt <= at * 1.10) ? "met, within 10%" : "NOT met"
+}'

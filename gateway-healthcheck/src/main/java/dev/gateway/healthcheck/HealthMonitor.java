@@ -2,6 +2,7 @@ package dev.gateway.healthcheck;
 
 import dev.gateway.core.config.ApiDefinition;
 import dev.gateway.core.config.ApiDefinition.UptimeCheck;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.lb.Target;
 import dev.gateway.core.tls.TlsContexts;
@@ -12,11 +13,17 @@ import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Down hosts.</b> A host that is down is checked every {@code uptime_tests.config.recheck_wait}
  *       seconds of its API when that is set, so it can come back sooner (or later) than the others are checked.
  *   <li><b>Reloads.</b> {@link #apply} keeps a check that is unchanged (with its state and schedule), starts new
- *       ones and stops those whose API or entry is gone.
+ *       ones and stops those whose API or entry is gone; {@link #update} does the same for the APIs a targeted
+ *       reload names, and leaves the others alone.
  * </ul>
  */
 public final class HealthMonitor implements AutoCloseable {
@@ -49,6 +57,16 @@ public final class HealthMonitor implements AutoCloseable {
 
     /** How the gateway runs checks ({@code uptime_tests} in {@code tyk.conf}). */
     public record Settings(boolean disabled, int failureTriggerSampleSize, Duration timeWait) {
+
+        /** {@code uptime_tests} of {@code tyk.conf}, with Tyk's defaults: 3 failures, 10 seconds apart. */
+        public static Settings of(GatewayConfig.UptimeTestsGlobal uptimeTests) {
+            GatewayConfig.UptimeTestsGlobalConfig checks = uptimeTests.config();
+            int sampleSize = checks.failureTriggerSampleSize() == null || checks.failureTriggerSampleSize() < 1 ? 3
+                    : checks.failureTriggerSampleSize();
+            int timeWait = checks.timeWait() == null || checks.timeWait() < 1 ? 10 : checks.timeWait();
+            return new Settings(uptimeTests.disable(), sampleSize, Duration.ofSeconds(timeWait));
+        }
+
         public Settings {
             if (failureTriggerSampleSize < 1) {
                 throw new IllegalArgumentException("failure_trigger_sample_size must be at least 1");
@@ -64,8 +82,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final TlsContexts tls;
     private final Class<? extends Channel> channelClass;
     private final AddressResolverGroup<?> resolver;
-    /** The running checks, by API id and check entry. Changed under this monitor's lock only. */
-    private Map<ProbeKey, Probe> probes = Map.of();
+    /** The running checks of each API that has any, by API id. Replaced, never changed, under this monitor's lock. */
+    private Map<String, ApiChecks> checks = Map.of();
     private boolean closed;
 
     /**
@@ -81,8 +99,11 @@ public final class HealthMonitor implements AutoCloseable {
         this.resolver = resolver;
     }
 
-    /** Which check a probe runs: the API and its entry, so an edited entry is a new probe. */
-    private record ProbeKey(String apiId, UptimeCheck check) {
+    /**
+     * One API's running checks, by entry (an edited entry is a new probe), and the host health that gates its round
+     * robin, {@code null} when it is not gated.
+     */
+    private record ApiChecks(Map<UptimeCheck, Probe> probes, HostHealth gate) {
     }
 
     /**
@@ -93,37 +114,77 @@ public final class HealthMonitor implements AutoCloseable {
         if (settings.disabled() || closed) {
             return HostHealth.ByApi.ALWAYS_UP;
         }
-        Map<ProbeKey, Probe> next = new HashMap<>();
-        Map<String, HostHealth> health = new HashMap<>();
+        Map<String, ApiChecks> next = new HashMap<>();
         for (ApiDefinition api : apis) {
-            List<Probe> apiProbes = new ArrayList<>();
-            for (UptimeCheck check : api.uptimeTests().checkList()) {
-                ProbeKey key = new ProbeKey(api.apiId(), check);
-                Probe probe = probes.get(key);
-                if (probe == null) {
-                    probe = newProbe(api, check);
-                    if (probe == null) {
-                        continue;
-                    }
-                }
-                next.put(key, probe);
-                apiProbes.add(probe);
+            checksOf(api, checks.get(api.apiId()), next);
+        }
+        return replace(checks.values(), next.values(), next);
+    }
+
+    /**
+     * Runs the checks of the {@code changed} APIs from now on, and stops those of the {@code gone} ones; every other
+     * API's checks carry on untouched. Returns the host health of each gated API by id, as {@link #apply} does.
+     */
+    public synchronized HostHealth.ByApi update(List<ApiDefinition> changed, Collection<String> gone) {
+        if (settings.disabled() || closed) {
+            return HostHealth.ByApi.ALWAYS_UP;
+        }
+        Map<String, ApiChecks> next = new HashMap<>(checks);
+        List<ApiChecks> before = new ArrayList<>();
+        for (String id : gone) {
+            Optional.ofNullable(next.remove(id)).ifPresent(before::add);
+        }
+        List<ApiChecks> now = new ArrayList<>();
+        for (ApiDefinition api : changed) {
+            ApiChecks previous = next.remove(api.apiId());
+            if (previous != null) {
+                before.add(previous);
             }
-            if (api.proxy().checkHostAgainstUptimeTests() && !apiProbes.isEmpty()) {
-                health.put(api.apiId(), new ApiHealth(apiProbes));
+            checksOf(api, previous, next);
+            Optional.ofNullable(next.get(api.apiId())).ifPresent(now::add);
+        }
+        return replace(before, now, next);
+    }
+
+    /** Puts an API's checks into {@code next}, each entry's probe the one {@code previous} had for it, if any. */
+    private void checksOf(ApiDefinition api, ApiChecks previous, Map<String, ApiChecks> next) {
+        Map<UptimeCheck, Probe> probes = new LinkedHashMap<>();
+        for (UptimeCheck check : api.uptimeTests().checkList()) {
+            Probe probe = previous == null ? null : previous.probes().get(check);
+            if (probe == null && !probes.containsKey(check)) {
+                probe = newProbe(api, check);
+            }
+            if (probe != null) {
+                probes.putIfAbsent(check, probe);
             }
         }
-        for (Map.Entry<ProbeKey, Probe> old : probes.entrySet()) {
-            if (!next.containsKey(old.getKey())) {
-                old.getValue().stop();
-            }
+        if (!probes.isEmpty()) {
+            List<Probe> gating = api.uptimeTests().checkList().stream().map(probes::get).filter(Objects::nonNull)
+                    .toList();
+            next.put(api.apiId(), new ApiChecks(probes, api.proxy().checkHostAgainstUptimeTests()
+                    ? new ApiHealth(gating) : null));
         }
-        for (Probe probe : next.values()) {
-            probe.startIfNew();
+    }
+
+    /**
+     * Publishes {@code next}: the probes of {@code before} (the checks replaced) that {@code now} (the checks that
+     * replace them) does not run are stopped, and those it runs are started if new.
+     */
+    private HostHealth.ByApi replace(Collection<ApiChecks> before, Collection<ApiChecks> now,
+            Map<String, ApiChecks> next) {
+        Set<Probe> running = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (ApiChecks api : now) {
+            running.addAll(api.probes().values());
         }
-        probes = next;
-        Map<String, HostHealth> published = Map.copyOf(health);
-        return id -> published.getOrDefault(id, HostHealth.ALWAYS_UP);
+        for (ApiChecks api : before) {
+            api.probes().values().stream().filter(p -> !running.contains(p)).forEach(Probe::stop);
+        }
+        running.forEach(Probe::startIfNew);
+        checks = next;
+        return id -> {
+            ApiChecks api = next.get(id);
+            return api == null || api.gate() == null ? HostHealth.ALWAYS_UP : api.gate();
+        };
     }
 
     private Probe newProbe(ApiDefinition api, UptimeCheck check) {
@@ -151,7 +212,7 @@ public final class HealthMonitor implements AutoCloseable {
     /** Every checked host of every API, as the checks last left them. */
     public synchronized List<HostStatus> hosts() {
         List<HostStatus> hosts = new ArrayList<>();
-        for (Probe probe : probes.values()) {
+        for (Probe probe : probes()) {
             hosts.add(new HostStatus(probe.apiId, probe.hostKey, probe.up, probe.lastResult, probe.checkedAtMillis));
         }
         hosts.sort(java.util.Comparator.comparing(HostStatus::apiId).thenComparing(HostStatus::host));
@@ -162,9 +223,13 @@ public final class HealthMonitor implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        probes.values().forEach(Probe::stop);
-        probes = Map.of();
+        probes().forEach(Probe::stop);
+        checks = Map.of();
         resolver.close();
+    }
+
+    private List<Probe> probes() {
+        return checks.values().stream().flatMap(api -> api.probes().values().stream()).toList();
     }
 
     static String normalize(String hostPort) {

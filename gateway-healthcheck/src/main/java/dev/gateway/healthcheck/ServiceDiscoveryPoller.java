@@ -12,7 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,25 +57,58 @@ public final class ServiceDiscoveryPoller implements AutoCloseable {
     public synchronized void apply(List<ApiDefinition> apis, Function<String, TargetGroup> groups) {
         Map<String, ApiPoller> next = new HashMap<>();
         for (ApiDefinition api : apis) {
-            ServiceDiscovery config = api.proxy().serviceDiscovery();
-            TargetGroup group = groups.apply(api.apiId());
-            if (config == null || !config.useDiscoveryService() || config.queryEndpoint() == null
-                    || config.queryEndpoint().isBlank() || group == null) {
-                continue;
-            }
-            ApiPoller poller = pollers.get(api.apiId());
-            if (poller == null || !poller.config.equals(config) || !poller.defaultScheme.equals(defaultScheme(api))) {
-                poller = new ApiPoller(api.apiId(), config, defaultScheme(api));
-            }
-            poller.feed(group);
-            next.put(api.apiId(), poller);
+            pollerOf(api, groups, next);
         }
-        pollers.forEach((id, old) -> {
-            if (next.get(id) != old) {
+        Set<String> touched = new HashSet<>(pollers.keySet());
+        touched.addAll(next.keySet());
+        replace(touched, next);
+    }
+
+    /**
+     * Polls for the {@code changed} APIs from now on, and no longer for the {@code gone} ones; the other APIs'
+     * pollers carry on untouched, as {@link #apply} would leave them.
+     */
+    public synchronized void update(List<ApiDefinition> changed, Collection<String> gone,
+            Function<String, TargetGroup> groups) {
+        Map<String, ApiPoller> next = new HashMap<>(pollers);
+        Set<String> touched = new HashSet<>(gone);
+        gone.forEach(next::remove);
+        for (ApiDefinition api : changed) {
+            touched.add(api.apiId());
+            next.remove(api.apiId());
+            pollerOf(api, groups, next);
+        }
+        replace(touched, next);
+    }
+
+    /** Puts an API's poller into {@code next}, when it has one: the running one if its settings are the same. */
+    private void pollerOf(ApiDefinition api, Function<String, TargetGroup> groups, Map<String, ApiPoller> next) {
+        ServiceDiscovery config = api.proxy().serviceDiscovery();
+        TargetGroup group = groups.apply(api.apiId());
+        if (config == null || !config.useDiscoveryService() || config.queryEndpoint() == null
+                || config.queryEndpoint().isBlank() || group == null) {
+            return;
+        }
+        ApiPoller poller = pollers.get(api.apiId());
+        if (poller == null || !poller.config.equals(config) || !poller.defaultScheme.equals(defaultScheme(api))) {
+            poller = new ApiPoller(api.apiId(), config, defaultScheme(api));
+        }
+        poller.feed(group);
+        next.put(api.apiId(), poller);
+    }
+
+    /** Stops the pollers of the {@code touched} APIs that {@code next} replaced or dropped, and starts the new ones. */
+    private void replace(Collection<String> touched, Map<String, ApiPoller> next) {
+        for (String id : touched) {
+            ApiPoller old = pollers.get(id);
+            ApiPoller now = next.get(id);
+            if (old != null && now != old) {
                 old.stop();
             }
-        });
-        next.values().forEach(ApiPoller::startIfNew);
+            if (now != null) {
+                now.startIfNew();
+            }
+        }
         pollers = next;
     }
 

@@ -8,7 +8,7 @@ import dev.gateway.http.RequestFilters;
 import dev.gateway.plugins.internal.Breakers;
 import dev.gateway.plugins.internal.PluginCompiler;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Function;
 
 /**
@@ -50,9 +50,9 @@ public final class EndpointPlugins {
     /**
      * A snapshot compiled by {@link #compiler} is in service: the circuit breakers of entries it no longer has (an
      * API gone, an entry changed) are forgotten. The breakers of an API in {@code keptApis}, whose filters the
-     * reload kept rather than compiled again, stay: its filters still hold them.
+     * reload kept rather than compiled again (those {@code keptApis} accepts), stay: its filters still hold them.
      */
-    public void snapshotApplied(Set<String> keptApis) {
-        breakers.compiled(keptApis::contains);
+    public void snapshotApplied(Predicate<String> keptApis) {
+        breakers.compiled(keptApis);
     }
 }

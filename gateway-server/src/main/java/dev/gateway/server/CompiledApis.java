@@ -18,12 +18,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The compiled form of every API in service, kept from one reload to the next: an HTTP API's {@link Route} (its
@@ -34,7 +31,8 @@ import java.util.Set;
  * definition, a file it names or {@code tyk.conf} changed. A kept API keeps its compiled form, found by its target
  * group: the snapshot hands an API its group from before only when nothing it is compiled from changed, and
  * everything else a form is compiled from (the HTTP settings, the filter compilers, the key store) lives as long as
- * the gateway. A port whose APIs all kept their forms, in the same order, keeps its routes.
+ * the gateway. A port whose APIs all kept their forms, in the same order, keeps its routes. A port whose plan is the
+ * one in service, the same instance (a targeted reload did not touch it), is kept whole without looking at its APIs.
  *
  * <p>A reload {@linkplain #begin begins}, asks for each port's routes, and is {@linkplain #applied applied}: then
  * what it compiled or kept is in service and the rest is let go. Not thread-safe: {@link Listeners} calls it under
@@ -46,20 +44,20 @@ final class CompiledApis {
     private record Compiled(TargetGroup group, Object form) {
     }
 
-    /** A port's compiled forms in plan order, and the routes ({@link HttpRoutes} or {@link TcpRoutes}) made of them. */
-    private record Port(List<Object> forms, Mapping<String, SslContext> certificates, Object routes) {
+    /**
+     * A port's plan, its APIs' compiled forms by id and in plan order, and the routes ({@link HttpRoutes} or
+     * {@link TcpRoutes}) made of them.
+     */
+    private record Port(ListenerPlan plan, Map<String, Compiled> byId, List<Object> forms,
+            Mapping<String, SslContext> certificates, Object routes) {
     }
 
     private final GatewayConfig config;
     private final Path confDir;
     private final HttpSettings settings;
     private final RequestFilters filters;
-    private Map<String, Compiled> inService = Map.of();
     private Map<Integer, Port> portsInService = Map.of();
-    private Map<String, Compiled> next = new HashMap<>();
     private Map<Integer, Port> nextPorts = new HashMap<>();
-    /** The APIs of this reload whose compiled forms were kept. */
-    private Set<String> kept = new HashSet<>();
 
     CompiledApis(GatewayConfig config, Path confDir, HttpSettings settings, RequestFilters filters) {
         this.config = config;
@@ -70,40 +68,37 @@ final class CompiledApis {
 
     /** A snapshot is about to be applied. */
     void begin() {
-        next = new HashMap<>(inService.size() * 4 / 3 + 1);
         nextPorts = new HashMap<>();
-        kept = new HashSet<>(inService.size() * 4 / 3 + 1);
     }
 
     /** The snapshot is in service, and with it what this reload compiled or kept; what it did not ask for goes. */
     void applied() {
-        inService = next;
         portsInService = nextPorts;
-    }
-
-    /** The APIs whose compiled forms the reload kept rather than compiled again. */
-    Set<String> kept() {
-        return Collections.unmodifiableSet(kept); // a hash set, not Set.copyOf's: see GatewaySnapshot's constructor
     }
 
     /** The routes of an HTTP port: each API's route kept or compiled, and the port's as they were when none changed. */
     HttpRoutes httpRoutes(ListenerPlan plan, GatewaySnapshot snapshot) {
+        Port before = portsInService.get(plan.port());
+        if (before != null && before.plan() == plan && before.routes() instanceof HttpRoutes same) {
+            nextPorts.put(plan.port(), before);
+            return same;
+        }
+        Map<String, Compiled> byId = new HashMap<>(plan.apis().size() * 4 / 3 + 1);
         List<Object> routes = new ArrayList<>(plan.apis().size());
         for (LoadedApi loaded : plan.apis()) {
             String id = loaded.definition().apiId();
             TargetGroup group = snapshot.targetGroup(id);
-            Object route = keptForm(id, group, Route.class);
+            Object route = keptForm(before, id, group, Route.class);
             if (route == null) {
                 route = HttpRoutes.route(loaded, group, settings, filters);
             }
-            next.put(id, new Compiled(group, route));
+            byId.put(id, new Compiled(group, route));
             routes.add(route);
         }
-        Port before = portsInService.get(plan.port());
         HttpRoutes compiled = before != null && before.routes() instanceof HttpRoutes same
                 && sameForms(before.forms(), routes) ? same
                 : HttpRoutes.of(routes.stream().map(Route.class::cast).toList());
-        nextPorts.put(plan.port(), new Port(routes, null, compiled));
+        nextPorts.put(plan.port(), new Port(plan, byId, routes, null, compiled));
         return compiled;
     }
 
@@ -112,11 +107,18 @@ final class CompiledApis {
      * be used is left out, with its problem logged), and the port's as they were when none changed.
      */
     TcpRoutes tcpRoutes(ListenerPlan plan, GatewaySnapshot snapshot, Mapping<String, SslContext> certificates) {
+        Port before = portsInService.get(plan.port());
+        if (before != null && before.plan() == plan && before.certificates() == certificates
+                && before.routes() instanceof TcpRoutes same) {
+            nextPorts.put(plan.port(), before);
+            return same;
+        }
+        Map<String, Compiled> byId = new HashMap<>(plan.apis().size() * 4 / 3 + 1);
         List<Object> services = new ArrayList<>(plan.apis().size());
         for (LoadedApi loaded : plan.apis()) {
             String id = loaded.definition().apiId();
             TargetGroup group = snapshot.targetGroup(id);
-            Object service = keptForm(id, group, TcpService.class);
+            Object service = keptForm(before, id, group, TcpService.class);
             if (service == null) {
                 try {
                     service = tcpService(loaded, group);
@@ -125,14 +127,13 @@ final class CompiledApis {
                     continue;
                 }
             }
-            next.put(id, new Compiled(group, service));
+            byId.put(id, new Compiled(group, service));
             services.add(service);
         }
-        Port before = portsInService.get(plan.port());
         TcpRoutes compiled = before != null && before.routes() instanceof TcpRoutes same
                 && before.certificates() == certificates && sameForms(before.forms(), services) ? same
                 : TcpRoutes.of(services.stream().map(TcpService.class::cast).toList(), certificates);
-        nextPorts.put(plan.port(), new Port(services, certificates, compiled));
+        nextPorts.put(plan.port(), new Port(plan, byId, services, certificates, compiled));
         return compiled;
     }
 
@@ -143,15 +144,15 @@ final class CompiledApis {
     }
 
     /**
-     * The form in service for an API the snapshot kept, else {@code null}. The snapshot hands an API its group from
-     * before only when it kept it, so the same group is the proof.
+     * The form in service on the port for an API the snapshot kept, else {@code null}. The snapshot hands an API its
+     * group from before only when it kept it, so the same group is the proof. A kept API is on the same port: its
+     * port is in its definition, or {@code tyk.conf}'s, and either changing compiles it again.
      */
-    private Object keptForm(String apiId, TargetGroup group, Class<?> kind) {
-        Compiled compiled = inService.get(apiId);
+    private static Object keptForm(Port before, String apiId, TargetGroup group, Class<?> kind) {
+        Compiled compiled = before == null ? null : before.byId().get(apiId);
         if (compiled == null || compiled.group() != group || !kind.isInstance(compiled.form())) {
             return null;
         }
-        kept.add(apiId);
         return compiled.form();
     }
 

@@ -32,17 +32,16 @@ import dev.gateway.server.status.StatusPage;
 import dev.gateway.ssews.WebSockets;
 import dev.gateway.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,14 +119,14 @@ public final class Gateway {
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
                 exchanges);
-        this.health = new HealthMonitor(workers, healthSettings(config), upstreamTls, transport.channelClass(),
+        this.health = new HealthMonitor(workers, HealthMonitor.Settings.of(config.uptimeTests()), upstreamTls, transport.channelClass(),
                 transport.newResolverGroup());
         GatewayGauges.register(metrics, http, health, plugins);
         this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
                 health::hosts, traffic, http::openConnections, streams), control.executor()) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
-                () -> StatusDocument.render(snapshot.apis().size(), transport.name()));
+                () -> StatusDocument.render(snapshot.apiCount(), transport.name()));
         this.auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
                 this.confFile.getParent(), () -> policies);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
@@ -179,7 +178,8 @@ public final class Gateway {
      */
     public static Gateway start(Path confFile, int gatewayPort)
             throws ConfigException, InterruptedException, SSLException {
-        LoadReport report = ConfigLoader.load(confFile);
+        // Absolute, as every reload reads it: an API's inputs include its file's path.
+        LoadReport report = ConfigLoader.load(confFile.toAbsolutePath());
         Transport transport = transport(report.config(), confFile);
         if (!transport.fallbackReason().isEmpty()) {
             log.info("{}; using {}", transport.fallbackReason(), transport.name());
@@ -258,33 +258,73 @@ public final class Gateway {
         // The running tyk.conf stays in force, as the warning says: compiled against a changed listen_port, the
         // snapshot would move the gateway's own listener (or, under --port, fail to bind and close it).
         report = new LoadReport(config, report.confFile(), report.appDir(), report.apis(), report.problems());
-        report = keepLastGoodVersions(report);
+        report = DefinitionFiles.keepLastGoodVersions(report, snapshot);
         loadPolicies(config);
         clock.read();
         try {
             apply(compile(report), false);
             String figures = clock.applied(snapshot);
-            log.info("reloaded: {} APIs on ports {} {}", snapshot.apis().size(), ports().keySet(), figures);
+            log.info("reloaded: {} APIs on ports {} {}", snapshot.apiCount(), ports().keySet(), figures);
         } catch (ConfigException | InterruptedException e) {
             log.error("reload failed: {}", e.getMessage());
         }
     }
 
-    /** Starts {@code watch_config_folders}, when it is on: reloads as files change in app_path or policy_path. */
-    private void watchFolders(GatewayConfig config) {
-        if (!config.watchConfigFolders().enabled()) {
+    /**
+     * A targeted reload: reads only the definition files named, which changed, and applies what they give to the
+     * snapshot in service ({@link GatewaySnapshot#update}), leaving every other API, port and check untouched; with
+     * {@code policiesChanged}, the policies are read again too. When only a compile of every file can say what the
+     * change does (an API refused for colliding with another), it is a full {@link #reload()} instead.
+     */
+    public synchronized void reload(Collection<Path> definitionFiles, boolean policiesChanged) {
+        if (definitionFiles.isEmpty()) {
+            loadPolicies(config);
+            log.info("reloaded the policies: {} in service", policies.size());
             return;
         }
-        Path confDir = confFile.getParent();
-        List<Path> folders = new ArrayList<>(List.of(confDir.resolve(config.appPath()).normalize()));
-        if (!config.auth().policies().policyPath().isEmpty()) {
-            folders.add(confDir.resolve(config.auth().policies().policyPath()).normalize());
+        ReloadClock clock = new ReloadClock();
+        DefinitionFiles.Changes changes = DefinitionFiles.read(definitionFiles, confFile.getParent(), snapshot);
+        if (policiesChanged) {
+            loadPolicies(config);
+        }
+        clock.read();
+        Optional<GatewaySnapshot> next = GatewaySnapshot.update(snapshot, changes.changed(), changes.gone(),
+                changes.problems(), health.update(changes.definitions(), changes.goneIds()));
+        if (next.isEmpty()) {
+            log.info("changed: {}; they collide with other APIs, or other APIs wait for what they hold: reloading"
+                    + " every file", fileNames(definitionFiles));
+            reload();
+            return;
         }
         try {
-            folderWatch = FolderWatch.start(folders, Duration.ofMillis(config.watchConfigFolders().settleMs()),
-                    () -> control.reloads().request());
-        } catch (IOException e) {
-            log.error("cannot watch {} for changes: {}", folders, e.toString());
+            applyListeners(next.get(), false);
+            discovery.update(changes.definitions(), changes.goneIds(), snapshot::targetGroup);
+            String figures = clock.applied(snapshot);
+            log.info("reloaded: {} APIs on ports {} {}; read only {}", snapshot.apiCount(), ports().keySet(), figures,
+                    fileNames(definitionFiles));
+        } catch (ConfigException | InterruptedException e) {
+            log.error("reload failed: {}", e.getMessage());
+        }
+    }
+
+    private static List<String> fileNames(Collection<Path> files) {
+        return files.stream().map(f -> f.getFileName().toString()).sorted().toList();
+    }
+
+    /** Starts {@code watch_config_folders}, when it is on: targeted reloads as files change in the folders. */
+    private void watchFolders(GatewayConfig config) {
+        if (config.watchConfigFolders().enabled()) {
+            folderWatch = FolderWatch.start(config, confFile.getParent(), new FolderWatch.Changes() {
+                @Override
+                public void changed(List<Path> definitions, boolean policies) {
+                    reload(definitions, policies);
+                }
+
+                @Override
+                public void lostCount() {
+                    control.reloads().request();
+                }
+            });
         }
     }
 
@@ -304,38 +344,17 @@ public final class Gateway {
                 .toList()), snapshot);
     }
 
-    /** {@code uptime_tests} of {@code tyk.conf}, with Tyk's defaults: 3 failures, 10 seconds apart. */
-    private static HealthMonitor.Settings healthSettings(GatewayConfig config) {
-        GatewayConfig.UptimeTestsGlobalConfig checks = config.uptimeTests().config();
-        int sampleSize = checks.failureTriggerSampleSize() == null || checks.failureTriggerSampleSize() < 1 ? 3
-                : checks.failureTriggerSampleSize();
-        int timeWait = checks.timeWait() == null || checks.timeWait() < 1 ? 10 : checks.timeWait();
-        return new HealthMonitor.Settings(config.uptimeTests().disable(), sampleSize, Duration.ofSeconds(timeWait));
-    }
-
-    /** APIs whose file now fails to load are carried over from the snapshot in service. */
-    private LoadReport keepLastGoodVersions(LoadReport report) {
-        GatewaySnapshot current = snapshot;
-        Set<String> failedFiles = report.errors().stream().map(LoadProblem::file).collect(Collectors.toSet());
-        Set<String> loadedIds = report.apis().stream().map(a -> a.definition().apiId()).collect(Collectors.toSet());
-        List<LoadedApi> apis = new ArrayList<>(report.apis());
-        List<LoadProblem> problems = new ArrayList<>(report.problems());
-        for (LoadedApi previous : current.apis()) {
-            if (failedFiles.contains(previous.fileName()) && !loadedIds.contains(previous.definition().apiId())) {
-                apis.add(previous);
-                problems.add(LoadProblem.warning(previous.fileName(), "", previous.definition().apiId(),
-                        "keeps serving its last good version"));
-            }
-        }
-        return new LoadReport(report.config(), report.confFile(), report.appDir(), apis, problems);
-    }
-
     private void apply(GatewaySnapshot next, boolean starting) throws ConfigException, InterruptedException {
+        applyListeners(next, starting);
+        discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
+    }
+
+    /** Puts a snapshot in service on the listeners; service discovery is the caller's to update. */
+    private void applyListeners(GatewaySnapshot next, boolean starting) throws ConfigException, InterruptedException {
         next.problems().forEach(Gateway::logProblem);
         listeners.apply(next, starting);
         snapshot = next;
-        plugins.snapshotApplied(listeners.keptApis());
-        discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
+        plugins.snapshotApplied(next::kept);
     }
 
     /**
@@ -395,7 +414,7 @@ public final class Gateway {
         log.info("gateway started: transport={} io_threads={} tls={} max_connections={}{} listeners={} apis={}",
                 transport.name(), config.effectiveIoThreads(), TlsContexts.provider(), listeners.limits().max(),
                 listeners.limits().perListener() > 0 ? " (" + listeners.limits().perListener() + " per listener)" : "",
-                listeners.summary(), snapshot.apis().size());
+                listeners.summary(), snapshot.apiCount());
     }
 
     /** One line per problem of a configuration: errors as errors, the rest as warnings. */

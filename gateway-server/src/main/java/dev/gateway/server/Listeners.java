@@ -86,11 +86,6 @@ final class Listeners {
         return limits;
     }
 
-    /** The APIs whose compiled forms the last snapshot applied kept from the one before. */
-    Set<String> keptApis() {
-        return compiled.kept();
-    }
-
     /** Bound port to protocol, in the order of the plans. */
     Map<Integer, String> ports() {
         Map<Integer, String> ports = new LinkedHashMap<>();

@@ -21,9 +21,11 @@ import java.util.Map;
  * The TLS contexts of each HTTPS and TLS port by SNI name, kept from one reload to the next while nothing they are
  * made of changed: the port's protocol, for each of its APIs in order its {@code certificates} and
  * {@code client_certificates} and whether it uses mutual TLS, the digests of those files (read again at every
- * reload, so a certificate replaced in place is picked up), and on the gateway's own port {@code tyk.conf}'s
+ * full reload, so a certificate replaced in place is picked up), and on the gateway's own port {@code tyk.conf}'s
  * certificates and their digests. Building contexts is the dearest part of a compile; a reload that changes an API's
- * listen path on a port of twenty certificates builds none of them. Kept contexts also keep their TLS sessions.
+ * listen path on a port of twenty certificates builds none of them. Kept contexts also keep their TLS sessions. A
+ * port whose plan is the one in service, the same instance (a targeted reload did not touch it), keeps its contexts
+ * without reading anything.
  * Not thread-safe: {@link Listeners} calls it under the gateway's lock.
  */
 final class PortCertificates {
@@ -38,7 +40,7 @@ final class PortCertificates {
             Map<String, String> gatewayFiles) {
     }
 
-    private record Built(Key key, Mapping<String, SslContext> mapping) {
+    private record Built(ListenerPlan plan, Key key, Mapping<String, SslContext> mapping) {
     }
 
     private final GatewayConfig config;
@@ -71,12 +73,17 @@ final class PortCertificates {
         if (!plan.protocol().isTls()) {
             return null;
         }
-        Key key = key(plan, snapshot);
         Built before = inService.get(plan.port());
+        if (before != null && before.plan() == plan) {
+            // A port a targeted reload did not touch: the same APIs, and no file read again.
+            next.put(plan.port(), before);
+            return before.mapping();
+        }
+        Key key = key(plan, snapshot);
         Mapping<String, SslContext> mapping = key != null && before != null && before.key().equals(key)
                 ? before.mapping() : ServerCertificates.mapping(plan, config, confDir);
         if (key != null) {
-            next.put(plan.port(), new Built(key, mapping));
+            next.put(plan.port(), new Built(plan, key, mapping));
         }
         return mapping;
     }

@@ -17,11 +17,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A reload compiles only the APIs whose inputs changed. An unchanged API keeps its compiled form and the state in it
@@ -30,6 +33,9 @@ import org.junit.jupiter.api.Test;
  * again though its JSON did not change. Policies and {@code tyk.conf} are no compile input (policies are read on
  * every request, {@code tyk.conf} waits for a restart): changing them compiles nothing, and kept APIs see the
  * policies at once.
+ *
+ * <p>The first two cases run under both kinds of reload: the full one, which reads every file, and the targeted one,
+ * told which file changed.
  *
  * <p>Round robin shows it from outside: a kept route keeps its target group, whose turn goes on from where it was,
  * while a compiled one starts again from the first target.
@@ -64,7 +70,7 @@ class GatewayReloadOneApiTest extends GatewayFixture {
     }
 
     /** The counts of the last reload's line. */
-    private String lastReload() {
+    String lastReload() {
         List<String> reloads = log.find(Level.INFO, "reloaded: ");
         assertTrue(!reloads.isEmpty(), "no reload logged");
         String line = reloads.get(reloads.size() - 1);
@@ -72,8 +78,23 @@ class GatewayReloadOneApiTest extends GatewayFixture {
         return line.substring(at, line.indexOf(':', at));
     }
 
-    @Test
-    void anUnchangedApiKeepsItsRoundRobinAndItsOpenBreakerWhileTheChangedOneServesItsNewTarget() throws Exception {
+    /** A full reload (SIGHUP, {@code /tyk/reload}), or a targeted one told which file changed (the folder watch). */
+    enum Reload {
+        FULL, TARGETED;
+
+        void run(Gateway gateway, Path changedFile) {
+            if (this == FULL) {
+                gateway.reload();
+            } else {
+                gateway.reload(List.of(changedFile), false);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reload.class)
+    void anUnchangedApiKeepsItsRoundRobinAndItsOpenBreakerWhileTheChangedOneServesItsNewTarget(Reload reload)
+            throws Exception {
         startTwoTargets();
         TestUpstream before = closer.later(TestUpstream.namingPaths("before"));
         TestUpstream after = closer.later(TestUpstream.namingPaths("after"));
@@ -94,7 +115,7 @@ class GatewayReloadOneApiTest extends GatewayFixture {
         assertEquals(503, Clients.get(client, url(port, "/flaky/orders")).statusCode());
 
         folder.writeApi("changing.json", ConfFolder.api("changing", "/changing/", after.url("/")));
-        gateway.reload();
+        reload.run(gateway, folder.apps.resolve("changing.json"));
 
         assertEquals("compiled 1, kept 2", lastReload());
         assertEquals(after.bodyFor("/x"), body(port, "/changing/x"), "the changed API serves its new target");
@@ -103,7 +124,7 @@ class GatewayReloadOneApiTest extends GatewayFixture {
 
         // The breaker's API changes, but not the breaker's entry: compiled again, it finds its breaker, still open.
         folder.writeApi("flaky.json", breaker(failing, "flaky").put("name", "renamed"));
-        gateway.reload();
+        reload.run(gateway, folder.apps.resolve("flaky.json"));
 
         assertEquals("compiled 1, kept 2", lastReload());
         assertEquals(503, Clients.get(client, url(port, "/flaky/orders")).statusCode(),
@@ -111,8 +132,9 @@ class GatewayReloadOneApiTest extends GatewayFixture {
         assertEquals(2, failingCalls.get(), "an open breaker asks no upstream");
     }
 
-    @Test
-    void aHostDownInAnUnchangedApiStaysOutAfterAReloadAndComesBackOnItsCheck() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Reload.class)
+    void aHostDownInAnUnchangedApiStaysOutAfterAReloadAndComesBackOnItsCheck(Reload reload) throws Exception {
         AtomicInteger health = new AtomicInteger(500);
         TestUpstream up = closer.later(TestUpstream.namingPaths("up"));
         TestUpstream flapping = closer.later(TestUpstream.start("flapping", exchange -> {
@@ -134,7 +156,7 @@ class GatewayReloadOneApiTest extends GatewayFixture {
         log.awaitLogged(Level.WARN, "api=gated", "is down");
 
         folder.writeApi("other.json", ConfFolder.api("other", "/other/", upstream.url("/")).put("name", "changed"));
-        gateway.reload();
+        reload.run(gateway, folder.apps.resolve("other.json"));
 
         assertEquals("compiled 1, kept 1", lastReload());
         for (int i = 0; i < 4; i++) {

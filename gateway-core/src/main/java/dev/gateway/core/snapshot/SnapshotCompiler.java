@@ -10,16 +10,22 @@ import dev.gateway.core.lb.HostHealth;
 import dev.gateway.core.lb.TargetGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One compile of a {@link GatewaySnapshot}: the APIs of a load report are added one by one, in file order, and
  * each is checked against those before it. The first API to claim an id, a route or a port keeps it; a later one
  * that collides is left out with an error naming both.
+ *
+ * <p>A targeted update starts from the indexes of the snapshot in service instead of from nothing: the APIs of the
+ * files that changed are removed, then added again as they are now, through the same checks, and each port that no
+ * change touched keeps its {@link ListenerPlan}, the same instance. Its cost is that of the changed APIs and their
+ * ports, plus copying three maps by reference.
  */
 final class SnapshotCompiler {
 
@@ -29,15 +35,19 @@ final class SnapshotCompiler {
     private final HostHealth.ByApi health;
     /** The snapshot in service, compiled under the same {@code tyk.conf}; {@code null} to compile every API. */
     private final GatewaySnapshot previous;
+    /** Whether this starts from {@code previous}'s indexes (a targeted update) rather than from nothing. */
+    private final boolean updating;
     private final ListenerProtocol gatewayProtocol;
     private final List<LoadProblem> problems;
     private final Map<Integer, PortClaim> ports = new LinkedHashMap<>();
-    private final Map<String, LoadedApi> byId;
-    /** HTTP APIs by port, domain and listen path; TCP and TLS services by port and domain. */
-    private final Map<String, LoadedApi> byRoute;
     private final Map<Integer, List<LoadedApi>> apisByPort = new LinkedHashMap<>();
-    private final HashMap<String, GatewaySnapshot.Served> served;
-    private int kept;
+    /** The ports whose APIs this compile changed; the others keep {@code previous}'s plan (when updating). */
+    private final Set<Integer> changedPorts = new HashSet<>();
+    private final GatewaySnapshot.Index index;
+    /** The APIs compiled here rather than kept from {@code previous}. */
+    private final Set<String> compiled = new HashSet<>();
+    /** How many APIs a check that spans APIs refused. */
+    private int refusals;
 
     SnapshotCompiler(LoadReport report, HostHealth.ByApi health, GatewaySnapshot previous) {
         this.config = report.config();
@@ -45,27 +55,47 @@ final class SnapshotCompiler {
         this.confDir = confFile.getParent();
         this.health = health;
         this.previous = previous;
-        int capacity = report.apis().size() * 4 / 3 + 1;
-        this.byId = new HashMap<>(capacity);
-        this.byRoute = new HashMap<>(capacity);
-        this.served = new HashMap<>(capacity);
+        this.updating = false;
+        this.index = GatewaySnapshot.Index.sized(report.apis().size());
         this.problems = new ArrayList<>(report.problems());
-        this.gatewayProtocol = config.httpServerOptions().useSsl() ? ListenerProtocol.HTTPS : ListenerProtocol.HTTP;
+        this.gatewayProtocol = gatewayProtocol(config);
         ports.put(config.listenPort(), new PortClaim(gatewayProtocol, null));
         apisByPort.put(config.listenPort(), new ArrayList<>());
+        changedPorts.add(config.listenPort());
     }
 
-    /** Serves {@code loaded}, unless it collides with an API added before it; then the problem is reported. */
-    void add(LoadedApi loaded) {
+    /** Starts from the snapshot in service, to change the APIs of some files ({@link #remove}, then {@link #add}). */
+    SnapshotCompiler(GatewaySnapshot previous, List<LoadProblem> problems, HostHealth.ByApi health) {
+        this.config = previous.config();
+        this.confFile = previous.confFile();
+        this.confDir = confFile.getParent();
+        this.health = health;
+        this.previous = previous;
+        this.updating = true;
+        this.index = previous.index().copy();
+        this.problems = new ArrayList<>(problems);
+        this.gatewayProtocol = gatewayProtocol(config);
+        previous.listeners().forEach((port, plan) -> {
+            ports.put(port, new PortClaim(plan.protocol(), plan.gatewayPort() ? null : plan.apis().get(0)));
+            apisByPort.put(port, plan.apis());
+        });
+    }
+
+    private static ListenerProtocol gatewayProtocol(GatewayConfig config) {
+        return config.httpServerOptions().useSsl() ? ListenerProtocol.HTTPS : ListenerProtocol.HTTP;
+    }
+
+    /**
+     * Serves {@code loaded}, unless it collides with an API added before it; then the problem is reported.
+     *
+     * @return whether it is served
+     */
+    boolean add(LoadedApi loaded) {
         ApiDefinition api = loaded.definition();
-        int port = api.listenPort() == 0 ? config.listenPort() : api.listenPort();
+        int port = port(api);
         ListenerProtocol family = api.protocol().isEmpty() && port == config.listenPort()
                 ? gatewayProtocol : ListenerProtocol.ofApiProtocol(api.protocol());
-        String routeKey = family.isHttp()
-                ? port + " " + api.domain() + " " + ListenPaths.normalize(api.proxy().listenPath())
-                // TCP and TLS services share a port told apart by SNI (terminated for tls, peeked for tcp), one per
-                // domain; one without a domain is the port's default.
-                : port + " " + api.domain().toLowerCase(Locale.ROOT);
+        String routeKey = routeKey(api, port, family);
         LoadProblem problem = sameId(loaded);
         if (problem == null) {
             problem = portRefused(loaded, port, family);
@@ -78,37 +108,92 @@ final class SnapshotCompiler {
         }
         if (problem != null) {
             problems.add(problem);
-            return;
+            refusals++;
+            return false;
         }
-        byRoute.put(routeKey, loaded);
         ApiInputs now = ApiInputs.of(loaded, confDir);
         TargetGroup group = previous == null ? null : previous.keptGroup(api.apiId(), now);
-        boolean keep = group != null;
-        if (keep) {
-            kept++;
-        } else {
+        if (group == null) {
             group = new TargetGroup(family.isHttp() ? ConfigLoader.httpTargets(api) : ConfigLoader.tcpTargets(api),
                     health.forApi(api.apiId()));
+            compiled.add(api.apiId());
         }
-        served.put(api.apiId(), new GatewaySnapshot.Served(group, now, keep));
-        byId.put(api.apiId(), loaded);
+        index.put(new GatewaySnapshot.Served(loaded, routeKey, group, now));
         ports.putIfAbsent(port, new PortClaim(family, loaded));
-        apisByPort.computeIfAbsent(port, p -> new ArrayList<>()).add(loaded);
+        List<LoadedApi> apis = changing(port);
+        if (updating) {
+            // In file order, as a compile of every file would have it.
+            int at = 0;
+            while (at < apis.size() && apis.get(at).file().compareTo(loaded.file()) < 0) {
+                at++;
+            }
+            apis.add(at, loaded);
+        } else {
+            apis.add(loaded);
+        }
+        return true;
+    }
+
+    /** Stops serving the API of a file, when one is served (a targeted update). */
+    void remove(Path file) {
+        GatewaySnapshot.Served gone = index.remove(file);
+        if (gone == null) {
+            return;
+        }
+        int port = port(gone.api().definition());
+        List<LoadedApi> apis = changing(port);
+        for (int i = 0; i < apis.size(); i++) {
+            if (apis.get(i) == gone.api()) {
+                apis.remove(i);
+                break;
+            }
+        }
+        if (apis.isEmpty() && port != config.listenPort()) {
+            apisByPort.remove(port);
+            ports.remove(port);
+        } else if (ports.get(port).owner() == gone.api()) {
+            ports.put(port, new PortClaim(ports.get(port).protocol(), apis.get(0)));
+        }
+    }
+
+    /** The APIs of a port, to change: copied from the plan in service the first time. */
+    private List<LoadedApi> changing(int port) {
+        List<LoadedApi> apis = apisByPort.get(port);
+        if (changedPorts.add(port) || apis == null) {
+            apis = apis == null ? new ArrayList<>() : new ArrayList<>(apis);
+            apisByPort.put(port, apis);
+        }
+        return apis;
+    }
+
+    private int port(ApiDefinition api) {
+        return api.listenPort() == 0 ? config.listenPort() : api.listenPort();
+    }
+
+    private static String routeKey(ApiDefinition api, int port, ListenerProtocol family) {
+        return family.isHttp()
+                ? port + " " + api.domain() + " " + ListenPaths.normalize(api.proxy().listenPath())
+                // TCP and TLS services share a port told apart by SNI (terminated for tls, peeked for tcp), one per
+                // domain; one without a domain is the port's default.
+                : port + " " + api.domain().toLowerCase(Locale.ROOT);
     }
 
     GatewaySnapshot snapshot() {
         Map<Integer, ListenerPlan> listeners = new LinkedHashMap<>();
-        apisByPort.forEach((port, apis) -> listeners.put(port, new ListenerPlan(config.listenAddress(), port,
-                ports.get(port).protocol(), port == config.listenPort(), apis)));
-        return new GatewaySnapshot(config, confFile, listeners, served, kept, problems);
+        apisByPort.forEach((port, apis) -> listeners.put(port, changedPorts.contains(port)
+                ? new ListenerPlan(config.listenAddress(), port, ports.get(port).protocol(),
+                        port == config.listenPort(), apis)
+                : previous.listeners().get(port)));
+        return new GatewaySnapshot(config, confFile, listeners, index, compiled, refusals, problems);
     }
 
     private LoadProblem sameId(LoadedApi loaded) {
         String id = loaded.definition().apiId();
-        LoadedApi sameId = byId.get(id);
-        if (sameId == null) {
+        GatewaySnapshot.Served served = index.byId(id);
+        if (served == null) {
             return null;
         }
+        LoadedApi sameId = served.api();
         return LoadProblem.error(loaded.fileName(), "/api_id", id, "duplicate api_id '" + id + "': "
                 + idSource(loaded) + " and " + idSource(sameId) + " both give it; " + loaded.fileName()
                 + " is not served");
@@ -135,7 +220,7 @@ final class SnapshotCompiler {
     }
 
     private LoadProblem sameRoute(LoadedApi loaded, int port, ListenerProtocol family, String routeKey) {
-        LoadedApi same = byRoute.get(routeKey);
+        LoadedApi same = index.byRoute(routeKey);
         if (same == null) {
             return null;
         }

@@ -74,7 +74,7 @@ public final class ApisApi {
     }
 
     private Optional<LoadedApi> loaded(String id) {
-        return snapshot.get().apis().stream().filter(a -> a.definition().apiId().equals(id)).findFirst();
+        return Optional.ofNullable(snapshot.get().api(id));
     }
 
     private FilterDecision.Answer list() {
