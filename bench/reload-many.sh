@@ -8,15 +8,17 @@
 # compile over APIS), for the second target: a reload that changes one API costs no more than that API's compile.
 # Then the targeted reload, which reads only the files it is told changed: the gateway again with watch_config_folders
 # on, one definition rewritten a round, its reload's CPU (reading and compiling) taken from its "reloaded:" line; and
-# the same with that one API alone (the others deleted), which is that API's compile: the ratio of the two says what
-# the other APIS-1 cost a reload that does not touch them.
+# the same in a second gateway, interleaved, with that one API alone (the others deleted), which is that API's
+# compile: the ratio of the two says what the other APIS-1 cost a reload that does not touch them.
 #
 #   bench/reload-many.sh                     # 1000 APIs on 50 ports, 7 rounds of the three cases
 #   APIS=200 PORTS=10 ROUNDS=3 bench/reload-many.sh
 #
 # Environment (defaults in brackets):
-#   APIS [1000]  PORTS [50]  ROUNDS [7]  WATCH_ROUNDS [25]  WATCH_WARMUP [25]  SETTLE_MS [50]  PORT_BASE [19000]: the ports are PORT_BASE .. PORT_BASE+PORTS-1, the gateway's
-#   own PORT_BASE-1   PROXY_THREADS [2]  TRANSPORT [auto]  JAVA_OPTS
+#   APIS [1000]  PORTS [50]  ROUNDS [7]  PORT_BASE [19000]: the ports are PORT_BASE .. PORT_BASE+PORTS-1, the
+#   gateway's own PORT_BASE-1 (and the targeted case's second gateway the next PORTS+1)
+#   WATCH_ROUNDS [25]  WATCH_WARMUP [25]  SETTLE_MS [50]: the targeted case's rounds, and the watch's settle time
+#   PROXY_THREADS [2]  TRANSPORT [auto]  JAVA_OPTS
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]  KEEP_TMP [0]
 set -euo pipefail
 
@@ -42,32 +44,37 @@ source "$ROOT/bench/lib.sh"
 [[ -f $GATEWAY_JAR ]] || (cd "$ROOT" && mvn -B -ntp -q package -pl gateway-server -am -DskipTests -Dfuzz.skip=true)
 WORK=$(mktemp -d)
 GW_PORT=$((PORT_BASE - 1))
-for ((p = GW_PORT; p < PORT_BASE + PORTS; p++)); do
+# The second gateway of the targeted case: its own port, then its APIs' ports.
+GW2_PORT=$((PORT_BASE + PORTS))
+PORT_BASE2=$((GW2_PORT + 1))
+for ((p = GW_PORT; p < PORT_BASE2 + PORTS; p++)); do
     port_free "$p" || die "port $p is busy (set PORT_BASE)"
 done
 
-mkdir -p "$WORK/apps"
-# write_conf WATCH: tyk.conf, with watch_config_folders on when WATCH is true.
+# write_conf DIR GATEWAY_PORT WATCH: DIR/tyk.conf, with watch_config_folders on when WATCH is true.
 write_conf() {
-    cat >"$WORK/tyk.conf" <<JSON
-{"listen_port": $GW_PORT, "app_path": "apps/", "secret": "$SECRET", "io_threads": $PROXY_THREADS,
+    mkdir -p "$1/apps"
+    cat >"$1/tyk.conf" <<JSON
+{"listen_port": $2, "app_path": "apps/", "secret": "$SECRET", "io_threads": $PROXY_THREADS,
  "transport": "$TRANSPORT", "disable_ports_whitelist": true,
- "watch_config_folders": {"enabled": $1, "settle_ms": $SETTLE_MS}}
+ "watch_config_folders": {"enabled": $3, "settle_ms": $SETTLE_MS}}
 JSON
 }
-write_conf false
-# printf is a builtin: no process per file, so rewriting every definition takes milliseconds, not seconds.
+write_conf "$WORK" "$GW_PORT" false
+# write_api I [MARKER] [DIR] [BASE]: DIR/apps/api-I.json (DIR: $WORK), listening on BASE + I % PORTS (BASE:
+# PORT_BASE). printf is a builtin: no process per file, so rewriting every definition takes milliseconds, not seconds.
 write_api() {
-    local i=$1 marker=${2:-}
+    local i=$1 marker=${2:-} dir=${3:-$WORK} base=${4:-$PORT_BASE}
     printf '{"api_id": "api-%d", "name": "API %d%s", "use_keyless": true, "listen_port": %d,\n %s}\n' "$i" "$i" \
-        "$marker" $((PORT_BASE + i % PORTS)) \
+        "$marker" $((base + i % PORTS)) \
         "\"proxy\": {\"listen_path\": \"/api-$i/\", \"target_url\": \"http://127.0.0.1:9/\", \"strip_listen_path\": true}" \
-        >"$WORK/apps/api-$i.json"
+        >"$dir/apps/api-$i.json"
 }
+# write_all MARKER [DIR] [BASE]
 write_all() {
     local i
     for ((i = 0; i < APIS; i++)); do
-        write_api "$i" "$1"
+        write_api "$i" "$1" "${2:-$WORK}" "${3:-$PORT_BASE}"
     done
 }
 write_all ""
@@ -143,47 +150,48 @@ awk -v full="$(col "$WORK/all-compile.txt" 2 | median)" -v none="$(col "$WORK/un
 }'
 grep -c ' Gateway - reloaded: ' "$WORK/gateway.log" | xargs printf 'reloads logged: %s\n'
 
-# The targeted reload, through the folder watch. stop_gateway: SIGTERM, and wait for the process to end.
-stop_gateway() {
-    kill -TERM "$gw"
-    wait "$gw" || true
-    forget_pid "$gw"
-}
-# watched NAME: WATCH_ROUNDS rounds (after WATCH_WARMUP not counted) of rewriting api-0.json and waiting for the
-# folder watch's reload of it; each reload's "read r" and "compiled c" CPU figures go to NAME-watch.txt as "r c".
+# The targeted reload, through the folder watch: two gateways side by side, "many" serving the APIS definitions and
+# "alone" only api-0.json. Both read the same APIS files at their start, so that both have the same history of JIT
+# compiles; then all but api-0.json are deleted from alone's folder, and the watch's reload of that is awaited. Each
+# round rewrites api-0.json in one folder, then in the other, and waits for each gateway's reload of it.
+kill -TERM "$gw"
+wait "$gw" || true
+forget_pid "$gw"
+write_conf "$WORK/many" "$GW_PORT" true
+write_all "" "$WORK/many" "$PORT_BASE"
+write_conf "$WORK/alone" "$GW2_PORT" true
+write_all "" "$WORK/alone" "$PORT_BASE2"
+launch_gateway "$WORK/many"
+many=$STARTED_PID
+launch_gateway "$WORK/alone"
+alone=$STARTED_PID
+wait_until 120 "$many" gateway "$WORK/many/gateway.log" http_ok "http://127.0.0.1:$GW_PORT/hello"
+wait_until 120 "$alone" gateway "$WORK/alone/gateway.log" http_ok "http://127.0.0.1:$GW2_PORT/hello"
+find "$WORK/alone/apps" -name 'api-*.json' ! -name 'api-0.json' -delete
+alone_left() { grep ' Gateway - reloaded: ' "$WORK/alone/gateway.log" | tail -n 1 | grep -q 'reloaded: 1 APIs'; }
+wait_until 60 "$alone" gateway "$WORK/alone/gateway.log" alone_left
+# watched NAME BASE ROUND: rewrites api-0.json in $WORK/NAME and waits for that gateway's targeted reload of it; from
+# the ROUND 0 on, the reload's "read r" and "compiled c" CPU figures go to $WORK/NAME-watch.txt as "r c".
 watched() {
-    local name=$1 r before line deadline
-    : >"$WORK/$name-watch.txt"
-    for ((r = -WATCH_WARMUP; r < WATCH_ROUNDS; r++)); do
-        before=$(grep -c 'read only \[' "$WORK/gateway.log" || true)
-        write_api 0 " (watched $name $r)"
-        deadline=$((SECONDS + 20))
-        until (($(grep -c 'read only \[' "$WORK/gateway.log" || true) > before)); do
-            ((SECONDS < deadline)) || die "no targeted reload of api-0.json within 20 s"
-            sleep 0.02
-        done
-        line=$(grep 'read only \[' "$WORK/gateway.log" | tail -n 1)
-        [[ $line =~ read\ [0-9.]+\ ms,\ CPU\ ([-0-9.]+)\ ms\;\ compiled\ 1,\ kept\ [0-9]+:\ [0-9.]+\ ms,\ CPU\ ([-0-9.]+)\ ms ]] \
-            || die "not one API compiled by the targeted reload: $line"
-        ((r < 0)) || echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$WORK/$name-watch.txt"
+    local name=$1 base=$2 round=$3 before line deadline
+    before=$(grep -c 'read only \[' "$WORK/$name/gateway.log" || true)
+    write_api 0 " (watched $round)" "$WORK/$name" "$base"
+    deadline=$((SECONDS + 20))
+    until (($(grep -c 'read only \[' "$WORK/$name/gateway.log" || true) > before)); do
+        ((SECONDS < deadline)) || die "$name: no targeted reload of api-0.json within 20 s"
+        sleep 0.02
     done
+    line=$(grep 'read only \[' "$WORK/$name/gateway.log" | tail -n 1)
+    local figures='read [0-9.]+ ms, CPU ([-0-9.]+) ms; compiled 1, kept [0-9]+: [0-9.]+ ms, CPU ([-0-9.]+) ms'
+    [[ $line =~ $figures ]] || die "$name: not one API compiled by the targeted reload: $line"
+    ((round < 0)) || echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$WORK/$name-watch.txt"
 }
-stop_gateway
-write_conf true
-launch_gateway "$WORK"
-gw=$STARTED_PID
-wait_until 120 "$gw" gateway "$WORK/gateway.log" http_ok "http://127.0.0.1:$GW_PORT/hello"
-watched many
-stop_gateway
-# That API alone, in a gateway that read the same 1,000 files at its start, so that both have the same history of
-# JIT compiles: the others are deleted, and the watch's reload of the deletions is awaited.
-launch_gateway "$WORK"
-gw=$STARTED_PID
-wait_until 120 "$gw" gateway "$WORK/gateway.log" http_ok "http://127.0.0.1:$GW_PORT/hello"
-find "$WORK/apps" -name 'api-*.json' ! -name 'api-0.json' -delete
-alone() { grep ' Gateway - reloaded: ' "$WORK/gateway.log" | tail -n 1 | grep -q 'reloaded: 1 APIs'; }
-wait_until 60 "$gw" gateway "$WORK/gateway.log" alone
-watched alone
+: >"$WORK/many-watch.txt"
+: >"$WORK/alone-watch.txt"
+for ((r = -WATCH_WARMUP; r < WATCH_ROUNDS; r++)); do
+    watched many "$PORT_BASE" "$r"
+    watched alone "$PORT_BASE2" "$r"
+done
 awk '{ print $1 + $2 }' "$WORK/many-watch.txt" >"$WORK/many-total.txt"
 awk '{ print $1 + $2 }' "$WORK/alone-watch.txt" >"$WORK/alone-total.txt"
 echo
@@ -194,7 +202,8 @@ awk -v mr="$(col "$WORK/many-watch.txt" 1 | median)" -v mc="$(col "$WORK/many-wa
     -v ac="$(col "$WORK/alone-watch.txt" 2 | median)" -v at="$(median <"$WORK/alone-total.txt")" \
     -v n="$APIS" 'BEGIN {
     printf "among %d APIs:   read %.3f ms, compile and apply %.3f ms, total %.3f ms\n", n, mr, mc, mt
-    printf "that API alone: read %.3f ms, compile and apply %.3f ms, total %.3f ms (that API'"'"'s compile)\n", ar, ac, at
+    printf "that API alone: read %.3f ms, compile and apply %.3f ms, total %.3f ms (that API'"'"'s compile)\n", \
+        ar, ac, at
     printf "ratio %.2f (target: no more than that API'"'"'s compile; %s)\n", mt / at, \
         (mt <= at * 1.10) ? "met, within 10%" : "NOT met"
 }'

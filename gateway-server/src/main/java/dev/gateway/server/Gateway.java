@@ -5,9 +5,7 @@ import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LoadProblem;
 import dev.gateway.core.config.LoadReport;
-import dev.gateway.core.config.LoadedApi;
 import dev.gateway.core.config.Policy;
-import dev.gateway.core.config.PolicyLoader;
 import dev.gateway.core.exchange.AccessLog;
 import dev.gateway.core.exchange.ExchangeListener;
 import dev.gateway.core.exchange.JsonAccessLog;
@@ -38,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -69,13 +66,12 @@ public final class Gateway {
     private final Listeners listeners;
     /** The endpoint plugins of every API; its circuit breakers outlive reloads. */
     private final EndpointPlugins plugins = new EndpointPlugins();
-    private volatile GatewaySnapshot snapshot;
+    /** The snapshot in service and the policies, and how reloads change them. */
+    private final InService inService;
     /** Where keys, and the counters of their limits, are kept. */
     private final KeyStores keys;
     /** Every API's access chain; its bcrypt threads stop with the gateway. */
     private final AuthFilters auth;
-    /** The policies keys name, by id; read again on every reload. */
-    private volatile Map<String, Policy> policies = Map.of();
     /** {@code watch_config_folders}; {@code null} when it is off. */
     private volatile FolderWatch folderWatch;
     /** Each API's last minute, for the status page. */
@@ -102,10 +98,11 @@ public final class Gateway {
         this.workers = transport.newEventLoopGroup(config.effectiveIoThreads(), "gateway-io");
         TlsContexts upstreamTls = TlsContexts.forClients();
         HttpSettings httpSettings = HttpSettings.from(config);
-        this.control = new ControlPlane(config, this.confFile, keys, () -> policies, () -> snapshot, this::reload);
+        this.control = new ControlPlane(config, this.confFile, keys, this::policies, this::snapshot,
+                this::reload);
         this.metrics = new GatewayMetrics(workers, control.executor());
         Supplier<CompletionStage<Void>> redisPing = keys.redis().isPresent() ? keys.redis().get()::ping : null;
-        this.ready = new ReadyEndpoint(() -> snapshot != null, redisPing,
+        this.ready = new ReadyEndpoint(() -> snapshot() != null, redisPing,
                 TimeUnit.SECONDS.toMillis(config.auth().storage().timeout()));
         // access_logs.enabled, read here only: the access log is a listener of every exchange's end, or absent. The
         // metrics are the other listener: every figure comes from there, never from a second path. The streams open
@@ -119,21 +116,22 @@ public final class Gateway {
                 WebSockets.from(httpSettings, exchanges), exchanges);
         this.tcp = new TcpProxy(transport, upstreamTls, config.proxyDefaultTimeout(), config.tcpIdleTimeout(),
                 exchanges);
-        this.health = new HealthMonitor(workers, HealthMonitor.Settings.of(config.uptimeTests()), upstreamTls, transport.channelClass(),
-                transport.newResolverGroup());
+        this.health = new HealthMonitor(workers, HealthMonitor.Settings.of(config.uptimeTests()), upstreamTls,
+                transport.channelClass(), transport.newResolverGroup());
         GatewayGauges.register(metrics, http, health, plugins);
-        this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(() -> snapshot,
+        this.statusPage = config.statusPage().enabled() ? new StatusPage(new StatusPage.Sources(this::snapshot,
                 health::hosts, traffic, http::openConnections, streams), control.executor()) : null;
         this.discovery = new ServiceDiscoveryPoller(workers);
         this.status = new StatusEndpoint("/" + config.healthCheckEndpointName(),
-                () -> StatusDocument.render(snapshot.apiCount(), transport.name()));
+                () -> StatusDocument.render(snapshot().apiCount(), transport.name()));
         this.auth = new AuthFilters(keys.sessions(), keys.limits(), config.auth(), config.ignoreEndpointCase(),
-                this.confFile.getParent(), () -> policies);
+                this.confFile.getParent(), this::policies);
         this.controlOwnPort = config.auth().controlApiPort() != 0;
         this.listeners = new Listeners(config, this.confFile.getParent(), transport, acceptors, workers, http, tcp,
                 filters(config, auth), controlOwnPort ? LocalService.first(status, ready)
                         : LocalService.first(status, ready, control.api(), served(config, metrics), statusPage),
                 gatewayPortOverride);
+        this.inService = new InService(this.confFile, config, health, listeners, plugins, discovery);
     }
 
     /** {@code /metrics}, unless {@code metrics.enabled} is off. */
@@ -186,8 +184,7 @@ public final class Gateway {
         }
         Gateway gateway = new Gateway(confFile, report.config(), transport, gatewayPort);
         try {
-            gateway.loadPolicies(report.config());
-            gateway.apply(gateway.compile(report), true);
+            gateway.inService.start(report);
             gateway.watchFolders(report.config());
             if (gateway.controlOwnPort) {
                 gateway.listeners.openControl(report.config().auth().controlApiPort(),
@@ -234,40 +231,20 @@ public final class Gateway {
     }
 
     public GatewaySnapshot snapshot() {
-        return snapshot;
+        return inService == null ? null : inService.snapshot();
+    }
+
+    private Map<String, Policy> policies() {
+        return inService.policies();
     }
 
     /**
-     * Reads the API definitions again and applies them. A file that fails keeps its API's last good version
-     * serving; a {@code tyk.conf} that fails leaves everything as it was. Only the APIs whose inputs changed are
-     * compiled; the others keep their compiled forms, with their state ({@link GatewaySnapshot#kept}).
+     * Reads the API definitions again and applies them (a full reload). A file that fails keeps its API's last good
+     * version serving; a {@code tyk.conf} that fails leaves everything as it was. Only the APIs whose inputs changed
+     * are compiled; the others keep their compiled forms, with their state ({@link GatewaySnapshot#kept}).
      */
     public synchronized void reload() {
-        log.info("reloading {}", confFile);
-        ReloadClock clock = new ReloadClock();
-        LoadReport report;
-        try {
-            report = ConfigLoader.load(confFile);
-        } catch (ConfigException e) {
-            log.error("reload refused, still serving the previous configuration: {}", e.getMessage());
-            return;
-        }
-        if (!report.config().equals(config)) {
-            log.warn("tyk.conf settings other than API definitions changed; they take effect after a restart");
-        }
-        // The running tyk.conf stays in force, as the warning says: compiled against a changed listen_port, the
-        // snapshot would move the gateway's own listener (or, under --port, fail to bind and close it).
-        report = new LoadReport(config, report.confFile(), report.appDir(), report.apis(), report.problems());
-        report = DefinitionFiles.keepLastGoodVersions(report, snapshot);
-        loadPolicies(config);
-        clock.read();
-        try {
-            apply(compile(report), false);
-            String figures = clock.applied(snapshot);
-            log.info("reloaded: {} APIs on ports {} {}", snapshot.apiCount(), ports().keySet(), figures);
-        } catch (ConfigException | InterruptedException e) {
-            log.error("reload failed: {}", e.getMessage());
-        }
+        inService.reload();
     }
 
     /**
@@ -277,38 +254,7 @@ public final class Gateway {
      * change does (an API refused for colliding with another), it is a full {@link #reload()} instead.
      */
     public synchronized void reload(Collection<Path> definitionFiles, boolean policiesChanged) {
-        if (definitionFiles.isEmpty()) {
-            loadPolicies(config);
-            log.info("reloaded the policies: {} in service", policies.size());
-            return;
-        }
-        ReloadClock clock = new ReloadClock();
-        DefinitionFiles.Changes changes = DefinitionFiles.read(definitionFiles, confFile.getParent(), snapshot);
-        if (policiesChanged) {
-            loadPolicies(config);
-        }
-        clock.read();
-        Optional<GatewaySnapshot> next = GatewaySnapshot.update(snapshot, changes.changed(), changes.gone(),
-                changes.problems(), health.update(changes.definitions(), changes.goneIds()));
-        if (next.isEmpty()) {
-            log.info("changed: {}; they collide with other APIs, or other APIs wait for what they hold: reloading"
-                    + " every file", fileNames(definitionFiles));
-            reload();
-            return;
-        }
-        try {
-            applyListeners(next.get(), false);
-            discovery.update(changes.definitions(), changes.goneIds(), snapshot::targetGroup);
-            String figures = clock.applied(snapshot);
-            log.info("reloaded: {} APIs on ports {} {}; read only {}", snapshot.apiCount(), ports().keySet(), figures,
-                    fileNames(definitionFiles));
-        } catch (ConfigException | InterruptedException e) {
-            log.error("reload failed: {}", e.getMessage());
-        }
-    }
-
-    private static List<String> fileNames(Collection<Path> files) {
-        return files.stream().map(f -> f.getFileName().toString()).sorted().toList();
+        inService.reload(definitionFiles, policiesChanged);
     }
 
     /** Starts {@code watch_config_folders}, when it is on: targeted reloads as files change in the folders. */
@@ -326,35 +272,6 @@ public final class Gateway {
                 }
             });
         }
-    }
-
-    /** Reads the policies {@code tyk.conf} names; a policy that fails is skipped, with its problem logged. */
-    private void loadPolicies(GatewayConfig config) {
-        List<LoadProblem> problems = new ArrayList<>();
-        policies = PolicyLoader.load(config.auth().policies(), confFile, problems);
-        problems.forEach(Gateway::logProblem);
-    }
-
-    /**
-     * Compiles a configuration against the one in service, if any, so that only what changed is compiled; its uptime
-     * tests run from now on and gate its target groups (an unchanged API's checks carry on as they were).
-     */
-    private GatewaySnapshot compile(LoadReport report) {
-        return GatewaySnapshot.compile(report, health.apply(report.apis().stream().map(LoadedApi::definition)
-                .toList()), snapshot);
-    }
-
-    private void apply(GatewaySnapshot next, boolean starting) throws ConfigException, InterruptedException {
-        applyListeners(next, starting);
-        discovery.apply(next.apis().stream().map(LoadedApi::definition).toList(), next::targetGroup);
-    }
-
-    /** Puts a snapshot in service on the listeners; service discovery is the caller's to update. */
-    private void applyListeners(GatewaySnapshot next, boolean starting) throws ConfigException, InterruptedException {
-        next.problems().forEach(Gateway::logProblem);
-        listeners.apply(next, starting);
-        snapshot = next;
-        plugins.snapshotApplied(next::kept);
     }
 
     /**
@@ -414,7 +331,7 @@ public final class Gateway {
         log.info("gateway started: transport={} io_threads={} tls={} max_connections={}{} listeners={} apis={}",
                 transport.name(), config.effectiveIoThreads(), TlsContexts.provider(), listeners.limits().max(),
                 listeners.limits().perListener() > 0 ? " (" + listeners.limits().perListener() + " per listener)" : "",
-                listeners.summary(), snapshot.apiCount());
+                listeners.summary(), snapshot().apiCount());
     }
 
     /** One line per problem of a configuration: errors as errors, the rest as warnings. */
