@@ -17,7 +17,7 @@
 # Environment (defaults in brackets):
 #   APIS [1000]  PORTS [50]  ROUNDS [7]  PORT_BASE [19000]: the ports are PORT_BASE .. PORT_BASE+PORTS-1, the
 #   gateway's own PORT_BASE-1 (and the targeted case's second gateway the next PORTS+1)
-#   WATCH_ROUNDS [25]  WATCH_WARMUP [25]  SETTLE_MS [50]: the targeted case's rounds, and the watch's settle time
+#   WATCH_ROUNDS [25]  WATCH_WARMUP [50]  SETTLE_MS [50]: the targeted case's rounds, and the watch's settle time
 #   PROXY_THREADS [2]  TRANSPORT [auto]  JAVA_OPTS
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]  KEEP_TMP [0]
 set -euo pipefail
@@ -27,7 +27,7 @@ APIS=${APIS:-1000}
 PORTS=${PORTS:-50}
 ROUNDS=${ROUNDS:-7}
 WATCH_ROUNDS=${WATCH_ROUNDS:-25}
-WATCH_WARMUP=${WATCH_WARMUP:-25}
+WATCH_WARMUP=${WATCH_WARMUP:-50}
 SETTLE_MS=${SETTLE_MS:-50}
 PORT_BASE=${PORT_BASE:-19000}
 PROXY_THREADS=${PROXY_THREADS:-2}
@@ -152,8 +152,9 @@ grep -c ' Gateway - reloaded: ' "$WORK/gateway.log" | xargs printf 'reloads logg
 
 # The targeted reload, through the folder watch: two gateways side by side, "many" serving the APIS definitions and
 # "alone" only api-0.json. Both read the same APIS files at their start, so that both have the same history of JIT
-# compiles; then all but api-0.json are deleted from alone's folder, and the watch's reload of that is awaited. Each
-# round rewrites api-0.json in one folder, then in the other, and waits for each gateway's reload of it.
+# compiles; then all but api-0.json are deleted from alone's folder (and every file rewritten in many's), and the
+# watch's reloads of that are awaited. Each round rewrites api-0.json in one folder, then in the other, and waits for
+# each gateway's reload of it.
 kill -TERM "$gw"
 wait "$gw" || true
 forget_pid "$gw"
@@ -167,9 +168,23 @@ launch_gateway "$WORK/alone"
 alone=$STARTED_PID
 wait_until 120 "$many" gateway "$WORK/many/gateway.log" http_ok "http://127.0.0.1:$GW_PORT/hello"
 wait_until 120 "$alone" gateway "$WORK/alone/gateway.log" http_ok "http://127.0.0.1:$GW2_PORT/hello"
+# settled NAME: waits until NAME's gateway has logged no reload for a second.
+settled() {
+    local count last=-1 quiet=0
+    while ((quiet < 10)); do
+        count=$(grep -c ' Gateway - reloaded: ' "$WORK/$1/gateway.log" || true)
+        if ((count == last)); then quiet=$((quiet + 1)); else quiet=0; last=$count; fi
+        sleep 0.1
+    done
+}
+# The same bulk change through the targeted path in both, so that its code is as warm in one as in the other: alone
+# loses every file but api-0.json, many has every file rewritten.
 find "$WORK/alone/apps" -name 'api-*.json' ! -name 'api-0.json' -delete
+write_all " (bulk)" "$WORK/many" "$PORT_BASE"
 alone_left() { grep ' Gateway - reloaded: ' "$WORK/alone/gateway.log" | tail -n 1 | grep -q 'reloaded: 1 APIs'; }
 wait_until 60 "$alone" gateway "$WORK/alone/gateway.log" alone_left
+settled alone
+settled many
 # watched NAME BASE ROUND: rewrites api-0.json in $WORK/NAME and waits for that gateway's targeted reload of it; from
 # the ROUND 0 on, the reload's "read r" and "compiled c" CPU figures go to $WORK/NAME-watch.txt as "r c".
 watched() {

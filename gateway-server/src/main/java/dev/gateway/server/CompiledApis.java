@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The compiled form of every API in service, kept from one reload to the next: an HTTP API's {@link Route} (its
@@ -56,7 +57,9 @@ final class CompiledApis {
     private final Path confDir;
     private final HttpSettings settings;
     private final RequestFilters filters;
-    private Map<Integer, Port> portsInService = Map.of();
+    /** Each port's compiled forms as in service, changed in place when a reload is applied. */
+    private final Map<Integer, Port> portsInService = new HashMap<>();
+    /** The ports this reload compiled, not yet in service. */
     private Map<Integer, Port> nextPorts = new HashMap<>();
 
     CompiledApis(GatewayConfig config, Path confDir, HttpSettings settings, RequestFilters filters) {
@@ -71,16 +74,19 @@ final class CompiledApis {
         nextPorts = new HashMap<>();
     }
 
-    /** The snapshot is in service, and with it what this reload compiled or kept; what it did not ask for goes. */
-    void applied() {
-        portsInService = nextPorts;
+    /**
+     * The snapshot is in service, and with it what this reload compiled or kept; the ports it does not serve go. A
+     * port the reload did not ask for, whose plan is still in service, stays as it was.
+     */
+    void applied(Set<Integer> ports) {
+        portsInService.putAll(nextPorts);
+        portsInService.keySet().retainAll(ports);
     }
 
     /** The routes of an HTTP port: each API's route kept or compiled, and the port's as they were when none changed. */
     HttpRoutes httpRoutes(ListenerPlan plan, GatewaySnapshot snapshot) {
         Port before = portsInService.get(plan.port());
         if (before != null && before.plan() == plan && before.routes() instanceof HttpRoutes same) {
-            nextPorts.put(plan.port(), before);
             return same;
         }
         Map<String, Compiled> byId = new HashMap<>(plan.apis().size() * 4 / 3 + 1);
@@ -110,7 +116,6 @@ final class CompiledApis {
         Port before = portsInService.get(plan.port());
         if (before != null && before.plan() == plan && before.certificates() == certificates
                 && before.routes() instanceof TcpRoutes same) {
-            nextPorts.put(plan.port(), before);
             return same;
         }
         Map<String, Compiled> byId = new HashMap<>(plan.apis().size() * 4 / 3 + 1);

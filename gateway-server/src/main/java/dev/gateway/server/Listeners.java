@@ -160,7 +160,10 @@ final class Listeners {
         certificates.begin();
         Map<Integer, BoundListener> kept = new LinkedHashMap<>();
         for (ListenerPlan plan : next.listeners().values()) {
-            if (plan.protocol().isHttp()) {
+            BoundListener existing = bound.get(plan.port());
+            if (existing != null && existing.plan == plan) {
+                kept.put(plan.port(), existing); // a port a targeted reload did not touch
+            } else if (plan.protocol().isHttp()) {
                 applyHttp(plan, next, starting, kept);
             } else {
                 applyTcp(plan, next, kept);
@@ -178,8 +181,8 @@ final class Listeners {
         }
         bound.clear();
         bound.putAll(kept);
-        compiled.applied();
-        certificates.applied();
+        compiled.applied(next.listeners().keySet());
+        certificates.applied(next.listeners());
     }
 
     /** An http or https port: kept with its new routes when it already serves that protocol, bound otherwise. */

@@ -45,7 +45,9 @@ final class PortCertificates {
 
     private final GatewayConfig config;
     private final Path confDir;
-    private Map<Integer, Built> inService = Map.of();
+    /** Each TLS port's contexts as in service, changed in place when a reload is applied. */
+    private final Map<Integer, Built> inService = new HashMap<>();
+    /** The ports this reload built or kept, not yet in service. */
     private Map<Integer, Built> next = new HashMap<>();
 
     PortCertificates(GatewayConfig config, Path confDir) {
@@ -58,9 +60,17 @@ final class PortCertificates {
         next = new HashMap<>();
     }
 
-    /** The snapshot is in service, and with it the contexts this reload built or kept. */
-    void applied() {
-        inService = next;
+    /**
+     * The snapshot is in service, and with it the contexts this reload built or kept; those of ports it does not
+     * serve with TLS go. A port the reload did not ask for, whose plan is still in service, keeps its contexts.
+     */
+    void applied(Map<Integer, ListenerPlan> plans) {
+        inService.putAll(next);
+        inService.entrySet().removeIf(port -> {
+            ListenerPlan plan = plans.get(port.getKey());
+            return plan == null || !plan.protocol().isTls() || !next.containsKey(port.getKey())
+                    && port.getValue().plan() != plan;
+        });
     }
 
     /**
@@ -76,7 +86,6 @@ final class PortCertificates {
         Built before = inService.get(plan.port());
         if (before != null && before.plan() == plan) {
             // A port a targeted reload did not touch: the same APIs, and no file read again.
-            next.put(plan.port(), before);
             return before.mapping();
         }
         Key key = key(plan, snapshot);

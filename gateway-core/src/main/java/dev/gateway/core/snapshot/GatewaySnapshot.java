@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,7 +92,7 @@ public final class GatewaySnapshot {
             Set<String> compiled, int refusals, List<LoadProblem> problems) {
         this.config = config;
         this.confFile = confFile;
-        this.listeners = Collections.unmodifiableMap(new LinkedHashMap<>(listeners));
+        this.listeners = Collections.unmodifiableMap(listeners); // the compiler's own map, made for this snapshot
         this.index = index;
         this.compiled = Collections.unmodifiableSet(compiled);
         this.refusals = refusals;

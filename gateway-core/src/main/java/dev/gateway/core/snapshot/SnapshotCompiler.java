@@ -30,6 +30,8 @@ import java.util.Set;
 final class SnapshotCompiler {
 
     private final GatewayConfig config;
+    /** {@code listen_port}, unboxed: ports are compared by value, never as {@code Integer} instances. */
+    private final int gatewayPort;
     private final Path confFile;
     private final Path confDir;
     private final HostHealth.ByApi health;
@@ -41,7 +43,10 @@ final class SnapshotCompiler {
     private final List<LoadProblem> problems;
     private final Map<Integer, PortClaim> ports = new LinkedHashMap<>();
     private final Map<Integer, List<LoadedApi>> apisByPort = new LinkedHashMap<>();
-    /** The ports whose APIs this compile changed; the others keep {@code previous}'s plan (when updating). */
+    /**
+     * The ports whose APIs this compile changed, which are those of {@code apisByPort}; the others keep
+     * {@code previous}'s plan (when updating).
+     */
     private final Set<Integer> changedPorts = new HashSet<>();
     private final GatewaySnapshot.Index index;
     /** The APIs compiled here rather than kept from {@code previous}. */
@@ -51,6 +56,7 @@ final class SnapshotCompiler {
 
     SnapshotCompiler(LoadReport report, HostHealth.ByApi health, GatewaySnapshot previous) {
         this.config = report.config();
+        this.gatewayPort = config.listenPort();
         this.confFile = report.confFile().toAbsolutePath();
         this.confDir = confFile.getParent();
         this.health = health;
@@ -59,14 +65,15 @@ final class SnapshotCompiler {
         this.index = GatewaySnapshot.Index.sized(report.apis().size());
         this.problems = new ArrayList<>(report.problems());
         this.gatewayProtocol = gatewayProtocol(config);
-        ports.put(config.listenPort(), new PortClaim(gatewayProtocol, null));
-        apisByPort.put(config.listenPort(), new ArrayList<>());
-        changedPorts.add(config.listenPort());
+        ports.put(gatewayPort, new PortClaim(gatewayProtocol, null));
+        apisByPort.put(gatewayPort, new ArrayList<>());
+        changedPorts.add(gatewayPort);
     }
 
     /** Starts from the snapshot in service, to change the APIs of some files ({@link #remove}, then {@link #add}). */
     SnapshotCompiler(GatewaySnapshot previous, List<LoadProblem> problems, HostHealth.ByApi health) {
         this.config = previous.config();
+        this.gatewayPort = config.listenPort();
         this.confFile = previous.confFile();
         this.confDir = confFile.getParent();
         this.health = health;
@@ -75,10 +82,6 @@ final class SnapshotCompiler {
         this.index = previous.index().copy();
         this.problems = new ArrayList<>(problems);
         this.gatewayProtocol = gatewayProtocol(config);
-        previous.listeners().forEach((port, plan) -> {
-            ports.put(port, new PortClaim(plan.protocol(), plan.gatewayPort() ? null : plan.apis().get(0)));
-            apisByPort.put(port, plan.apis());
-        });
     }
 
     private static ListenerProtocol gatewayProtocol(GatewayConfig config) {
@@ -93,7 +96,7 @@ final class SnapshotCompiler {
     boolean add(LoadedApi loaded) {
         ApiDefinition api = loaded.definition();
         int port = port(api);
-        ListenerProtocol family = api.protocol().isEmpty() && port == config.listenPort()
+        ListenerProtocol family = api.protocol().isEmpty() && port == gatewayPort
                 ? gatewayProtocol : ListenerProtocol.ofApiProtocol(api.protocol());
         String routeKey = routeKey(api, port, family);
         LoadProblem problem = sameId(loaded);
@@ -119,8 +122,8 @@ final class SnapshotCompiler {
             compiled.add(api.apiId());
         }
         index.put(new GatewaySnapshot.Served(loaded, routeKey, group, now));
-        ports.putIfAbsent(port, new PortClaim(family, loaded));
         List<LoadedApi> apis = changing(port);
+        ports.putIfAbsent(port, new PortClaim(family, loaded));
         if (updating) {
             // In file order, as a compile of every file would have it.
             int at = 0;
@@ -148,26 +151,45 @@ final class SnapshotCompiler {
                 break;
             }
         }
-        if (apis.isEmpty() && port != config.listenPort()) {
-            apisByPort.remove(port);
+        if (apis.isEmpty() && port != gatewayPort) {
             ports.remove(port);
         } else if (ports.get(port).owner() == gone.api()) {
             ports.put(port, new PortClaim(ports.get(port).protocol(), apis.get(0)));
         }
     }
 
-    /** The APIs of a port, to change: copied from the plan in service the first time. */
+    /**
+     * The APIs of a port, to change; when updating, copied from the plan in service the first time, with its claim.
+     * A port no change touches is never looked at.
+     */
     private List<LoadedApi> changing(int port) {
-        List<LoadedApi> apis = apisByPort.get(port);
-        if (changedPorts.add(port) || apis == null) {
-            apis = apis == null ? new ArrayList<>() : new ArrayList<>(apis);
-            apisByPort.put(port, apis);
+        if (changedPorts.add(port)) {
+            ListenerPlan plan = updating ? previous.listeners().get(port) : null;
+            if (plan != null) {
+                apisByPort.put(port, new ArrayList<>(plan.apis()));
+                ports.put(port, claimOf(plan));
+            } else {
+                apisByPort.putIfAbsent(port, new ArrayList<>());
+            }
         }
-        return apis;
+        return apisByPort.get(port);
+    }
+
+    /** Who holds a port now: from the plan in service for a port this update has not touched. */
+    private PortClaim claim(int port) {
+        if (!updating || changedPorts.contains(port)) {
+            return ports.get(port);
+        }
+        ListenerPlan plan = previous.listeners().get(port);
+        return plan == null ? null : claimOf(plan);
+    }
+
+    private static PortClaim claimOf(ListenerPlan plan) {
+        return new PortClaim(plan.protocol(), plan.gatewayPort() ? null : plan.apis().get(0));
     }
 
     private int port(ApiDefinition api) {
-        return api.listenPort() == 0 ? config.listenPort() : api.listenPort();
+        return api.listenPort() == 0 ? gatewayPort : api.listenPort();
     }
 
     private static String routeKey(ApiDefinition api, int port, ListenerProtocol family) {
@@ -179,11 +201,17 @@ final class SnapshotCompiler {
     }
 
     GatewaySnapshot snapshot() {
-        Map<Integer, ListenerPlan> listeners = new LinkedHashMap<>();
-        apisByPort.forEach((port, apis) -> listeners.put(port, changedPorts.contains(port)
-                ? new ListenerPlan(config.listenAddress(), port, ports.get(port).protocol(),
-                        port == config.listenPort(), apis)
-                : previous.listeners().get(port)));
+        // Updating, the plans in service, in their order, with the ports changed here replaced, dropped or added.
+        Map<Integer, ListenerPlan> listeners = updating ? new LinkedHashMap<>(previous.listeners())
+                : new LinkedHashMap<>();
+        apisByPort.forEach((port, apis) -> {
+            if (apis.isEmpty() && port != gatewayPort) {
+                listeners.remove(port);
+            } else {
+                listeners.put(port, new ListenerPlan(config.listenAddress(), port, ports.get(port).protocol(),
+                        port == gatewayPort, apis));
+            }
+        });
         return new GatewaySnapshot(config, confFile, listeners, index, compiled, refusals, problems);
     }
 
@@ -203,11 +231,11 @@ final class SnapshotCompiler {
     private LoadProblem portRefused(LoadedApi loaded, int port, ListenerProtocol family) {
         ApiDefinition api = loaded.definition();
         String whitelistKey = api.protocol().isEmpty() ? family.configName() : api.protocol();
-        if (port != config.listenPort() && !config.disablePortsWhitelist() && !whitelisted(whitelistKey, port)) {
+        if (port != gatewayPort && !config.disablePortsWhitelist() && !whitelisted(whitelistKey, port)) {
             return LoadProblem.error(loaded.fileName(), "/listen_port", api.apiId(), "port " + port
                     + " is not allowed for " + whitelistKey + " by ports_whitelist; the API is not served");
         }
-        PortClaim claim = ports.get(port);
+        PortClaim claim = claim(port);
         if (claim == null || claim.protocol() == family) {
             return null;
         }
