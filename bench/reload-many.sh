@@ -17,7 +17,7 @@
 # Environment (defaults in brackets):
 #   APIS [1000]  PORTS [50]  ROUNDS [7]  PORT_BASE [19000]: the ports are PORT_BASE .. PORT_BASE+PORTS-1, the
 #   gateway's own PORT_BASE-1 (and the targeted case's second gateway the next PORTS+1)
-#   WATCH_ROUNDS [25]  WATCH_WARMUP [50]  SETTLE_MS [50]: the targeted case's rounds, and the watch's settle time
+#   WATCH_ROUNDS [50]  WATCH_WARMUP [50]  SETTLE_MS [50]: the targeted case's rounds, and the watch's settle time
 #   PROXY_THREADS [2]  TRANSPORT [auto]  JAVA_OPTS
 #   GATEWAY_JAR [gateway-server/target/gateway.jar]  KEEP_TMP [0]
 set -euo pipefail
@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APIS=${APIS:-1000}
 PORTS=${PORTS:-50}
 ROUNDS=${ROUNDS:-7}
-WATCH_ROUNDS=${WATCH_ROUNDS:-25}
+WATCH_ROUNDS=${WATCH_ROUNDS:-50}
 WATCH_WARMUP=${WATCH_WARMUP:-50}
 SETTLE_MS=${SETTLE_MS:-50}
 PORT_BASE=${PORT_BASE:-19000}
