@@ -52,6 +52,9 @@ public final class Gateway {
     /** How long the event loops must be idle before they end at a stop: enough for io_uring's last completions. */
     private static final long WORKERS_QUIET_MILLIS = 50;
 
+    /** A stop step that takes longer than this is named in a warning. */
+    private static final long SLOW_STOP_STEP_MILLIS = 1_000;
+
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
     private final Path confFile;
@@ -304,27 +307,42 @@ public final class Gateway {
     public synchronized void stop(Duration grace) {
         ready.stopping();
         log.info("stopping: no new connections; draining for up to {}s", grace.toSeconds());
-        listeners.closeAll();
+        stopStep("closing the listeners", listeners::closeAll);
         if (!http.drain().awaitUninterruptibly(grace.toMillis())) {
             log.warn("grace period over; closing the remaining connections");
         }
-        health.close();
-        discovery.close();
-        http.close();
-        tcp.close();
+        stopStep("stopping the health checks", health::close);
+        stopStep("stopping service discovery", discovery::close);
+        stopStep("closing the HTTP connections and pools", http::close);
+        stopStep("closing the TCP relays", tcp::close);
         if (folderWatch != null) {
             folderWatch.close();
         }
-        control.close();
+        stopStep("closing the control plane", control::close);
         metrics.close();
         auth.close();
-        keys.close();
-        acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        stopStep("closing the key store", keys::close);
+        stopStep("stopping the acceptors", () -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+                .awaitUninterruptibly());
         // A quiet period, not 0: closing the DNS resolvers' datagram channels cancels their pending reads, and
         // io_uring hands each read's buffer back only in the cancel's completion, which a loop that exits at once
         // never sees (a leak under paranoid detection).
-        workers.shutdownGracefully(WORKERS_QUIET_MILLIS, 1_000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+        stopStep("stopping the event loops", () -> workers.shutdownGracefully(WORKERS_QUIET_MILLIS, 1_000,
+                TimeUnit.MILLISECONDS).awaitUninterruptibly());
         log.info("stopped");
+    }
+
+    /**
+     * One step of a stop, named in a warning when it takes more than {@link #SLOW_STOP_STEP_MILLIS}: a stop that
+     * outlasts a supervisor's patience (systemd's TimeoutStopSec, Kubernetes' grace period) says where it waited.
+     */
+    private static void stopStep(String what, Runnable step) {
+        long started = System.nanoTime();
+        step.run();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        if (millis > SLOW_STOP_STEP_MILLIS) {
+            log.warn("stopping: {} took {} ms", what, millis);
+        }
     }
 
     private void logStarted() {

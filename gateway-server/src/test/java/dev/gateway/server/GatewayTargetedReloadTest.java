@@ -1,5 +1,8 @@
 package dev.gateway.server;
 
+import static dev.gateway.tcp.support.TcpApis.confAllowingTcp;
+import static dev.gateway.tcp.support.TcpApis.tcpApi;
+import static dev.gateway.tcp.support.TcpClients.line;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -13,7 +16,10 @@ import dev.gateway.core.testing.ConfFolder;
 import dev.gateway.core.testing.Ports;
 import dev.gateway.http.support.Clients;
 import dev.gateway.http.support.TestUpstream;
+import dev.gateway.tcp.support.NamedEcho;
 import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -150,6 +156,35 @@ class GatewayTargetedReloadTest extends GatewayFixture {
 
         assertFalse(Clients.get(client, url(gateway.gatewayPort(), "/metrics")).body().contains(metric),
                 "its check is gone");
+    }
+
+    @Test
+    void aTcpApiChangedAloneSendsNewConnectionsToItsNewTargetWhileOpenRelaysFlow() throws Exception {
+        NamedEcho first = closer.later(new NamedEcho("first"));
+        NamedEcho second = closer.later(new NamedEcho("second"));
+        int tcpPort = Ports.freePort();
+        folder.writeConf(confAllowingTcp(tcpPort))
+                .writeApi("a.json", ConfFolder.api("a", "/a/", upstream.url("/")))
+                .writeApi("echo.json", tcpApi("echo", tcpPort, "127.0.0.1:" + first.port()));
+        gateway = startGateway(folder.conf);
+        int bound = gateway.boundPort(tcpPort);
+
+        try (Socket open = new Socket("127.0.0.1", bound)) {
+            open.setSoTimeout(10_000);
+            assertEquals("first", line(open.getInputStream()));
+
+            folder.writeApi("echo.json", tcpApi("echo", tcpPort, "127.0.0.1:" + second.port()));
+            reload("echo.json");
+
+            assertTrue(lastReloadLine().contains("compiled 1, kept 1"), lastReloadLine());
+            try (Socket fresh = new Socket("127.0.0.1", bound)) {
+                fresh.setSoTimeout(10_000);
+                assertEquals("second", line(fresh.getInputStream()), "the same listener, the new target");
+            }
+            open.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("still here", line(open.getInputStream()), "the open relay keeps its upstream");
+        }
+        assertEquals(200, status(gateway.gatewayPort(), "/a/x"));
     }
 
     @Test
