@@ -106,10 +106,16 @@ final class GatewayProcess implements AutoCloseable {
                 "-Dio.netty.leakDetection.level=paranoid");
     }
 
-    /** Runs {@code jvmCommand} followed by the gateway's {@code args}. */
+    /**
+     * Runs {@code jvmCommand} followed by the gateway's {@code args}, with SIGHUP, SIGINT and SIGTERM at their default
+     * dispositions whatever this JVM inherited: a test run started under {@code nohup}, or as a background job of a
+     * script (which ignores SIGINT), must not make the signal tests fail. A wrapper in {@code jvmCommand} may then
+     * ignore one on purpose ({@link #launchIgnoring}).
+     */
     private static GatewayProcess start(List<String> jvmCommand, Path logDir, String name, String... args)
             throws IOException {
-        List<String> command = new ArrayList<>(jvmCommand);
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
+        command.addAll(jvmCommand);
         command.addAll(Arrays.asList(args));
         Path out = logDir.resolve(name + ".out");
         Path err = logDir.resolve(name + ".err");

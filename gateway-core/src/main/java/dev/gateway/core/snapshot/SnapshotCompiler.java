@@ -25,7 +25,7 @@ import java.util.Set;
  * <p>A targeted update starts from the indexes of the snapshot in service instead of from nothing: the APIs of the
  * files that changed are removed, then added again as they are now, through the same checks, and each port that no
  * change touched keeps its {@link ListenerPlan}, the same instance. Its cost is that of the changed APIs and their
- * ports, plus copying three maps by reference.
+ * ports, plus the shards of the {@link SharedMap} indexes they change and one entry per port of the listeners map.
  */
 final class SnapshotCompiler {
 
