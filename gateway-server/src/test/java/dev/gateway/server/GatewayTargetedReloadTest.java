@@ -41,6 +41,8 @@ class GatewayTargetedReloadTest extends GatewayFixture {
         ObjectNode conf = ConfFolder.tykConf().put("disable_ports_whitelist", true);
         if (watch) {
             conf.putObject("watch_config_folders").put("enabled", true).put("settle_ms", 100);
+            conf.putObject("policies").put("policy_source", "file").put("policy_path", "policies");
+            Files.createDirectories(folder.dir.resolve("policies"));
         }
         folder.writeConf(conf).writeApi("a.json", ConfFolder.api("a", "/a/", upstream.url("/")))
                 .writeApi("b.json", ConfFolder.api("b", "/b/", upstream.url("/")))
@@ -202,5 +204,13 @@ class GatewayTargetedReloadTest extends GatewayFixture {
         log.awaitLogged(Level.INFO, "reloaded: 3 APIs", "read only [c.json]");
         assertEquals(404, status(gateway.gatewayPort(), "/c/x"));
         assertTrue(Files.isRegularFile(folder.apps.resolve(Path.of("notes.txt"))));
+
+        // A policy file: the policies are read again, and no API is.
+        int reloads = log.find(Level.INFO, "reloaded: ").size();
+        Files.writeString(folder.dir.resolve("policies/orders.json"), """
+                {"id": "orders", "name": "Orders", "org_id": "",
+                 "access_rights": {"a": {"api_id": "a", "versions": ["Default"]}}}""");
+        log.awaitLogged(Level.INFO, "reloaded the policies: 1 in service");
+        assertEquals(reloads, log.find(Level.INFO, "reloaded: ").size());
     }
 }
